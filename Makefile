@@ -1,0 +1,195 @@
+# SPDX-License-Identifier: MIT
+#
+# Cohort top-level build. `make` builds the loader, the kernel and the ESP
+# image; `make run` boots it in QEMU/OVMF; `make test` runs every test.
+# `make help` lists the rest. Outputs go to build/ only.
+#
+# User CFLAGS/LDFLAGS are kept apart from the kernel's own: pass
+# EXTRA_CFLAGS to add to every target build (kernel and loader).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := all
+
+BUILD ?= build
+CC ?= gcc
+ifeq ($(origin CC),default)
+CC := gcc
+endif
+LD := ld
+OBJCOPY := objcopy
+NM := nm
+# Debian's python3 carries python3-pytest; a pyenv/venv python on PATH may
+# not. Override with PYTHON=... if you know better.
+PYTHON ?= /usr/bin/python3
+
+# QEMU run parameters (make run SMP=8 MEM=1G CMDLINE="test=boot").
+SMP ?= 4
+MEM ?= 512M
+QEMU ?= qemu-system-x86_64
+# Empty: use esp/CMDLINE.TXT as it is.
+CMDLINE ?=
+GDB_PORT ?= 1234
+
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
+
+# ---- Kernel ----------------------------------------------------------------
+#
+# -ffreestanding -nostdinc: no libc; only the compiler's own headers
+#   (stdint, stddef, stdarg, stdatomic) via -isystem.
+# -mcmodel=kernel: code and data live in the top 2 GiB (0xffffffff80000000).
+# -mno-red-zone: interrupts push onto the current stack; a red zone below
+#   rsp would be overwritten.
+# -mgeneral-regs-only: no SSE/x87 in kernel code, so interrupt and context
+#   switch paths never need to save FPU state.
+# -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer: panic() walks rbp.
+# -fno-pic -fno-stack-protector: no GOT, no TLS canary (no %fs set up).
+# -fno-asynchronous-unwind-tables: no .eh_frame; nothing unwinds with it.
+KERNEL_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -nostdinc \
+	-isystem $(shell $(CC) -print-file-name=include) \
+	-mcmodel=kernel -mno-red-zone -mgeneral-regs-only \
+	-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
+	-fno-pic -fno-stack-protector -fno-asynchronous-unwind-tables \
+	-Wall -Wextra -Werror -Wno-unused-parameter \
+	-DCOHORT_VERSION='"$(VERSION)"' $(EXTRA_CFLAGS)
+KERNEL_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack \
+	-T kernel/kernel.ld
+
+KERNEL_C := $(wildcard kernel/*.c kernel/lib/*.c kernel/mm/*.c drivers/*.c)
+KERNEL_S := $(wildcard kernel/*.S)
+KERNEL_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(KERNEL_C)) \
+	$(patsubst %.S,$(BUILD)/%.o,$(KERNEL_S))
+
+$(BUILD)/kernel/%.o: kernel/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(KERNEL_CFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/kernel/%.o: kernel/%.S
+	@mkdir -p $(dir $@)
+	$(CC) $(KERNEL_CFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/drivers/%.o: drivers/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(KERNEL_CFLAGS) -MMD -MP -c $< -o $@
+
+# Two links: the first has an empty symbol table; its `nm` output becomes
+# the table of the second. .ksyms is the last segment (kernel/kernel.ld), so
+# no other symbol moves; tools/check-ksyms verifies that on every build.
+$(BUILD)/kernel.pass1.elf: $(KERNEL_OBJS) kernel/kernel.ld
+	$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS)
+$(BUILD)/ksyms.S: $(BUILD)/kernel.pass1.elf tools/gen-ksyms.py
+	$(NM) -n -S --defined-only $< | $(PYTHON) tools/gen-ksyms.py > $@
+$(BUILD)/ksyms.o: $(BUILD)/ksyms.S
+	$(CC) $(KERNEL_CFLAGS) -c $< -o $@
+$(BUILD)/kernel.elf: $(KERNEL_OBJS) $(BUILD)/ksyms.o kernel/kernel.ld tools/check-ksyms
+	$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS) $(BUILD)/ksyms.o
+	tools/check-ksyms $(BUILD)/kernel.pass1.elf $@
+
+# ---- Loader (gnu-efi) --------------------------------------------------------
+#
+# gnu-efi builds a position-independent ELF shared object, then objcopy
+# rewrites it as a PE32+ EFI application (subsystem 10).
+# GNU_EFI_USE_MS_ABI: call firmware functions directly with the Microsoft
+# ABI attribute instead of through uefi_call_wrapper().
+EFI_INC := /usr/include/efi
+EFI_LIB := /usr/lib
+EFI_CFLAGS := -std=gnu11 -O2 -ffreestanding -fpic -fshort-wchar \
+	-mno-red-zone -mgeneral-regs-only -fno-stack-protector \
+	-fno-strict-aliasing -fno-asynchronous-unwind-tables \
+	-DGNU_EFI_USE_MS_ABI -I$(EFI_INC) -I$(EFI_INC)/x86_64 \
+	-Wall -Wextra -Werror -Wno-unused-parameter $(EXTRA_CFLAGS)
+EFI_LDFLAGS := -shared -Bsymbolic -nostdlib -znocombreloc \
+	-T $(EFI_LIB)/elf_x86_64_efi.lds $(EFI_LIB)/crt0-efi-x86_64.o
+EFI_SRCS := efi/loader.c efi/elf_check.c efi/handoff.c efi/handoff_jump.S
+
+define efi_app
+# $(1) = output .EFI, $(2) = object dir, $(3) = extra CFLAGS
+$(2)/%.o: efi/%.c kernel/boot_info.h efi/elf_check.h efi/handoff.h
+	@mkdir -p $(2)
+	$$(CC) $$(EFI_CFLAGS) $(3) -c $$< -o $$@
+$(2)/%.o: efi/%.S
+	@mkdir -p $(2)
+	$$(CC) $$(EFI_CFLAGS) $(3) -c $$< -o $$@
+$(2)/loader.so: $(addprefix $(2)/,loader.o elf_check.o handoff.o handoff_jump.o)
+	$$(LD) $$(EFI_LDFLAGS) $$^ -L$$(EFI_LIB) -lefi -lgnuefi -o $$@
+$(1): $(2)/loader.so
+	$$(OBJCOPY) -j .text -j .sdata -j .data -j .dynamic -j .dynsym \
+		-j .rel -j .rela -j .rel.* -j .rela.* -j .reloc \
+		--target efi-app-x86_64 --subsystem=10 $$< $$@
+endef
+
+$(eval $(call efi_app,$(BUILD)/BOOTX64.EFI,$(BUILD)/efi,))
+# A loader that speaks a boot_info version the kernel does not: the system
+# tests check that the kernel refuses it clearly.
+$(eval $(call efi_app,$(BUILD)/test/BOOTX64-badversion.EFI,$(BUILD)/efi-badversion,-DBOOT_INFO_VERSION=999))
+
+# ---- ESP and USB images -----------------------------------------------------
+#
+# A 64 MiB FAT32 image built with mkfs.fat + mtools: no loop mounts, no
+# root. FAT32 because many PC firmwares accept nothing else on an ESP.
+ESP_MIB := 64
+
+$(BUILD)/CMDLINE.TXT: FORCE
+	@mkdir -p $(BUILD)
+	@if [ -n '$(CMDLINE)' ]; then printf '%s\n' '$(CMDLINE)'; \
+	 else cat esp/CMDLINE.TXT; fi > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+
+$(BUILD)/esp.img: $(BUILD)/BOOTX64.EFI $(BUILD)/kernel.elf $(BUILD)/CMDLINE.TXT tools/mkesp
+	tools/mkesp $@ $(ESP_MIB) $(BUILD)/BOOTX64.EFI $(BUILD)/kernel.elf $(BUILD)/CMDLINE.TXT
+
+$(BUILD)/cohort-usb.img: $(BUILD)/esp.img tools/mkusb
+	tools/mkusb $< $@
+
+# ---- Top-level targets -------------------------------------------------------
+
+.PHONY: all kernel loader esp usb run debug test test-unit test-system \
+	bench-boot deps clean help FORCE
+
+all: $(BUILD)/BOOTX64.EFI $(BUILD)/kernel.elf $(BUILD)/esp.img
+
+kernel: $(BUILD)/kernel.elf
+loader: $(BUILD)/BOOTX64.EFI
+esp: $(BUILD)/esp.img
+usb: $(BUILD)/cohort-usb.img
+	@echo "USB image: $(BUILD)/cohort-usb.img (see README: 'Booting a real PC')"
+
+deps:
+	@tools/install-deps
+
+run: deps all
+	@echo "make run: SMP=$(SMP) MEM=$(MEM); quit with Ctrl-A then X"
+	$(PYTHON) tools/cohortvm.py run --esp $(BUILD)/esp.img --smp $(SMP) \
+		--mem $(MEM) --qemu $(QEMU)
+
+debug: deps all
+	$(PYTHON) tools/cohortvm.py debug --esp $(BUILD)/esp.img --smp $(SMP) \
+		--mem $(MEM) --qemu $(QEMU) --gdb-port $(GDB_PORT) \
+		--kernel $(BUILD)/kernel.elf
+
+test: deps
+	$(MAKE) test-unit
+	$(MAKE) test-system
+
+test-unit:
+	$(MAKE) -C tests/unit PYTHON=$(PYTHON)
+
+test-system: all $(BUILD)/test/BOOTX64-badversion.EFI $(BUILD)/cohort-usb.img
+	$(PYTHON) -m pytest -v tests/system
+
+bench-boot: deps all
+	$(PYTHON) tools/bench/boot --esp $(BUILD)/esp.img --runs $${RUNS:-5} \
+		--smp $(SMP) --mem $(MEM) --qemu $(QEMU)
+
+clean:
+	rm -rf $(BUILD)
+	$(MAKE) -C tests/unit clean
+
+help:
+	@echo "make            build loader, kernel and $(BUILD)/esp.img"
+	@echo "make run        boot in QEMU/OVMF (SMP=4 MEM=512M CMDLINE=... QEMU=...)"
+	@echo "make debug      boot halted with a gdb stub and attach gdb"
+	@echo "make test       unit tests + QEMU system tests"
+	@echo "make usb        $(BUILD)/cohort-usb.img for a USB stick"
+	@echo "make bench-boot boot timing benchmark (RUNS=5)"
+
+FORCE:
+
+-include $(KERNEL_OBJS:.o=.d)

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: MIT
+#include "tsc.h"
+
+#include "../kernel/arch/x86.h"
+#include "pit.h"
+
+uint64_t tsc_boot;
+static uint64_t freq_hz;
+static uint64_t ns_mult; /* ns = ticks * ns_mult >> 32 */
+
+static void set_freq(uint64_t hz)
+{
+	freq_hz = hz;
+	ns_mult = ((unsigned __int128)1000000000ULL << 32) / hz;
+}
+
+static void sort_u64(uint64_t *v, int n)
+{
+	for (int i = 1; i < n; i++)
+		for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
+			uint64_t t = v[j];
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+}
+
+struct tsc_calibration tsc_calibrate(void)
+{
+	struct tsc_calibration cal = { 0, "none", 0 };
+	uint32_t max_leaf = cpuid(0, 0).eax;
+
+	if (max_leaf >= 0x15) {
+		struct cpuid_regs r = cpuid(0x15, 0);
+		if (r.eax && r.ebx && r.ecx) {
+			cal.hz = (uint64_t)r.ecx * r.ebx / r.eax;
+			cal.source = "cpuid-15h";
+		}
+	}
+	if (!cal.hz && max_leaf >= 0x16) {
+		uint32_t mhz = cpuid(0x16, 0).eax & 0xffff;
+		if (mhz) {
+			cal.hz = (uint64_t)mhz * 1000000;
+			cal.source = "cpuid-16h";
+		}
+	}
+	if (!cal.hz) {
+		uint64_t w[TSC_CAL_WINDOWS];
+		const uint16_t pit_ticks =
+			(uint16_t)((uint64_t)PIT_HZ * TSC_CAL_WINDOW_US / 1000000);
+		int n = 0;
+		for (int i = 0; i < TSC_CAL_WINDOWS; i++) {
+			uint64_t t = pit_measure_tsc(pit_ticks);
+			if (t)
+				w[n++] = t * PIT_HZ / pit_ticks;
+		}
+		if (n) {
+			sort_u64(w, n);
+			cal.hz = w[n / 2];
+			cal.source = "pit";
+			cal.spread_ppm = (w[n - 1] - w[0]) * 1000000 / cal.hz;
+		}
+	}
+	if (cal.hz)
+		set_freq(cal.hz);
+	return cal;
+}
+
+uint64_t tsc_hz(void)
+{
+	return freq_hz;
+}
+
+uint64_t tsc_to_ns(uint64_t ticks)
+{
+	return (uint64_t)(((unsigned __int128)ticks * ns_mult) >> 32);
+}
+
+uint64_t uptime_ns(void)
+{
+	return tsc_to_ns(rdtsc() - tsc_boot);
+}

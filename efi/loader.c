@@ -1,0 +1,570 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Cohort's UEFI loader (\EFI\BOOT\BOOTX64.EFI).
+ *
+ * What it guarantees to the kernel is written in kernel/boot_info.h and
+ * docs/boot.md. In order:
+ *   1. find the ACPI RSDP (ACPI 2.0 GUID first, then 1.0), the GOP
+ *      framebuffer and the command line (LoadOptions, else CMDLINE.TXT);
+ *   2. read \EFI\COHORT\KERNEL.ELF and validate it completely (elf_check.c)
+ *      before placing it; any problem prints one message on the console
+ *      (which OVMF mirrors to serial) and returns to the firmware;
+ *   3. reserve a page below 1 MiB for the AP trampoline, the boot stack,
+ *      the boot_info page and the page tables, all as EfiLoaderData;
+ *   4. ExitBootServices, retrying with a fresh map on a stale key;
+ *   5. jump to the kernel through handoff_jump.S.
+ * Scratch buffers (the ELF file, the raw memory map) are EfiBootServicesData
+ * so the kernel gets them back as free memory.
+ *
+ * Specs: UEFI 2.10 sections 7.2 (memory services), 7.4 (ExitBootServices),
+ * 4.6 (configuration tables); Intel SDM Vol. 3A 4.5 (4-level paging).
+ */
+#include <efi.h>
+#include <efilib.h>
+
+#include "elf_check.h"
+#include "handoff.h"
+
+#define PAGE_SIZE 4096ULL
+#define LARGE_PAGE_SIZE (2ULL << 20)
+#define GIB (1ULL << 30)
+
+/* Page-table entry bits (SDM Vol. 3A table 4-19). */
+#define PTE_P (1ULL << 0)
+#define PTE_W (1ULL << 1)
+#define PTE_PS (1ULL << 7)
+#define PTE_NX (1ULL << 63)
+#define PTE_ADDR 0x000ffffffffff000ULL
+
+#define MSR_EFER 0xc0000080
+#define EFER_NXE (1ULL << 11)
+
+/* Extra descriptors of slack for the memory map buffer: the allocation of
+ * the buffer itself, and firmware events during ExitBootServices, can split
+ * a few more. */
+#define MMAP_SLACK_DESCRIPTORS 16
+#define EXIT_BOOT_ATTEMPTS 5
+#define CMDLINE_FILE_MAX 4096
+#define ERROR_WAIT_TENTHS 100 /* 10 s for a human to read an error */
+
+extern void handoff_jump(uint64_t cr3, uint64_t stack_top, uint64_t entry,
+			 uint64_t boot_info_virt) __attribute__((noreturn));
+extern char handoff_jump_end[];
+
+static EFI_HANDLE image;
+static int nx_supported;
+
+static uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static void cpuid(uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *c,
+		  uint32_t *d)
+{
+	__asm__ volatile("cpuid"
+			 : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d)
+			 : "a"(leaf), "c"(0));
+}
+
+static void wrmsr(uint32_t msr, uint64_t v)
+{
+	__asm__ volatile("wrmsr" ::"c"(msr), "a"((uint32_t)v),
+			 "d"((uint32_t)(v >> 32)));
+}
+
+static uint64_t rdmsr(uint32_t msr)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static void *memset_(void *d, int c, UINTN n)
+{
+	uint8_t *p = d;
+	while (n--)
+		*p++ = (uint8_t)c;
+	return d;
+}
+
+static void memcpy_(void *d, const void *s, UINTN n)
+{
+	uint8_t *dp = d;
+	const uint8_t *sp = s;
+	while (n--)
+		*dp++ = *sp++;
+}
+
+/*
+ * Report a fatal problem and give control back to the firmware. The user
+ * gets a few seconds to read it on a real screen; a key press skips the
+ * wait. Nothing has been changed that the firmware cannot reclaim.
+ */
+static EFI_STATUS fail(EFI_STATUS st, const CHAR16 *what, const char *detail)
+{
+	EFI_INPUT_KEY key;
+
+	if (detail)
+		Print(L"cohort-loader: error: %s: %a\r\n", what, detail);
+	else
+		Print(L"cohort-loader: error: %s (%r)\r\n", what, st);
+	Print(L"cohort-loader: returning to the firmware\r\n");
+	for (int i = 0; i < ERROR_WAIT_TENTHS; i++) {
+		if (ST->ConIn &&
+		    ST->ConIn->ReadKeyStroke(ST->ConIn, &key) == EFI_SUCCESS)
+			break;
+		BS->Stall(100 * 1000);
+	}
+	return EFI_ERROR(st) ? st : EFI_LOAD_ERROR;
+}
+
+static EFI_STATUS alloc_pages(UINTN pages, EFI_MEMORY_TYPE type,
+			      uint64_t *phys)
+{
+	EFI_PHYSICAL_ADDRESS a = 0;
+	EFI_STATUS st = BS->AllocatePages(AllocateAnyPages, type, pages, &a);
+	if (!EFI_ERROR(st)) {
+		memset_((void *)a, 0, pages * PAGE_SIZE);
+		*phys = a;
+	}
+	return st;
+}
+
+/* ---- Page tables ------------------------------------------------------ */
+
+static EFI_STATUS pt_next(uint64_t *table, int idx, uint64_t **next)
+{
+	if (!(table[idx] & PTE_P)) {
+		uint64_t p;
+		EFI_STATUS st = alloc_pages(1, EfiLoaderData, &p);
+		if (EFI_ERROR(st))
+			return st;
+		/* Leaf entries decide W and NX; upper levels allow all. */
+		table[idx] = p | PTE_P | PTE_W;
+	}
+	*next = (uint64_t *)(table[idx] & PTE_ADDR);
+	return EFI_SUCCESS;
+}
+
+/* Map [virt, virt+size) to phys with `flags`; 2 MiB pages when `large`. */
+static EFI_STATUS map_range(uint64_t *pml4, uint64_t virt, uint64_t phys,
+			    uint64_t size, uint64_t flags, int large)
+{
+	uint64_t step = large ? LARGE_PAGE_SIZE : PAGE_SIZE;
+	EFI_STATUS st;
+
+	for (uint64_t off = 0; off < size; off += step) {
+		uint64_t v = virt + off, *pdpt, *pd, *pt;
+		st = pt_next(pml4, (v >> 39) & 511, &pdpt);
+		if (EFI_ERROR(st))
+			return st;
+		st = pt_next(pdpt, (v >> 30) & 511, &pd);
+		if (EFI_ERROR(st))
+			return st;
+		if (large) {
+			pd[(v >> 21) & 511] = (phys + off) | flags | PTE_PS;
+			continue;
+		}
+		st = pt_next(pd, (v >> 21) & 511, &pt);
+		if (EFI_ERROR(st))
+			return st;
+		pt[(v >> 12) & 511] = (phys + off) | flags;
+	}
+	return EFI_SUCCESS;
+}
+
+/* ---- Files ------------------------------------------------------------- */
+
+static EFI_STATUS read_file(EFI_FILE_HANDLE root, CHAR16 *path, UINTN max,
+			    void **buf, UINTN *size)
+{
+	EFI_FILE_HANDLE fh;
+	EFI_STATUS st = root->Open(root, &fh, path, EFI_FILE_MODE_READ, 0);
+	if (EFI_ERROR(st))
+		return st;
+	EFI_FILE_INFO *info = LibFileInfo(fh);
+	if (!info) {
+		fh->Close(fh);
+		return EFI_DEVICE_ERROR;
+	}
+	UINTN len = info->FileSize;
+	FreePool(info);
+	if (len > max) {
+		fh->Close(fh);
+		return EFI_BAD_BUFFER_SIZE;
+	}
+	/* +1 so text files can be NUL-terminated by the caller. */
+	st = BS->AllocatePool(EfiBootServicesData, len + 1, buf);
+	if (EFI_ERROR(st)) {
+		fh->Close(fh);
+		return st;
+	}
+	UINTN got = 0;
+	while (got < len) {
+		UINTN chunk = len - got;
+		st = fh->Read(fh, &chunk, (uint8_t *)*buf + got);
+		if (EFI_ERROR(st) || chunk == 0)
+			break;
+		got += chunk;
+	}
+	fh->Close(fh);
+	if (got != len) {
+		FreePool(*buf);
+		return EFI_ERROR(st) ? st : EFI_END_OF_FILE;
+	}
+	((char *)*buf)[len] = 0;
+	*size = len;
+	return EFI_SUCCESS;
+}
+
+/* ---- What the firmware tells us --------------------------------------- */
+
+static void find_rsdp(struct boot_info *bi)
+{
+	EFI_GUID acpi20 = ACPI_20_TABLE_GUID, acpi10 = ACPI_TABLE_GUID;
+
+	for (UINTN i = 0; i < ST->NumberOfTableEntries; i++) {
+		EFI_CONFIGURATION_TABLE *t = &ST->ConfigurationTable[i];
+		if (CompareGuid(&t->VendorGuid, &acpi20) == 0) {
+			bi->acpi_rsdp = (uint64_t)t->VendorTable;
+			bi->acpi_rsdp_revision = 2;
+			return;
+		}
+		if (CompareGuid(&t->VendorGuid, &acpi10) == 0 && !bi->acpi_rsdp)
+			bi->acpi_rsdp = (uint64_t)t->VendorTable;
+	}
+}
+
+static void find_framebuffer(struct boot_info *bi)
+{
+	EFI_GRAPHICS_OUTPUT_PROTOCOL *gop = 0;
+
+	if (EFI_ERROR(LibLocateProtocol(&GraphicsOutputProtocol, (void **)&gop)) ||
+	    !gop || !gop->Mode || !gop->Mode->Info)
+		return;
+	EFI_GRAPHICS_OUTPUT_MODE_INFORMATION *m = gop->Mode->Info;
+	struct boot_framebuffer *fb = &bi->fb;
+	switch (m->PixelFormat) {
+	case PixelRedGreenBlueReserved8BitPerColor:
+		fb->format = BOOT_FB_RGBX;
+		break;
+	case PixelBlueGreenRedReserved8BitPerColor:
+		fb->format = BOOT_FB_BGRX;
+		break;
+	case PixelBitMask:
+		fb->format = BOOT_FB_BITMASK;
+		fb->red_mask = m->PixelInformation.RedMask;
+		fb->green_mask = m->PixelInformation.GreenMask;
+		fb->blue_mask = m->PixelInformation.BlueMask;
+		fb->reserved_mask = m->PixelInformation.ReservedMask;
+		break;
+	default: /* PixelBltOnly: no linear framebuffer to hand over */
+		return;
+	}
+	fb->phys = gop->Mode->FrameBufferBase;
+	fb->size = gop->Mode->FrameBufferSize;
+	fb->width = m->HorizontalResolution;
+	fb->height = m->VerticalResolution;
+	fb->pitch_pixels = m->PixelsPerScanLine;
+}
+
+static void find_cmdline(EFI_LOADED_IMAGE *li, EFI_FILE_HANDLE root,
+			 struct boot_info *bi)
+{
+	void *text;
+	UINTN len;
+
+	if (cmdline_from_load_options(li->LoadOptions, li->LoadOptionsSize,
+				      bi->cmdline, sizeof(bi->cmdline))) {
+		bi->cmdline_source = BOOT_CMDLINE_LOAD_OPTIONS;
+		return;
+	}
+	if (read_file(root, L"\\EFI\\COHORT\\CMDLINE.TXT", CMDLINE_FILE_MAX,
+		      &text, &len) == EFI_SUCCESS) {
+		if (cmdline_from_file(text, len, bi->cmdline,
+				      sizeof(bi->cmdline)))
+			bi->cmdline_source = BOOT_CMDLINE_FILE;
+		FreePool(text);
+	}
+}
+
+/* Is `word` one of the space-separated words of the command line? */
+static int cmdline_has(const char *cmdline, const char *word)
+{
+	for (const char *p = cmdline; *p;) {
+		while (*p == ' ')
+			p++;
+		const char *w = word;
+		while (*p && *p != ' ' && *w && *p == *w)
+			p++, w++;
+		if (!*w && (!*p || *p == ' '))
+			return 1;
+		while (*p && *p != ' ')
+			p++;
+	}
+	return 0;
+}
+
+/*
+ * Below-1-MiB page for the AP trampoline. AllocateMaxAddress returns the
+ * highest free page at or below the limit. Real firmware sometimes has
+ * nothing free there before ExitBootServices; then the page is taken from
+ * reclaimed boot-services memory afterwards (see the exit loop).
+ * `efi_tramp=scan` / `efi_tramp=none` force those paths for testing.
+ */
+static void reserve_trampoline(struct boot_info *bi)
+{
+	EFI_PHYSICAL_ADDRESS a = TRAMP_LIMIT - 1;
+
+	if (cmdline_has(bi->cmdline, "efi_tramp=scan") ||
+	    cmdline_has(bi->cmdline, "efi_tramp=none"))
+		return;
+	if (EFI_ERROR(BS->AllocatePages(AllocateMaxAddress, EfiLoaderData, 1,
+					&a)))
+		return;
+	if (a < TRAMP_MIN) {
+		BS->FreePages(a, 1);
+		return;
+	}
+	bi->trampoline = a;
+	bi->trampoline_source = BOOT_TRAMP_ALLOCATED;
+}
+
+/* ---- Kernel placement --------------------------------------------------- */
+
+static EFI_STATUS load_kernel(const void *file, UINTN size,
+			      struct elf_image *img, struct boot_info *bi,
+			      uint64_t *pml4)
+{
+	const char *why;
+	uint64_t phys;
+	EFI_STATUS st;
+
+	if (elf_check(file, size, KERNEL_VIRT_BASE, 0xfffffffffffff000ULL, img,
+		      &why))
+		return fail(EFI_LOAD_ERROR, L"\\EFI\\COHORT\\KERNEL.ELF is not a valid kernel",
+			    why);
+	uint64_t span = img->virt_end - img->virt_start;
+	st = alloc_pages(span / PAGE_SIZE, EfiLoaderData, &phys);
+	if (EFI_ERROR(st))
+		return fail(st, L"no memory for the kernel image", 0);
+	for (int i = 0; i < img->nsegments; i++) {
+		const struct elf_segment *s = &img->seg[i];
+		uint64_t dst = phys + (s->vaddr - img->virt_start);
+		/* alloc_pages zeroed the image, which covers .bss. */
+		memcpy_((void *)(dst + s->skip), (const uint8_t *)file + s->offset,
+			s->filesz);
+		uint64_t flags = PTE_P;
+		if (s->flags & ELF_PF_W)
+			flags |= PTE_W;
+		if (!(s->flags & ELF_PF_X) && nx_supported)
+			flags |= PTE_NX;
+		st = map_range(pml4, s->vaddr, dst, s->memsz, flags, 0);
+		if (EFI_ERROR(st))
+			return fail(st, L"no memory for page tables", 0);
+	}
+	bi->kernel_phys = phys;
+	bi->kernel_virt = img->virt_start;
+	bi->kernel_size = span;
+	return EFI_SUCCESS;
+}
+
+/* End of RAM (and of the framebuffer) the direct map must cover. */
+static uint64_t direct_map_end(const struct boot_info *bi)
+{
+	UINTN size = 0, key, dsize;
+	UINT32 dver;
+	uint64_t end = 4 * GIB; /* always: legacy MMIO sits below 4 GiB */
+	EFI_MEMORY_DESCRIPTOR *map = LibMemoryMap(&size, &key, &dsize, &dver);
+
+	if (map) {
+		for (UINTN off = 0; off + dsize <= size * dsize; off += dsize) {
+			EFI_MEMORY_DESCRIPTOR *d = (void *)((uint8_t *)map + off);
+			uint32_t t = efi_type_to_boot(d->Type);
+			uint64_t e = d->PhysicalStart + d->NumberOfPages * PAGE_SIZE;
+			if (t != BOOT_MEM_MMIO && t != BOOT_MEM_RESERVED && e > end)
+				end = e;
+		}
+		FreePool(map);
+	}
+	if (bi->fb.phys + bi->fb.size > end)
+		end = bi->fb.phys + bi->fb.size;
+	return (end + GIB - 1) & ~(GIB - 1);
+}
+
+/* ---- Exit and jump ------------------------------------------------------ */
+
+/*
+ * Get the final map and exit boot services. The buffer was sized with slack
+ * up front because allocating after a failed ExitBootServices is allowed but
+ * best avoided. `efi_stale_key` passes a wrong key once to exercise the
+ * retry. Returns the raw map in *map / *map_size / *dsize. Nothing may print
+ * after the first attempt: the console may already be gone.
+ */
+static EFI_STATUS exit_boot_services(struct boot_info *bi, void **map,
+				     UINTN *map_size, UINTN *dsize)
+{
+	UINTN cap = 0, key = 0;
+	UINT32 dver;
+	EFI_STATUS st;
+	int stale = cmdline_has(bi->cmdline, "efi_stale_key");
+
+	*map = 0;
+	st = BS->GetMemoryMap(&cap, 0, &key, dsize, &dver);
+	if (st != EFI_BUFFER_TOO_SMALL)
+		return st;
+	for (int attempt = 1; attempt <= EXIT_BOOT_ATTEMPTS; attempt++) {
+		if (!*map) {
+			cap += MMAP_SLACK_DESCRIPTORS * *dsize;
+			st = BS->AllocatePool(EfiBootServicesData, cap, map);
+			if (EFI_ERROR(st))
+				return st;
+		}
+		*map_size = cap;
+		st = BS->GetMemoryMap(map_size, *map, &key, dsize, &dver);
+		if (st == EFI_BUFFER_TOO_SMALL) {
+			BS->FreePool(*map);
+			*map = 0;
+			cap = *map_size;
+			continue;
+		}
+		if (EFI_ERROR(st))
+			return st;
+		bi->exit_boot_attempts = attempt;
+		if (stale) {
+			stale = 0;
+			key ^= 1;
+		}
+		st = BS->ExitBootServices(image, key);
+		if (st == EFI_SUCCESS)
+			return st;
+		if (st != EFI_INVALID_PARAMETER)
+			return st;
+	}
+	return EFI_ABORTED;
+}
+
+EFI_STATUS efi_main(EFI_HANDLE image_handle, EFI_SYSTEM_TABLE *systab)
+{
+	uint64_t tsc_entry = rdtsc();
+	EFI_LOADED_IMAGE *li;
+	EFI_STATUS st;
+	struct elf_image img;
+	uint64_t bi_phys, stack, pml4_phys;
+	uint32_t a, b, c, d;
+
+	InitializeLib(image_handle, systab);
+	image = image_handle;
+	Print(L"cohort-loader: started (boot_info v%d)\r\n", BOOT_INFO_VERSION);
+
+	cpuid(0x80000000, &a, &b, &c, &d);
+	if (a >= 0x80000001) {
+		cpuid(0x80000001, &a, &b, &c, &d);
+		nx_supported = (d >> 20) & 1;
+	}
+
+	st = BS->HandleProtocol(image, &LoadedImageProtocol, (void **)&li);
+	if (EFI_ERROR(st))
+		return fail(st, L"no loaded-image protocol", 0);
+	EFI_FILE_HANDLE root = LibOpenRoot(li->DeviceHandle);
+	if (!root)
+		return fail(EFI_NOT_FOUND, L"cannot open the boot volume", 0);
+
+	/* boot_info and the reduced memory map share one allocation. */
+	UINTN bi_pages = (sizeof(struct boot_info) +
+			  BOOT_MMAP_MAX * sizeof(struct boot_mmap_entry) +
+			  PAGE_SIZE - 1) / PAGE_SIZE;
+	st = alloc_pages(bi_pages, EfiLoaderData, &bi_phys);
+	if (EFI_ERROR(st))
+		return fail(st, L"no memory for boot_info", 0);
+	struct boot_info *bi = (void *)bi_phys;
+	struct boot_mmap_entry *mmap = (void *)(bi + 1);
+	bi->magic = BOOT_INFO_MAGIC;
+	bi->version = BOOT_INFO_VERSION;
+	bi->size = sizeof(*bi);
+	bi->tsc_loader_entry = tsc_entry;
+	bi->efi_system_table = (uint64_t)systab;
+
+	find_rsdp(bi);
+	find_framebuffer(bi);
+	find_cmdline(li, root, bi);
+
+	void *kfile;
+	UINTN ksize;
+	st = read_file(root, L"\\EFI\\COHORT\\KERNEL.ELF", 256 << 20, &kfile,
+		       &ksize);
+	if (EFI_ERROR(st))
+		return fail(st, L"cannot read \\EFI\\COHORT\\KERNEL.ELF", 0);
+
+	st = alloc_pages(1, EfiLoaderData, &pml4_phys);
+	if (EFI_ERROR(st))
+		return fail(st, L"no memory for page tables", 0);
+	uint64_t *pml4 = (uint64_t *)pml4_phys;
+	st = load_kernel(kfile, ksize, &img, bi, pml4);
+	if (EFI_ERROR(st))
+		return st;
+	BS->FreePool(kfile);
+
+	st = alloc_pages(BOOT_STACK_SIZE / PAGE_SIZE, EfiLoaderData, &stack);
+	if (EFI_ERROR(st))
+		return fail(st, L"no memory for the boot stack", 0);
+	bi->boot_stack = stack;
+
+	bi->direct_map_size = direct_map_end(bi);
+	st = map_range(pml4, DIRECT_MAP_BASE, 0, bi->direct_map_size,
+		       PTE_P | PTE_W | (nx_supported ? PTE_NX : 0), 1);
+	if (EFI_ERROR(st))
+		return fail(st, L"no memory for the direct map", 0);
+	/* The jump code runs its last instructions after the cr3 switch, so
+	 * it is identity mapped too; the kernel removes this mapping. */
+	uint64_t hj = (uint64_t)handoff_jump & ~(PAGE_SIZE - 1);
+	uint64_t hj_end = ((uint64_t)handoff_jump_end + PAGE_SIZE - 1) &
+			  ~(PAGE_SIZE - 1);
+	st = map_range(pml4, hj, hj, hj_end - hj, PTE_P, 0);
+	if (EFI_ERROR(st))
+		return fail(st, L"no memory for page tables", 0);
+	bi->pml4 = pml4_phys;
+
+	reserve_trampoline(bi);
+
+	Print(L"cohort-loader: kernel %ld KiB at phys 0x%lx, entry 0x%lx\r\n",
+	      bi->kernel_size / 1024, bi->kernel_phys, img.entry);
+	Print(L"cohort-loader: ACPI RSDP 0x%lx (rev %d), framebuffer %dx%d, "
+	      L"direct map %ld GiB\r\n",
+	      bi->acpi_rsdp, bi->acpi_rsdp_revision, bi->fb.width,
+	      bi->fb.height, bi->direct_map_size / GIB);
+	Print(L"cohort-loader: cmdline (%a): \"%a\"\r\n",
+	      bi->cmdline_source == BOOT_CMDLINE_LOAD_OPTIONS ? "LoadOptions" :
+	      bi->cmdline_source == BOOT_CMDLINE_FILE	      ? "CMDLINE.TXT" :
+								"none",
+	      bi->cmdline);
+	Print(L"cohort-loader: exiting boot services\r\n");
+
+	void *raw;
+	UINTN raw_size, dsize;
+	st = exit_boot_services(bi, &raw, &raw_size, &dsize);
+	if (EFI_ERROR(st))
+		return fail(st, L"ExitBootServices failed", 0);
+
+	/* Boot services are gone: no Print, no allocation from here on. */
+	int n = mmap_reduce(raw, raw_size, dsize, mmap, BOOT_MMAP_MAX);
+	if (n < 0)
+		n = 0; /* the kernel reports an empty map and stops */
+	bi->mmap = (uint64_t)mmap;
+	bi->mmap_count = (uint32_t)n;
+	if (bi->trampoline_source == BOOT_TRAMP_NONE &&
+	    !cmdline_has(bi->cmdline, "efi_tramp=none")) {
+		bi->trampoline = tramp_pick(mmap, n);
+		if (bi->trampoline)
+			bi->trampoline_source = BOOT_TRAMP_BOOT_SERVICES;
+	}
+
+	if (nx_supported)
+		wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
+	bi->tsc_handoff = rdtsc();
+	handoff_jump(pml4_phys, DIRECT_MAP_BASE + stack + BOOT_STACK_SIZE,
+		     img.entry, DIRECT_MAP_BASE + bi_phys);
+}

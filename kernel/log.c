@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: MIT
+#include "log.h"
+
+#include <stdatomic.h>
+
+#include "../drivers/serial.h"
+#include "../drivers/tsc.h"
+#include "cpu.h"
+#include "lib/printf.h"
+#include "lib/string.h"
+#include "spinlock.h"
+
+#define LOG_LINE_MAX 512
+
+/* Protects: the serial transmitter, so each line goes out whole. Leaf lock:
+ * nothing is taken while it is held. */
+static struct spinlock log_lock = SPINLOCK_INIT("log");
+static atomic_int panic_mode;
+
+void log_panic_mode(void)
+{
+	atomic_store(&panic_mode, 1);
+}
+
+static void out(const char *s, size_t len)
+{
+	if (atomic_load_explicit(&panic_mode, memory_order_relaxed)) {
+		serial_write(s, len);
+		return;
+	}
+	uint64_t f = spin_lock_irqsave(&log_lock);
+	serial_write(s, len);
+	spin_unlock_irqrestore(&log_lock, f);
+}
+
+void vkprintf(const char *fmt, va_list ap)
+{
+	char line[LOG_LINE_MAX];
+	uint64_t ns = uptime_ns();
+	int n;
+
+	if (cpu_ready)
+		n = k_snprintf(line, sizeof(line), "[%5lu.%06lu] cpu%d: ",
+			       (unsigned long)(ns / 1000000000),
+			       (unsigned long)(ns / 1000 % 1000000),
+			       this_cpu()->id);
+	else
+		n = k_snprintf(line, sizeof(line), "[%5lu.%06lu] cpu?: ",
+			       (unsigned long)(ns / 1000000000),
+			       (unsigned long)(ns / 1000 % 1000000));
+	/* Leave room for "\n": an over-long message is cut, not lost. */
+	k_vsnprintf(line + n, sizeof(line) - n - 1, fmt, ap);
+	size_t len = strlen(line);
+	line[len++] = '\n';
+	out(line, len);
+}
+
+void kprintf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vkprintf(fmt, ap);
+	va_end(ap);
+}
+
+void log_raw(const char *s)
+{
+	out(s, strlen(s));
+}

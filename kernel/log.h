@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The kernel log: one line per call, prefixed with uptime and CPU,
+ *   [    0.012345] cpu0: message
+ * written to the serial console under the log lock so lines from different
+ * CPUs never interleave. After panic_begin() the lock is bypassed: the
+ * panicking CPU must be able to print even if the lock holder is dead.
+ */
+#ifndef COHORT_LOG_H
+#define COHORT_LOG_H
+
+#include <stdarg.h>
+
+void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void vkprintf(const char *fmt, va_list ap);
+
+/* Raw text, no prefix, no newline added (banners, continuation). */
+void log_raw(const char *s);
+
+/* Stop using the log lock (called once by the panicking CPU). */
+void log_panic_mode(void);
+
+#endif

@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: MIT
+/*
+ * kernel_main: the boot CPU's path from the loader's jump to "ready".
+ *
+ * The order matters and each step says why it comes where it does. The
+ * platform, SMP and scheduler issues insert their steps between the heap
+ * and the ready line; docs/architecture.md keeps the list.
+ */
+#include "../drivers/pic.h"
+#include "../drivers/qemu_exit.h"
+#include "../drivers/serial.h"
+#include "../drivers/tsc.h"
+#include "arch/x86.h"
+#include "boot_info.h"
+#include "cmdline.h"
+#include "cpu.h"
+#include "gdt.h"
+#include "log.h"
+#include "mm/heap.h"
+#include "mm/layout.h"
+#include "mm/pmm.h"
+#include "panic.h"
+#include "selftest.h"
+#include "trap.h"
+
+#ifndef COHORT_VERSION
+#define COHORT_VERSION "unknown"
+#endif
+
+/* Kept global (and not static) so a debugger can read them by name:
+ * tests/system/test_gdb.py does. */
+const struct boot_info *boot_info;
+uint64_t boot_ready_ns;
+
+static uint8_t bsp_ist[IST_COUNT][IST_STACK_SIZE] __attribute__((aligned(16)));
+
+static const char *const cmdline_sources[] = {
+	[BOOT_CMDLINE_NONE] = "none",
+	[BOOT_CMDLINE_FILE] = "CMDLINE.TXT",
+	[BOOT_CMDLINE_LOAD_OPTIONS] = "UEFI LoadOptions",
+};
+
+static const char *const tramp_sources[] = {
+	[BOOT_TRAMP_NONE] = "none",
+	[BOOT_TRAMP_ALLOCATED] = "allocated before ExitBootServices",
+	[BOOT_TRAMP_BOOT_SERVICES] = "reclaimed boot-services page",
+};
+
+/* The loader and kernel are built together; a mismatch means someone
+ * copied only one of them to the ESP. Say so, and stop. */
+static void check_boot_info(const struct boot_info *bi)
+{
+	if (bi->magic == BOOT_INFO_MAGIC && bi->version == BOOT_INFO_VERSION &&
+	    bi->size == sizeof(*bi))
+		return;
+	if (bi->magic != BOOT_INFO_MAGIC)
+		kprintf("boot: bad boot_info magic %#lx: not started by the "
+			"Cohort loader", bi->magic);
+	else
+		kprintf("boot: boot_info version %u (%u bytes) from the loader, "
+			"kernel expects version %u (%u bytes): loader and kernel "
+			"are from different builds; copy both from one build",
+			bi->version, bi->size, BOOT_INFO_VERSION,
+			(unsigned)sizeof(*bi));
+	kprintf("halting: failure");
+	qemu_exit(QEMU_EXIT_FAILURE);
+}
+
+/* The loader identity-mapped its jump page; nothing in the lower half may
+ * stay mapped, or a null dereference would not fault. */
+static void drop_lower_half(void)
+{
+	uint64_t *pml4 = phys_to_virt(read_cr3() & ~0xfffULL);
+	for (int i = 0; i < 256; i++)
+		pml4[i] = 0;
+	write_cr3(read_cr3());
+}
+
+static void cmdline_warn(const char *msg)
+{
+	kprintf("%s", msg);
+}
+
+static void log_boot_info(const struct boot_info *bi)
+{
+	kprintf("boot: cmdline from %s: \"%s\"",
+		bi->cmdline_source < 3 ? cmdline_sources[bi->cmdline_source] :
+					 "?",
+		bi->cmdline);
+	kprintf("boot: kernel %lu KiB at phys %#lx, direct map %lu GiB, "
+		"ExitBootServices attempts %u",
+		bi->kernel_size >> 10, bi->kernel_phys,
+		bi->direct_map_size >> 30, bi->exit_boot_attempts);
+	if (bi->acpi_rsdp)
+		kprintf("boot: ACPI RSDP at %#lx (%s GUID)", bi->acpi_rsdp,
+			bi->acpi_rsdp_revision >= 2 ? "ACPI 2.0" : "ACPI 1.0");
+	else
+		kprintf("boot: no ACPI RSDP from the firmware");
+	if (bi->fb.format != BOOT_FB_NONE)
+		kprintf("boot: framebuffer %ux%u at %#lx, %u pixels per line",
+			bi->fb.width, bi->fb.height, bi->fb.phys,
+			bi->fb.pitch_pixels);
+	else
+		kprintf("boot: no linear framebuffer");
+	if (bi->trampoline)
+		kprintf("boot: AP trampoline page %#lx (%s)", bi->trampoline,
+			tramp_sources[bi->trampoline_source < 3 ?
+					      bi->trampoline_source :
+					      0]);
+	else
+		kprintf("boot: no free page below 1 MiB for the AP trampoline: "
+			"will boot on one CPU");
+}
+
+void kernel_main(const struct boot_info *bi) __attribute__((noreturn));
+
+void kernel_main(const struct boot_info *bi)
+{
+	tsc_boot = rdtsc();
+	cpus[0].id = 0;
+	cpus[0].state = CPU_ONLINE;
+	cpu_set_current(&cpus[0]);
+	serial_init();
+
+	/* Our own GDT/IDT before anything can fault: the firmware's tables
+	 * are no longer mapped. */
+	uint64_t ist_top[IST_COUNT];
+	for (int i = 0; i < IST_COUNT; i++)
+		ist_top[i] = (uint64_t)&bsp_ist[i][IST_STACK_SIZE];
+	gdt_init(&cpus[0], ist_top);
+	idt_init();
+	pic_disable();
+	write_cr0(read_cr0() | CR0_WP); /* read-only pages bind the kernel too */
+
+	check_boot_info(bi);
+	boot_info = bi;
+	drop_lower_half();
+
+	struct tsc_calibration cal = tsc_calibrate();
+	log_raw("\n");
+	kprintf("Cohort %s booting", COHORT_VERSION);
+	if (cal.hz)
+		kprintf("tsc: %lu.%03lu MHz from %s (spread %lu ppm)",
+			cal.hz / 1000000, cal.hz / 1000 % 1000, cal.source,
+			cal.spread_ppm);
+	else
+		kprintf("tsc: no reference clock answered; log times read 0");
+
+	cmdline_parse(&boot_cmdline, bi->cmdline, kernel_options,
+		      kernel_option_count, cmdline_warn);
+	log_boot_info(bi);
+
+	pmm_init(bi);
+	if (cmdline_flag(&boot_cmdline, "memmap"))
+		pmm_print_map(bi);
+
+	/* Until the platform issue adds LAPIC/IOAPIC, nothing may interrupt:
+	 * interrupts stay off and the boot CPU is the only one online. */
+	uint64_t now = rdtsc();
+	boot_ready_ns = uptime_ns();
+	kprintf("boot: timing loader->kernel %lu us, kernel->ready %lu us",
+		tsc_to_ns(tsc_boot - bi->tsc_loader_entry) / 1000,
+		tsc_to_ns(now - tsc_boot) / 1000);
+	kprintf("cohort: ready (1 of 1 CPUs online)");
+
+	const char *test = cmdline_get(&boot_cmdline, "test");
+	if (test)
+		selftest_run(test);
+	for (;;)
+		hlt();
+}

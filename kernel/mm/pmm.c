@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: MIT
+/* Bitmap page allocator core (see pmm.h). Arch-free and lock-free: the
+ * caller serialises. */
+#include "pmm.h"
+
+#include <stdbool.h>
+
+static uint64_t words(uint64_t npages)
+{
+	return (npages + 63) / 64;
+}
+
+size_t pmm_bitmap_bytes(uint64_t npages)
+{
+	return 2 * words(npages) * sizeof(uint64_t);
+}
+
+static bool test(const uint64_t *bm, uint64_t i)
+{
+	return (bm[i / 64] >> (i % 64)) & 1;
+}
+
+static void set(uint64_t *bm, uint64_t i)
+{
+	bm[i / 64] |= 1ULL << (i % 64);
+}
+
+static void clear(uint64_t *bm, uint64_t i)
+{
+	bm[i / 64] &= ~(1ULL << (i % 64));
+}
+
+void pmm_core_init(struct pmm *p, void *storage, uint64_t npages)
+{
+	uint64_t w = words(npages);
+
+	p->used = storage;
+	p->usable = p->used + w;
+	p->npages = npages;
+	p->free_pages = p->usable_pages = p->hint = 0;
+	for (uint64_t i = 0; i < w; i++) {
+		p->used[i] = ~0ULL;
+		p->usable[i] = 0;
+	}
+}
+
+void pmm_core_add(struct pmm *p, uint64_t pfn, uint64_t count)
+{
+	for (uint64_t i = pfn; i < pfn + count && i < p->npages; i++) {
+		if (test(p->usable, i))
+			continue; /* overlapping map entries: count once */
+		set(p->usable, i);
+		clear(p->used, i);
+		p->usable_pages++;
+		p->free_pages++;
+	}
+}
+
+void pmm_core_reserve(struct pmm *p, uint64_t pfn, uint64_t count)
+{
+	for (uint64_t i = pfn; i < pfn + count && i < p->npages; i++) {
+		if (!test(p->usable, i))
+			continue;
+		if (!test(p->used, i))
+			p->free_pages--;
+		clear(p->usable, i);
+		set(p->used, i);
+		p->usable_pages--;
+	}
+}
+
+/* Next free page at or after i, or npages. Skips full words fast. */
+static uint64_t next_free(const struct pmm *p, uint64_t i)
+{
+	while (i < p->npages) {
+		if (i % 64 == 0 && p->used[i / 64] == ~0ULL) {
+			i += 64;
+			continue;
+		}
+		if (!test(p->used, i))
+			return i;
+		i++;
+	}
+	return p->npages;
+}
+
+static int64_t search(struct pmm *p, uint64_t from, uint64_t to,
+		      uint64_t count)
+{
+	uint64_t i = next_free(p, from);
+	while (i < to && i + count <= p->npages) {
+		uint64_t run = 0;
+		while (run < count && !test(p->used, i + run))
+			run++;
+		if (run == count)
+			return (int64_t)i;
+		i = next_free(p, i + run);
+	}
+	return -1;
+}
+
+int64_t pmm_core_alloc(struct pmm *p, uint64_t count)
+{
+	if (count == 0 || count > p->free_pages)
+		return -1;
+	/* Next fit: start where the last allocation ended, then wrap. */
+	int64_t pfn = search(p, p->hint, p->npages, count);
+	if (pfn < 0)
+		pfn = search(p, 0, p->hint, count);
+	if (pfn < 0)
+		return -1;
+	for (uint64_t i = 0; i < count; i++)
+		set(p->used, (uint64_t)pfn + i);
+	p->free_pages -= count;
+	p->hint = (uint64_t)pfn + count;
+	return pfn;
+}
+
+int pmm_core_free(struct pmm *p, uint64_t pfn, uint64_t count)
+{
+	if (count == 0 || pfn >= p->npages || count > p->npages - pfn)
+		return -1;
+	for (uint64_t i = pfn; i < pfn + count; i++)
+		if (!test(p->usable, i) || !test(p->used, i))
+			return -1;
+	for (uint64_t i = pfn; i < pfn + count; i++)
+		clear(p->used, i);
+	p->free_pages += count;
+	return 0;
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Physical page allocator.
+ *
+ * Two layers. The core (pmm.c) is pure bookkeeping over a caller-supplied
+ * bitmap and builds on the host for unit tests: it hands out only pages that
+ * were added as usable and not reserved since, finds contiguous runs, and
+ * rejects frees of pages it never handed out. The kernel layer
+ * (pmm_boot.c) builds it from the boot memory map, reserves what must never
+ * be handed out (below 1 MiB: trampoline and legacy firmware areas; the
+ * bitmap itself; everything that is not BOOT_MEM_USABLE/LOADER) and wraps
+ * every call in pmm_lock, so it is SMP-safe before any AP exists.
+ *
+ * Read next: kernel/mm/heap.h (kmalloc on top of this).
+ */
+#ifndef COHORT_MM_PMM_H
+#define COHORT_MM_PMM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct boot_info;
+
+struct pmm {
+	uint64_t *used;	  /* 1 = not available (allocated or reserved) */
+	uint64_t *usable; /* 1 = was added as usable and is not reserved */
+	uint64_t npages;  /* pages tracked: pfn 0 .. npages-1 */
+	uint64_t free_pages;
+	uint64_t usable_pages;
+	uint64_t hint; /* where the next search starts */
+};
+
+/* Bytes of bitmap storage needed to track npages pages (both bitmaps). */
+size_t pmm_bitmap_bytes(uint64_t npages);
+
+/* Start with nothing available. `storage` holds pmm_bitmap_bytes(npages). */
+void pmm_core_init(struct pmm *p, void *storage, uint64_t npages);
+/* Make [pfn, pfn+count) available; pages past npages are ignored. */
+void pmm_core_add(struct pmm *p, uint64_t pfn, uint64_t count);
+/* Withdraw [pfn, pfn+count) for good, allocated or not. */
+void pmm_core_reserve(struct pmm *p, uint64_t pfn, uint64_t count);
+/* First run of `count` free pages; returns its pfn, or -1. */
+int64_t pmm_core_alloc(struct pmm *p, uint64_t count);
+/* Return pages; -1 (and no change) if any of them is not allocated. */
+int pmm_core_free(struct pmm *p, uint64_t pfn, uint64_t count);
+
+/* ---- Kernel interface (pmm_boot.c) ---- */
+
+void pmm_init(const struct boot_info *bi);
+/* `count` contiguous zeroed pages; returns the physical address or 0. */
+uint64_t pmm_alloc_pages(uint64_t count);
+/* Panics on a page that was not allocated: that is kernel corruption. */
+void pmm_free_pages(uint64_t phys, uint64_t count);
+uint64_t pmm_free_count(void);
+/* Log every memory map entry (the `memmap` boot option). */
+void pmm_print_map(const struct boot_info *bi);
+
+#endif

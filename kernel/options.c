@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Every boot option, in one table. docs/cmdline.md mirrors it and
+ * tests/system/test_cmdline.py checks that the two agree.
+ */
+#include "cmdline.h"
+
+const struct cmdline_option kernel_options[] = {
+	{ "test", CMDLINE_STRING, 0,
+	  "run in-kernel self-test NAME, then exit QEMU (33 pass, 35 fail)" },
+	{ "memmap", CMDLINE_FLAG, 0, "log every boot memory map entry" },
+	/* Read by the loader before the kernel runs; listed so the kernel
+	 * accepts them quietly. */
+	{ "efi_tramp", CMDLINE_STRING, "scan|none",
+	  "loader: take the AP trampoline page after ExitBootServices (scan) "
+	  "or not at all (none), to exercise the fallbacks" },
+	{ "efi_stale_key", CMDLINE_FLAG, 0,
+	  "loader: pass a stale map key to ExitBootServices once, to exercise "
+	  "the retry" },
+};
+
+const int kernel_option_count =
+	sizeof(kernel_options) / sizeof(kernel_options[0]);
+
+struct cmdline boot_cmdline;

@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: MIT
+#include "trap.h"
+
+#include "../drivers/qemu_exit.h"
+#include "arch/x86.h"
+#include "cpu.h"
+#include "gdt.h"
+#include "ksyms.h"
+#include "log.h"
+#include "lib/printf.h"
+#include "panic.h"
+
+#define GATE_INTERRUPT 0x8e00 /* present, DPL 0, 64-bit interrupt gate */
+
+struct idt_gate {
+	uint16_t off_lo;
+	uint16_t selector;
+	uint16_t flags; /* IST in bits 0-2, type/DPL/P in 8-15 */
+	uint16_t off_mid;
+	uint32_t off_hi;
+	uint32_t reserved;
+};
+
+_Static_assert(sizeof(struct idt_gate) == 16, "SDM 3A fig. 6-8");
+
+extern const uint64_t isr_stubs[VEC_COUNT];
+
+/* Written during boot only (idt_init, trap_set_handler), read by all CPUs
+ * afterwards. */
+static struct idt_gate idt[VEC_COUNT] __attribute__((aligned(16)));
+static trap_handler_fn handlers[VEC_COUNT];
+
+static const char *const exception_names[32] = {
+	[0] = "#DE divide error",
+	[1] = "#DB debug",
+	[2] = "NMI",
+	[3] = "#BP breakpoint",
+	[4] = "#OF overflow",
+	[5] = "#BR bound range exceeded",
+	[6] = "#UD invalid opcode",
+	[7] = "#NM device not available",
+	[8] = "#DF double fault",
+	[9] = "coprocessor segment overrun",
+	[10] = "#TS invalid TSS",
+	[11] = "#NP segment not present",
+	[12] = "#SS stack-segment fault",
+	[13] = "#GP general protection",
+	[14] = "#PF page fault",
+	[16] = "#MF x87 floating-point error",
+	[17] = "#AC alignment check",
+	[18] = "#MC machine check",
+	[19] = "#XM SIMD floating-point error",
+	[20] = "#VE virtualization exception",
+	[21] = "#CP control protection",
+	[28] = "#HV hypervisor injection",
+	[29] = "#VC VMM communication",
+	[30] = "#SX security exception",
+};
+
+void idt_init(void)
+{
+	for (int v = 0; v < VEC_COUNT; v++) {
+		uint64_t a = isr_stubs[v];
+		uint16_t ist = 0;
+		if (v == VEC_DOUBLE_FAULT)
+			ist = IST_DOUBLE_FAULT;
+		else if (v == VEC_NMI)
+			ist = IST_NMI;
+		else if (v == VEC_MACHINE_CHECK)
+			ist = IST_MACHINE_CHECK;
+		idt[v] = (struct idt_gate){
+			.off_lo = a & 0xffff,
+			.selector = GDT_KERNEL_CODE,
+			.flags = GATE_INTERRUPT | ist,
+			.off_mid = (a >> 16) & 0xffff,
+			.off_hi = a >> 32,
+		};
+	}
+	idt_load();
+}
+
+void idt_load(void)
+{
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} __attribute__((packed)) p = { sizeof(idt) - 1, (uint64_t)idt };
+	__asm__ volatile("lidt %0" ::"m"(p));
+}
+
+void trap_set_handler(int vector, trap_handler_fn fn)
+{
+	ASSERT(vector >= VEC_FIRST_EXTERNAL && vector < VEC_COUNT);
+	handlers[vector] = fn;
+}
+
+/* "[present write user ...]" for a page-fault error code (SDM 3A 4.7). */
+static void pf_decode(uint64_t e, char *buf, int size)
+{
+	k_snprintf(buf, size, "[%s %s %s%s%s]",
+		   e & 1 ? "protection" : "not-present",
+		   e & 2 ? "write" : "read", e & 4 ? "user" : "kernel",
+		   e & 8 ? " reserved-bit" : "", e & 16 ? " instruction-fetch" : "");
+}
+
+static void exception_report(struct trap_frame *f)
+{
+	const char *name = f->vector < 32 ? exception_names[f->vector] : 0;
+	char detail[96] = "";
+	uint64_t off;
+
+	if (f->vector == VEC_PAGE_FAULT)
+		pf_decode(f->error, detail, sizeof(detail));
+	kprintf("EXCEPTION %s (vector %lu), error 0x%lx %s",
+		name ? name : "reserved", f->vector, f->error, detail);
+	const char *sym = ksym_lookup(f->rip, &off);
+	if (sym)
+		kprintf("  rip %016lx %s+0x%lx", f->rip, sym, off);
+	else
+		kprintf("  rip %016lx ?", f->rip);
+	kprintf("  cs %04lx rflags %016lx rsp %016lx ss %04lx", f->cs,
+		f->rflags, f->rsp, f->ss);
+	if (f->vector == VEC_PAGE_FAULT)
+		kprintf("  cr2 %016lx", read_cr2());
+	kprintf("  rax %016lx rbx %016lx rcx %016lx", f->rax, f->rbx, f->rcx);
+	kprintf("  rdx %016lx rsi %016lx rdi %016lx", f->rdx, f->rsi, f->rdi);
+	kprintf("  rbp %016lx r8  %016lx r9  %016lx", f->rbp, f->r8, f->r9);
+	kprintf("  r10 %016lx r11 %016lx r12 %016lx", f->r10, f->r11, f->r12);
+	kprintf("  r13 %016lx r14 %016lx r15 %016lx", f->r13, f->r14, f->r15);
+	kprintf("  cr0 %016lx cr3 %016lx", read_cr0(), read_cr3());
+	backtrace_from(f->rip, f->rbp);
+}
+
+void trap_dispatch(struct trap_frame *f)
+{
+	if (f->vector >= VEC_FIRST_EXTERNAL && handlers[f->vector]) {
+		handlers[f->vector](f);
+		return;
+	}
+	if (!panic_begin())
+		for (;;)
+			hlt(); /* another CPU is already reporting */
+	if (cpu_ready)
+		this_cpu()->exceptions++;
+	if (f->vector < VEC_FIRST_EXTERNAL)
+		exception_report(f);
+	else
+		kprintf("unexpected interrupt on vector %lu with no handler",
+			f->vector);
+	kprintf("halting: failure");
+	qemu_exit(QEMU_EXIT_FAILURE);
+}
