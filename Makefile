@@ -110,6 +110,7 @@ $(2)/%.o: efi/%.S
 $(2)/loader.so: $(addprefix $(2)/,loader.o elf_check.o handoff.o handoff_jump.o)
 	$$(LD) $$(EFI_LDFLAGS) $$^ -L$$(EFI_LIB) -lefi -lgnuefi -o $$@
 $(1): $(2)/loader.so
+	@mkdir -p $$(dir $$@)
 	$$(OBJCOPY) -j .text -j .sdata -j .data -j .dynamic -j .dynsym \
 		-j .rel -j .rela -j .rel.* -j .rela.* -j .reloc \
 		--target efi-app-x86_64 --subsystem=10 $$< $$@

@@ -40,6 +40,23 @@ uint32_t efi_type_to_boot(uint32_t efi_type)
 	}
 }
 
+/* Merge touching neighbours of the same BOOT_MEM type (losing the EFI
+ * type of all but the first): only when a firmware map is too long to keep
+ * every EFI type apart. */
+static int compact(struct boot_mmap_entry *out, int n)
+{
+	int m = 0;
+	for (int i = 0; i < n; i++) {
+		if (m > 0 && out[m - 1].type == out[i].type &&
+		    out[m - 1].phys + out[m - 1].pages * 4096 == out[i].phys) {
+			out[m - 1].pages += out[i].pages;
+			continue;
+		}
+		out[m++] = out[i];
+	}
+	return m;
+}
+
 int mmap_reduce(const void *efi_map, size_t map_size, size_t desc_size,
 		struct boot_mmap_entry *out, int max)
 {
@@ -52,6 +69,8 @@ int mmap_reduce(const void *efi_map, size_t map_size, size_t desc_size,
 		const struct efi_mdesc *d = (const void *)(p + off);
 		if (d->pages == 0)
 			continue;
+		if (n == max)
+			n = compact(out, n);
 		if (n == max)
 			return -1;
 		struct boot_mmap_entry e = {

@@ -56,9 +56,10 @@ uint32_t efi_type_to_boot(uint32_t efi_type);
 
 /*
  * Reduce the firmware map (map_size bytes, stride desc_size) into out[],
- * sorted by address, adjacent entries of the same EFI type merged.
- * Returns the number of entries, or -1 if more than max are needed or the
- * stride is impossible.
+ * sorted by address, adjacent entries of the same EFI type merged. If that
+ * needs more than max entries, touching entries of the same BOOT_MEM type
+ * are merged as well. Returns the number of entries, or -1 if even that
+ * needs more than max or the stride is impossible.
  */
 int mmap_reduce(const void *efi_map, size_t map_size, size_t desc_size,
 		struct boot_mmap_entry *out, int max);

@@ -1,0 +1,51 @@
+# SPDX-License-Identifier: MIT
+"""Fatal paths: an exception and a panic each print one clear report with a
+symbolized backtrace and end the run with the failure exit code."""
+import re
+
+from conftest import cohortvm
+
+
+def test_fault_reports_page_fault(esp, boot):
+    b = boot(esp(cmdline="test=fault"))
+    assert b.exit_code == cohortvm.EXIT_FAILURE, b
+    log = b.log
+    assert re.search(r"EXCEPTION #PF page fault \(vector 14\), error 0x2 "
+                     r"\[not-present write kernel\]", log)
+    assert re.search(r"rip ffffffff[0-9a-f]{8} fault_deref", log)
+    assert re.search(r"cr2 0000000000000000", log)
+    for reg in ("rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "r8 ", "r15"):
+        assert f"{reg} " in log or f"{reg}" in log
+    bt = log[log.index("backtrace:"):]
+    assert "selftest_run+0x" in bt and "kernel_main+0x" in bt
+    assert "test: fault: PASS" not in log
+
+
+def test_panic_prints_symbolized_backtrace(esp, boot):
+    b = boot(esp(cmdline="test=panic"))
+    assert b.exit_code == cohortvm.EXIT_FAILURE, b
+    log = b.log
+    assert "PANIC: deliberate panic from test=panic" in log
+    frames = re.findall(r"#(\d+)\s+0x[0-9a-f]{16} (\S+)\+0x[0-9a-f]+", log)
+    names = [n for _, n in frames]
+    # Innermost first, each frame named; the chain runs back to kernel_main.
+    order = ["panic_leaf", "panic_middle", "test_panic", "selftest_run",
+             "kernel_main"]
+    pos = [next(i for i, n in enumerate(names) if n.startswith(f))
+           for f in order]
+    assert pos == sorted(pos), names
+    assert [int(i) for i, _ in frames] == list(range(len(frames)))
+
+
+def test_unknown_selftest_fails_and_lists_tests(esp, boot):
+    b = boot(esp(cmdline="test=no-such-test"))
+    assert b.exit_code == cohortvm.EXIT_FAILURE
+    assert "test: unknown test 'no-such-test'" in b.log
+    assert re.search(r"test:\s+boot\s", b.log)
+
+
+def test_allocator_selftests_pass(esp, boot):
+    for name in ("pmm", "heap"):
+        b = boot(esp(cmdline=f"test={name}"))
+        assert b.exit_code == cohortvm.EXIT_SUCCESS, b
+        assert f"test: {name}: PASS" in b.log

@@ -1,0 +1,76 @@
+# SPDX-License-Identifier: MIT
+"""Loader robustness: bad kernels are refused with a message (and the
+firmware gets control back), version skew is refused by the kernel, and the
+trampoline / ExitBootServices fallbacks work."""
+import re
+import struct
+
+from conftest import BUILD, cohortvm
+
+LOADER_ERROR = r"cohort-loader: returning to the firmware"
+
+
+def loadable_end(elf):
+    """File offset where the last PT_LOAD segment's data ends."""
+    phoff, = struct.unpack_from("<Q", elf, 0x20)
+    phentsize, phnum = struct.unpack_from("<HH", elf, 0x36)
+    end = 0
+    for i in range(phnum):
+        p_type, _, p_offset, _, _, p_filesz = struct.unpack_from(
+            "<IIQQQQ", elf, phoff + i * phentsize)
+        if p_type == 1:
+            end = max(end, p_offset + p_filesz)
+    return end
+
+
+def test_truncated_kernel_is_refused(esp, boot, tmp_path):
+    data = (BUILD / "kernel.elf").read_bytes()
+    bad = tmp_path / "truncated.elf"
+    # Cut inside the loadable data (debug sections after it do not matter).
+    bad.write_bytes(data[: loadable_end(data) - 100])
+    b = boot(esp(kernel=bad), stop_on=LOADER_ERROR)
+    assert not b.timed_out, "loader printed no error"
+    assert re.search(r"cohort-loader: error: \\EFI\\COHORT\\KERNEL\.ELF is not "
+                     r"a valid kernel: segment data runs past the end of the "
+                     r"file", b.log), b.log
+    assert "cpu0:" not in b.log, "the kernel must not have started"
+
+
+def test_non_elf_kernel_is_refused(esp, boot, tmp_path):
+    bad = tmp_path / "notelf.elf"
+    bad.write_bytes(b"MZ this is not an ELF file" + bytes(200))
+    b = boot(esp(kernel=bad), stop_on=LOADER_ERROR)
+    assert "not an ELF file (bad magic)" in b.log
+    assert "cpu0:" not in b.log
+
+
+def test_boot_info_version_mismatch_is_refused(esp, boot):
+    b = boot(esp(cmdline="test=boot",
+                 loader=BUILD / "test/BOOTX64-badversion.EFI"))
+    assert b.exit_code == cohortvm.EXIT_FAILURE, b
+    assert re.search(r"boot: boot_info version 999 .* kernel expects version 1",
+                     b.log)
+    assert "cohort: ready" not in b.log
+
+
+def test_trampoline_from_boot_services_memory(esp, boot):
+    b = boot(esp(cmdline="efi_tramp=scan test=boot"))
+    assert b.exit_code == cohortvm.EXIT_SUCCESS
+    m = re.search(r"AP trampoline page (0x[0-9a-f]+) \(reclaimed boot-services "
+                  r"page\)", b.log)
+    assert m, b.log
+    page = int(m.group(1), 16)
+    assert 0x1000 <= page < 0x9F000 and page % 4096 == 0
+
+
+def test_no_trampoline_page_boots_on_one_cpu(esp, boot):
+    b = boot(esp(cmdline="efi_tramp=none test=boot"), smp=2)
+    assert b.exit_code == cohortvm.EXIT_SUCCESS
+    assert ("boot: no free page below 1 MiB for the AP trampoline: "
+            "will boot on one CPU") in b.log
+
+
+def test_stale_map_key_is_retried(esp, boot):
+    b = boot(esp(cmdline="efi_stale_key test=boot"))
+    assert b.exit_code == cohortvm.EXIT_SUCCESS, b
+    assert "ExitBootServices attempts 2" in b.log
