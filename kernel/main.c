@@ -10,6 +10,7 @@
 #include "../drivers/qemu_exit.h"
 #include "../drivers/serial.h"
 #include "../drivers/tsc.h"
+#include "acpidump.h"
 #include "arch/x86.h"
 #include "boot_info.h"
 #include "cmdline.h"
@@ -153,6 +154,8 @@ void kernel_main(const struct boot_info *bi)
 	pmm_init(bi);
 	if (cmdline_flag(&boot_cmdline, "memmap"))
 		pmm_print_map(bi);
+	if (cmdline_flag(&boot_cmdline, "acpidump"))
+		acpidump(bi);
 
 	/* Until the platform issue adds LAPIC/IOAPIC, nothing may interrupt:
 	 * interrupts stay off and the boot CPU is the only one online. */

@@ -9,6 +9,8 @@ const struct cmdline_option kernel_options[] = {
 	{ "test", CMDLINE_STRING, 0,
 	  "run in-kernel self-test NAME, then exit QEMU (33 pass, 35 fail)" },
 	{ "memmap", CMDLINE_FLAG, 0, "log every boot memory map entry" },
+	{ "acpidump", CMDLINE_FLAG, 0,
+	  "print every ACPI table in acpidump text format (tools/acpi-extract)" },
 	/* Read by the loader before the kernel runs; listed so the kernel
 	 * accepts them quietly. */
 	{ "efi_tramp", CMDLINE_STRING, "scan|none",
