@@ -25,3 +25,23 @@ uint64_t pit_measure_tsc(uint16_t pit_ticks)
 			return rdtsc() - t0;
 	return 0;
 }
+
+#define PIT_CH0_DATA 0x40
+#define PIT_CH0_LOHI_MODE2 0x34 /* channel 0, lobyte/hibyte, rate generator */
+#define PIT_CH0_LOHI_MODE0 0x30 /* one-shot: fires once, then stays quiet */
+
+void pit_tick_start(uint32_t hz)
+{
+	uint32_t div = PIT_HZ / hz;
+	outb(PIT_COMMAND, PIT_CH0_LOHI_MODE2);
+	outb(PIT_CH0_DATA, div & 0xff);
+	outb(PIT_CH0_DATA, (div >> 8) & 0xff);
+}
+
+void pit_tick_stop(void)
+{
+	/* Mode 0 with count 1: one last edge, then OUT0 stays high. */
+	outb(PIT_COMMAND, PIT_CH0_LOHI_MODE0);
+	outb(PIT_CH0_DATA, 1);
+	outb(PIT_CH0_DATA, 0);
+}

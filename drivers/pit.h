@@ -16,4 +16,9 @@
  * elapsed, or 0 if the PIT output never rose (no PIT). */
 uint64_t pit_measure_tsc(uint16_t pit_ticks);
 
+/* Channel 0 as a periodic interrupt source (mode 2, ISA IRQ 0) at about
+ * `hz`: the boot tick on machines without an HPET. */
+void pit_tick_start(uint32_t hz);
+void pit_tick_stop(void);
+
 #endif

@@ -64,6 +64,16 @@ void serial_write(const char *s, size_t len)
 	}
 }
 
+#define IER_RX_AVAILABLE 0x01
+
+int serial_enable_rx_interrupt(void)
+{
+	if (!present)
+		return -1;
+	outb(COM1 + REG_IER, IER_RX_AVAILABLE);
+	return 0;
+}
+
 int serial_getc(void)
 {
 	if (!present || !(inb(COM1 + REG_LSR) & LSR_DATA_READY))

@@ -2,17 +2,12 @@
 #include "tsc.h"
 
 #include "../kernel/arch/x86.h"
+#include "../kernel/lib/clockconv.h"
 #include "pit.h"
 
 uint64_t tsc_boot;
-static uint64_t freq_hz;
-static uint64_t ns_mult; /* ns = ticks * ns_mult >> 32 */
-
-static void set_freq(uint64_t hz)
-{
-	freq_hz = hz;
-	ns_mult = ((unsigned __int128)1000000000ULL << 32) / hz;
-}
+static struct clockconv conv;
+static const char *early_source = "none";
 
 static void sort_u64(uint64_t *v, int n)
 {
@@ -61,21 +56,27 @@ struct tsc_calibration tsc_calibrate(void)
 		}
 	}
 	if (cal.hz)
-		set_freq(cal.hz);
+		conv = clockconv_make(cal.hz);
+	early_source = cal.source;
 	return cal;
 }
 
 uint64_t tsc_hz(void)
 {
-	return freq_hz;
+	return conv.hz;
 }
 
 uint64_t tsc_to_ns(uint64_t ticks)
 {
-	return (uint64_t)(((unsigned __int128)ticks * ns_mult) >> 32);
+	return clockconv_to_ns(&conv, ticks);
 }
 
 uint64_t uptime_ns(void)
 {
 	return tsc_to_ns(rdtsc() - tsc_boot);
+}
+
+const char *tsc_early_source(void)
+{
+	return early_source;
 }

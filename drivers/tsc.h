@@ -30,6 +30,9 @@ extern uint64_t tsc_boot; /* TSC at kernel entry: uptime zero */
 struct tsc_calibration tsc_calibrate(void);
 
 uint64_t tsc_hz(void);
+/* Where tsc_calibrate() got the frequency: "cpuid-15h", "cpuid-16h",
+ * "pit" or "none". */
+const char *tsc_early_source(void);
 /* Nanoseconds for a TSC delta (0 before calibration). */
 uint64_t tsc_to_ns(uint64_t ticks);
 /* Nanoseconds since kernel entry. */

@@ -40,6 +40,33 @@ uint32_t efi_type_to_boot(uint32_t efi_type)
 	}
 }
 
+static int touching(const struct boot_mmap_entry *a,
+		    const struct boot_mmap_entry *b)
+{
+	return a->phys + a->pages * 4096 == b->phys;
+}
+
+/* Merge out[i] into its neighbours if they touch it and have the same EFI
+ * type. Returns the new count. */
+static int merge_at(struct boot_mmap_entry *out, int n, int i)
+{
+	if (i + 1 < n && out[i + 1].efi_type == out[i].efi_type &&
+	    touching(&out[i], &out[i + 1])) {
+		out[i].pages += out[i + 1].pages;
+		for (int j = i + 1; j + 1 < n; j++)
+			out[j] = out[j + 1];
+		n--;
+	}
+	if (i > 0 && out[i - 1].efi_type == out[i].efi_type &&
+	    touching(&out[i - 1], &out[i])) {
+		out[i - 1].pages += out[i].pages;
+		for (int j = i; j + 1 < n; j++)
+			out[j] = out[j + 1];
+		n--;
+	}
+	return n;
+}
+
 /* Merge touching neighbours of the same BOOT_MEM type (losing the EFI
  * type of all but the first): only when a firmware map is too long to keep
  * every EFI type apart. */
@@ -48,13 +75,22 @@ static int compact(struct boot_mmap_entry *out, int n)
 	int m = 0;
 	for (int i = 0; i < n; i++) {
 		if (m > 0 && out[m - 1].type == out[i].type &&
-		    out[m - 1].phys + out[m - 1].pages * 4096 == out[i].phys) {
+		    touching(&out[m - 1], &out[i])) {
 			out[m - 1].pages += out[i].pages;
 			continue;
 		}
 		out[m++] = out[i];
 	}
 	return m;
+}
+
+/* Where e goes in the sorted out[0..n). */
+static int slot_for(const struct boot_mmap_entry *out, int n, uint64_t phys)
+{
+	int i = n;
+	while (i > 0 && out[i - 1].phys > phys)
+		i--;
+	return i;
 }
 
 int mmap_reduce(const void *efi_map, size_t map_size, size_t desc_size,
@@ -69,35 +105,40 @@ int mmap_reduce(const void *efi_map, size_t map_size, size_t desc_size,
 		const struct efi_mdesc *d = (const void *)(p + off);
 		if (d->pages == 0)
 			continue;
-		if (n == max)
-			n = compact(out, n);
-		if (n == max)
-			return -1;
 		struct boot_mmap_entry e = {
 			.phys = d->phys,
 			.pages = d->pages,
 			.type = efi_type_to_boot(d->type),
 			.efi_type = d->type,
 		};
-		/* Insertion sort: the map is short and usually sorted. */
-		int i = n++;
-		while (i > 0 && out[i - 1].phys > e.phys) {
-			out[i] = out[i - 1];
-			i--;
-		}
-		out[i] = e;
-	}
-	/* Merge neighbours of the same EFI type. */
-	int m = 0;
-	for (int i = 0; i < n; i++) {
-		if (m > 0 && out[m - 1].efi_type == out[i].efi_type &&
-		    out[m - 1].phys + out[m - 1].pages * 4096 == out[i].phys) {
-			out[m - 1].pages += out[i].pages;
+		int i = slot_for(out, n, e.phys);
+		/* Extend a touching neighbour of the same EFI type in place:
+		 * needs no new slot, so it works even when out[] is full. */
+		if (i > 0 && out[i - 1].efi_type == e.efi_type &&
+		    touching(&out[i - 1], &e)) {
+			out[i - 1].pages += e.pages;
+			n = merge_at(out, n, i - 1);
 			continue;
 		}
-		out[m++] = out[i];
+		if (i < n && out[i].efi_type == e.efi_type && touching(&e, &out[i])) {
+			out[i].phys = e.phys;
+			out[i].pages += e.pages;
+			n = merge_at(out, n, i);
+			continue;
+		}
+		if (n == max) {
+			n = compact(out, n);
+			if (n == max)
+				return -1;
+			i = slot_for(out, n, e.phys);
+		}
+		/* Insertion sort: the map is short and usually sorted. */
+		for (int j = n; j > i; j--)
+			out[j] = out[j - 1];
+		out[i] = e;
+		n++;
 	}
-	return m;
+	return n;
 }
 
 uint64_t tramp_pick(const struct boot_mmap_entry *map, int n)
@@ -108,7 +149,7 @@ uint64_t tramp_pick(const struct boot_mmap_entry *map, int n)
 		if (map[i].type != BOOT_MEM_USABLE)
 			continue;
 		uint64_t start = (map[i].phys + 0xfff) & ~0xfffULL;
-		uint64_t end = map[i].phys + map[i].pages * 4096;
+		uint64_t end = (map[i].phys + map[i].pages * 4096) & ~0xfffULL;
 		if (start < TRAMP_MIN)
 			start = TRAMP_MIN;
 		if (end > TRAMP_LIMIT)
@@ -150,12 +191,14 @@ int cmdline_from_load_options(const uint16_t *opts, size_t bytes, char *out,
 	char buf[BOOT_CMDLINE_MAX];
 	size_t n = bytes / 2, len = 0;
 
+	if (max == 0)
+		return 0;
 	out[0] = 0;
-	if (opts == 0 || n == 0 || max == 0)
+	if (opts == 0 || n == 0)
 		return 0;
 	for (size_t i = 0; i < n && opts[i] != 0; i++) {
 		uint16_t c = opts[i];
-		if (c >= 0x80 || (c < 0x20 && !is_space(c)))
+		if (c >= 0x7f || (c < 0x20 && !is_space(c)))
 			return 0; /* binary OptionalData, not text */
 		if (len + 1 < sizeof(buf))
 			buf[len++] = (char)c;
@@ -184,9 +227,9 @@ int cmdline_from_file(const char *text, size_t len, char *out, size_t max)
 {
 	size_t pos = 0, i = 0;
 
-	out[0] = 0;
 	if (max == 0)
 		return 0;
+	out[0] = 0;
 	while (i < len && text[i] != 0) {
 		/* One line at a time so '#' comments can be skipped. */
 		size_t line = i;

@@ -5,6 +5,29 @@
 
 struct cpu cpus[MAX_CPUS];
 int cpu_ready;
+struct cpumask cpu_online_mask;
+
+void cpu_mark_online(struct cpu *c)
+{
+	__atomic_store_n(&c->state, CPU_ONLINE, __ATOMIC_RELEASE);
+	__atomic_fetch_or(&cpu_online_mask.bits[c->id / 64], 1ULL << (c->id % 64),
+			  __ATOMIC_RELEASE);
+}
+
+bool cpu_online(int cpu)
+{
+	return (__atomic_load_n(&cpu_online_mask.bits[cpu / 64], __ATOMIC_ACQUIRE) >>
+		(cpu % 64)) & 1;
+}
+
+int cpu_online_count(void)
+{
+	int n = 0;
+	for (int i = 0; i < CPUMASK_WORDS; i++)
+		n += popcount64(
+			__atomic_load_n(&cpu_online_mask.bits[i], __ATOMIC_ACQUIRE));
+	return n;
+}
 
 void cpu_set_current(struct cpu *c)
 {

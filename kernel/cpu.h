@@ -10,9 +10,13 @@
 #ifndef COHORT_CPU_H
 #define COHORT_CPU_H
 
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 
+#include "cpumask.h"
 #include "gdt.h"
+#include "timer.h"
 
 #define MAX_CPUS 256
 #define IST_STACK_SIZE (16 * 1024)
@@ -28,16 +32,41 @@ struct cpu {
 	/* Must stay first: this_cpu() loads it from %gs:0. */
 	struct cpu *self;
 	/* Set before the CPU runs; read-only afterwards. */
-	int id; /* logical id, 0 = BSP */
-	/* Owned by this CPU. */
+	int id;		  /* logical id, 0 = BSP */
+	uint32_t apic_id; /* may be sparse; never an index */
+	uint32_t acpi_uid;
+	/* Written by the BSP before the CPU starts, then by the CPU itself
+	 * (release); others read it with acquire (cpu_online()). */
 	enum cpu_state state;
+	/* Owned by this CPU. */
 	struct gdt gdt;
 	struct tss tss;
-	/* Statistics, written only by this CPU. */
+	uint64_t ist_top[IST_COUNT]; /* exception stacks (set before start) */
+	uint64_t online_ns;	     /* now_ns() when it came online */
+	/* Timer queue and clockevent state (kernel/timer.h). */
+	struct timer_cpu timer;
+	/* Statistics, written only by this CPU (others may read them racily). */
 	uint64_t exceptions;
+	uint64_t irqs;
+	uint64_t spurious;
+	uint64_t unexpected_vectors;
+	uint64_t timer_events;
+	uint64_t ipis_received;
+	uint64_t resched_requests; /* drained from resched_pending */
+	/* Atomic: any CPU adds; this CPU drains in its reschedule IPI. */
+	atomic_uint resched_pending;
 };
 
+_Static_assert(MAX_CPUS <= CPUMASK_BITS, "cpumask too small for MAX_CPUS");
+
 extern struct cpu cpus[MAX_CPUS];
+
+/* Online CPUs. Set by each CPU for itself when it is ready for work,
+ * atomically; read by anyone. */
+extern struct cpumask cpu_online_mask;
+void cpu_mark_online(struct cpu *c);
+bool cpu_online(int cpu);
+int cpu_online_count(void);
 
 static inline struct cpu *this_cpu(void)
 {

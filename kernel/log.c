@@ -5,6 +5,7 @@
 
 #include "../drivers/serial.h"
 #include "../drivers/tsc.h"
+#include "arch/x86.h"
 #include "cpu.h"
 #include "lib/printf.h"
 #include "lib/string.h"
@@ -22,10 +23,35 @@ void log_panic_mode(void)
 	atomic_store(&panic_mode, 1);
 }
 
+/* Spins to wait for the log lock in panic mode before writing anyway:
+ * enough for any live CPU to finish its line, bounded for a dead one. */
+#define PANIC_LOCK_SPINS 2000000
+
+static int try_lock_bounded(void)
+{
+	for (int i = 0; i < PANIC_LOCK_SPINS; i++) {
+		unsigned serving = atomic_load(&log_lock.serving);
+		unsigned next = serving;
+		if (atomic_load(&log_lock.next) == serving &&
+		    atomic_compare_exchange_strong(&log_lock.next, &next, serving + 1))
+			return 1;
+		cpu_relax();
+	}
+	return 0;
+}
+
 static void out(const char *s, size_t len)
 {
 	if (atomic_load_explicit(&panic_mode, memory_order_relaxed)) {
+		/* Several CPUs report at once during a panic: keep lines
+		 * whole if the lock can be had, but never wait forever on a
+		 * holder that may be dead (or be this CPU). */
+		uint64_t f = irq_save();
+		int locked = try_lock_bounded();
 		serial_write(s, len);
+		if (locked)
+			spin_unlock(&log_lock);
+		irq_restore(f);
 		return;
 	}
 	uint64_t f = spin_lock_irqsave(&log_lock);

@@ -21,6 +21,9 @@
 #include "mm/layout.h"
 #include "mm/pmm.h"
 #include "panic.h"
+#include "platform.h"
+#include "../smp/smp.h"
+#include "time.h"
 #include "selftest.h"
 #include "trap.h"
 
@@ -119,16 +122,14 @@ void kernel_main(const struct boot_info *bi)
 {
 	tsc_boot = rdtsc();
 	cpus[0].id = 0;
-	cpus[0].state = CPU_ONLINE;
 	cpu_set_current(&cpus[0]);
 	serial_init();
 
 	/* Our own GDT/IDT before anything can fault: the firmware's tables
 	 * are no longer mapped. */
-	uint64_t ist_top[IST_COUNT];
 	for (int i = 0; i < IST_COUNT; i++)
-		ist_top[i] = (uint64_t)&bsp_ist[i][IST_STACK_SIZE];
-	gdt_init(&cpus[0], ist_top);
+		cpus[0].ist_top[i] = (uint64_t)&bsp_ist[i][IST_STACK_SIZE];
+	gdt_init(&cpus[0], cpus[0].ist_top);
 	idt_init();
 	pic_disable();
 	write_cr0(read_cr0() | CR0_WP); /* read-only pages bind the kernel too */
@@ -157,14 +158,19 @@ void kernel_main(const struct boot_info *bi)
 	if (cmdline_flag(&boot_cmdline, "acpidump"))
 		acpidump(bi);
 
-	/* Until the platform issue adds LAPIC/IOAPIC, nothing may interrupt:
-	 * interrupts stay off and the boot CPU is the only one online. */
+	/* ACPI, APICs, clocks, timers; interrupts are on afterwards. */
+	platform_init(bi);
+	cpus[0].online_ns = now_ns();
+	cpu_mark_online(&cpus[0]);
+	smp_ipi_init();
+	smp_boot_aps();
+
 	uint64_t now = rdtsc();
 	boot_ready_ns = uptime_ns();
 	kprintf("boot: timing loader->kernel %lu us, kernel->ready %lu us",
 		tsc_to_ns(tsc_boot - bi->tsc_loader_entry) / 1000,
 		tsc_to_ns(now - tsc_boot) / 1000);
-	kprintf("cohort: ready (1 of 1 CPUs online)");
+	kprintf("cohort: ready (%d CPUs online)", cpu_online_count());
 
 	const char *test = cmdline_get(&boot_cmdline, "test");
 	if (test)

@@ -11,6 +11,21 @@ const struct cmdline_option kernel_options[] = {
 	{ "memmap", CMDLINE_FLAG, 0, "log every boot memory map entry" },
 	{ "acpidump", CMDLINE_FLAG, 0,
 	  "print every ACPI table in acpidump text format (tools/acpi-extract)" },
+	{ "apic", CMDLINE_STRING, "xapic|x2apic",
+	  "force the local APIC mode (refused with a reason when impossible)" },
+	{ "timer", CMDLINE_STRING, "deadline|oneshot|periodic",
+	  "force the per-CPU clockevent: TSC-deadline, LAPIC one-shot, or "
+	  "LAPIC periodic at hz=" },
+	{ "hz", CMDLINE_UINT, 0,
+	  "tick rate when a periodic tick runs (default 1000, 10..10000)" },
+	{ "nohz", CMDLINE_STRING, "on|off",
+	  "off: keep a periodic tick on every CPU (default on: tickless)" },
+	{ "nosmp", CMDLINE_FLAG, 0, "do not start the other CPUs" },
+	{ "maxcpus", CMDLINE_UINT, 0,
+	  "use at most N CPUs, the boot CPU included" },
+	{ "smp_test_lost", CMDLINE_UINT, 0,
+	  "test: the AP with this APIC id is started but given no slot, so it "
+	  "never comes online (exercises the SIPI retry and failure path)" },
 	/* Read by the loader before the kernel runs; listed so the kernel
 	 * accepts them quietly. */
 	{ "efi_tramp", CMDLINE_STRING, "scan|none",

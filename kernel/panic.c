@@ -9,6 +9,7 @@
 #include "ksyms.h"
 #include "lib/printf.h"
 #include "log.h"
+#include "../smp/smp.h"
 #include "mm/layout.h"
 
 #define BACKTRACE_MAX_FRAMES 32
@@ -82,6 +83,12 @@ void panic(const char *fmt, ...)
 	va_end(ap);
 	kprintf("PANIC: %s", msg);
 	backtrace();
+	fatal_exit();
+}
+
+void fatal_exit(void)
+{
+	smp_stop_others(true);
 	kprintf("halting: failure");
 	qemu_exit(QEMU_EXIT_FAILURE);
 }

@@ -21,6 +21,10 @@ void backtrace(void);
  * this one, recursively) already did: the caller should just halt. */
 int panic_begin(void);
 
+/* End a fatal report: stop the other CPUs (each prints where it was),
+ * then exit with the failure code. */
+void fatal_exit(void) __attribute__((noreturn));
+
 /* Always on, in every build. */
 #define ASSERT(cond)                                                          \
 	do {                                                                  \

@@ -2,6 +2,8 @@
 #include "selftest.h"
 
 #include "../drivers/qemu_exit.h"
+#include "../smp/selftests.h"
+#include "../smp/smp.h"
 #include "lib/string.h"
 #include "log.h"
 #include "mm/heap.h"
@@ -122,6 +124,15 @@ static const struct selftest tests[] = {
 	{ "panic", test_panic, "panic() with a symbolized backtrace" },
 	{ "pmm", test_pmm, "page allocator: exhaust-ish, verify, free" },
 	{ "heap", test_heap, "kmalloc/kfree patterns, contents checked" },
+	{ "timer", selftest_timer,
+	  "every CPU's timers fire in order; now_ns() monotonic across CPUs" },
+	{ "ipi", selftest_ipi, "every CPU sends IPIs to every other; exact counts" },
+	{ "callfunc", selftest_callfunc, "call-function: one, many, async" },
+	{ "tlb", selftest_tlb, "remap a page, shoot down, all CPUs see it" },
+	{ "lockstress", selftest_lockstress,
+	  "all CPUs hammer a lock and an atomic; exact totals" },
+	{ "panic-ap", selftest_panic_ap,
+	  "a panic on an AP stops every CPU and fails the run" },
 };
 
 void selftest_run(const char *name)
@@ -132,6 +143,7 @@ void selftest_run(const char *name)
 		kprintf("test: %s: %s", name, tests[i].what);
 		int r = tests[i].run();
 		kprintf("test: %s: %s", name, r ? "FAIL" : "PASS");
+		smp_stop_others(false);
 		qemu_exit(r ? QEMU_EXIT_FAILURE : QEMU_EXIT_SUCCESS);
 	}
 	kprintf("test: unknown test '%s'; known tests:", name);

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "trap.h"
 
+#include "../drivers/lapic.h"
 #include "../drivers/qemu_exit.h"
+#include "../smp/smp.h"
 #include "arch/x86.h"
 #include "cpu.h"
 #include "gdt.h"
@@ -9,6 +11,7 @@
 #include "log.h"
 #include "lib/printf.h"
 #include "panic.h"
+#include "vectors.h"
 
 #define GATE_INTERRUPT 0x8e00 /* present, DPL 0, 64-bit interrupt gate */
 
@@ -131,22 +134,41 @@ static void exception_report(struct trap_frame *f)
 	backtrace_from(f->rip, f->rbp);
 }
 
-void trap_dispatch(struct trap_frame *f)
+/* Interrupts (vector >= 32). Handlers run with interrupts off; EOI is
+ * sent here, after the handler, for every LAPIC-delivered vector except
+ * the spurious one (SDM 3A 10.9: no EOI for spurious interrupts). The
+ * masked 8259s can still raise their spurious IRQ 7/15: counted, ignored. */
+static void interrupt(struct trap_frame *f)
 {
-	if (f->vector >= VEC_FIRST_EXTERNAL && handlers[f->vector]) {
-		handlers[f->vector](f);
+	struct cpu *c = this_cpu();
+	c->irqs++;
+	if (f->vector == VEC_LAPIC_SPURIOUS || f->vector == VEC_PIC_SPURIOUS_MASTER ||
+	    f->vector == VEC_PIC_SPURIOUS_SLAVE) {
+		c->spurious++;
 		return;
 	}
+	if (handlers[f->vector])
+		handlers[f->vector](f);
+	else if (!c->unexpected_vectors++)
+		kprintf("trap: unexpected interrupt on vector %#lx (no handler); "
+			"acknowledged and ignored", f->vector);
+	if (f->vector >= VEC_ISA_BASE && lapic_mode() != LAPIC_MODE_NONE)
+		lapic_eoi();
+}
+
+void trap_dispatch(struct trap_frame *f)
+{
+	if (f->vector >= VEC_FIRST_EXTERNAL) {
+		interrupt(f);
+		return;
+	}
+	if (f->vector == VEC_NMI && smp_nmi_stop(f))
+		return; /* not reached: a stopped CPU halts */
 	if (!panic_begin())
 		for (;;)
 			hlt(); /* another CPU is already reporting */
 	if (cpu_ready)
 		this_cpu()->exceptions++;
-	if (f->vector < VEC_FIRST_EXTERNAL)
-		exception_report(f);
-	else
-		kprintf("unexpected interrupt on vector %lu with no handler",
-			f->vector);
-	kprintf("halting: failure");
-	qemu_exit(QEMU_EXIT_FAILURE);
+	exception_report(f);
+	fatal_exit();
 }

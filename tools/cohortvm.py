@@ -57,7 +57,9 @@ def qemu_command(esp, vars_copy, smp=4, mem="512M", qemu="qemu-system-x86_64",
     code, _ = find_ovmf()
     cmd = [qemu]
     if qemu_datadir:
-        cmd += ["-L", qemu_datadir]
+        # A private QEMU (tools/get-qemu10): its firmware blobs, and no
+        # audio probing, which would load the system QEMU's modules.
+        cmd += ["-L", qemu_datadir, "-audio", "none"]
     cmd += [
         "-machine", machine,
         # Multi-threaded TCG: each vCPU on its own host thread.
@@ -110,9 +112,10 @@ ANSI = re.compile(r"\x1b\[[0-9;=?]*[A-Za-z]")
 
 
 def boot(esp, smp=1, mem="512M", timeout=120, qemu=None, machine="q35",
-         extra=(), stop_on=None, qemu_datadir=None):
+         extra=(), stop_on=None, qemu_datadir=None, inputs=()):
     """Boot `esp` and collect the serial log until QEMU exits, `stop_on`
-    (a regex) appears, or `timeout` seconds pass."""
+    (a regex) appears, or `timeout` seconds pass. `inputs` is a list of
+    (regex, text): when a line matches, text is typed on the serial port."""
     qemu = qemu or os.environ.get("QEMU", "qemu-system-x86_64")
     result = Boot()
     with tempfile.TemporaryDirectory(prefix="cohortvm-") as tmp:
@@ -123,10 +126,21 @@ def boot(esp, smp=1, mem="512M", timeout=120, qemu=None, machine="q35",
                            qemu_datadir=qemu_datadir)
         result.cmd = cmd
         start = time.monotonic()
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT)
+                                stderr=subprocess.STDOUT, env=qemu_env(qemu))
         stop_rx = re.compile(stop_on) if stop_on else None
+        pending = [(re.compile(rx), text) for rx, text in inputs]
+
+        def feed(line):
+            while pending and pending[0][0].search(line):
+                _, text = pending.pop(0)
+                # Typed a byte at a time, as a person would: the UART has
+                # a 16-byte FIFO and the kernel echoes as it reads.
+                for ch in text.encode():
+                    proc.stdin.write(bytes([ch]))
+                    proc.stdin.flush()
+                    time.sleep(0.01)
         stopped = threading.Event()
 
         def reader():
@@ -141,6 +155,8 @@ def boot(esp, smp=1, mem="512M", timeout=120, qemu=None, machine="q35",
                     text = ANSI.sub("", raw.decode("utf-8", "replace"))
                     text = text.replace("\r", "")
                     result.lines.append((time.monotonic() - start, text))
+                    if pending:
+                        feed(text)
                     if stop_rx and stop_rx.search(text):
                         stopped.set()
             if buf:
@@ -188,6 +204,27 @@ def make_esp(dst, cmdline=None, loader=None, kernel=None, base=None):
     if kernel is not None:
         put(kernel, "::/EFI/COHORT/KERNEL.ELF")
     return dst
+
+
+def qemu_env(qemu):
+    """A private QEMU must load its own modules, not the system's."""
+    env = dict(os.environ)
+    moddir = Path(qemu).resolve().parents[1] / "lib/x86_64-linux-gnu/qemu"
+    if moddir.is_dir() and not str(moddir).startswith("/usr/"):
+        env["QEMU_MODULE_DIR"] = str(moddir)
+    return env
+
+
+QEMU10_DIR = BUILD / "qemu10"
+
+
+def qemu10():
+    """(binary, datadir) of the bookworm-backports QEMU 10 unpacked by
+    tools/get-qemu10, or None."""
+    binary = QEMU10_DIR / "usr/bin/qemu-system-x86_64"
+    if binary.exists():
+        return str(binary), str(QEMU10_DIR / "usr/share/qemu")
+    return None
 
 
 def free_port():

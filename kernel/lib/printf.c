@@ -23,7 +23,7 @@ static void pad(struct out *o, char c, int n)
 		emit(o, c);
 }
 
-enum { F_LEFT = 1, F_ZERO = 2, F_SPACE = 4, F_PLUS = 8, F_ALT = 16 };
+enum { F_LEFT = 1, F_ZERO = 2, F_SPACE = 4, F_PLUS = 8, F_ALT = 16, F_PTR = 32 };
 
 static void put_number(struct out *o, uint64_t v, int neg, unsigned base,
 		       int upper, int flags, int width, int prec)
@@ -41,7 +41,9 @@ static void put_number(struct out *o, uint64_t v, int neg, unsigned base,
 	int zeros = prec > n ? prec - n : 0;
 	char sign = neg ? '-' : (flags & F_PLUS) ? '+' : (flags & F_SPACE) ? ' ' : 0;
 	const char *prefix = "";
-	if ((flags & F_ALT) && base == 16 && n && !(n == 1 && tmp[0] == '0'))
+	/* '#' gives no prefix for zero (C11 7.21.6.1); %p always has one. */
+	if ((flags & F_PTR) ||
+	    ((flags & F_ALT) && base == 16 && n && !(n == 1 && tmp[0] == '0')))
 		prefix = upper ? "0X" : "0x";
 	if ((flags & F_ALT) && base == 8 && (n == 0 || tmp[n - 1] != '0') &&
 	    zeros == 0)
@@ -162,7 +164,7 @@ int k_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			break;
 		case 'p':
 			put_number(&o, (uintptr_t)va_arg(ap, void *), 0, 16, 0,
-				   F_ALT, width, prec);
+				   (flags & F_LEFT) | F_PTR, width, prec);
 			break;
 		case 'c': {
 			char c = (char)va_arg(ap, int);

@@ -44,9 +44,18 @@ void pmm_core_init(struct pmm *p, void *storage, uint64_t npages)
 	}
 }
 
+/* Clamp [pfn, pfn+count) to the tracked pages without wrapping. */
+static uint64_t clamp_end(const struct pmm *p, uint64_t pfn, uint64_t count)
+{
+	if (pfn >= p->npages)
+		return pfn;
+	return count > p->npages - pfn ? p->npages : pfn + count;
+}
+
 void pmm_core_add(struct pmm *p, uint64_t pfn, uint64_t count)
 {
-	for (uint64_t i = pfn; i < pfn + count && i < p->npages; i++) {
+	uint64_t end = clamp_end(p, pfn, count);
+	for (uint64_t i = pfn; i < end; i++) {
 		if (test(p->usable, i))
 			continue; /* overlapping map entries: count once */
 		set(p->usable, i);
@@ -58,7 +67,8 @@ void pmm_core_add(struct pmm *p, uint64_t pfn, uint64_t count)
 
 void pmm_core_reserve(struct pmm *p, uint64_t pfn, uint64_t count)
 {
-	for (uint64_t i = pfn; i < pfn + count && i < p->npages; i++) {
+	uint64_t end = clamp_end(p, pfn, count);
+	for (uint64_t i = pfn; i < end; i++) {
 		if (!test(p->usable, i))
 			continue;
 		if (!test(p->used, i))
@@ -113,6 +123,21 @@ int64_t pmm_core_alloc(struct pmm *p, uint64_t count)
 		set(p->used, (uint64_t)pfn + i);
 	p->free_pages -= count;
 	p->hint = (uint64_t)pfn + count;
+	return pfn;
+}
+
+int64_t pmm_core_alloc_below(struct pmm *p, uint64_t count, uint64_t limit)
+{
+	if (count == 0 || count > p->free_pages || limit < count)
+		return -1;
+	if (limit > p->npages)
+		limit = p->npages;
+	int64_t pfn = search(p, 0, limit, count);
+	if (pfn < 0 || (uint64_t)pfn + count > limit)
+		return -1;
+	for (uint64_t i = 0; i < count; i++)
+		set(p->used, (uint64_t)pfn + i);
+	p->free_pages -= count;
 	return pfn;
 }
 

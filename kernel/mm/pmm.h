@@ -41,6 +41,8 @@ void pmm_core_add(struct pmm *p, uint64_t pfn, uint64_t count);
 void pmm_core_reserve(struct pmm *p, uint64_t pfn, uint64_t count);
 /* First run of `count` free pages; returns its pfn, or -1. */
 int64_t pmm_core_alloc(struct pmm *p, uint64_t count);
+/* As pmm_core_alloc, but the run must end at or below pfn `limit`. */
+int64_t pmm_core_alloc_below(struct pmm *p, uint64_t count, uint64_t limit);
 /* Return pages; -1 (and no change) if any of them is not allocated. */
 int pmm_core_free(struct pmm *p, uint64_t pfn, uint64_t count);
 
@@ -49,6 +51,9 @@ int pmm_core_free(struct pmm *p, uint64_t pfn, uint64_t count);
 void pmm_init(const struct boot_info *bi);
 /* `count` contiguous zeroed pages; returns the physical address or 0. */
 uint64_t pmm_alloc_pages(uint64_t count);
+/* As pmm_alloc_pages, below physical address `limit` (e.g. 4 GiB for a
+ * page a 32-bit `mov cr3` must reach). */
+uint64_t pmm_alloc_pages_below(uint64_t count, uint64_t limit);
 /* Panics on a page that was not allocated: that is kernel corruption. */
 void pmm_free_pages(uint64_t phys, uint64_t count);
 uint64_t pmm_free_count(void);

@@ -112,6 +112,18 @@ uint64_t pmm_alloc_pages(uint64_t count)
 	return phys;
 }
 
+uint64_t pmm_alloc_pages_below(uint64_t count, uint64_t limit)
+{
+	uint64_t f = spin_lock_irqsave(&pmm_lock);
+	int64_t pfn = pmm_core_alloc_below(&pmm, count, limit / PAGE_SIZE);
+	spin_unlock_irqrestore(&pmm_lock, f);
+	if (pfn < 0)
+		return 0;
+	uint64_t phys = (uint64_t)pfn * PAGE_SIZE;
+	memset(phys_to_virt(phys), 0, count * PAGE_SIZE);
+	return phys;
+}
+
 void pmm_free_pages(uint64_t phys, uint64_t count)
 {
 	uint64_t f = spin_lock_irqsave(&pmm_lock);

@@ -342,7 +342,7 @@ static void test_mmap_over_max_merges_same_boot_type(void **state)
 }
 
 /*
- * KNOWN BUG (see the report): handoff.h says BOOT_MEM-type merging happens
+ * Regression (was a bug): handoff.h says BOOT_MEM-type merging happens
  * only if merging same-EFI-type neighbours "needs more than max entries".
  * mmap_reduce() compacts as soon as out[] is full, before the same-EFI-type
  * merge (which runs only at the end), so here the BS_CODE run is folded
@@ -363,7 +363,7 @@ static void test_mmap_merges_boot_types_only_when_needed(void **state)
 }
 
 /*
- * KNOWN BUG (see the report): out[] being full is checked before the new
+ * Regression (was a bug): out[] being full is checked before the new
  * descriptor can merge with its neighbour, so a map that reduces to exactly
  * max entries fails when a later descriptor extends an earlier entry that
  * is not next to it in the firmware's order.
@@ -468,7 +468,7 @@ static void test_tramp_returns_zero_when_nothing_fits(void **state)
 }
 
 /*
- * KNOWN BUG (see the report): tramp_pick() rounds an unaligned start up but
+ * Regression (was a bug): tramp_pick() rounds an unaligned start up but
  * not the end down, so [0x1800, 0x3800) gives 0x2800, which is not page
  * aligned (a SIPI vector can only name a page).
  */
@@ -759,7 +759,7 @@ static void test_load_options_longer_than_cmdline_max(void **state)
 }
 
 /*
- * KNOWN BUG (see the report): cmdline_from_load_options() stores
+ * Regression (was a bug): cmdline_from_load_options() stores
  * out[0] = 0 before its `max == 0` check, so with max 0 it writes one byte
  * past the (empty) output buffer.
  */
@@ -859,7 +859,7 @@ static void test_file_nul_stops_the_text(void **state)
 	assert_string_equal(f_out, "");
 }
 
-/* KNOWN BUG (see the report): the same out[0] = 0 before `max == 0` in
+/* Regression (was a bug): the same out[0] = 0 before `max == 0` in
  * cmdline_from_file(). */
 static void test_file_zero_max_writes_nothing(void **state)
 {

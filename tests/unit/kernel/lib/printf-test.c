@@ -14,8 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <sys/types.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include <cmocka.h>
 
@@ -231,7 +231,7 @@ static void test_pointers_match_libc(void **state)
 	assert_int_equal(mismatches, 0);
 }
 
-/* KNOWN BUG (see the report): %p passes only F_ALT to put_number() and so
+/* Regression (was a bug): %p passes only F_ALT to put_number() and so
  * drops the '-' flag: a left-justified pointer is padded on the left. */
 static void test_pointer_left_justified_matches_libc(void **state)
 {
@@ -414,7 +414,7 @@ static void test_empty_format_gives_empty_string(void **state)
 /*
  * glibc prints "(nil)"; the kernel prints 0x and the number like for any
  * other pointer.
- * KNOWN BUG (see the report): put_number() drops the "0x" prefix for a zero
+ * Regression (was a bug): put_number() drops the "0x" prefix for a zero
  * value, so NULL prints as "0".
  */
 static void test_null_pointer_prints_0x0(void **state)

@@ -6,8 +6,12 @@
  * wrap-around; every kind of bad free (not allocated, reserved, out of
  * range, double) fails and changes nothing; exhaust and refill; and a
  * randomized run (fixed seed) against a reference model of page states,
- * comparing results, counters and both bitmaps. The bitmap lives in a heap
- * block of exactly pmm_bitmap_bytes() so ASan checks its bounds.
+ * comparing results, counters and both bitmaps. pmm_core_alloc_below():
+ * runs never end above the limit, it fails cleanly (nothing changed) when
+ * only pages at or above the limit are free, it leaves pmm_core_alloc's
+ * next-fit hint alone, and a randomized mix of both allocators against the
+ * same model. The bitmap lives in a heap block of exactly pmm_bitmap_bytes()
+ * so ASan checks its bounds.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -380,6 +384,221 @@ static void test_exhaust_and_refill(void **state)
 	assert_int_equal(pmm_core_free(&p, 0, N), 0);
 }
 
+/* ---- Allocating below a limit ---- */
+
+/* Snapshot of everything an allocator call may change. */
+struct snapshot {
+	uint8_t bitmaps[1024];
+	uint64_t free_pages, usable_pages, hint;
+};
+
+static void take(struct snapshot *s)
+{
+	size_t bytes = pmm_bitmap_bytes(p.npages);
+	assert_true(bytes <= sizeof(s->bitmaps));
+	memcpy(s->bitmaps, storage, bytes);
+	s->free_pages = p.free_pages;
+	s->usable_pages = p.usable_pages;
+	s->hint = p.hint;
+}
+
+static void expect_unchanged(const struct snapshot *s)
+{
+	assert_memory_equal(storage, s->bitmaps, pmm_bitmap_bytes(p.npages));
+	assert_int_equal(p.free_pages, s->free_pages);
+	assert_int_equal(p.usable_pages, s->usable_pages);
+	assert_int_equal(p.hint, s->hint);
+}
+
+/* A failing alloc_below returns -1 and changes nothing. */
+static void expect_below_fails(uint64_t count, uint64_t limit)
+{
+	struct snapshot s;
+	take(&s);
+	assert_int_equal(pmm_core_alloc_below(&p, count, limit), -1);
+	expect_unchanged(&s);
+}
+
+static void test_alloc_below_never_ends_above_limit(void **state)
+{
+	(void)state;
+	static const uint64_t limits[] = { 1, 5, 63, 64, 65, 100, 128, 199 };
+	static const uint64_t counts[] = { 1, 2, 3, 7, 64 };
+	for (size_t li = 0; li < sizeof(limits) / sizeof(limits[0]); li++)
+		for (size_t ci = 0; ci < sizeof(counts) / sizeof(counts[0]); ci++) {
+			uint64_t limit = limits[li], count = counts[ci];
+			init(200);
+			pmm_core_add(&p, 0, 200);
+			uint64_t got_pages = 0;
+			int64_t pfn;
+			while ((pfn = pmm_core_alloc_below(&p, count, limit)) >= 0) {
+				assert_true((uint64_t)pfn + count <= limit);
+				for (uint64_t i = 0; i < count; i++)
+					assert_true(page_used((uint64_t)pfn + i));
+				got_pages += count;
+				assert_int_equal(p.free_pages, 200 - got_pages);
+			}
+			/* It stopped only when no free run of `count` was
+			 * left below the limit, and never touched a page at
+			 * or above it. */
+			if (count <= limit)
+				assert_true(got_pages > 0);
+			for (uint64_t s = 0; s + count <= limit; s++) {
+				uint64_t run = 0;
+				while (run < count && !page_used(s + run))
+					run++;
+				assert_true(run < count);
+			}
+			for (uint64_t i = limit; i < 200; i++)
+				assert_false(page_used(i));
+			assert_int_equal(p.usable_pages, 200);
+		}
+}
+
+static void test_alloc_below_run_ends_exactly_at_limit(void **state)
+{
+	(void)state;
+	init(128);
+	pmm_core_add(&p, 0, 128);
+	assert_int_equal(pmm_core_alloc_below(&p, 64, 64), 0);
+	assert_int_equal(pmm_core_alloc_below(&p, 1, 64), -1);
+	init(128);
+	pmm_core_add(&p, 60, 68);
+	assert_int_equal(pmm_core_alloc_below(&p, 4, 64), 60);
+	assert_int_equal(pmm_core_free(&p, 60, 4), 0);
+	assert_int_equal(pmm_core_alloc_below(&p, 5, 65), 60);
+}
+
+static void test_alloc_below_fails_cleanly_when_only_high_pages_free(void **state)
+{
+	(void)state;
+	init(256);
+	pmm_core_add(&p, 100, 156); /* nothing below pfn 100 exists */
+	expect_below_fails(1, 100);
+	expect_below_fails(1, 50);
+	expect_below_fails(1, 1);
+	assert_int_equal(p.free_pages, 156);
+
+	/* Pages below the limit exist but are all taken. */
+	init(256);
+	pmm_core_add(&p, 0, 256);
+	assert_int_equal(pmm_core_alloc(&p, 100), 0);
+	expect_below_fails(1, 100);
+	expect_below_fails(4, 100);
+	assert_int_equal(p.free_pages, 156);
+	assert_int_equal(pmm_core_alloc_below(&p, 1, 101), 100);
+
+	/* Pages below the limit exist but are reserved. */
+	init(256);
+	pmm_core_add(&p, 0, 256);
+	pmm_core_reserve(&p, 0, 64);
+	expect_below_fails(1, 64);
+	assert_int_equal(pmm_core_alloc_below(&p, 1, 65), 64);
+}
+
+static void test_alloc_below_rejects_run_straddling_limit(void **state)
+{
+	(void)state;
+	init(256);
+	pmm_core_add(&p, 90, 40); /* [90, 130) */
+	expect_below_fails(20, 100); /* [90, 110) would cross it */
+	expect_below_fails(11, 100);
+	assert_int_equal(pmm_core_alloc_below(&p, 10, 100), 90);
+	expect_below_fails(1, 100);
+	assert_int_equal(p.free_pages, 30);
+}
+
+static void test_alloc_below_skips_short_holes_under_limit(void **state)
+{
+	(void)state;
+	init(256);
+	pmm_core_add(&p, 0, 3);
+	pmm_core_add(&p, 10, 3);
+	pmm_core_add(&p, 40, 8);
+	pmm_core_add(&p, 100, 50);
+	int64_t pfn = pmm_core_alloc_below(&p, 5, 64);
+	assert_true(pfn >= 40 && pfn + 5 <= 48);
+	expect_below_fails(8, 64); /* 3 + 3 + 3 free, but no run of 8 */
+}
+
+static void test_alloc_below_bad_arguments_fail(void **state)
+{
+	(void)state;
+	init(128);
+	pmm_core_add(&p, 0, 128);
+	expect_below_fails(0, 128);		/* nothing */
+	expect_below_fails(0, 0);
+	expect_below_fails(1, 0);		/* limit below count */
+	expect_below_fails(10, 9);
+	expect_below_fails(129, UINT64_MAX);	/* more than there is */
+	expect_below_fails(UINT64_MAX, UINT64_MAX);
+	assert_int_equal(p.free_pages, 128);
+}
+
+static void test_alloc_below_limit_past_npages_is_clamped(void **state)
+{
+	(void)state;
+	init(70); /* last word half used */
+	pmm_core_add(&p, 0, 70);
+	expect_below_fails(71, UINT64_MAX);
+	assert_int_equal(pmm_core_alloc_below(&p, 70, UINT64_MAX), 0);
+	expect_below_fails(1, UINT64_MAX);
+	assert_int_equal(p.free_pages, 0);
+
+	init(70);
+	pmm_core_add(&p, 60, 10);
+	expect_below_fails(11, 1000);
+	assert_int_equal(pmm_core_alloc_below(&p, 10, 1000), 60);
+	assert_int_equal(p.free_pages, 0);
+}
+
+static void test_alloc_below_leaves_next_fit_hint_alone(void **state)
+{
+	(void)state;
+	init(64);
+	pmm_core_add(&p, 0, 64);
+	assert_int_equal(pmm_core_alloc(&p, 10), 0); /* hint -> 10 */
+	assert_int_equal(pmm_core_free(&p, 0, 5), 0);
+	assert_int_equal(p.hint, 10);
+
+	/* Only [0, 2) can satisfy this. */
+	assert_int_equal(pmm_core_alloc_below(&p, 2, 2), 0);
+	assert_int_equal(p.hint, 10);
+	/* Next fit goes on from 10, not from the end of that run (2). */
+	assert_int_equal(pmm_core_alloc(&p, 1), 10);
+	assert_int_equal(pmm_core_alloc(&p, 1), 11);
+
+	/* An alloc_below ahead of the hint does not move it either. */
+	int64_t pfn = pmm_core_alloc_below(&p, 3, 64);
+	assert_true(pfn >= 0 && pfn + 3 <= 64);
+	assert_int_equal(p.hint, 12);
+}
+
+static void test_alloc_below_counts_and_frees(void **state)
+{
+	(void)state;
+	init(300);
+	pmm_core_add(&p, 0, 300);
+	pmm_core_reserve(&p, 0, 16);
+	assert_int_equal(p.usable_pages, 284);
+	assert_int_equal(p.free_pages, 284);
+
+	int64_t a = pmm_core_alloc_below(&p, 7, 128);
+	int64_t b = pmm_core_alloc_below(&p, 64, 128);
+	assert_true(a >= 16 && a + 7 <= 128);
+	assert_true(b >= 16 && b + 64 <= 128);
+	assert_true(a + 7 <= b || b + 64 <= a); /* no overlap */
+	assert_int_equal(p.free_pages, 284 - 71);
+	assert_int_equal(p.usable_pages, 284);
+
+	/* Freed like any other run, once. */
+	assert_int_equal(pmm_core_free(&p, (uint64_t)b, 64), 0);
+	expect_bad_free((uint64_t)b, 64);
+	assert_int_equal(pmm_core_free(&p, (uint64_t)a, 7), 0);
+	assert_int_equal(p.free_pages, 284);
+	assert_int_equal(p.usable_pages, 284);
+}
+
 /* ---- Randomized, against a reference model ---- */
 
 enum { ABSENT, FREE, ALLOCATED };
@@ -555,6 +774,91 @@ static void test_random_operations_match_reference_model(void **state)
 	assert_true(bad_frees > 100);
 }
 
+/* Some free run of `count` pages ends at or below `limit`. */
+static int model_fits_below(uint64_t count, uint64_t limit)
+{
+	if (limit > MODEL_PAGES)
+		limit = MODEL_PAGES;
+	for (uint64_t s = 0; s + count <= limit; s++)
+		if (model_run_free(s, count))
+			return 1;
+	return 0;
+}
+
+/* alloc_below may pick any run that fits; it must pick one if one exists,
+ * and must leave next fit (the model's hint) where it was. */
+static void test_random_alloc_below_mixed_with_alloc(void **state)
+{
+	(void)state;
+	struct {
+		uint64_t pfn, count;
+	} live[MODEL_PAGES];
+	int nlive = 0, below_ok = 0, below_fail = 0, allocs = 0;
+
+	init(MODEL_PAGES);
+	memset(model, ABSENT, sizeof(model));
+	model_hint = 0;
+	pmm_core_add(&p, 0, MODEL_PAGES);
+	model_add(0, MODEL_PAGES);
+	pmm_core_reserve(&p, 0, 3);
+	model_reserve(0, 3);
+
+	for (int op = 0; op < 5000; op++) {
+		unsigned r = next_rand() % 100;
+		if (r < 30) { /* alloc below a limit */
+			uint64_t count = 1 + next_rand() % 6;
+			uint64_t limit = next_rand() % (MODEL_PAGES + 40);
+			int fits = count <= limit && model_fits_below(count, limit);
+			int64_t got = pmm_core_alloc_below(&p, count, limit);
+			if ((got >= 0) != fits)
+				fprintf(stderr, "op %d: alloc_below(%llu, %llu) = %lld, "
+						"model %s\n",
+					op, (unsigned long long)count,
+					(unsigned long long)limit, (long long)got,
+					fits ? "fits" : "does not fit");
+			assert_int_equal(got >= 0, fits);
+			if (got >= 0) {
+				assert_true((uint64_t)got + count <= limit);
+				assert_true(model_run_free((uint64_t)got, count));
+				for (uint64_t i = 0; i < count; i++)
+					model[got + i] = ALLOCATED;
+				live[nlive].pfn = (uint64_t)got;
+				live[nlive].count = count;
+				nlive++;
+				below_ok++;
+			} else {
+				below_fail++;
+			}
+		} else if (r < 60) { /* next-fit alloc */
+			uint64_t count = 1 + next_rand() % 6;
+			int64_t want = model_alloc(count);
+			int64_t got = pmm_core_alloc(&p, count);
+			if (want != got)
+				fprintf(stderr, "op %d: alloc(%llu) = %lld, model %lld\n",
+					op, (unsigned long long)count,
+					(long long)got, (long long)want);
+			assert_int_equal(got, want);
+			if (got >= 0) {
+				live[nlive].pfn = (uint64_t)got;
+				live[nlive].count = count;
+				nlive++;
+				allocs++;
+			}
+		} else if (nlive > 0) { /* free a live run */
+			int k = (int)(next_rand() % (uint64_t)nlive);
+			uint64_t pfn = live[k].pfn, count = live[k].count;
+			live[k] = live[--nlive];
+			assert_int_equal(model_free(pfn, count), 0);
+			assert_int_equal(pmm_core_free(&p, pfn, count), 0);
+		}
+		assert_int_equal(p.hint, model_hint);
+		compare_with_model(op);
+	}
+	assert_true(below_ok > 500);
+	assert_true(below_fail > 100);
+	assert_true(allocs > 500);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0); /* keep cmocka and our notes in order */
@@ -581,6 +885,16 @@ int main(void)
 		T(test_part_of_a_run_may_be_freed),
 		T(test_exhaust_and_refill),
 		T(test_random_operations_match_reference_model),
+		T(test_alloc_below_never_ends_above_limit),
+		T(test_alloc_below_run_ends_exactly_at_limit),
+		T(test_alloc_below_fails_cleanly_when_only_high_pages_free),
+		T(test_alloc_below_rejects_run_straddling_limit),
+		T(test_alloc_below_skips_short_holes_under_limit),
+		T(test_alloc_below_bad_arguments_fail),
+		T(test_alloc_below_limit_past_npages_is_clamped),
+		T(test_alloc_below_leaves_next_fit_hint_alone),
+		T(test_alloc_below_counts_and_frees),
+		T(test_random_alloc_below_mixed_with_alloc),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The boot-log summary of what acpi_parse() found (see acpi.h).
+ *
+ * Written for someone reading a serial log from a machine they cannot
+ * touch: every table with its address and OEM, then the decoded MADT,
+ * HPET and FADT in the same words docs/acpi.md uses. Lists (CPUs,
+ * overrides, NMIs) are packed several to a line so a 64-CPU machine still
+ * fits on a screen; items are never split across lines.
+ */
+#include "acpi_internal.h"
+
+#include <stdarg.h>
+
+#include "../kernel/lib/printf.h"
+#include "../kernel/lib/string.h"
+
+#define ITEM_MAX 64
+
+/* A log line that fills up with items and goes out when the next would
+ * not fit. */
+struct line {
+	const struct acpi_parser *p;
+	const char *head;
+	char buf[ACPI_LOG_LINE_MAX];
+	size_t len;
+	int items;
+};
+
+static void line_flush(struct line *l)
+{
+	if (l->items)
+		acpi_logf(l->p, "%s", l->buf);
+	l->items = 0;
+	l->len = 0;
+}
+
+static void line_item(struct line *l, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void line_item(struct line *l, const char *fmt, ...)
+{
+	char item[ITEM_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	k_vsnprintf(item, sizeof(item), fmt, ap);
+	va_end(ap);
+	size_t n = strlen(item);
+
+	if (l->items && l->len + 2 + n >= sizeof(l->buf))
+		line_flush(l);
+	if (l->items == 0) {
+		int h = k_snprintf(l->buf, sizeof(l->buf), "%s ", l->head);
+		l->len = h > 0 ? (size_t)h : 0;
+	} else {
+		memcpy(l->buf + l->len, ", ", 2);
+		l->len += 2;
+	}
+	if (l->len + n >= sizeof(l->buf))
+		n = sizeof(l->buf) - 1 - l->len;
+	memcpy(l->buf + l->len, item, n);
+	l->len += n;
+	l->buf[l->len] = 0;
+	l->items++;
+}
+
+static const char *space_name(uint8_t space)
+{
+	switch (space) {
+	case ACPI_GAS_MEMORY:
+		return "memory";
+	case ACPI_GAS_IO:
+		return "I/O";
+	case 2:
+		return "PCI config";
+	default:
+		return "unknown space";
+	}
+}
+
+static const char *polarity(bool active_low)
+{
+	return active_low ? "low" : "high";
+}
+
+static const char *trigger(bool level)
+{
+	return level ? "level" : "edge";
+}
+
+static void summary_tables(const struct acpi_parser *p,
+			   const struct acpi_info *info)
+{
+	acpi_logf(p, "acpi: RSDP at 0x%llx, revision %u; root table %s",
+		  (unsigned long long)info->rsdp_phys, info->rsdp_revision,
+		  info->xsdt_used ? "XSDT" : "RSDT");
+	for (int i = 0; i < info->ntables && i < ACPI_MAX_TABLES; i++) {
+		const struct acpi_table_ref *t = &info->table[i];
+		acpi_logf(p, "acpi: %-4s at 0x%llx len 0x%x rev %u %s %s%s",
+			  t->sig, (unsigned long long)t->phys, t->length,
+			  t->revision, t->oem_id, t->oem_table_id,
+			  t->valid ? "" : " REJECTED");
+	}
+}
+
+static void summary_madt(const struct acpi_parser *p, const struct acpi_madt *m)
+{
+	int enabled = 0;
+	struct line l = { .p = p };
+
+	if (!m->present) {
+		acpi_logf(p, "acpi: no MADT");
+		return;
+	}
+	for (int i = 0; i < m->ncpus && i < ACPI_MAX_CPUS; i++)
+		enabled += m->cpu[i].enabled;
+	acpi_logf(p, "acpi: MADT: local APIC at 0x%llx, %s; %d CPUs (%d "
+		  "enabled, %d online-capable, %d not kept), %d I/O APICs, %d "
+		  "overrides, %d NMIs",
+		  (unsigned long long)m->lapic_phys,
+		  m->pcat_compat ? "8259 PICs present" : "no 8259 PICs",
+		  m->ncpus, enabled, m->ncpus - enabled, m->ncpus_dropped,
+		  m->nioapics, m->noverrides, m->nnmis);
+
+	/* #n is the MADT order, not the kernel's cpu number: the BSP need
+	 * not be listed first. */
+	l.head = "acpi: CPUs:";
+	for (int i = 0; i < m->ncpus && i < ACPI_MAX_CPUS; i++) {
+		const struct acpi_cpu *c = &m->cpu[i];
+		line_item(&l, "#%d apic %u uid %u%s%s", i, c->apic_id,
+			  c->acpi_uid, c->from_x2apic_entry ? " x2apic" : "",
+			  c->enabled ? "" : " hotplug");
+	}
+	line_flush(&l);
+
+	for (int i = 0; i < m->nioapics && i < ACPI_MAX_IOAPICS; i++)
+		acpi_logf(p, "acpi: I/O APIC id %u at 0x%llx, GSI base %u",
+			  m->ioapic[i].id,
+			  (unsigned long long)m->ioapic[i].phys,
+			  m->ioapic[i].gsi_base);
+
+	l.head = "acpi: overrides:";
+	for (int i = 0; i < m->noverrides && i < ACPI_MAX_OVERRIDES; i++) {
+		const struct acpi_override *o = &m->override[i];
+		if (o->bus == 0)
+			line_item(&l, "IRQ%u->GSI%u %s %s", o->source_irq, o->gsi,
+				  polarity(o->active_low),
+				  trigger(o->level_triggered));
+		else
+			line_item(&l, "bus %u IRQ%u->GSI%u %s %s", o->bus,
+				  o->source_irq, o->gsi, polarity(o->active_low),
+				  trigger(o->level_triggered));
+	}
+	line_flush(&l);
+
+	l.head = "acpi: NMIs:";
+	for (int i = 0; i < m->nnmis && i < ACPI_MAX_NMIS; i++) {
+		const struct acpi_nmi *n = &m->nmi[i];
+		if (n->acpi_uid == 0xffffffffu)
+			line_item(&l, "all CPUs LINT%u %s %s", n->lint,
+				  polarity(n->active_low),
+				  trigger(n->level_triggered));
+		else
+			line_item(&l, "uid %u LINT%u %s %s", n->acpi_uid,
+				  n->lint, polarity(n->active_low),
+				  trigger(n->level_triggered));
+	}
+	line_flush(&l);
+}
+
+static void summary_hpet(const struct acpi_parser *p, const struct acpi_hpet *h)
+{
+	if (!h->present) {
+		acpi_logf(p, "acpi: no HPET");
+		return;
+	}
+	acpi_logf(p, "acpi: HPET %u at 0x%llx: %u comparators, %s counter, "
+		  "min tick %u",
+		  h->hpet_number, (unsigned long long)h->phys, h->comparators,
+		  h->counter_64bit ? "64-bit" : "32-bit", h->min_tick);
+}
+
+static void summary_fadt(const struct acpi_parser *p, const struct acpi_fadt *f)
+{
+	char timer[48], reset[64];
+
+	if (!f->present) {
+		acpi_logf(p, "acpi: no FADT");
+		return;
+	}
+	if (f->pm_timer_port)
+		k_snprintf(timer, sizeof(timer), "PM timer at port 0x%x (%s)",
+			   f->pm_timer_port,
+			   f->pm_timer_32bit ? "32-bit" : "24-bit");
+	else
+		k_snprintf(timer, sizeof(timer), "no PM timer");
+	if (f->reset_supported)
+		k_snprintf(reset, sizeof(reset), "reset %s 0x%llx <- 0x%x",
+			   space_name(f->reset_reg.space_id),
+			   (unsigned long long)f->reset_reg.address,
+			   f->reset_value);
+	else
+		k_snprintf(reset, sizeof(reset), "no reset register");
+	acpi_logf(p, "acpi: FADT: %s; %s; %s", timer, reset,
+		  f->hw_reduced ? "hardware-reduced" : "not hardware-reduced");
+}
+
+void acpi_log_summary(const struct acpi_info *info, acpi_log_fn log,
+		      void *log_ctx)
+{
+	struct acpi_parser p = { NULL, log, log_ctx, false };
+
+	if (!info || !log)
+		return;
+	summary_tables(&p, info);
+	summary_madt(&p, &info->madt);
+	summary_hpet(&p, &info->hpet);
+	summary_fadt(&p, &info->fadt);
+}

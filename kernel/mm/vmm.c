@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: MIT
+#include "vmm.h"
+
+#include "../arch/x86.h"
+#include "../spinlock.h"
+#include "layout.h"
+#include "pmm.h"
+
+#define PTE_P 1ULL
+#define PTE_PS (1ULL << 7)
+#define PTE_ADDR 0x000ffffffffff000ULL
+
+/* Protects: the kernel page tables (upper half) against two CPUs
+ * allocating the same missing table. Lock order: vmm_lock -> pmm_lock. */
+static struct spinlock vmm_lock = SPINLOCK_INIT("vmm");
+
+static uint64_t *table(uint64_t entry)
+{
+	return phys_to_virt(entry & PTE_ADDR);
+}
+
+/* The entry for `virt` at the last level, or NULL. */
+static uint64_t *walk(uint64_t virt, int alloc)
+{
+	uint64_t *t = phys_to_virt(read_cr3() & PTE_ADDR);
+	for (int shift = 39; shift > 12; shift -= 9) {
+		uint64_t *e = &t[(virt >> shift) & 511];
+		if (!(*e & PTE_P)) {
+			if (!alloc)
+				return 0;
+			uint64_t p = pmm_alloc_pages(1);
+			if (!p)
+				return 0;
+			*e = p | PTE_P | VMM_WRITE;
+		} else if (*e & PTE_PS) {
+			return 0; /* inside a large page: not ours to split */
+		}
+		t = table(*e);
+	}
+	return &t[(virt >> 12) & 511];
+}
+
+int vmm_map_page(uint64_t virt, uint64_t phys, uint64_t flags)
+{
+	uint64_t f = spin_lock_irqsave(&vmm_lock);
+	uint64_t *pte = walk(virt, 1);
+	if (pte) {
+		*pte = (phys & PTE_ADDR) | flags | PTE_P;
+		__asm__ volatile("invlpg (%0)" ::"r"(virt) : "memory");
+	}
+	spin_unlock_irqrestore(&vmm_lock, f);
+	return pte ? 0 : -1;
+}
+
+int64_t vmm_translate(uint64_t virt)
+{
+	uint64_t f = spin_lock_irqsave(&vmm_lock);
+	uint64_t *pte = walk(virt, 0);
+	int64_t r = pte && (*pte & PTE_P) ? (int64_t)((*pte & PTE_ADDR) |
+						     (virt & 0xfff)) :
+					    -1;
+	spin_unlock_irqrestore(&vmm_lock, f);
+	return r;
+}

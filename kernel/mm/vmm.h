@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Kernel page-table edits (4-level paging, Intel SDM Vol. 3A 4.5). All CPUs
+ * share the kernel's upper half, so a change here is seen everywhere once
+ * the other CPUs' TLBs are flushed: callers that unmap or remap must call
+ * tlb_shootdown() (smp/tlb.c) afterwards.
+ */
+#ifndef COHORT_MM_VMM_H
+#define COHORT_MM_VMM_H
+
+#include <stdint.h>
+
+#define VMM_WRITE (1ULL << 1)
+#define VMM_NX (1ULL << 63)
+#define VMM_UNCACHED ((1ULL << 3) | (1ULL << 4)) /* PWT | PCD */
+
+/* A virtual window for test and temporary mappings, away from the direct
+ * map and the kernel image. */
+#define VMM_SCRATCH_BASE 0xffffff0000000000ULL
+
+/* Map one 4 KiB page in the kernel half (allocating tables as needed);
+ * replaces an existing 4 KiB mapping. 0, or -1 if out of memory or the
+ * address is covered by a large page. Does not flush other CPUs. */
+int vmm_map_page(uint64_t virt, uint64_t phys, uint64_t flags);
+/* Physical address mapped at virt, or -1. */
+int64_t vmm_translate(uint64_t virt);
+
+#endif

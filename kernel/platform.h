@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Platform bring-up on the boot CPU: ACPI tables -> CPU list, interrupt
+ * controllers, clocks and timers, in that order, with a logged fallback
+ * for everything a real PC may lack:
+ *   no ACPI / no MADT      -> one CPU, LAPIC at its MSR address, no IOAPIC
+ *   no usable LAPIC        -> no per-CPU timer (logged; one CPU)
+ *   no HPET                -> PM timer or PIT for calibration, PIT boot tick
+ *   no FADT PM timer       -> PIT for calibration
+ * Read next: kernel/time.h, kernel/timer.h, smp/ (which uses the CPU list).
+ */
+#ifndef COHORT_PLATFORM_H
+#define COHORT_PLATFORM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cpu.h"
+
+struct boot_info;
+
+struct platform_cpu {
+	uint32_t apic_id;
+	uint32_t acpi_uid;
+};
+
+struct platform {
+	/* Usable CPUs in MADT order (BSP first), at most MAX_CPUS. */
+	struct platform_cpu cpu[MAX_CPUS];
+	int ncpus;
+	int madt_usable;  /* usable CPUs the MADT listed, before any cap */
+	bool have_madt;
+	bool have_ioapic;
+	uint32_t bsp_apic_id;
+	uint64_t reset_port; /* FADT reset register if in I/O space, else 0 */
+	uint8_t reset_value;
+};
+
+extern struct platform platform;
+
+/* Per-CPU platform set-up after lapic_init_cpu() (APs; the BSP does it in
+ * platform_init): LINT NMI wiring from the MADT for this CPU's ACPI uid. */
+void platform_cpu_init(struct cpu *c);
+
+/* Everything above, then interrupts on. Runs once on the BSP. */
+void platform_init(const struct boot_info *bi);
+
+#endif

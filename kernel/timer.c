@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: MIT
+#include "timer.h"
+
+#include "../drivers/hpet.h"
+#include "../drivers/ioapic.h"
+#include "../drivers/lapic.h"
+#include "../drivers/pit.h"
+#include "arch/x86.h"
+#include "cpu.h"
+#include "log.h"
+#include "panic.h"
+#include "time.h"
+#include "trap.h"
+#include "vectors.h"
+
+#define BOOT_TICK_IRQ 0
+/* The longest one-shot count we program; longer waits re-arm on expiry. */
+#define LAPIC_MAX_COUNT 0xffffffffu
+
+/* Chosen once on the BSP by timer_setup(); read-only afterwards. */
+static enum timer_mode mode;
+static uint32_t tick_hz = TIMER_DEFAULT_HZ;
+static bool nohz = true;
+
+enum timer_mode timer_mode(void)
+{
+	return mode;
+}
+
+uint32_t timer_hz(void)
+{
+	return tick_hz;
+}
+
+enum timer_mode timer_setup(enum timer_force force, uint32_t hz, bool nohz_on)
+{
+	struct cpuid_regs r1 = cpuid(1, 0), r0 = cpuid(0, 0);
+	/* IA32_BIOS_SIGN_ID: write 0, CPUID(1), read (SDM 3A 9.11.7.1). */
+	wrmsr(0x8b, 0);
+	(void)cpuid(1, 0);
+	uint32_t fam = (r1.eax >> 8) & 0xf, model = (r1.eax >> 4) & 0xf;
+	if (fam == 6 || fam == 15)
+		model |= ((r1.eax >> 16) & 0xf) << 4;
+	struct timer_facts f = {
+		.has_lapic = lapic_mode() != LAPIC_MODE_NONE,
+		.has_tsc_deadline = r1.ecx & (1u << 24),
+		.hypervisor = r1.ecx & (1u << 31),
+		.intel = r0.ebx == 0x756e6547, /* "Genu" */
+		.family = fam,
+		.model = model,
+		.stepping = r1.eax & 0xf,
+		.microcode = (uint32_t)(rdmsr(0x8b) >> 32),
+		.force = force,
+	};
+	const char *why;
+	mode = timer_choose_mode(&f, &why);
+	if (why)
+		kprintf("timer: %s", why);
+	if (hz)
+		tick_hz = hz;
+	nohz = nohz_on && mode != TIMER_MODE_LAPIC_PERIODIC;
+	if (mode != TIMER_MODE_NONE && !time_calibration()->lapic_hz &&
+	    mode != TIMER_MODE_TSC_DEADLINE) {
+		kprintf("timer: LAPIC timer frequency unknown; no per-CPU timer");
+		mode = TIMER_MODE_NONE;
+	}
+	return mode;
+}
+
+/* Program the hardware for the head of the queue. Lock held. */
+static void program(struct timer_cpu *tc, uint64_t now)
+{
+	if (mode == TIMER_MODE_LAPIC_PERIODIC)
+		return; /* the tick checks the queue */
+	if (!tc->head) {
+		if (tc->programmed_ns)
+			lapic_timer_stop();
+		tc->programmed_ns = 0;
+		return;
+	}
+	uint64_t when = tc->head->deadline_ns;
+	if (when == tc->programmed_ns)
+		return;
+	tc->programmed_ns = when;
+	uint64_t delta = when > now ? when - now : 0;
+	if (mode == TIMER_MODE_TSC_DEADLINE) {
+		/* +1: a deadline in the past still fires (SDM 3A 10.5.4.1),
+		 * but 0 would disarm. */
+		lapic_timer_deadline(rdtsc() + tsc_ns_to_cycles(delta) + 1);
+		return;
+	}
+	uint64_t count = delta * time_calibration()->lapic_hz / NSEC_PER_SEC;
+	if (count == 0)
+		count = 1;
+	if (count > LAPIC_MAX_COUNT)
+		count = LAPIC_MAX_COUNT;
+	lapic_timer_oneshot((uint32_t)count);
+}
+
+static void insert(struct timer_cpu *tc, struct timer *t)
+{
+	struct timer **pp = &tc->head;
+	while (*pp && (*pp)->deadline_ns <= t->deadline_ns)
+		pp = &(*pp)->next;
+	t->next = *pp;
+	*pp = t;
+	t->cpu = this_cpu()->id;
+}
+
+static bool unlink(struct timer_cpu *tc, struct timer *t)
+{
+	for (struct timer **pp = &tc->head; *pp; pp = &(*pp)->next)
+		if (*pp == t) {
+			*pp = t->next;
+			t->next = 0;
+			t->cpu = -1;
+			return true;
+		}
+	return false;
+}
+
+void timer_init(struct timer *t, timer_fn fn, void *arg)
+{
+	t->fn = fn;
+	t->arg = arg;
+	t->next = 0;
+	t->cpu = -1;
+	t->deadline_ns = 0;
+}
+
+void timer_arm(struct timer *t, uint64_t deadline_ns)
+{
+	struct timer_cpu *tc = &this_cpu()->timer;
+	uint64_t f = spin_lock_irqsave(&tc->lock);
+	ASSERT(t->cpu == -1 || t->cpu == this_cpu()->id);
+	if (t->cpu != -1)
+		unlink(tc, t);
+	t->deadline_ns = deadline_ns;
+	insert(tc, t);
+	if (tc->head == t)
+		program(tc, now_ns());
+	spin_unlock_irqrestore(&tc->lock, f);
+}
+
+bool timer_cancel(struct timer *t)
+{
+	struct timer_cpu *tc = &this_cpu()->timer;
+	uint64_t f = spin_lock_irqsave(&tc->lock);
+	bool was_head = tc->head == t;
+	bool queued = unlink(tc, t);
+	if (was_head)
+		program(tc, now_ns());
+	spin_unlock_irqrestore(&tc->lock, f);
+	return queued;
+}
+
+static void timer_interrupt(struct trap_frame *frame)
+{
+	struct cpu *c = this_cpu();
+	struct timer_cpu *tc = &c->timer;
+	(void)frame;
+
+	c->timer_events++;
+	spin_lock(&tc->lock);
+	tc->programmed_ns = 0;
+	uint64_t now = now_ns();
+	while (tc->head && tc->head->deadline_ns <= now) {
+		struct timer *t = tc->head;
+		unlink(tc, t);
+		/* Drop the lock: the callback may re-arm (this or another
+		 * timer). Interrupts stay off, so nothing else on this CPU
+		 * touches the queue meanwhile. */
+		spin_unlock(&tc->lock);
+		t->fn(t, now);
+		spin_lock(&tc->lock);
+		now = now_ns();
+	}
+	program(tc, now);
+	spin_unlock(&tc->lock);
+}
+
+static void tick_fn(struct timer *t, uint64_t now)
+{
+	uint64_t period = NSEC_PER_SEC / tick_hz;
+	/* Next multiple of the period: a late tick does not drift. */
+	uint64_t next = t->deadline_ns + period;
+	if (next <= now)
+		next = now + period - (now - t->deadline_ns) % period;
+	timer_arm(t, next);
+}
+
+void timer_init_cpu(void)
+{
+	struct timer_cpu *tc = &this_cpu()->timer;
+
+	tc->lock = (struct spinlock)SPINLOCK_INIT("timer");
+	tc->head = 0;
+	tc->programmed_ns = 0;
+	if (mode == TIMER_MODE_NONE)
+		return;
+	if (this_cpu()->id == 0)
+		trap_set_handler(VEC_LAPIC_TIMER, timer_interrupt);
+	if (mode == TIMER_MODE_LAPIC_PERIODIC) {
+		uint64_t count = time_calibration()->lapic_hz / tick_hz;
+		lapic_timer_periodic((uint32_t)(count ? count : 1));
+		return;
+	}
+	if (!nohz) {
+		timer_init(&tc->tick, tick_fn, 0);
+		timer_arm(&tc->tick, now_ns() + NSEC_PER_SEC / tick_hz);
+	}
+}
+
+/* ---- Boot tick --------------------------------------------------------- */
+
+static volatile uint64_t boot_tick_count;
+static const char *boot_tick_source = "none";
+static int boot_tick_gsi = -1;
+
+static void boot_tick_interrupt(struct trap_frame *f)
+{
+	(void)f;
+	boot_tick_count++;
+}
+
+int boot_tick_start(uint32_t hz)
+{
+	if (ioapic_count() == 0)
+		return -1;
+	trap_set_handler(VEC_ISA_BASE + BOOT_TICK_IRQ, boot_tick_interrupt);
+	if (hpet_present() && hpet_tick_start(hz) == 0) {
+		boot_tick_source = "hpet";
+	} else {
+		pit_tick_start(hz);
+		boot_tick_source = "pit";
+	}
+	boot_tick_gsi = isa_irq_route(BOOT_TICK_IRQ, VEC_ISA_BASE + BOOT_TICK_IRQ,
+				      lapic_id());
+	kprintf("timer: boot tick from %s at %u Hz (ISA IRQ %d -> GSI %d)",
+		boot_tick_source, hz, BOOT_TICK_IRQ, boot_tick_gsi);
+	return 0;
+}
+
+uint64_t boot_ticks(void)
+{
+	return boot_tick_count;
+}
+
+void timer_switch_from_boot_tick(void)
+{
+	if (boot_tick_gsi >= 0) {
+		ioapic_mask_gsi((uint32_t)boot_tick_gsi, true);
+		if (boot_tick_source[0] == 'h')
+			hpet_tick_stop();
+		else
+			pit_tick_stop();
+	}
+	const struct time_calibration *cal = time_calibration();
+	if (mode == TIMER_MODE_TSC_DEADLINE)
+		kprintf("timer: tick source %s -> %s (tsc %lu.%03lu MHz), %s, "
+			"%lu boot ticks",
+			boot_tick_source, timer_mode_name(mode),
+			cal->tsc_hz / 1000000, cal->tsc_hz / 1000 % 1000,
+			nohz ? "tickless" : "periodic tick", boot_tick_count);
+	else
+		kprintf("timer: tick source %s -> %s (lapic %lu.%01lu MHz), %s, "
+			"%lu boot ticks",
+			boot_tick_source, timer_mode_name(mode),
+			cal->lapic_hz * 16 / 1000000,
+			cal->lapic_hz * 16 / 100000 % 10,
+			mode == TIMER_MODE_LAPIC_PERIODIC || !nohz ?
+				"periodic tick" :
+				"tickless",
+			boot_tick_count);
+}

@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Application processor start-up (Intel SDM Vol. 3A 8.4.4 "MP
+ * initialization example", MultiProcessor spec 1.4 appendix B.4).
+ *
+ * All APs are started in parallel: INIT to each, one 10 ms wait, then
+ * SIPI, 200 us, SIPI to each. An AP that has not come online within
+ * AP_WINDOW_MS gets one more SIPI (a start-up IPI can be lost on real PCs,
+ * for example while firmware holds the CPU in SMM) and AP_RETRY_WINDOW_MS
+ * more; after that it is marked failed, logged once, and the boot goes on.
+ * Each AP finds its logical id, stack and struct cpu by its APIC id in the
+ * slot table the trampoline searches (smp/trampoline.asm).
+ */
+#include "smp.h"
+
+#include "../drivers/lapic.h"
+#include "../kernel/arch/x86.h"
+#include "../kernel/boot_info.h"
+#include "../kernel/cmdline.h"
+#include "../kernel/cpu.h"
+#include "../kernel/lib/string.h"
+#include "../kernel/log.h"
+#include "../kernel/mm/heap.h"
+#include "../kernel/mm/layout.h"
+#include "../kernel/mm/pmm.h"
+#include "../kernel/panic.h"
+#include "../kernel/platform.h"
+#include "../kernel/time.h"
+#include "../kernel/timer.h"
+#include "../kernel/trap.h"
+#include "trampoline.h"
+
+#define AP_STACK_PAGES 4 /* 16 KiB kernel stack per AP */
+#define AP_IST_PAGES 4	 /* per IST slot */
+#define INIT_DELAY_US 10000
+#define SIPI_DELAY_US 200
+/* Real CPUs arrive within a millisecond; QEMU's TCG, with more vCPUs than
+ * host cores, can take tens. Generous windows cost nothing when every AP
+ * answers, since the wait ends as soon as the last one is online. */
+#define AP_WINDOW_MS 500
+#define AP_RETRY_WINDOW_MS 2000
+#define FOUR_GIB (4ULL << 30)
+#define PTE_P 1ULL
+#define PTE_W 2ULL
+#define PTE_PS (1ULL << 7)
+#define NO_APIC_ID 0xffffffffu
+
+extern const struct boot_info *boot_info;
+void ap_entry(struct cpu *c) __attribute__((noreturn));
+
+/* Owned by the BSP during bring-up; read by APs through the trampoline. */
+static struct tramp_cpu *slots;
+static uint64_t bringup_start_ns;
+static uint64_t kernel_cr3;
+
+/* Page tables for the trampoline's switch to long mode: a PML4 below
+ * 4 GiB that maps the low 2 MiB 1:1 (the trampoline runs there) and shares
+ * the kernel's upper half. Kept for good: a late AP may still use them. */
+static uint64_t make_low_pml4(void)
+{
+	uint64_t pml4 = pmm_alloc_pages_below(1, FOUR_GIB);
+	uint64_t pdpt = pmm_alloc_pages(1), pd = pmm_alloc_pages(1);
+	if (!pml4 || !pdpt || !pd)
+		return 0;
+	uint64_t *k = phys_to_virt(read_cr3() & ~0xfffULL);
+	uint64_t *t = phys_to_virt(pml4);
+	for (int i = 256; i < 512; i++)
+		t[i] = k[i];
+	t[0] = pdpt | PTE_P | PTE_W;
+	((uint64_t *)phys_to_virt(pdpt))[0] = pd | PTE_P | PTE_W;
+	((uint64_t *)phys_to_virt(pd))[0] = 0 | PTE_P | PTE_W | PTE_PS;
+	return pml4;
+}
+
+static uint64_t stack_alloc(int pages)
+{
+	uint64_t p = pmm_alloc_pages(pages);
+	return p ? (uint64_t)phys_to_virt(p) + pages * PAGE_SIZE : 0;
+}
+
+static void send_init(uint32_t apic_id)
+{
+	lapic_send_ipi(apic_id, LAPIC_ICR_INIT | LAPIC_ICR_ASSERT | LAPIC_ICR_LEVEL);
+	/* The de-assert is for pre-Pentium 4 APICs; x2APIC rejects it. */
+	if (lapic_mode() == LAPIC_MODE_XAPIC)
+		lapic_send_ipi(apic_id, LAPIC_ICR_INIT | LAPIC_ICR_LEVEL);
+}
+
+static void send_sipi(uint32_t apic_id)
+{
+	lapic_send_ipi(apic_id, LAPIC_ICR_STARTUP |
+					(uint32_t)(boot_info->trampoline >> 12));
+}
+
+/* Wait until every CPU in [1, n) is online or `ms` pass; returns how many
+ * are still missing. */
+static int wait_online(int n, uint64_t ms)
+{
+	uint64_t end = now_ns() + ms * 1000000;
+	for (;;) {
+		int missing = 0;
+		for (int i = 1; i < n; i++)
+			missing += !cpu_online(i);
+		if (!missing || now_ns() >= end)
+			return missing;
+		cpu_relax();
+	}
+}
+
+/* How many CPUs to use: *usable = MADT CPUs capped by maxcpus=; the
+ * return value is that, or 1 when nosmp or a missing trampoline page or
+ * LAPIC keeps us on the boot CPU (one log line says which). */
+static int cpus_wanted(int *usable)
+{
+	int n = platform.ncpus;
+	uint64_t max;
+
+	const char *m = cmdline_get(&boot_cmdline, "maxcpus");
+	if (m && cmdline_parse_uint(m, &max) == 0) {
+		if (max == 0) {
+			kprintf("smp: maxcpus=0 means at least the boot CPU; using 1");
+			max = 1;
+		}
+		if ((uint64_t)n > max) {
+			kprintf("smp: maxcpus=%lu: using %lu of %d CPUs", max, max, n);
+			n = (int)max;
+		}
+	}
+	*usable = n;
+	if (n > 1 && cmdline_flag(&boot_cmdline, "nosmp")) {
+		kprintf("smp: nosmp: staying on the boot CPU");
+		return 1;
+	}
+	if (n > 1 && !boot_info->trampoline) {
+		kprintf("smp: no trampoline page below 1 MiB: staying on one CPU");
+		return 1;
+	}
+	if (n > 1 && lapic_mode() == LAPIC_MODE_NONE) {
+		kprintf("smp: no local APIC: staying on one CPU");
+		return 1;
+	}
+	return n;
+}
+
+void smp_boot_aps(void)
+{
+	int usable;
+	int n = cpus_wanted(&usable);
+	const char *lost_opt = cmdline_get(&boot_cmdline, "smp_test_lost");
+	uint64_t lost_apic = NO_APIC_ID;
+
+	if (lost_opt)
+		cmdline_parse_uint(lost_opt, &lost_apic);
+	if (n <= 1) {
+		kprintf("smp: brought up 1 of %d CPUs in 0 ms", usable);
+		return;
+	}
+
+	uint64_t low_pml4 = make_low_pml4();
+	slots = kzalloc(sizeof(*slots) * (size_t)(n - 1));
+	if (!low_pml4 || !slots)
+		panic("smp: out of memory for AP start-up structures");
+	for (int i = 1; i < n; i++) {
+		struct cpu *c = &cpus[i];
+		c->id = i;
+		c->apic_id = platform.cpu[i].apic_id;
+		c->acpi_uid = platform.cpu[i].acpi_uid;
+		c->state = CPU_BOOTING;
+		uint64_t stack = stack_alloc(AP_STACK_PAGES);
+		for (int s = 0; s < IST_COUNT; s++)
+			c->ist_top[s] = stack_alloc(AP_IST_PAGES);
+		if (!stack || !c->ist_top[IST_COUNT - 1])
+			panic("smp: out of memory for AP stacks");
+		slots[i - 1] = (struct tramp_cpu){
+			.apic_id = c->apic_id == lost_apic ? NO_APIC_ID : c->apic_id,
+			.stack_top = stack,
+			.cpu = (uint64_t)c,
+		};
+	}
+
+	uint8_t *page = phys_to_virt(boot_info->trampoline);
+	memcpy(page, trampoline_start, (size_t)(trampoline_end - trampoline_start));
+	struct tramp_params *p = (void *)(page + TRAMP_PARAMS_OFFSET);
+	uint32_t t = (uint32_t)boot_info->trampoline;
+	p->gdt_base += t;
+	p->far32_off += t;
+	p->far64_off += t;
+	p->cr3_low = low_pml4;
+	kernel_cr3 = read_cr3();
+	p->cr3 = kernel_cr3;
+	p->entry = (uint64_t)ap_entry;
+	p->cpus = (uint64_t)slots;
+	p->ncpus = (uint32_t)(n - 1);
+	__atomic_store_n(&p->alive, 0, __ATOMIC_RELEASE);
+
+	bringup_start_ns = now_ns();
+	for (int i = 1; i < n; i++)
+		send_init(cpus[i].apic_id);
+	delay_us(INIT_DELAY_US);
+	for (int i = 1; i < n; i++)
+		send_sipi(cpus[i].apic_id);
+	delay_us(SIPI_DELAY_US);
+	for (int i = 1; i < n; i++)
+		send_sipi(cpus[i].apic_id);
+
+	if (wait_online(n, AP_WINDOW_MS)) {
+		for (int i = 1; i < n; i++) {
+			if (cpu_online(i))
+				continue;
+			kprintf("smp: cpu%d (APIC id %u) silent after %d ms: sending "
+				"SIPI again", i, cpus[i].apic_id, AP_WINDOW_MS);
+			send_sipi(cpus[i].apic_id);
+		}
+		wait_online(n, AP_RETRY_WINDOW_MS);
+	}
+	uint64_t done_ns = now_ns();
+	uint64_t last_ns = bringup_start_ns;
+
+	int online = 1;
+	kprintf("smp: AP start-up (INIT at +0 us, %u reached the trampoline):",
+		__atomic_load_n(&p->alive, __ATOMIC_ACQUIRE));
+	for (int i = 1; i < n; i++) {
+		struct cpu *c = &cpus[i];
+		if (!cpu_online(i)) {
+			c->state = CPU_FAILED;
+			/* If it wakes up late it must not take a slot. */
+			__atomic_store_n(&slots[i - 1].apic_id, NO_APIC_ID,
+					 __ATOMIC_RELEASE);
+			kprintf("smp:   cpu%-3d APIC id %-4u FAILED: no answer "
+				"after two SIPI rounds; continuing without it",
+				i, c->apic_id);
+			continue;
+		}
+		online++;
+		uint64_t dt = c->online_ns - bringup_start_ns;
+		if (c->online_ns > last_ns)
+			last_ns = c->online_ns;
+		kprintf("smp:   cpu%-3d APIC id %-4u online after %lu.%03lu ms", i,
+			c->apic_id, dt / 1000000, dt / 1000 % 1000);
+	}
+	uint64_t total = (online == n ? last_ns : done_ns) - bringup_start_ns;
+	kprintf("smp: brought up %d of %d CPUs in %lu ms", online, usable,
+		total / 1000000);
+}
+
+void ap_entry(struct cpu *c)
+{
+	/* Leave the trampoline's temporary tables first (see trampoline.asm). */
+	write_cr3(kernel_cr3);
+	cpu_set_current(c);
+	gdt_init(c, c->ist_top);
+	idt_load();
+	write_cr0(read_cr0() | CR0_WP);
+	lapic_init_cpu();
+	platform_cpu_init(c);
+	timer_init_cpu();
+	c->online_ns = now_ns();
+	cpu_mark_online(c);
+	irq_enable();
+	for (;;)
+		hlt();
+}

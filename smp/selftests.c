@@ -1,0 +1,356 @@
+// SPDX-License-Identifier: MIT
+/*
+ * In-kernel self-tests of the multiprocessor machinery (test=NAME; see
+ * kernel/selftest.c for the protocol). Each checks exact counts or values
+ * and prints per-CPU evidence; none asserts on timing, which TCG makes
+ * noisy.
+ */
+#include "selftests.h"
+
+#include <stdatomic.h>
+
+#include "../drivers/lapic.h"
+#include "../kernel/arch/x86.h"
+#include "../kernel/cpu.h"
+#include "../kernel/log.h"
+#include "../kernel/mm/layout.h"
+#include "../kernel/mm/pmm.h"
+#include "../kernel/mm/vmm.h"
+#include "../kernel/panic.h"
+#include "../kernel/spinlock.h"
+#include "../kernel/time.h"
+#include "../kernel/timer.h"
+#include "smp.h"
+
+#define WAIT_LIMIT_NS (20ULL * 1000 * 1000 * 1000) /* generous: TCG */
+
+/* Poll `cond` with interrupts on until it holds or the limit passes. */
+#define WAIT_FOR(cond)                                                     \
+	({                                                                 \
+		uint64_t end_ = now_ns() + WAIT_LIMIT_NS;                  \
+		while (!(cond) && now_ns() < end_)                         \
+			cpu_relax();                                       \
+		(cond);                                                    \
+	})
+
+static int online_cpus(int *list)
+{
+	int n = 0;
+	for (int i = 0; i < MAX_CPUS; i++)
+		if (cpu_online(i))
+			list[n++] = i;
+	return n;
+}
+
+/* ---- test=timer ----------------------------------------------------------- */
+
+#define TIMERS_PER_CPU 3
+static struct timer test_timers[MAX_CPUS][TIMERS_PER_CPU];
+static uint64_t fired_at[MAX_CPUS][TIMERS_PER_CPU];
+static atomic_int fired_order[MAX_CPUS];
+static int order_seen[MAX_CPUS][TIMERS_PER_CPU];
+static atomic_int timers_fired;
+
+static void timer_cb(struct timer *t, uint64_t now)
+{
+	int cpu = this_cpu()->id, idx = (int)(uintptr_t)t->arg;
+	fired_at[cpu][idx] = now;
+	order_seen[cpu][atomic_fetch_add(&fired_order[cpu], 1)] = idx;
+	atomic_fetch_add(&timers_fired, 1);
+}
+
+static void arm_timers(void *arg)
+{
+	int cpu = this_cpu()->id;
+	uint64_t now = now_ns();
+	(void)arg;
+	/* Armed latest first, so the queue must reorder them. */
+	for (int i = TIMERS_PER_CPU - 1; i >= 0; i--) {
+		timer_init(&test_timers[cpu][i], timer_cb, (void *)(uintptr_t)i);
+		timer_arm(&test_timers[cpu][i], now + (uint64_t)(i + 1) * 2000000);
+	}
+}
+
+/* Few rounds: under TCG a preempted vCPU holding the ticket stalls the
+ * rest, so contended rounds are slow out of all proportion. */
+#define MONOTONIC_PROBES 300
+static struct spinlock mono_lock = SPINLOCK_INIT("test-monotonic");
+static uint64_t mono_last;
+static atomic_int mono_errors;
+
+/* Each CPU takes the lock in turn and reads the clock inside it: the lock
+ * orders the reads, so a value below the previous holder's means now_ns()
+ * disagrees between CPUs. */
+static void monotonic_probe(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < MONOTONIC_PROBES; i++) {
+		spin_lock(&mono_lock);
+		uint64_t t = now_ns();
+		if (t < mono_last)
+			atomic_fetch_add(&mono_errors, 1);
+		mono_last = t;
+		spin_unlock(&mono_lock);
+	}
+}
+
+int selftest_timer(void)
+{
+	int list[MAX_CPUS], n = online_cpus(list);
+	int fail = 0;
+
+	if (timer_mode() == TIMER_MODE_NONE) {
+		kprintf("timer: no per-CPU clockevent");
+		return 1;
+	}
+	smp_call_others(arm_timers, 0, true);
+	arm_timers(0);
+	if (!WAIT_FOR(atomic_load(&timers_fired) == n * TIMERS_PER_CPU)) {
+		kprintf("timer: only %d of %d timers fired",
+			atomic_load(&timers_fired), n * TIMERS_PER_CPU);
+		fail = 1;
+	}
+	for (int k = 0; k < n; k++) {
+		int cpu = list[k];
+		for (int i = 0; i < TIMERS_PER_CPU; i++) {
+			if (order_seen[cpu][i] != i) {
+				kprintf("timer: cpu%d fired timer %d in slot %d", cpu,
+					order_seen[cpu][i], i);
+				fail = 1;
+			}
+			if (fired_at[cpu][i] < test_timers[cpu][i].deadline_ns) {
+				kprintf("timer: cpu%d timer %d fired before its "
+					"deadline", cpu, i);
+				fail = 1;
+			}
+		}
+		kprintf("timer: cpu%d: %lu timer events, late by %lu/%lu/%lu us",
+			cpu, cpus[cpu].timer_events,
+			(fired_at[cpu][0] - test_timers[cpu][0].deadline_ns) / 1000,
+			(fired_at[cpu][1] - test_timers[cpu][1].deadline_ns) / 1000,
+			(fired_at[cpu][2] - test_timers[cpu][2].deadline_ns) / 1000);
+	}
+	struct cpumask all = cpu_online_mask;
+	smp_call_many(&all, monotonic_probe, 0, true);
+	if (atomic_load(&mono_errors)) {
+		kprintf("timer: now_ns() went backwards across CPUs %d times",
+			atomic_load(&mono_errors));
+		fail = 1;
+	} else {
+		kprintf("timer: now_ns() monotonic across %d CPUs", n);
+	}
+	return fail;
+}
+
+/* ---- test=ipi --------------------------------------------------------------- */
+
+#define IPI_ROUNDS 200
+
+static void ipi_sender(void *arg)
+{
+	int me = this_cpu()->id;
+	(void)arg;
+	for (int r = 0; r < IPI_ROUNDS; r++)
+		for (int cpu = 0; cpu < MAX_CPUS; cpu++)
+			if (cpu != me && cpu_online(cpu))
+				smp_send_reschedule(cpu);
+}
+
+static uint64_t resched_total(int cpu)
+{
+	return __atomic_load_n(&cpus[cpu].resched_requests, __ATOMIC_RELAXED);
+}
+
+int selftest_ipi(void)
+{
+	int list[MAX_CPUS], n = online_cpus(list), fail = 0;
+	uint64_t before[MAX_CPUS], raw_before[MAX_CPUS];
+
+	if (n < 2) {
+		kprintf("ipi: needs at least 2 CPUs, have %d", n);
+		return 1;
+	}
+	for (int k = 0; k < n; k++) {
+		before[list[k]] = resched_total(list[k]);
+		raw_before[list[k]] = smp_ipis_received(list[k]);
+	}
+	smp_call_others(ipi_sender, 0, true);
+	ipi_sender(0);
+	uint64_t want = (uint64_t)IPI_ROUNDS * (uint64_t)(n - 1);
+	for (int k = 0; k < n; k++) {
+		int cpu = list[k];
+		WAIT_FOR(resched_total(cpu) - before[cpu] >= want);
+		uint64_t got = resched_total(cpu) - before[cpu];
+		kprintf("ipi: cpu%d: %lu of %lu reschedule requests, %lu "
+			"interrupts", cpu, got, want,
+			smp_ipis_received(cpu) - raw_before[cpu]);
+		if (got != want)
+			fail = 1;
+	}
+	return fail;
+}
+
+/* ---- test=callfunc ------------------------------------------------------------ */
+
+static int ran_on[MAX_CPUS];
+static atomic_int async_count;
+
+static void record_cpu(void *arg)
+{
+	ran_on[this_cpu()->id] = (int)(uintptr_t)arg;
+}
+
+static void count_async(void *arg)
+{
+	(void)arg;
+	atomic_fetch_add(&async_count, 1);
+}
+
+int selftest_callfunc(void)
+{
+	int list[MAX_CPUS], n = online_cpus(list), fail = 0;
+
+	for (int k = 0; k < n; k++) {
+		int cpu = list[k];
+		smp_call_on(cpu, record_cpu, (void *)(uintptr_t)(1000 + cpu), true);
+		if (ran_on[cpu] != 1000 + cpu) {
+			kprintf("callfunc: sync call to cpu%d did not run there", cpu);
+			fail = 1;
+		}
+	}
+	struct cpumask all = cpu_online_mask;
+	smp_call_many(&all, record_cpu, (void *)(uintptr_t)7, true);
+	for (int k = 0; k < n; k++)
+		if (ran_on[list[k]] != 7) {
+			kprintf("callfunc: call_many missed cpu%d", list[k]);
+			fail = 1;
+		}
+	enum { ASYNC_ROUNDS = 50 };
+	for (int r = 0; r < ASYNC_ROUNDS; r++)
+		smp_call_others(count_async, 0, false);
+	int want = ASYNC_ROUNDS * (n - 1);
+	WAIT_FOR(atomic_load(&async_count) == want);
+	kprintf("callfunc: %d CPUs: sync one-by-one ok, call_many ok, %d of %d "
+		"async calls ran", n, atomic_load(&async_count), want);
+	if (atomic_load(&async_count) != want)
+		fail = 1;
+	if (smp_call_on(MAX_CPUS - 1, record_cpu, 0, true) != -1 &&
+	    !cpu_online(MAX_CPUS - 1)) {
+		kprintf("callfunc: a call to an offline CPU was accepted");
+		fail = 1;
+	}
+	return fail;
+}
+
+/* ---- test=tlb ------------------------------------------------------------------ */
+
+static uint64_t tlb_seen[MAX_CPUS];
+
+static void read_scratch(void *arg)
+{
+	(void)arg;
+	tlb_seen[this_cpu()->id] = *(volatile uint64_t *)VMM_SCRATCH_BASE;
+}
+
+static int check_all(int *list, int n, uint64_t want, const char *when)
+{
+	struct cpumask all = cpu_online_mask;
+	int bad = 0;
+	smp_call_many(&all, read_scratch, 0, true);
+	for (int k = 0; k < n; k++)
+		if (tlb_seen[list[k]] != want) {
+			kprintf("tlb: cpu%d read %#lx %s, expected %#lx", list[k],
+				tlb_seen[list[k]], when, want);
+			bad = 1;
+		}
+	return bad;
+}
+
+int selftest_tlb(void)
+{
+	int list[MAX_CPUS], n = online_cpus(list), fail = 0;
+	const uint64_t a_val = 0xaaaa0000aaaa0000ULL, b_val = 0xbbbb0000bbbb0000ULL;
+	uint64_t a = pmm_alloc_pages(1), b = pmm_alloc_pages(1);
+
+	ASSERT(a && b);
+	*(uint64_t *)phys_to_virt(a) = a_val;
+	*(uint64_t *)phys_to_virt(b) = b_val;
+	if (vmm_map_page(VMM_SCRATCH_BASE, a, VMM_WRITE | VMM_NX))
+		return 1;
+	tlb_shootdown(VMM_SCRATCH_BASE, 4096);
+	fail |= check_all(list, n, a_val, "before the remap");
+	/* Every CPU now has the old translation cached. Remap, shoot down,
+	 * and every CPU must see the new page. */
+	vmm_map_page(VMM_SCRATCH_BASE, b, VMM_WRITE | VMM_NX);
+	uint64_t t0 = now_ns();
+	tlb_shootdown(VMM_SCRATCH_BASE, 4096);
+	uint64_t dt = now_ns() - t0;
+	fail |= check_all(list, n, b_val, "after the shootdown");
+	kprintf("tlb: %d CPUs read the new page after one shootdown (%lu us)", n,
+		dt / 1000);
+	tlb_shootdown(0, 0); /* the full-flush path, for coverage */
+	fail |= check_all(list, n, b_val, "after a full flush");
+	return fail;
+}
+
+/* ---- test=lockstress -------------------------------------------------------------- */
+
+/* Kept modest: under TCG a preempted lock holder's vCPU stalls everyone
+ * (interrupts are off while spinning), so time grows much faster than
+ * the count. */
+#define LOCKSTRESS_ITERS 3000
+static struct spinlock stress_lock = SPINLOCK_INIT("test-stress");
+static uint64_t stress_counter; /* guarded by stress_lock */
+static atomic_ulong stress_atomic;
+
+static void stress(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < LOCKSTRESS_ITERS; i++) {
+		spin_lock(&stress_lock);
+		/* A non-atomic read-modify-write: lost updates if the lock
+		 * ever let two CPUs in. */
+		uint64_t v = stress_counter;
+		__asm__ volatile("" ::: "memory");
+		stress_counter = v + 1;
+		spin_unlock(&stress_lock);
+		atomic_fetch_add_explicit(&stress_atomic, 1, memory_order_relaxed);
+	}
+}
+
+int selftest_lockstress(void)
+{
+	int list[MAX_CPUS], n = online_cpus(list);
+	struct cpumask all = cpu_online_mask;
+	uint64_t t0 = now_ns();
+
+	smp_call_many(&all, stress, 0, true);
+	uint64_t want = (uint64_t)n * LOCKSTRESS_ITERS;
+	kprintf("lockstress: %d CPUs x %d: locked counter %lu, atomic %lu, "
+		"expected %lu (%lu ms)", n, LOCKSTRESS_ITERS, stress_counter,
+		atomic_load(&stress_atomic), want, (now_ns() - t0) / 1000000);
+	return stress_counter != want || atomic_load(&stress_atomic) != want;
+}
+
+/* ---- test=panic-ap -------------------------------------------------------------------- */
+
+static void panic_here(void *arg)
+{
+	(void)arg;
+	panic("deliberate panic on an AP from test=panic-ap");
+}
+
+int selftest_panic_ap(void)
+{
+	int list[MAX_CPUS], n = online_cpus(list);
+	if (n < 2) {
+		kprintf("panic-ap: needs at least 2 CPUs");
+		return 1;
+	}
+	smp_call_on(list[n - 1], panic_here, 0, false);
+	/* The AP's panic stops this CPU with an NMI; getting past the wait
+	 * means it did not. */
+	WAIT_FOR(0);
+	kprintf("panic-ap: the AP's panic did not stop the boot CPU");
+	return 1;
+}

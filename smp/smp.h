@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Multiprocessor support: starting the application processors, and the
+ * ways CPUs talk to each other afterwards.
+ *
+ *   smp_boot_aps()     INIT/SIPI/SIPI every usable CPU from the MADT, in
+ *                      parallel, through the low-memory trampoline
+ *                      (smp/boot.c, smp/trampoline.asm);
+ *   call functions     run fn(arg) on one CPU, a mask, or all others,
+ *                      waiting for completion or not (smp/call.c);
+ *   TLB shootdown      flush a page, a range or everything on the CPUs
+ *                      that may cache the mapping, and wait (smp/tlb.c);
+ *   reschedule IPI     for the scheduler;
+ *   stop               panic and power-off stop every other CPU with an
+ *                      NMI, which also makes each print its state.
+ *
+ * Logical CPU ids are dense (0 = BSP) and index cpus[]; APIC ids are only
+ * used to address IPIs. Read next: kernel/cpu.h.
+ */
+#ifndef COHORT_SMP_H
+#define COHORT_SMP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../kernel/cpumask.h"
+
+/* Start the APs (BSP, once, after platform_init). Honours nosmp and
+ * maxcpus=; logs one block with each AP's start-up time and ends with
+ * "smp: brought up N of M CPUs in T ms". */
+void smp_boot_aps(void);
+
+/* Run fn(arg) on `cpu` in interrupt context. With wait, returns after fn
+ * returned (interrupts must be enabled: two CPUs waiting on each other
+ * with interrupts off would deadlock). Running on the calling CPU just
+ * calls fn. Returns 0, or -1 if the CPU is not online. */
+int smp_call_on(int cpu, void (*fn)(void *), void *arg, bool wait);
+/* The same on every CPU in mask (the caller included if set). */
+void smp_call_many(const struct cpumask *mask, void (*fn)(void *), void *arg,
+		   bool wait);
+/* Every online CPU except the caller. */
+void smp_call_others(void (*fn)(void *), void *arg, bool wait);
+
+/* Invalidate kernel mappings [virt, virt + len) on every online CPU
+ * (len == 0: everything, by reloading CR3) and wait until all have done
+ * it. The caller's CPU is flushed too. May be called with interrupts on
+ * only (it waits for others). */
+void tlb_shootdown(uint64_t virt, uint64_t len);
+
+void smp_send_reschedule(int cpu);
+
+/* Stop all other CPUs with an NMI; each prints its registers first if
+ * `report`. Used by panic() (report) and power-off/reboot (quiet). */
+void smp_stop_others(bool report);
+
+/* Handle an NMI sent by smp_stop_others(); returns false if this NMI was
+ * not ours (then it is a hardware NMI and the caller reports it). */
+struct trap_frame;
+bool smp_nmi_stop(struct trap_frame *f);
+
+/* Install the IPI handlers (BSP, once, before smp_boot_aps). */
+void smp_ipi_init(void);
+
+/* Statistics for the IPI test and benchmark. */
+uint64_t smp_ipis_received(int cpu);
+
+#endif
