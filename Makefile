@@ -157,8 +157,8 @@ $(BUILD)/cohort-usb.img: $(BUILD)/esp.img tools/mkusb
 
 # ---- Top-level targets -------------------------------------------------------
 
-.PHONY: all kernel loader esp usb run debug test test-unit test-system \
-	bench-boot deps clean help FORCE
+.PHONY: all kernel loader esp usb run debug test test-unit test-system fuzz \
+	bench-boot bench-smp deps clean help FORCE
 
 all: $(BUILD)/BOOTX64.EFI $(BUILD)/kernel.elf $(BUILD)/esp.img
 
@@ -185,8 +185,18 @@ test: deps
 	$(MAKE) test-unit
 	$(MAKE) test-system
 
+# Host tests: the core suite, then the ACPI and scheduler suites (each has
+# its own Makefile listing its sources), then a short fuzzing smoke run of
+# the ACPI parsers (`make fuzz` runs longer).
+UNIT_DIRS := tests/unit tests/unit/acpi tests/unit/sched
 test-unit:
-	$(MAKE) -C tests/unit PYTHON=$(PYTHON)
+	@set -e; for d in $(UNIT_DIRS); do \
+		if [ -f $$d/Makefile ]; then $(MAKE) -C $$d PYTHON=$(PYTHON); fi; \
+	done
+	@if [ -f tests/fuzz/Makefile ]; then $(MAKE) -C tests/fuzz FUZZ_SECONDS=10; fi
+
+fuzz:
+	$(MAKE) -C tests/fuzz FUZZ_SECONDS=$${FUZZ_SECONDS:-60}
 
 test-system: all $(BUILD)/test/BOOTX64-badversion.EFI $(BUILD)/cohort-usb.img
 	@tools/get-qemu10 $(BUILD)/qemu10 || \
@@ -197,17 +207,24 @@ bench-boot: deps all
 	$(PYTHON) tools/bench/boot --esp $(BUILD)/esp.img --runs $${RUNS:-5} \
 		--smp $(SMP) --mem $(MEM) --qemu $(QEMU)
 
+bench-smp: deps all
+	$(PYTHON) tools/bench/smp --cpus $${CPUS:-2,4,8} --runs $${RUNS:-3}
+
 clean:
 	rm -rf $(BUILD)
-	$(MAKE) -C tests/unit clean
+	@for d in $(UNIT_DIRS) tests/fuzz; do \
+		if [ -f $$d/Makefile ]; then $(MAKE) -C $$d clean; fi; \
+	done
 
 help:
 	@echo "make            build loader, kernel and $(BUILD)/esp.img"
 	@echo "make run        boot in QEMU/OVMF (SMP=4 MEM=512M CMDLINE=... QEMU=...)"
 	@echo "make debug      boot halted with a gdb stub and attach gdb"
 	@echo "make test       unit tests + QEMU system tests"
+	@echo "make fuzz       fuzz the ACPI parsers (FUZZ_SECONDS=60)"
 	@echo "make usb        $(BUILD)/cohort-usb.img for a USB stick"
 	@echo "make bench-boot boot timing benchmark (RUNS=5)"
+	@echo "make bench-smp  IPI, TLB shootdown, timer benchmarks (CPUS=2,4,8 RUNS=3)"
 
 FORCE:
 

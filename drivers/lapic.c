@@ -88,6 +88,12 @@ void lapic_send_ipi(uint32_t apic_id, uint32_t icr_low)
 	irq_restore(f);
 }
 
+void lapic_send_ipi_others(uint32_t icr_low)
+{
+	/* With a shorthand the destination field is ignored. */
+	lapic_send_ipi(0, icr_low | LAPIC_ICR_ALL_BUT_SELF);
+}
+
 int lapic_init_bsp(uint64_t phys, uint32_t max_apic_id, enum lapic_force force)
 {
 	struct cpuid_regs r = cpuid(1, 0);

@@ -83,6 +83,7 @@ enum {
 #define LAPIC_ICR_PENDING (1u << 12)
 #define LAPIC_ICR_ASSERT (1u << 14)
 #define LAPIC_ICR_LEVEL (1u << 15)
+#define LAPIC_ICR_ALL_BUT_SELF (3u << 18)
 
 /* Select and enable the mode on the boot CPU. `phys` is the MADT's LAPIC
  * address. Returns 0, or -1 with one log line if no LAPIC can be used. */
@@ -102,6 +103,8 @@ void lapic_write(uint32_t reg, uint32_t v);
 /* Send an IPI: `icr_low` carries vector, delivery mode and flags. xAPIC
  * waits for the previous IPI's delivery status to clear first. */
 void lapic_send_ipi(uint32_t apic_id, uint32_t icr_low);
+/* The same to every CPU but this one (ICR destination shorthand 11b). */
+void lapic_send_ipi_others(uint32_t icr_low);
 
 /* Timer. The divider is fixed at 16 (calibration measures the result). */
 void lapic_timer_oneshot(uint32_t count);

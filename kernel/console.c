@@ -8,6 +8,7 @@
 #include "lib/string.h"
 #include "log.h"
 #include "mm/pmm.h"
+#include "power.h"
 #include "time.h"
 #include "trap.h"
 #include "vectors.h"
@@ -51,11 +52,23 @@ static void cmd_cpus(void)
 	}
 }
 
+static void cmd_reboot(void)
+{
+	machine_reboot();
+}
+
+static void cmd_halt(void)
+{
+	machine_halt();
+}
+
 static const struct command commands[] = {
 	{ "help", cmd_help, "list commands" },
 	{ "uptime", cmd_uptime, "time since boot" },
 	{ "mem", cmd_mem, "free physical memory" },
 	{ "cpus", cmd_cpus, "online CPUs and their interrupt counts" },
+	{ "reboot", cmd_reboot, "stop all CPUs, then reset the machine" },
+	{ "halt", cmd_halt, "stop all CPUs" },
 };
 
 static void cmd_help(void)

@@ -22,6 +22,7 @@
 #include "mm/pmm.h"
 #include "panic.h"
 #include "platform.h"
+#include "../smp/bench.h"
 #include "../smp/smp.h"
 #include "time.h"
 #include "selftest.h"
@@ -172,6 +173,12 @@ void kernel_main(const struct boot_info *bi)
 		tsc_to_ns(now - tsc_boot) / 1000);
 	kprintf("cohort: ready (%d CPUs online)", cpu_online_count());
 
+	const char *bench = cmdline_get(&boot_cmdline, "bench");
+	if (bench) {
+		bench_run(bench);
+		smp_stop_others(false);
+		qemu_exit(QEMU_EXIT_SUCCESS);
+	}
 	const char *test = cmdline_get(&boot_cmdline, "test");
 	if (test)
 		selftest_run(test);

@@ -8,6 +8,9 @@
 const struct cmdline_option kernel_options[] = {
 	{ "test", CMDLINE_STRING, 0,
 	  "run in-kernel self-test NAME, then exit QEMU (33 pass, 35 fail)" },
+	{ "bench", CMDLINE_STRING, "all|ipi|tlb|timer",
+	  "run in-kernel micro-benchmarks after boot, print figures, exit 33 "
+	  "(tools/bench/smp)" },
 	{ "memmap", CMDLINE_FLAG, 0, "log every boot memory map entry" },
 	{ "acpidump", CMDLINE_FLAG, 0,
 	  "print every ACPI table in acpidump text format (tools/acpi-extract)" },
@@ -23,6 +26,9 @@ const struct cmdline_option kernel_options[] = {
 	{ "nosmp", CMDLINE_FLAG, 0, "do not start the other CPUs" },
 	{ "maxcpus", CMDLINE_UINT, 0,
 	  "use at most N CPUs, the boot CPU included" },
+	{ "smp_probe", CMDLINE_UINT, 0,
+	  "no MADT: find up to N CPUs with a broadcast INIT/SIPI instead of "
+	  "staying on one (Bochs with OVMF has no ACPI tables)" },
 	{ "smp_test_lost", CMDLINE_UINT, 0,
 	  "test: the AP with this APIC id is started but given no slot, so it "
 	  "never comes online (exercises the SIPI retry and failure path)" },

@@ -85,11 +85,14 @@ enum timer_mode timer_choose_mode(const struct timer_facts *f, const char **why)
 	case TIMER_FORCE_DEADLINE:
 		if (deadline_ok)
 			return TIMER_MODE_TSC_DEADLINE;
-		*why = f->has_tsc_deadline ?
-			       "timer=deadline refused: TSC-deadline errata on this "
-			       "CPU and microcode; using lapic-oneshot" :
-			       "timer=deadline refused: CPUID.01H:ECX[24] is clear; "
-			       "using lapic-oneshot";
+		if (f->has_tsc_deadline) {
+			/* Possible, only risky: the user asked, so do it. */
+			*why = "timer=deadline: using TSC-deadline despite the "
+			       "errata for this CPU model and microcode";
+			return TIMER_MODE_TSC_DEADLINE;
+		}
+		*why = "timer=deadline refused: CPUID.01H:ECX[24] is clear; "
+		       "using lapic-oneshot";
 		return TIMER_MODE_LAPIC_ONESHOT;
 	case TIMER_FORCE_AUTO:
 		break;

@@ -41,7 +41,7 @@ struct timer_facts {
 };
 
 /* Minimum microcode revision with a working TSC-deadline timer for this
- * CPU, 0 if it is not on the list, UINT32_MAX if no revision is good. */
+ * CPU, or 0 if it is not on the list. */
 uint32_t tsc_deadline_min_microcode(uint32_t family, uint32_t model,
 				    uint32_t stepping);
 

@@ -86,6 +86,17 @@ static void send_init(uint32_t apic_id)
 		lapic_send_ipi(apic_id, LAPIC_ICR_INIT | LAPIC_ICR_LEVEL);
 }
 
+/* Probe mode: the same sequence as below, broadcast to all but us. */
+static void probe_start(void)
+{
+	uint32_t vec = (uint32_t)(boot_info->trampoline >> 12);
+	lapic_send_ipi_others(LAPIC_ICR_INIT | LAPIC_ICR_ASSERT | LAPIC_ICR_LEVEL);
+	delay_us(INIT_DELAY_US);
+	lapic_send_ipi_others(LAPIC_ICR_STARTUP | vec);
+	delay_us(SIPI_DELAY_US);
+	lapic_send_ipi_others(LAPIC_ICR_STARTUP | vec);
+}
+
 static void send_sipi(uint32_t apic_id)
 {
 	lapic_send_ipi(apic_id, LAPIC_ICR_STARTUP |
@@ -142,10 +153,41 @@ static int cpus_wanted(int *usable)
 	return n;
 }
 
+/* No MADT: how many CPUs `smp_probe=N` asks us to look for (0 = don't).
+ * The answer comes from a broadcast INIT/SIPI: each AP that arrives claims
+ * a slot in the trampoline (trampoline.asm, probe mode). */
+static int probe_wanted(void)
+{
+	const char *v = cmdline_get(&boot_cmdline, "smp_probe");
+	uint64_t n, max;
+	if (!v || cmdline_parse_uint(v, &n) || n < 2)
+		return 0;
+	if (platform.have_madt) {
+		kprintf("smp: smp_probe ignored: the MADT lists the CPUs");
+		return 0;
+	}
+	const char *m = cmdline_get(&boot_cmdline, "maxcpus");
+	if (m && cmdline_parse_uint(m, &max) == 0 && max >= 1 && n > max)
+		n = max;
+	if (n > MAX_CPUS)
+		n = MAX_CPUS;
+	if (!boot_info->trampoline || lapic_mode() == LAPIC_MODE_NONE) {
+		kprintf("smp: smp_probe: no trampoline page or no LAPIC; staying "
+			"on one CPU");
+		return 0;
+	}
+	kprintf("smp: no MADT; smp_probe=%lu: broadcast INIT/SIPI to find up "
+		"to %lu more CPUs", n, n - 1);
+	return (int)n;
+}
+
 void smp_boot_aps(void)
 {
 	int usable;
-	int n = cpus_wanted(&usable);
+	int probe_n = probe_wanted();
+	int n = probe_n ? probe_n : cpus_wanted(&usable);
+	if (probe_n)
+		usable = probe_n;
 	const char *lost_opt = cmdline_get(&boot_cmdline, "smp_test_lost");
 	uint64_t lost_apic = NO_APIC_ID;
 
@@ -163,8 +205,8 @@ void smp_boot_aps(void)
 	for (int i = 1; i < n; i++) {
 		struct cpu *c = &cpus[i];
 		c->id = i;
-		c->apic_id = platform.cpu[i].apic_id;
-		c->acpi_uid = platform.cpu[i].acpi_uid;
+		c->apic_id = probe_n ? NO_APIC_ID : platform.cpu[i].apic_id;
+		c->acpi_uid = probe_n ? 0 : platform.cpu[i].acpi_uid;
 		c->state = CPU_BOOTING;
 		uint64_t stack = stack_alloc(AP_STACK_PAGES);
 		for (int s = 0; s < IST_COUNT; s++)
@@ -191,19 +233,27 @@ void smp_boot_aps(void)
 	p->entry = (uint64_t)ap_entry;
 	p->cpus = (uint64_t)slots;
 	p->ncpus = (uint32_t)(n - 1);
+	p->probe = probe_n != 0;
+	p->claimed = 0;
 	__atomic_store_n(&p->alive, 0, __ATOMIC_RELEASE);
 
 	bringup_start_ns = now_ns();
-	for (int i = 1; i < n; i++)
-		send_init(cpus[i].apic_id);
-	delay_us(INIT_DELAY_US);
-	for (int i = 1; i < n; i++)
-		send_sipi(cpus[i].apic_id);
-	delay_us(SIPI_DELAY_US);
-	for (int i = 1; i < n; i++)
-		send_sipi(cpus[i].apic_id);
+	if (probe_n) {
+		probe_start();
+	} else {
+		for (int i = 1; i < n; i++)
+			send_init(cpus[i].apic_id);
+		delay_us(INIT_DELAY_US);
+		for (int i = 1; i < n; i++)
+			send_sipi(cpus[i].apic_id);
+		delay_us(SIPI_DELAY_US);
+		for (int i = 1; i < n; i++)
+			send_sipi(cpus[i].apic_id);
+	}
 
-	if (wait_online(n, AP_WINDOW_MS)) {
+	if (probe_n) {
+		wait_online(n, AP_WINDOW_MS);
+	} else if (wait_online(n, AP_WINDOW_MS)) {
 		for (int i = 1; i < n; i++) {
 			if (cpu_online(i))
 				continue;
@@ -221,6 +271,12 @@ void smp_boot_aps(void)
 		__atomic_load_n(&p->alive, __ATOMIC_ACQUIRE));
 	for (int i = 1; i < n; i++) {
 		struct cpu *c = &cpus[i];
+		if (!cpu_online(i) && probe_n) {
+			/* Nobody claimed the slot: no CPU there, not a failure. */
+			c->state = CPU_OFFLINE;
+			usable--;
+			continue;
+		}
 		if (!cpu_online(i)) {
 			c->state = CPU_FAILED;
 			/* If it wakes up late it must not take a slot. */
@@ -252,6 +308,8 @@ void ap_entry(struct cpu *c)
 	idt_load();
 	write_cr0(read_cr0() | CR0_WP);
 	lapic_init_cpu();
+	if (c->apic_id == NO_APIC_ID) /* probe mode: learn who we are */
+		c->apic_id = lapic_id();
 	platform_cpu_init(c);
 	timer_init_cpu();
 	c->online_ns = now_ns();

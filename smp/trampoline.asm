@@ -29,7 +29,9 @@
 %define P_CPUS          (PARAMS + 0x30)   ; struct tramp_cpu * (kernel VA)
 %define P_NCPUS         (PARAMS + 0x38)
 %define P_ALIVE         (PARAMS + 0x3c)   ; incremented by each AP on arrival
-%define P_GDT           (PARAMS + 0x40)   ; 4 descriptors
+%define P_PROBE         (PARAMS + 0x40)   ; nonzero: claim a free slot
+%define P_CLAIMED       (PARAMS + 0x44)   ; slots claimed so far (probe)
+%define P_GDT           (PARAMS + 0x60)   ; 4 descriptors
 
 %define SEL_CODE32      0x08
 %define SEL_DATA32      0x10
@@ -125,8 +127,22 @@ start64:
         mov rax, [rel params + 0x28]
         jmp rax
 .lost:
-        ; No slot for this APIC id (the BSP did not start us on purpose):
-        ; stop here, quietly, without touching anything.
+        ; No slot for this APIC id. In probe mode (no MADT: the BSP sent a
+        ; broadcast INIT/SIPI and does not know who will answer) claim the
+        ; next free slot and write our APIC id into it; otherwise the BSP
+        ; did not start us on purpose: stop here, touching nothing.
+        cmp dword [rel params + 0x40], 0
+        je .stop
+        mov eax, 1
+        lock xadd [rel params + 0x44], eax
+        cmp eax, [rel params + 0x38]
+        jae .stop                     ; more CPUs than slots
+        imul eax, eax, TC_SIZE
+        mov rdi, [rel params + 0x30]
+        add rdi, rax
+        mov [rdi], esi
+        jmp .found
+.stop:
         cli
 .halt:  hlt
         jmp .halt
@@ -150,6 +166,9 @@ params:
         dq 0                          ; 0x30 cpus
         dd 0                          ; 0x38 ncpus
         dd 0                          ; 0x3c alive
+        dd 0                          ; 0x40 probe
+        dd 0                          ; 0x44 claimed
+        times 0x60 - ($ - params) db 0
 gdt:
         dq 0                                  ; null
         dq 0x00cf9a000000ffff                 ; 0x08 code32: base 0, 4 GiB

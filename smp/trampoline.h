@@ -37,6 +37,8 @@ struct tramp_params {
 	uint64_t cpus;	     /* 0x30 struct tramp_cpu[] (kernel address) */
 	uint32_t ncpus;	     /* 0x38 */
 	uint32_t alive;	     /* 0x3c APs that reached the trampoline */
+	uint32_t probe;	     /* 0x40 nonzero: an AP with no slot claims one */
+	uint32_t claimed;    /* 0x44 slots claimed in probe mode */
 } __attribute__((packed));
 
 _Static_assert(offsetof(struct tramp_params, gdt_base) == 0x02, "trampoline.asm");
@@ -48,6 +50,9 @@ _Static_assert(offsetof(struct tramp_params, entry) == 0x28, "trampoline.asm");
 _Static_assert(offsetof(struct tramp_params, cpus) == 0x30, "trampoline.asm");
 _Static_assert(offsetof(struct tramp_params, ncpus) == 0x38, "trampoline.asm");
 _Static_assert(offsetof(struct tramp_params, alive) == 0x3c, "trampoline.asm");
+_Static_assert(offsetof(struct tramp_params, probe) == 0x40, "trampoline.asm");
+_Static_assert(offsetof(struct tramp_params, claimed) == 0x44, "trampoline.asm");
+_Static_assert(sizeof(struct tramp_params) <= 0x60, "GDT follows at 0x60");
 _Static_assert(sizeof(struct tramp_cpu) == 24, "trampoline.asm TC_SIZE");
 
 extern const char trampoline_start[], trampoline_end[];

@@ -183,6 +183,52 @@ def boot(esp, smp=1, mem="512M", timeout=120, qemu=None, machine="q35",
     return result
 
 
+def boot_bochs(esp, cpus=2, timeout=300, stop_on=None):
+    """Boot `esp` under Bochs 2.7 (tools/bochsrc.in) and collect the serial
+    log until `stop_on` appears or `timeout` seconds pass. Bochs has no exit
+    port, so Boot.exit_code is None unless Bochs itself stopped."""
+    result = Boot()
+    stop_rx = re.compile(stop_on) if stop_on else None
+    with tempfile.TemporaryDirectory(prefix="cohortvm-bochs-") as tmp:
+        tmp = Path(tmp)
+        serial = tmp / "serial.log"
+        rc = (ROOT / "tools/bochsrc.in").read_text()
+        for key, val in (("@CPUS@", str(cpus)), ("@ESP@", str(esp)),
+                         ("@SERIAL@", str(serial)), ("@LOG@", str(tmp / "bochs.log"))):
+            rc = rc.replace(key, val)
+        (tmp / "bochsrc").write_text(rc)
+        result.cmd = ["bochs", "-q", "-f", str(tmp / "bochsrc")]
+        start = time.monotonic()
+        # The debugger build of Bochs waits at a prompt: 'c' continues.
+        proc = subprocess.Popen(result.cmd, cwd=tmp, stdin=subprocess.PIPE,
+                                stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        proc.stdin.write(b"c\n")
+        proc.stdin.flush()
+        seen = 0
+        while True:
+            text = serial.read_bytes().decode("utf-8", "replace") \
+                if serial.exists() else ""
+            lines = [ANSI.sub("", l).replace("\r", "") for l in text.split("\n")]
+            now = time.monotonic() - start
+            for line in lines[seen:-1]:
+                result.lines.append((now, line))
+            seen = max(seen, len(lines) - 1)
+            if stop_rx and any(stop_rx.search(l) for _, l in result.lines):
+                break
+            if proc.poll() is not None:
+                result.exit_code = proc.returncode
+                break
+            if now > timeout:
+                result.timed_out = True
+                break
+            time.sleep(0.5)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    return result
+
+
 def make_esp(dst, cmdline=None, loader=None, kernel=None, base=None):
     """Copy the built ESP image to dst, optionally replacing the command
     line, the loader or the kernel. Needs mtools."""
@@ -209,7 +255,8 @@ def make_esp(dst, cmdline=None, loader=None, kernel=None, base=None):
 def qemu_env(qemu):
     """A private QEMU must load its own modules, not the system's."""
     env = dict(os.environ)
-    moddir = Path(qemu).resolve().parents[1] / "lib/x86_64-linux-gnu/qemu"
+    path = shutil.which(qemu) or qemu
+    moddir = Path(path).resolve().parents[1] / "lib/x86_64-linux-gnu/qemu"
     if moddir.is_dir() and not str(moddir).startswith("/usr/"):
         env["QEMU_MODULE_DIR"] = str(moddir)
     return env
@@ -234,16 +281,20 @@ def free_port():
 
 
 def cmd_run(args):
-    with tempfile.TemporaryDirectory(prefix="cohortvm-") as tmp:
-        vars_copy = Path(tmp) / "vars.fd"
+    # The variables copy lives in build/ and persists between runs, like a
+    # real machine's NVRAM. QEMU replaces this process (exec), so stopping
+    # `make run` (or the test that drives it) stops QEMU too.
+    vars_copy = Path(args.vars)
+    if not vars_copy.exists():
+        vars_copy.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(find_ovmf()[1], vars_copy)
-        display = ["-display", "gtk"] if args.gui else ["-display", "none"]
-        extra = display + (["-S", "-gdb", f"tcp::{args.gdb_port}"]
-                           if args.halt else [])
-        cmd = qemu_command(args.esp, vars_copy, args.smp, args.mem, args.qemu,
-                           args.machine, serial="mon:stdio", extra=extra)
-        print(" ".join(cmd), flush=True)
-        return subprocess.call(cmd)
+    display = ["-display", "gtk"] if args.gui else ["-display", "none"]
+    extra = display + (["-S", "-gdb", f"tcp::{args.gdb_port}"]
+                       if args.halt else [])
+    cmd = qemu_command(args.esp, vars_copy, args.smp, args.mem, args.qemu,
+                       args.machine, serial="mon:stdio", extra=extra)
+    print(" ".join(cmd), flush=True)
+    os.execvpe(cmd[0], cmd, qemu_env(cmd[0]))
 
 
 def cmd_debug(args):
@@ -293,6 +344,8 @@ def main():
                            help="show the QEMU window (framebuffer)")
             p.add_argument("--halt", action="store_true",
                            help="start halted with a gdb stub")
+            p.add_argument("--vars", default=str(BUILD / "ovmf-vars.fd"),
+                           help="private copy of the OVMF variables")
         else:
             p.add_argument("--kernel", default=str(BUILD / "kernel.elf"))
             p.add_argument("--serial-log", default=str(BUILD / "serial.log"))

@@ -4,8 +4,9 @@
  * 128-bit product, as Linux's clocksource mult/shift but with the shift
  * fixed at 32. For any clock from 1 kHz to 100 GHz and any count that
  * fits in 64 bits, the product fits in 128 bits, so nothing overflows for
- * centuries of uptime (tests/unit/kernel/clockconv-test.c checks 10 years
- * at 1 kHz .. 10 GHz). Arch-free.
+ * centuries of uptime (tests/unit/kernel/lib/clockconv-test.c checks 10
+ * years at 1 kHz .. 10 GHz; ns -> cycles loses precision below ~1 MHz, where
+ * the 32.32 multiplier has few significant bits). Arch-free.
  */
 #ifndef COHORT_LIB_CLOCKCONV_H
 #define COHORT_LIB_CLOCKCONV_H

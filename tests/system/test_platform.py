@@ -116,3 +116,19 @@ def test_apic_xapic_forced_on_x2apic_cpu(esp, boot):
                   qemu_datadir=datadir, extra=["-cpu", "max,+x2apic"]))
     assert "apic: local APIC in xapic mode (forced on the command line)" in log
     assert "test: ipi: PASS" in log
+
+
+def test_console_reboot_stops_aps_first(esp, boot):
+    # -no-reboot turns the reset into a QEMU exit with status 0.
+    b = boot(esp(cmdline=""), smp=4, inputs=[(r"cohort: ready", "reboot\r")])
+    assert not b.timed_out, b.log
+    assert "power: rebooting" in b.log
+    assert "power: stopped 3 other CPUs" in b.log
+    assert b.exit_code == 0
+
+
+def test_console_halt_stops_everything(esp, boot):
+    b = boot(esp(cmdline=""), smp=2, inputs=[(r"cohort: ready", "halt\r")],
+             stop_on=r"power: all CPUs stopped")
+    assert not b.timed_out, b.log
+    assert "power: stopped 1 other CPU" in b.log

@@ -7,6 +7,8 @@
  * Prints the CPU-by-tick table (as in issue 5) and statistics. Exit status
  * 0 when every invariant and work-conservation check passed, 1 when one
  * failed, 2 for usage or scenario errors.
+ *
+ * Read next: docs/scheduler.md (formats), the files in scenarios/ (examples).
  */
 #include "tools/schedsim/sim.h"
 

@@ -12,6 +12,8 @@
  *   thread R fifo prio=50
  *
  * Line-oriented, whitespace-separated; every error names its line.
+ *
+ * Read next: main.c.
  */
 #include "tools/schedsim/sim.h"
 

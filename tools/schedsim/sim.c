@@ -94,10 +94,6 @@ bool arch_in_irq(void)
 	return sim_current->in_irq;
 }
 
-void arch_cpu_relax(void)
-{
-}
-
 /* The simulator is single-threaded: a lock that is already held when taken
  * is a recursion or a leak, never contention. */
 void arch_spin_init(struct sched_lock *l, const char *name)
