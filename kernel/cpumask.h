@@ -34,9 +34,36 @@ static inline void cpumask_unset(struct cpumask *m, int cpu)
 	m->bits[cpu / 64] &= ~(1ULL << (cpu % 64));
 }
 
+/* Bits outside 0 .. CPUMASK_BITS-1 read as clear. */
 static inline bool cpumask_test(const struct cpumask *m, int cpu)
 {
-	return (m->bits[cpu / 64] >> (cpu % 64)) & 1;
+	return cpu >= 0 && cpu < CPUMASK_BITS &&
+	       ((m->bits[cpu / 64] >> (cpu % 64)) & 1);
+}
+
+/* Exactly CPUs 0 .. ncpus-1. */
+static inline void cpumask_fill(struct cpumask *m, int ncpus)
+{
+	cpumask_clear(m);
+	for (int i = 0; i < ncpus && i < CPUMASK_BITS; i++)
+		cpumask_set(m, i);
+}
+
+static inline bool cpumask_intersects(const struct cpumask *a,
+				      const struct cpumask *b)
+{
+	for (int i = 0; i < CPUMASK_WORDS; i++)
+		if (a->bits[i] & b->bits[i])
+			return true;
+	return false;
+}
+
+static inline bool cpumask_empty(const struct cpumask *m)
+{
+	for (int i = 0; i < CPUMASK_WORDS; i++)
+		if (m->bits[i])
+			return false;
+	return true;
 }
 
 /* Set bits in a word. Written out because the kernel links no libgcc,

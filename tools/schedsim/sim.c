@@ -94,8 +94,41 @@ bool arch_in_irq(void)
 	return sim_current->in_irq;
 }
 
-/* The simulator is single-threaded: a lock that is already held when taken
- * is a recursion or a leak, never contention. */
+/*
+ * Locks. The simulator is single-threaded, so a lock that is already held
+ * when taken is a recursion or a leak, never contention. Every acquisition
+ * is also checked against the lock order written at the top of
+ * sched/core.c (STYLE.md: lock ranks checked in debug builds):
+ *   sched_attr_lock < wait queue locks < rq locks (by CPU id)
+ *   < sched_threads_lock
+ */
+enum lock_rank {
+	LOCK_RANK_ATTR,
+	LOCK_RANK_WAITQ,	/* any lock sched/ does not name otherwise */
+	LOCK_RANK_RQ,		/* ordered among themselves by CPU id */
+	LOCK_RANK_THREADS,
+};
+
+#define SIM_MAX_HELD 16
+static const struct sched_lock *held_locks[SIM_MAX_HELD];
+static int nheld;
+
+static int lock_rank(const struct sched_lock *l, int *sub)
+{
+	const char *p = (const char *)l, *rqs = (const char *)sched_rqs;
+
+	*sub = 0;
+	if (p >= rqs && p < rqs + sizeof(sched_rqs)) {
+		*sub = (int)((size_t)(p - rqs) / sizeof(struct rq));
+		return LOCK_RANK_RQ;
+	}
+	if (l == &sched_attr_lock)
+		return LOCK_RANK_ATTR;
+	if (l == &sched_threads_lock)
+		return LOCK_RANK_THREADS;
+	return LOCK_RANK_WAITQ;
+}
+
 void arch_spin_init(struct sched_lock *l, const char *name)
 {
 	memset(l, 0, sizeof(*l));
@@ -104,10 +137,30 @@ void arch_spin_init(struct sched_lock *l, const char *name)
 
 void arch_spin_lock(struct sched_lock *l)
 {
+	int sub, rank = lock_rank(l, &sub);
+
 	if (l->opaque[0]) {
 		fprintf(stderr, "schedsim: lock %s taken twice\n", l->name);
 		abort();
 	}
+	for (int i = 0; i < nheld; i++) {
+		int hsub, hrank = lock_rank(held_locks[i], &hsub);
+
+		if (hrank > rank || (hrank == rank && hsub >= sub)) {
+			fprintf(stderr,
+				"schedsim: lock order: taking %s (rank %d.%d) "
+				"while holding %s (rank %d.%d)\n",
+				l->name, rank, sub, held_locks[i]->name, hrank,
+				hsub);
+			abort();
+		}
+	}
+	if (nheld == SIM_MAX_HELD) {
+		fprintf(stderr, "schedsim: more than %d locks held\n",
+			SIM_MAX_HELD);
+		abort();
+	}
+	held_locks[nheld++] = l;
 	l->opaque[0] = 1;
 }
 
@@ -118,6 +171,11 @@ void arch_spin_unlock(struct sched_lock *l)
 		abort();
 	}
 	l->opaque[0] = 0;
+	for (int i = 0; i < nheld; i++)
+		if (held_locks[i] == l) {
+			held_locks[i] = held_locks[--nheld];
+			break;
+		}
 }
 
 bool arch_spin_held(const struct sched_lock *l)

@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Whole-structure checkers: rq_check() (one run queue),
+ * sched_check_all() (every run queue, and "every live thread is in exactly
+ * one place"), and sched_check_work_conserving().
+ *
+ * They guarantee nothing by themselves; they make the guarantees of
+ * core.c, the classes and balance.c checkable. The simulator runs them
+ * after every event, DEBUG_CHECK runs rq_check inside schedule() when
+ * sched_debug_checks is set, and the kernel should run the
+ * work-conservation check from a periodic timer in debug builds. Each
+ * failure logs the rule that broke and returns a negative number naming it.
+ *
+ * Read next: tools/schedsim/sim.c (where they run after every event).
+ */
+#include "sched/sched_internal.h"
+
+/* ---- Checkers ---------------------------------------------------------------- */
+
+#define CHECK(cond, code)                                                 \
+	do {                                                              \
+		if (!(cond)) {                                            \
+			sched_log("sched: cpu%d: check '%s' failed (%d)", \
+				  rq->cpu, #cond, (code));                \
+			return (code);                                    \
+		}                                                         \
+	} while (0)
+
+static int check_queued(struct rq *rq, struct thread *t,
+			const struct sched_class *c)
+{
+	CHECK(t->class == c, -20);
+	CHECK(t->state == THREAD_RUNNABLE, -21);
+	CHECK(t->cpu == rq->cpu, -22);
+	CHECK(t != rq->curr, -23);
+	CHECK(thread_can_run_on(t, rq->cpu), -24);
+	t->check_seen++;
+	return 0;
+}
+
+int rq_check(struct rq *rq)
+{
+	struct thread *c = rq->curr;
+	struct list_node *pos;
+	struct rb_node *n;
+	unsigned rt_count = 0, thr = 0;
+	int err;
+
+	ASSERT_HELD(&rq->lock);
+	CHECK(c != NULL && c->cpu == rq->cpu, -10);
+	CHECK(c == rq->idle || c->state == THREAD_RUNNING ||
+		      c->state == THREAD_BLOCKED || c->state == THREAD_ZOMBIE,
+	      -11);
+	CHECK(!c->fair.node.linked && !c->dl.node.linked &&
+		      !list_linked(&c->rt.node),
+	      -12);
+	/* A running thread whose mask just lost this CPU may finish its
+	 * instant here, but a reschedule must already be on its way. */
+	CHECK(c == rq->idle || cpumask_test(&c->allowed, rq->cpu) ||
+		      rq->need_resched,
+	      -13);
+
+	CHECK(rb_check(&rq->fair.tree, fair_less) == 0, -14);
+	for (n = rb_first(&rq->fair.tree); n; n = rb_next(n))
+		if ((err = check_queued(rq, container_of(n, struct thread,
+							 fair.node),
+					&fair_class)))
+			return err;
+
+	for (int p = 0; p < SCHED_RT_NR_PRIO; p++) {
+		bool bit = (rq->rt.bitmap[p / 64] >> (p % 64)) & 1;
+
+		CHECK(bit == !list_empty(&rq->rt.queue[p]), -15);
+		list_for_each(pos, &rq->rt.queue[p]) {
+			struct thread *t = container_of(pos, struct thread,
+							rt.node);
+			CHECK(t->rt_priority == p, -16);
+			if ((err = check_queued(rq, t, &rt_class)))
+				return err;
+			rt_count++;
+		}
+	}
+	CHECK(rt_count == rq->rt.nr_queued, -17);
+
+	CHECK(rb_check(&rq->dl.tree, dl_less) == 0, -18);
+	for (n = rb_first(&rq->dl.tree); n; n = rb_next(n)) {
+		struct thread *t = container_of(n, struct thread, dl.node);
+
+		CHECK(!t->dl.throttled, -19);
+		if ((err = check_queued(rq, t, &dl_class)))
+			return err;
+	}
+	list_for_each(pos, &rq->dl.throttled) {
+		struct thread *t = container_of(pos, struct thread,
+						dl.throttle_node);
+		CHECK(t->dl.throttled, -25);
+		if ((err = check_queued(rq, t, &dl_class)))
+			return err;
+		thr++;
+	}
+	CHECK(thr == rq->dl.nr_throttled, -26);
+	CHECK(rq->nr_queued == rq->fair.tree.count + rt_count +
+				       rq->dl.tree.count + thr,
+	      -27);
+
+	CHECK(rb_check(&rq->sleepers, sched_sleep_less) == 0, -28);
+	for (n = rb_first(&rq->sleepers); n; n = rb_next(n)) {
+		struct thread *t = container_of(n, struct thread, sleep_node);
+
+		CHECK(t->sleeping && t->state == THREAD_BLOCKED, -29);
+		CHECK(t->cpu == rq->cpu, -30);
+		t->check_seen++;
+	}
+	return 0;
+}
+
+#undef CHECK
+#define CHECK(cond, code)                                                  \
+	do {                                                               \
+		if (!(cond)) {                                             \
+			sched_log("sched: thread %s: check '%s' failed (%d)", \
+				  t->name, #cond, (code));                 \
+			err = (code);                                      \
+			goto out;                                          \
+		}                                                          \
+	} while (0)
+
+int sched_check_all(void)
+{
+	uint64_t flags = arch_irq_save();
+	struct list_node *pos;
+	int err = 0;
+
+	for (int cpu = 0; cpu < sched_nr_cpus; cpu++)
+		if (cpu_rq(cpu)->online)
+			arch_spin_lock(&cpu_rq(cpu)->lock);
+	arch_spin_lock(&sched_threads_lock);
+
+	list_for_each(pos, &sched_threads_all)
+		container_of(pos, struct thread, all_node)->check_seen = 0;
+	for (int cpu = 0; cpu < sched_nr_cpus && !err; cpu++) {
+		struct rq *rq = cpu_rq(cpu);
+
+		if (!rq->online)
+			continue;
+		err = rq_check(rq);
+		if (rq->curr != rq->idle)
+			rq->curr->check_seen++;
+	}
+	if (err)
+		goto out;
+	/* Every live thread is in exactly one place. */
+	list_for_each(pos, &sched_threads_all) {
+		struct thread *t = container_of(pos, struct thread, all_node);
+
+		switch (t->state) {
+		case THREAD_RUNNING:
+			CHECK(t->check_seen == 1 && cpu_rq(t->cpu)->curr == t,
+			      -40);
+			break;
+		case THREAD_RUNNABLE:
+			CHECK(t->check_seen == 1, -41);
+			break;
+		case THREAD_BLOCKED:
+			/* Sleeping: once in a sleep tree. Otherwise on a
+			 * wait queue, or curr on its way out. */
+			CHECK(t->check_seen == (t->sleeping ? 1u : 0u) +
+						       (cpu_rq(t->cpu)->curr == t),
+			      -42);
+			break;
+		case THREAD_ZOMBIE:
+			CHECK(t->check_seen == (cpu_rq(t->cpu)->curr == t), -43);
+			break;
+		default:
+			CHECK(!"thread table holds a NEW or DEAD thread", -44);
+		}
+	}
+out:
+	arch_spin_unlock(&sched_threads_lock);
+	for (int cpu = sched_nr_cpus - 1; cpu >= 0; cpu--)
+		if (cpu_rq(cpu)->online)
+			arch_spin_unlock(&cpu_rq(cpu)->lock);
+	arch_irq_restore(flags);
+	return err;
+}
+
+/*
+ * A thread queued on src, allowed on cpu, that has been waiting while cpu
+ * was idle for longer than limit_ns: the overlap of the two intervals is
+ * what counts (a thread queued this instant next to a long-idle CPU is the
+ * normal first step of a wakeup, not a violation).
+ */
+static struct thread *waiting_for_idle_cpu(struct rq *src, int cpu,
+					   uint64_t idle_since_ns,
+					   uint64_t now_ns, uint64_t limit_ns)
+{
+	struct rb_node *n;
+	struct list_node *pos;
+
+#define OVERLAP_TOO_LONG(t)                                                  \
+	(now_ns - ((t)->wait_start_ns > idle_since_ns ? (t)->wait_start_ns : \
+							 idle_since_ns) >   \
+	 limit_ns)
+
+	for (n = rb_first(&src->fair.tree); n; n = rb_next(n)) {
+		struct thread *t = container_of(n, struct thread, fair.node);
+		if (thread_can_run_on(t, cpu) && OVERLAP_TOO_LONG(t))
+			return t;
+	}
+	for (int p = 0; p < SCHED_RT_NR_PRIO; p++)
+		list_for_each(pos, &src->rt.queue[p]) {
+			struct thread *t = container_of(pos, struct thread,
+							rt.node);
+			if (thread_can_run_on(t, cpu) && OVERLAP_TOO_LONG(t))
+				return t;
+		}
+#undef OVERLAP_TOO_LONG
+	return NULL; /* deadline threads never leave their home CPU */
+}
+
+int sched_check_work_conserving(uint64_t now_ns)
+{
+	uint64_t flags = arch_irq_save();
+	int err = 0;
+
+	for (int cpu = 0; cpu < sched_nr_cpus; cpu++)
+		if (cpu_rq(cpu)->online)
+			arch_spin_lock(&cpu_rq(cpu)->lock);
+	for (int cpu = 0; cpu < sched_nr_cpus && !err; cpu++) {
+		struct rq *rq = cpu_rq(cpu);
+
+		if (!rq->online || rq->curr != rq->idle ||
+		    now_ns - rq->idle_since_ns <=
+			    sched_tunables.balance_interval_ns)
+			continue;
+		for (int src = 0; src < sched_nr_cpus; src++) {
+			struct thread *t;
+
+			if (src == cpu || !cpu_rq(src)->online)
+				continue;
+			t = waiting_for_idle_cpu(cpu_rq(src), cpu,
+						 rq->idle_since_ns, now_ns,
+						 sched_tunables.balance_interval_ns);
+			if (t) {
+				sched_log("sched: work conservation: cpu%d idle "
+					  "%llu ns while %s waits on cpu%d",
+					  cpu,
+					  (unsigned long long)(now_ns -
+							       rq->idle_since_ns),
+					  t->name, src);
+				err = -1;
+				break;
+			}
+		}
+	}
+	for (int cpu = sched_nr_cpus - 1; cpu >= 0; cpu--)
+		if (cpu_rq(cpu)->online)
+			arch_spin_unlock(&cpu_rq(cpu)->lock);
+	arch_irq_restore(flags);
+	return err;
+}

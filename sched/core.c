@@ -1,0 +1,756 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Scheduler core: the class walk, schedule(), wakeups and preemption, the
+ * timer and IPI entry points, and tickless timer programming. (The
+ * checkers are in check.c, the tunables in config.c.)
+ *
+ * What it guarantees:
+ * - The most urgent runnable class always runs: the walk below visits
+ *   deadline, rt, fair, idle in that order and idle always has a thread.
+ * - A wakeup that must preempt another CPU sends exactly one reschedule IPI;
+ *   a remote CPU is otherwise interrupted only when it is idle or its timer
+ *   must be re-armed earlier (it was tickless and now has work to share).
+ * - Tickless: a CPU's timer is programmed to the earliest of its classes'
+ *   next_event_ns hooks and its sleepers; with one runnable thread and
+ *   nothing else needing time, no timer at all.
+ *
+ * Serialization rules (the lock order; docs/scheduler.md mirrors it):
+ *
+ *   sched_attr_lock            admission (deadline bandwidth sums) and
+ *                              attribute / affinity changes
+ *     -> wait_queue.lock       a wait queue's waiter list
+ *       -> rq->lock            one CPU's run queue, its threads' scheduling
+ *                              fields, its sleepers and statistics
+ *         -> rq->lock          a second run queue: always the lower CPU id
+ *                              first (double_rq_lock)
+ *           -> sched_threads_lock  the table of live threads (leaf)
+ *
+ * Interrupts are off whenever an rq->lock is held. A thread's scheduling
+ * fields belong to rq(t->cpu); t->cpu changes only with both run-queue
+ * locks held, so "lock rq(t->cpu), re-read t->cpu" pins a thread
+ * (thread_rq_lock). Remote run queues are read without locks only through
+ * balance_snapshot(), and every decision made from a snapshot is
+ * re-validated under the locks before it is applied.
+ *
+ * Read next: fair.c (the common class), then balance.c.
+ */
+#include "sched/sched_internal.h"
+
+#include "kernel/lib/printf.h"
+#include "kernel/lib/string.h"
+
+#include <stdarg.h>
+
+const struct sched_class *const sched_classes[SCHED_NR_CLASSES] = {
+	&dl_class, &rt_class, &fair_class, &idle_class,
+};
+
+struct rq sched_rqs[SCHED_MAX_CPUS];
+int sched_nr_cpus;
+struct cpumask sched_online_mask;
+bool sched_debug_checks;
+struct sched_lock sched_attr_lock;
+
+/* The table of live (started, not yet joined) threads, for the checkers. */
+struct sched_lock sched_threads_lock;
+struct list_node sched_threads_all;
+
+/* ---- Logging and tracing ------------------------------------------ */
+
+void sched_log(const char *fmt, ...)
+{
+	char buf[192];
+	va_list ap;
+
+	va_start(ap, fmt);
+	k_vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	arch_log(buf);
+}
+
+void sched_trace(uint64_t now_ns, int cpu, const char *event,
+		 const struct thread *a, const struct thread *b, long long arg)
+{
+	char buf[128];
+
+	/* Trace format v1: "<ns> <cpu> <event> <thread|-> <thread|-> <arg>" */
+	k_snprintf(buf, sizeof(buf), "%llu %d %s %s %s %lld",
+		   (unsigned long long)now_ns, cpu, event, a ? a->name : "-",
+		   b ? b->name : "-", arg);
+	arch_trace_line(buf);
+}
+
+/* ---- Small helpers ----------------------------------------------------------- */
+
+int sched_class_index(const struct sched_class *c)
+{
+	for (int i = 0; i < SCHED_NR_CLASSES; i++)
+		if (sched_classes[i] == c)
+			return i;
+	SCHED_ASSERT(!"unknown scheduling class");
+}
+
+int thread_rank(const struct thread *t)
+{
+	if (t->class == &dl_class)
+		return RANK_DL;
+	if (t->class == &rt_class)
+		return RANK_RT_BASE + t->rt_priority;
+	if (t->class == &fair_class)
+		return RANK_FAIR;
+	return RANK_IDLE;
+}
+
+bool thread_can_run_on(const struct thread *t, int cpu)
+{
+	if (!cpu_online(cpu) || !cpumask_test(&t->allowed, cpu))
+		return false;
+	/* Deadline threads are partitioned: admission charged one CPU. */
+	return t->class != &dl_class || t->dl.home_cpu == cpu;
+}
+
+void rq_update_snapshot(struct rq *rq)
+{
+	struct thread *c = rq->curr;
+
+	WRITE_ONCE(rq->snap_rank, thread_rank(c));
+	/* vruntime is accounted up to exec_start_ns (update_curr). */
+	WRITE_ONCE(rq->snap_vruntime, c->fair.vruntime);
+	WRITE_ONCE(rq->snap_at_ns, c->exec_start_ns);
+	WRITE_ONCE(rq->snap_weight, c->fair.weight ? c->fair.weight :
+						     SCHED_NICE_0_WEIGHT);
+}
+
+void double_rq_lock(struct rq *a, struct rq *b)
+{
+	if (a == b) {
+		arch_spin_lock(&a->lock);
+	} else if (a->cpu < b->cpu) {
+		arch_spin_lock(&a->lock);
+		arch_spin_lock(&b->lock);
+	} else {
+		arch_spin_lock(&b->lock);
+		arch_spin_lock(&a->lock);
+	}
+}
+
+void double_rq_unlock(struct rq *a, struct rq *b)
+{
+	arch_spin_unlock(&a->lock);
+	if (a != b)
+		arch_spin_unlock(&b->lock);
+}
+
+/* Lock the run queue a thread belongs to (see the rules at the top). */
+static struct rq *thread_rq_lock(struct thread *t)
+{
+	for (;;) {
+		int cpu = READ_ONCE(t->cpu);
+		struct rq *rq = cpu_rq(cpu);
+
+		arch_spin_lock(&rq->lock);
+		if (READ_ONCE(t->cpu) == cpu)
+			return rq;
+		arch_spin_unlock(&rq->lock);
+	}
+}
+
+/* ---- Accounting ------------------------------------------------------------ */
+
+static void update_curr(struct rq *rq, uint64_t now_ns)
+{
+	struct thread *c = rq->curr;
+	uint64_t delta_ns;
+
+	ASSERT_HELD(&rq->lock);
+	if (now_ns <= c->exec_start_ns)
+		return;
+	delta_ns = now_ns - c->exec_start_ns;
+	c->exec_start_ns = now_ns;
+	c->stats.run_ns += delta_ns;
+	if (c == rq->idle)
+		rq->stats.idle_ns += delta_ns;
+	else
+		rq->stats.busy_ns += delta_ns;
+	c->class->update_curr(rq, c, delta_ns, now_ns);
+}
+
+void sched_account_all(void)
+{
+	for (int cpu = 0; cpu < sched_nr_cpus; cpu++) {
+		struct rq *rq = cpu_rq(cpu);
+		uint64_t flags;
+
+		if (!rq->online)
+			continue;
+		flags = arch_irq_save();
+		arch_spin_lock(&rq->lock);
+		update_curr(rq, arch_now_ns());
+		arch_spin_unlock(&rq->lock);
+		arch_irq_restore(flags);
+	}
+}
+
+/* ---- Queue membership ----------------------------------------------------- */
+
+static void activate(struct rq *rq, struct thread *t, int flags,
+		     uint64_t now_ns)
+{
+	t->state = THREAD_RUNNABLE;
+	t->wait_start_ns = now_ns;
+	t->class->enqueue(rq, t, flags, now_ns);
+	rq->nr_queued++;
+}
+
+void sched_move_queued(struct rq *src, struct rq *dst, struct thread *t,
+		       uint64_t now_ns)
+{
+	ASSERT_HELD(&src->lock);
+	ASSERT_HELD(&dst->lock);
+	SCHED_ASSERT(t->state == THREAD_RUNNABLE && t->cpu == src->cpu);
+	SCHED_ASSERT(thread_can_run_on(t, dst->cpu));
+	t->class->dequeue(src, t);
+	src->nr_queued--;
+	WRITE_ONCE(t->cpu, dst->cpu);
+	t->stats.migrations++;
+	dst->stats.migrations_in++;
+	t->class->enqueue(dst, t, ENQUEUE_MIGRATE, now_ns);
+	dst->nr_queued++;
+	sched_trace(now_ns, dst->cpu, "migrate", t, NULL, src->cpu);
+}
+
+static struct thread *pick_next_thread(struct rq *rq, uint64_t now_ns)
+{
+	/* The class walk: the one place that knows the order. */
+	for (int i = 0; i < SCHED_NR_CLASSES; i++) {
+		const struct sched_class *c = sched_classes[i];
+		struct thread *t = c->pick_next(rq, now_ns);
+
+		if (!t)
+			continue;
+		if (c != &idle_class)
+			rq->nr_queued--;
+		return t;
+	}
+	SCHED_ASSERT(!"idle class returned no thread");
+}
+
+/* ---- Timer programming (tickless) ---------------------------------------- */
+
+static uint64_t min_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+static uint64_t rq_next_event(struct rq *rq, uint64_t now_ns)
+{
+	uint64_t ev = SCHED_TIMER_NONE;
+	struct rb_node *s = rb_first(&rq->sleepers);
+
+	for (int i = 0; i < SCHED_NR_CLASSES; i++)
+		ev = min_u64(ev, sched_classes[i]->next_event_ns(rq, now_ns));
+	if (s)
+		ev = min_u64(ev, container_of(s, struct thread,
+					      sleep_node)->wake_at_ns);
+	/* Someone waits here: keep the periodic balance pass alive. */
+	if (rq->nr_queued > 0)
+		ev = min_u64(ev, rq->next_balance_ns);
+	/* nohz off: a busy CPU takes the periodic tick as well. */
+	if (!sched_tunables.nohz && rq->curr != rq->idle)
+		ev = min_u64(ev, (now_ns / sched_tunables.tick_ns + 1) *
+					 sched_tunables.tick_ns);
+	return ev;
+}
+
+/*
+ * Program rq's timer from its state. Only the owning CPU can program its
+ * clockevent; for a remote rq that now needs an earlier event we send the
+ * reschedule IPI without need_resched, and the target re-programs itself.
+ */
+static void rq_program_timer(struct rq *rq, uint64_t now_ns)
+{
+	uint64_t ev = rq_next_event(rq, now_ns);
+
+	ASSERT_HELD(&rq->lock);
+	if (rq->cpu == arch_this_cpu()) {
+		if (ev != rq->timer_ns) {
+			rq->timer_ns = ev;
+			arch_set_timer(ev);
+		}
+	} else if (ev < rq->timer_ns && !rq->need_resched &&
+		   !rq->timer_kicked) {
+		/* need_resched or an earlier kick already has an IPI on the
+		 * way, and the target re-programs from its whole state. */
+		struct rq *me = cpu_rq(arch_this_cpu());
+
+		__atomic_fetch_add(&me->stats.ipis_sent, 1, __ATOMIC_RELAXED);
+		rq->timer_kicked = true;
+		arch_send_resched(rq->cpu);
+	}
+}
+
+void resched_rq(struct rq *rq)
+{
+	ASSERT_HELD(&rq->lock);
+	if (rq->need_resched)
+		return; /* already marked, and the IPI (if any) already sent */
+	rq->need_resched = true;
+	if (rq->cpu != arch_this_cpu()) {
+		struct rq *me = cpu_rq(arch_this_cpu());
+
+		__atomic_fetch_add(&me->stats.ipis_sent, 1, __ATOMIC_RELAXED);
+		arch_send_resched(rq->cpu);
+	}
+}
+
+/* A runnable t was just queued on rq: must rq's current thread give way? */
+static void check_preempt(struct rq *rq, struct thread *t)
+{
+	struct thread *c = rq->curr;
+	int ti = sched_class_index(t->class), ci = sched_class_index(c->class);
+
+	if (c == rq->idle || ti < ci ||
+	    (ti == ci && t->class->wakeup_preempt(rq, t)))
+		resched_rq(rq);
+}
+
+/* ---- schedule() -------------------------------------------------------------- */
+
+/*
+ * Pick and switch. rq->lock held, interrupts off. Returns true if it called
+ * arch_switch (the caller must then call sched_finish_switch), false if the
+ * current thread keeps the CPU (the caller unlocks).
+ */
+static bool __schedule(struct rq *rq, uint64_t now_ns)
+{
+	struct thread *prev = rq->curr, *next;
+	bool preempted = false, yielded = rq->yielding;
+
+	ASSERT_HELD(&rq->lock);
+	update_curr(rq, now_ns);
+	rq->need_resched = false;
+	rq->yielding = false;
+
+	if (prev != rq->idle && prev->state == THREAD_RUNNING) {
+		if (!thread_can_run_on(prev, rq->cpu)) {
+			/* Affinity or deadline home changed under it: leave
+			 * it off every queue and re-place it once its context
+			 * is saved (sched_finish_switch). */
+			prev->state = THREAD_BLOCKED;
+			rq->migrate_pending = prev;
+		} else {
+			prev->class->put_prev(rq, prev, now_ns);
+			rq->nr_queued++;
+			prev->state = THREAD_RUNNABLE;
+			prev->wait_start_ns = now_ns;
+		}
+		preempted = !yielded;
+	}
+
+	next = pick_next_thread(rq, now_ns);
+	SCHED_ASSERT(next == rq->idle || next->cpu == rq->cpu);
+	if (next != rq->idle) {
+		next->state = THREAD_RUNNING;
+		next->stats.wait_ns += now_ns - next->wait_start_ns;
+		rq->stats.wait_ns += now_ns - next->wait_start_ns;
+	}
+	if (next == prev) {
+		rq_update_snapshot(rq);
+		rq_program_timer(rq, now_ns);
+		DEBUG_CHECK(rq_check(rq));
+		return false;
+	}
+
+	if (prev != rq->idle) {
+		if (preempted) {
+			prev->stats.involuntary_switches++;
+			rq->stats.involuntary_switches++;
+		} else {
+			prev->stats.voluntary_switches++;
+			rq->stats.voluntary_switches++;
+		}
+	}
+	next->exec_start_ns = now_ns;
+	rq->curr = next;
+	rq->curr_stint_start_ns = now_ns;
+	rq_update_snapshot(rq);
+	if (next == rq->idle)
+		rq->idle_since_ns = now_ns;
+	rq->stats.switches++;
+	atomic_store_explicit(&next->on_cpu, 1, memory_order_relaxed);
+	rq->switch_prev = prev;
+	sched_trace(now_ns, rq->cpu, "switch", prev, next, prev->state);
+	rq_program_timer(rq, now_ns);
+	DEBUG_CHECK(rq_check(rq));
+	arch_switch(prev, next);
+	return true;
+}
+
+static void post_switch(int cpu);
+
+void sched_finish_switch(void)
+{
+	struct rq *rq = cpu_rq(arch_this_cpu());
+	struct thread *prev = rq->switch_prev, *moving = rq->migrate_pending;
+	bool prev_exited;
+
+	ASSERT_HELD(&rq->lock);
+	rq->switch_prev = NULL;
+	rq->migrate_pending = NULL;
+	prev_exited = prev && prev->state == THREAD_ZOMBIE;
+	/* prev's context is saved: from here another CPU may run it. */
+	if (prev)
+		atomic_store_explicit(&prev->on_cpu, 0, memory_order_release);
+	arch_spin_unlock(&rq->lock);
+
+	if (prev_exited)
+		wait_queue_wake_all(&prev->join_wq);
+	if (moving)
+		sched_wake_internal(moving, false, 0, true);
+	post_switch(rq->cpu);
+}
+
+/*
+ * After a switch, with no lock held: push queued RT work that could run
+ * elsewhere, and if this CPU now runs something less urgent than work
+ * queued elsewhere (or nothing), pull it. Both keep "the most urgent
+ * runnable work runs somewhere".
+ */
+static void post_switch(int cpu)
+{
+	uint64_t now_ns = arch_now_ns();
+	struct rq *rq = cpu_rq(cpu);
+
+	if (READ_ONCE(rq->rt.nr_queued) > 0)
+		balance_push_rt(cpu, now_ns);
+	if (balance_pull(cpu, now_ns))
+		schedule();
+}
+
+void schedule(void)
+{
+	uint64_t flags = arch_irq_save();
+	struct rq *rq = cpu_rq(arch_this_cpu());
+
+	arch_spin_lock(&rq->lock);
+	if (__schedule(rq, arch_now_ns()))
+		sched_finish_switch();
+	else
+		arch_spin_unlock(&rq->lock);
+	arch_irq_restore(flags);
+}
+
+void sched_irq_exit(void)
+{
+	struct rq *rq = cpu_rq(arch_this_cpu());
+
+	if (READ_ONCE(rq->need_resched))
+		schedule();
+}
+
+/* Preemption point for thread-context callers after they woke someone. */
+static void maybe_preempt(void)
+{
+	if (!arch_in_irq())
+		sched_irq_exit();
+}
+
+/* ---- Interrupt entry points ------------------------------------------------ */
+
+/* Wake at most this many expired sleepers per batch (stack array). */
+#define SLEEPER_BATCH 16
+
+void sched_timer_event(void)
+{
+	int cpu = arch_this_cpu();
+	struct rq *rq = cpu_rq(cpu);
+	uint64_t flags = arch_irq_save(), now_ns = arch_now_ns();
+	struct thread *batch[SLEEPER_BATCH];
+	unsigned seqs[SLEEPER_BATCH];
+	int n;
+
+	arch_spin_lock(&rq->lock);
+	rq->timer_ns = SCHED_TIMER_NONE; /* it fired */
+	rq->stats.timer_events++;
+	sched_trace(now_ns, cpu, "timer", rq->curr, NULL, 0);
+	do {
+		/* Expired sleepers: take them off the tree under our lock,
+		 * wake them without it (the wake may place them elsewhere). */
+		struct rb_node *s;
+
+		n = 0;
+		while (n < SLEEPER_BATCH && (s = rb_first(&rq->sleepers))) {
+			struct thread *t = container_of(s, struct thread,
+							sleep_node);
+			if (t->wake_at_ns > now_ns)
+				break;
+			rb_erase(&rq->sleepers, s);
+			t->sleeping = false;
+			batch[n] = t;
+			seqs[n++] = t->sleep_seq;
+		}
+		arch_spin_unlock(&rq->lock);
+		for (int i = 0; i < n; i++)
+			sched_wake_internal(batch[i], true, seqs[i], false);
+		arch_spin_lock(&rq->lock);
+	} while (n == SLEEPER_BATCH);
+
+	update_curr(rq, now_ns);
+	for (int i = 0; i < SCHED_NR_CLASSES; i++)
+		sched_classes[i]->tick(rq, rq->curr, now_ns);
+	arch_spin_unlock(&rq->lock);
+
+	balance_tick(cpu, now_ns);
+
+	arch_spin_lock(&rq->lock);
+	if (rq->need_resched && __schedule(rq, now_ns)) {
+		sched_finish_switch();
+	} else {
+		rq_program_timer(rq, now_ns);
+		arch_spin_unlock(&rq->lock);
+	}
+	arch_irq_restore(flags);
+}
+
+void sched_ipi(void)
+{
+	struct rq *rq = cpu_rq(arch_this_cpu());
+	uint64_t flags = arch_irq_save(), now_ns = arch_now_ns();
+
+	arch_spin_lock(&rq->lock);
+	rq->stats.ipis_received++;
+	rq->timer_kicked = false;
+	sched_trace(now_ns, rq->cpu, "ipi", rq->curr, NULL, rq->need_resched);
+	if (rq->need_resched && __schedule(rq, now_ns)) {
+		sched_finish_switch();
+	} else {
+		/* A timer kick: re-arm from the new state. */
+		rq_program_timer(rq, now_ns);
+		arch_spin_unlock(&rq->lock);
+	}
+	arch_irq_restore(flags);
+}
+
+/* ---- Wakeups ---------------------------------------------------------------- */
+
+/*
+ * Make a blocked (or new) thread runnable on the CPU its class selects.
+ * check_seq: only if it is still in the sleep that sleep_seq names (timer
+ * wakeups race with explicit ones). may_preempt: the caller is in thread
+ * context and may be switched out here.
+ */
+bool sched_wake_internal(struct thread *t, bool check_seq, unsigned seq,
+			 bool may_preempt)
+{
+	uint64_t flags = arch_irq_save(), now_ns = arch_now_ns();
+	struct rq *src, *dst;
+	int target;
+
+	src = thread_rq_lock(t);
+	if (t->state != THREAD_BLOCKED || (check_seq && t->sleep_seq != seq)) {
+		arch_spin_unlock(&src->lock);
+		arch_irq_restore(flags);
+		return false;
+	}
+	if (t->sleeping) {
+		rb_erase(&src->sleepers, &t->sleep_node);
+		t->sleeping = false;
+	}
+	if (t == src->curr) {
+		/* Woken between marking itself blocked and switching out:
+		 * it simply keeps running. */
+		t->state = THREAD_RUNNING;
+		arch_spin_unlock(&src->lock);
+		arch_irq_restore(flags);
+		return true;
+	}
+	/* Its context was saved before src->lock was released by the CPU
+	 * that switched it out (sched_finish_switch), so it is off-CPU. */
+	SCHED_ASSERT(!atomic_load_explicit(&t->on_cpu, memory_order_acquire));
+
+	target = t->class->select_cpu(t, t->cpu, now_ns);
+	SCHED_ASSERT(thread_can_run_on(t, target));
+	dst = cpu_rq(target);
+	if (dst != src) {
+		if (dst->cpu > src->cpu) {
+			arch_spin_lock(&dst->lock);
+		} else {
+			/* Respect the order: drop src, take both, re-check. */
+			arch_spin_unlock(&src->lock);
+			double_rq_lock(src, dst);
+			if (t->state != THREAD_BLOCKED || t->sleeping ||
+			    t->cpu != src->cpu || !thread_can_run_on(t, target)) {
+				double_rq_unlock(src, dst);
+				arch_irq_restore(flags);
+				return false; /* someone else woke it */
+			}
+		}
+		WRITE_ONCE(t->cpu, target);
+		t->stats.migrations++;
+		dst->stats.migrations_in++;
+		sched_trace(now_ns, target, "migrate", t, NULL, src->cpu);
+	}
+	update_curr(dst, now_ns);
+	activate(dst, t, ENQUEUE_WAKEUP, now_ns);
+	sched_trace(now_ns, target, "wakeup", t, NULL, target);
+	check_preempt(dst, t);
+	rq_program_timer(dst, now_ns);
+	if (dst != src)
+		arch_spin_unlock(&src->lock);
+	arch_spin_unlock(&dst->lock);
+	arch_irq_restore(flags);
+	if (may_preempt)
+		maybe_preempt();
+	return true;
+}
+
+/* Start a new thread: like a wakeup, but it has no CPU yet. */
+void sched_start_new(struct thread *t)
+{
+	uint64_t flags = arch_irq_save(), now_ns = arch_now_ns();
+	int target = t->class->select_cpu(t, arch_this_cpu(), now_ns);
+	struct rq *dst = cpu_rq(target);
+
+	SCHED_ASSERT(thread_can_run_on(t, target));
+	arch_spin_lock(&sched_threads_lock);
+	list_add_tail(&sched_threads_all, &t->all_node);
+	arch_spin_unlock(&sched_threads_lock);
+
+	arch_spin_lock(&dst->lock);
+	WRITE_ONCE(t->cpu, target);
+	update_curr(dst, now_ns);
+	activate(dst, t, ENQUEUE_WAKEUP, now_ns);
+	sched_trace(now_ns, target, "new", t, NULL, target);
+	check_preempt(dst, t);
+	rq_program_timer(dst, now_ns);
+	arch_spin_unlock(&dst->lock);
+	arch_irq_restore(flags);
+	maybe_preempt();
+}
+
+/* Remove a reaped thread from the table (thread_join). */
+void sched_forget_thread(struct thread *t)
+{
+	arch_spin_lock(&sched_threads_lock);
+	list_del(&t->all_node);
+	arch_spin_unlock(&sched_threads_lock);
+}
+
+/* Attribute/affinity commit helpers used by thread.c (rq lock held). */
+void sched_update_curr_locked(struct rq *rq, uint64_t now_ns)
+{
+	update_curr(rq, now_ns);
+}
+
+void sched_activate_locked(struct rq *rq, struct thread *t, int flags,
+			   uint64_t now_ns)
+{
+	activate(rq, t, flags, now_ns);
+	check_preempt(rq, t);
+	rq_program_timer(rq, now_ns);
+}
+
+void sched_program_timer_locked(struct rq *rq, uint64_t now_ns)
+{
+	rq_program_timer(rq, now_ns);
+}
+
+struct rq *sched_thread_rq_lock(struct thread *t)
+{
+	return thread_rq_lock(t);
+}
+
+void sched_preempt_point(void)
+{
+	maybe_preempt();
+}
+
+/* ---- Bring-up ------------------------------------------------------------ */
+
+void sched_init(void)
+{
+	memset(sched_rqs, 0, sizeof(sched_rqs));
+	sched_nr_cpus = 0;
+	cpumask_clear(&sched_online_mask);
+	arch_spin_init(&sched_attr_lock, "sched_attr");
+	arch_spin_init(&sched_threads_lock, "sched_threads");
+	list_init(&sched_threads_all);
+	dl_reset();
+	fair_reset();
+}
+
+void sched_cpu_online(int cpu, struct thread *idle)
+{
+	struct rq *rq = cpu_rq(cpu);
+	uint64_t now_ns = arch_now_ns();
+
+	SCHED_ASSERT(cpu >= 0 && cpu < SCHED_MAX_CPUS && !rq->online);
+	memset(rq, 0, sizeof(*rq));
+	arch_spin_init(&rq->lock, "rq");
+	rq->cpu = cpu;
+	fair_rq_init(rq);
+	rt_rq_init(rq);
+	dl_rq_init(rq);
+	rb_root_init(&rq->sleepers);
+
+	memset(idle, 0, sizeof(*idle));
+	k_snprintf(idle->name, sizeof(idle->name), "idle%d", cpu);
+	idle->tid = -1 - cpu;
+	idle->state = THREAD_RUNNING;
+	idle->cpu = cpu;
+	idle->class = &idle_class;
+	idle->policy = SCHED_POLICY_IDLE;
+	cpumask_set(&idle->allowed, cpu);
+	idle->exec_start_ns = now_ns;
+	list_init(&idle->wait_node);
+	list_init(&idle->all_node);
+	list_init(&idle->rt.node);
+	list_init(&idle->dl.throttle_node);
+	rb_node_init(&idle->sleep_node);
+	atomic_store(&idle->on_cpu, 1);
+
+	rq->idle = rq->curr = idle;
+	rq->idle_since_ns = now_ns;
+	rq->curr_stint_start_ns = now_ns;
+	rq->timer_ns = SCHED_TIMER_NONE;
+	rq->next_balance_ns = now_ns + sched_tunables.balance_interval_ns;
+	rq_update_snapshot(rq);
+	rq->online = true;
+	cpumask_set(&sched_online_mask, cpu);
+	if (cpu + 1 > sched_nr_cpus)
+		sched_nr_cpus = cpu + 1;
+}
+
+/* ---- Queries ---------------------------------------------------------------- */
+
+struct thread *thread_current(void)
+{
+	return cpu_rq(arch_this_cpu())->curr;
+}
+
+int sched_current_cpu(void)
+{
+	return arch_this_cpu();
+}
+
+struct thread *sched_cpu_curr(int cpu)
+{
+	return READ_ONCE(cpu_rq(cpu)->curr);
+}
+
+void sched_cpu_stats(int cpu, struct sched_cpu_stats *out)
+{
+	struct rq *rq = cpu_rq(cpu);
+	uint64_t flags = arch_irq_save();
+
+	arch_spin_lock(&rq->lock);
+	*out = rq->stats;
+	arch_spin_unlock(&rq->lock);
+	arch_irq_restore(flags);
+}
+
+bool sched_sleep_less(const struct rb_node *a, const struct rb_node *b)
+{
+	return container_of(a, struct thread, sleep_node)->wake_at_ns <
+	       container_of(b, struct thread, sleep_node)->wake_at_ns;
+}

@@ -1,0 +1,339 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The scheduler's public API: threads, their scheduling attributes and
+ * affinity, sleeping, wait queues, and the entry points the interrupt glue
+ * calls (timer, reschedule IPI, CPU bring-up).
+ *
+ * What it does: runs threads on per-CPU run queues with four classes in
+ * strict priority order (deadline > rt > fair > idle), balances them across
+ * CPUs, and programs each CPU's timer only when something needs time
+ * (tickless). What it does not do: allocate memory (callers own every
+ * struct thread and its stack), touch hardware (see arch.h), or know about
+ * processes or user space.
+ *
+ * Blocking calls and the simulator: in the kernel, a call that blocks
+ * (thread_sleep_until, wait_queue_block_if, thread_exit, thread_join) returns
+ * when the thread runs again. In the simulator the call returns at once with
+ * the thread blocked and the CPU given to someone else; the simulator then
+ * drives the thread's script. Both follow from arch_switch's contract.
+ *
+ * Read next: sched_internal.h (run queues, class table), then core.c.
+ */
+#ifndef COHORT_SCHED_H
+#define COHORT_SCHED_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sched/arch.h"
+#include "sched/config.h"
+#include "sched/list.h"
+#include "sched/rbtree.h"
+
+/* Error codes (Linux values). kernel/ has no errno header yet. */
+#ifndef EAGAIN
+#define EAGAIN 11
+#endif
+#ifndef EBUSY
+#define EBUSY 16
+#endif
+#ifndef EINVAL
+#define EINVAL 22
+#endif
+#ifndef ERANGE
+#define ERANGE 34
+#endif
+
+/* ---- CPU masks -------------------------------------------------------- */
+
+/* One mask type for the whole kernel (arch-free, header-only). The
+ * scheduler tracks at most SCHED_MAX_CPUS of its bits. */
+#include "kernel/cpumask.h"
+
+/* ---- Attributes --------------------------------------------------------- */
+
+enum sched_policy {
+	SCHED_POLICY_FAIR = 0,
+	SCHED_POLICY_FIFO,	/* rt class, runs until it blocks or yields */
+	SCHED_POLICY_RR,	/* rt class, round-robin among equals */
+	SCHED_POLICY_DEADLINE,	/* EDF + CBS */
+	SCHED_POLICY_IDLE,	/* the per-CPU idle thread only */
+	SCHED_POLICY_COUNT,
+};
+
+/* RT priorities: higher number = more urgent, as in Linux's sched_param. */
+#define SCHED_RT_PRIO_MIN 0
+#define SCHED_RT_PRIO_MAX 99
+#define SCHED_RT_NR_PRIO 100
+#define SCHED_NICE_MIN (-20)
+#define SCHED_NICE_MAX 19
+
+/* Modelled on Linux struct sched_attr; fields a policy does not use must be
+ * zero (so a typo in the policy shows up as -EINVAL, not silently). */
+struct sched_attr {
+	enum sched_policy policy;
+	int rt_priority;		/* FIFO/RR: 0..99 */
+	int nice;			/* FAIR: -20..19 */
+	uint64_t dl_runtime_ns;		/* DEADLINE: runtime <= deadline <= period */
+	uint64_t dl_deadline_ns;
+	uint64_t dl_period_ns;
+};
+
+/* ---- Threads -------------------------------------------------------------- */
+
+enum thread_state {
+	THREAD_NEW = 0,		/* initialised, never started */
+	THREAD_RUNNABLE,	/* queued in its class on rq of `cpu` */
+	THREAD_RUNNING,		/* rq->curr of `cpu` */
+	THREAD_BLOCKED,		/* on a wait queue, sleeping, or joining */
+	THREAD_ZOMBIE,		/* exited, waiting for thread_join */
+	THREAD_DEAD,		/* joined; the owner may free it */
+};
+
+struct sched_thread_stats {
+	uint64_t voluntary_switches;	/* it blocked, slept or yielded */
+	uint64_t involuntary_switches;	/* preempted while runnable */
+	uint64_t migrations;		/* changed CPU */
+	uint64_t run_ns;		/* time on a CPU */
+	uint64_t wait_ns;		/* runnable but not running */
+	uint64_t dl_misses;		/* jobs that finished after their deadline */
+	uint64_t throttle_events;	/* CBS budget or RT throttle hit */
+};
+
+/* Fair class state; guarded by the thread's rq lock. */
+struct fair_entity {
+	struct rb_node node;	/* in rq->fair.tree while queued */
+	uint64_t vruntime;	/* weighted run time, ns at nice 0 */
+	uint32_t weight;	/* from nice, 1024 at nice 0 */
+};
+
+/* RT class state; guarded by the thread's rq lock. */
+struct rt_entity {
+	struct list_node node;	/* in rq->rt.queue[prio] while queued */
+	uint64_t slice_left_ns; /* RR only */
+	bool requeue_tail;	/* put_prev goes to the tail (RR expiry, yield) */
+};
+
+/* Deadline class state; guarded by the thread's rq lock. The admission
+ * fields (bw, home_cpu) are also guarded by the attr lock (core.c). */
+struct dl_entity {
+	struct rb_node node;	   /* in rq->dl.tree while queued */
+	struct list_node throttle_node; /* in rq->dl.throttled while throttled */
+	uint64_t runtime_ns, deadline_ns, period_ns; /* parameters */
+	uint64_t bw;		   /* runtime/period, SCHED_BW_ONE == 1 */
+	int home_cpu;		   /* admission charged here; runs only here */
+	uint64_t abs_deadline_ns;  /* CBS scheduling deadline */
+	int64_t budget_ns;	   /* CBS remaining runtime, may go negative */
+	uint64_t job_release_ns;   /* when the current job was released */
+	uint64_t job_deadline_ns;  /* release + relative deadline (misses) */
+	uint64_t replenish_ns;	   /* throttled until this time */
+	bool throttled;
+};
+
+struct wait_queue {
+	struct sched_lock lock;	/* guards `waiters` and each waiter's
+				 * waiting_on/wait_node */
+	struct list_node waiters; /* FIFO: wake_one wakes the oldest */
+};
+
+struct thread {
+	/* Set by thread_create; read-only afterwards. */
+	int tid;
+	char name[16];
+	void *arch_ctx;		/* the glue's saved context / stack; opaque */
+	void *owner;		/* free for the creator (the simulator's script) */
+
+	/* Guarded by the lock of rq(cpu). `cpu` changes only with both the
+	 * old and the new run-queue locks held, so holding rq(cpu)'s lock
+	 * and re-reading `cpu` pins the thread. */
+	enum thread_state state;
+	int cpu;		/* run queue it is on / last ran on; -1 = none */
+	const struct sched_class *class;
+	enum sched_policy policy;
+	int rt_priority;
+	int nice;
+	struct cpumask allowed;	/* hard affinity, never violated */
+	uint64_t exec_start_ns;	/* when it last got the CPU (run accounting) */
+	uint64_t wait_start_ns;	/* when it last became queued */
+	struct fair_entity fair;
+	struct rt_entity rt;
+	struct dl_entity dl;
+	struct rb_node sleep_node; /* in rq(cpu)->sleepers while sleeping */
+	uint64_t wake_at_ns;
+	bool sleeping;
+	unsigned sleep_seq;	/* bumped per sleep: stale timer wakeups ignored */
+	struct sched_thread_stats stats;
+
+	/* Set under rq lock by the CPU switching it out, cleared (release)
+	 * in sched_finish_switch once its context is saved. */
+	atomic_int on_cpu;
+
+	/* Guarded by waiting_on->lock. */
+	struct wait_queue *waiting_on;
+	struct list_node wait_node;
+
+	/* Exit/join: exit_code written before state becomes ZOMBIE. */
+	int exit_code;
+	struct wait_queue join_wq;	/* joiners block here */
+
+	/* Guarded by the thread-table lock (core.c). */
+	struct list_node all_node;
+	/* Scratch for the checkers (sched_check_all); single-threaded use. */
+	unsigned check_seen;
+};
+
+/* ---- Bring-up and interrupt entry points (kernel glue calls these) ----- */
+
+/* Reset all scheduler state (tests, simulator). Not for a running kernel. */
+void sched_init(void);
+
+/*
+ * Make `cpu` take work, with `idle` as its idle thread (storage owned by the
+ * caller, thread_create not called on it). Call on that CPU with interrupts
+ * off, before it first enables interrupts; `idle` becomes current.
+ */
+void sched_cpu_online(int cpu, struct thread *idle);
+
+/* Timer interrupt: the time programmed with arch_set_timer arrived. Wakes
+ * sleepers, replenishes budgets, rotates and balances; may switch threads.
+ * Call at the end of the handler, after EOI. */
+void sched_timer_event(void);
+
+/* Reschedule IPI arrived. May switch threads. */
+void sched_ipi(void);
+
+/* First thing run after arch_switch returns (see arch.h). Releases the
+ * run-queue lock taken by the switching CPU, then does the post-switch
+ * balancing (RT push, new-idle pull). May switch again. */
+void sched_finish_switch(void);
+
+/* Give up the CPU if a higher-priority thread is waiting. */
+void schedule(void);
+
+/* Call at the end of every interrupt handler that may have woken a thread
+ * (the timer and IPI entry points do it themselves): switches if this CPU
+ * was marked for rescheduling. */
+void sched_irq_exit(void);
+
+/* ---- Threads (thread.c) -------------------------------------------------- */
+
+/*
+ * Validate and start a thread. `t` is caller storage (zeroing not needed);
+ * `attr` NULL means fair, nice 0; `mask` NULL means every online CPU.
+ * Returns 0, or -EINVAL (bad name/attr/mask), -ERANGE (times too large),
+ * -EBUSY (deadline admission refused). On error nothing changed and `t` is
+ * not started. May preempt the caller (thread context only).
+ */
+int thread_create(struct thread *t, const char *name,
+		  const struct sched_attr *attr, const struct cpumask *mask);
+
+/* End the current thread with `code`; wakes joiners. Does not return in
+ * the kernel. */
+void thread_exit(int code);
+
+/*
+ * Reap `t` once it exited: returns 0 and stores its code (t is DEAD and may
+ * be freed). If it has not exited, blocks the caller on t's join queue and
+ * returns -EAGAIN; call again after waking. -EINVAL for t == current or a
+ * thread that was never started or already joined.
+ */
+int thread_join(struct thread *t, int *code);
+
+/* Block the current thread until now >= wake_ns (or until thread_wake).
+ * A time in the past yields instead. */
+void thread_sleep_until(uint64_t wake_ns);
+void thread_sleep_for(uint64_t duration_ns);
+
+/* Give up the CPU to an equal-priority thread (RR/FIFO go to the tail of
+ * their list; fair gives up its slice). For a deadline thread this ends
+ * the current job: it sleeps until its next period (Linux semantics). */
+void thread_yield(void);
+
+/* Wake a blocked (sleeping or waiting) thread. Returns true if this call
+ * woke it. Safe from interrupts and any CPU. May preempt the caller. */
+bool thread_wake(struct thread *t);
+
+/* Change class/priority/nice/EDF parameters in one call. Validates fully
+ * first: -EINVAL (bad policy, range, zero fields, runtime > deadline >
+ * period order), -ERANGE (times too large), -EBUSY (admission) and nothing
+ * changes; else 0. Takes effect at once (may preempt). */
+int thread_set_attr(struct thread *t, const struct sched_attr *attr);
+void thread_get_attr(const struct thread *t, struct sched_attr *attr);
+
+/* Hard affinity. -EINVAL for an empty mask or one with no online CPU
+ * (nothing changes); -EBUSY if a deadline thread cannot be re-admitted on
+ * the new mask. A running thread outside the new mask is moved at once. */
+int thread_set_affinity(struct thread *t, const struct cpumask *mask);
+void thread_get_affinity(const struct thread *t, struct cpumask *mask);
+
+struct thread *thread_current(void);
+int sched_current_cpu(void);
+
+/* ---- Wait queues ------------------------------------------------------ */
+
+/* `name` is kept (not copied) for lock reports. */
+void wait_queue_init(struct wait_queue *wq, const char *name);
+
+/*
+ * Block the current thread on wq unless cond(arg) is true, evaluating cond
+ * under wq->lock so a waker that sets the condition and then calls
+ * wait_queue_wake_* (which takes wq->lock) cannot be missed. Returns true
+ * if the thread blocked (kernel: it has been woken since).
+ */
+bool wait_queue_block_if(struct wait_queue *wq, bool (*cond)(void *), void *arg);
+
+/* Wake the longest-waiting thread / every thread. Return how many woke.
+ * Safe from interrupts and any CPU; from thread context they may preempt
+ * the caller (a woken thread more urgent than it). No locks held. */
+int wait_queue_wake_one(struct wait_queue *wq);
+int wait_queue_wake_all(struct wait_queue *wq);
+
+/* ---- Statistics and checks ------------------------------------------------ */
+
+struct sched_cpu_stats {
+	uint64_t switches;		/* every rq->curr change, idle included */
+	uint64_t voluntary_switches;	/* a thread blocked/slept/yielded here */
+	uint64_t involuntary_switches;	/* a thread was preempted here */
+	uint64_t wait_ns;		/* queue wait of threads picked here */
+	uint64_t dl_misses;		/* late deadline jobs that ran here */
+	uint64_t timer_events;		/* sched_timer_event calls */
+	uint64_t ipis_sent;		/* reschedule IPIs this CPU sent */
+	uint64_t ipis_received;
+	uint64_t migrations_in;		/* threads moved onto this CPU */
+	uint64_t idle_ns;		/* time the idle thread ran */
+	uint64_t busy_ns;		/* time anything else ran */
+	uint64_t throttle_events;	/* RT throttle hits */
+};
+
+/* Copy of a CPU's statistics (taken under its lock). */
+void sched_cpu_stats(int cpu, struct sched_cpu_stats *out);
+
+/* Thread currently running on `cpu` (racy snapshot; for tools). */
+struct thread *sched_cpu_curr(int cpu);
+
+/* Bring per-thread and per-CPU run/idle time up to now (for reports). */
+void sched_account_all(void);
+
+/*
+ * Whole-scheduler checker: every run queue (rq_check) and the global
+ * invariant that every live thread is in exactly one place (running on one
+ * CPU, queued once, sleeping once, or blocked). Returns 0, or a negative
+ * number after logging the first broken rule. Takes every lock; for tests,
+ * the simulator (after each event) and debug builds.
+ */
+int sched_check_all(void);
+
+/*
+ * Work conservation: fails (negative, with a log line) if some online CPU
+ * has been idle while a thread queued on another CPU, allowed on it, was
+ * waiting, and that overlap has lasted longer than one balance interval.
+ * `now_ns` is passed so callers can check at any (simulated) instant.
+ */
+int sched_check_work_conserving(uint64_t now_ns);
+
+/* When true, DEBUG_CHECK runs rq_check after each schedule() (tests and
+ * debug builds; off by default because it is O(n)). */
+extern bool sched_debug_checks;
+
+#endif

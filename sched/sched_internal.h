@@ -1,0 +1,339 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Inside the scheduler: the per-CPU run queue, the class ops table, and the
+ * helpers the class files share. Nothing outside sched/ (and the tests and
+ * the simulator) includes this.
+ *
+ * Conventions every class follows:
+ * - The running thread (rq->curr) is NOT in its class's queue. pick_next
+ *   removes the thread it returns; put_prev puts a still-runnable previous
+ *   thread back. So "queued" always means "waiting", which is what balancing
+ *   and the statistics want.
+ * - now_ns is passed into hooks; a class never reads the clock.
+ * - Every hook runs with rq->lock held and interrupts off.
+ *
+ * Read next: core.c (the lock order and schedule()), then fair.c.
+ */
+#ifndef COHORT_SCHED_INTERNAL_H
+#define COHORT_SCHED_INTERNAL_H
+
+#include "sched/sched.h"
+
+/* ---- Assertions ---------------------------------------------------------- */
+
+#define SCHED_ASSERT(cond)                                              \
+	do {                                                            \
+		if (!(cond))                                            \
+			arch_assert_fail(#cond, __FILE__, __LINE__);    \
+	} while (0)
+
+/* Whole-structure checks, on when sched_debug_checks is set. */
+#define DEBUG_CHECK(expr)                                               \
+	do {                                                            \
+		if (sched_debug_checks && (expr) != 0)                  \
+			arch_assert_fail(#expr, __FILE__, __LINE__);    \
+	} while (0)
+
+#define ASSERT_HELD(l) SCHED_ASSERT(arch_spin_held(l))
+
+/* Racy read of a field another CPU writes under its own lock: used only for
+ * snapshots whose decisions are re-validated under the right locks. */
+#define READ_ONCE(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
+#define WRITE_ONCE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
+
+/* ---- Classes -------------------------------------------------------------- */
+
+/* enqueue flags */
+enum {
+	ENQUEUE_WAKEUP = 1,	/* was blocked or new: place it (fair, CBS) */
+	ENQUEUE_MIGRATE = 2,	/* moved from another CPU, was queued there */
+	ENQUEUE_RESTORE = 4,	/* attribute change: same thread, new class */
+};
+
+struct rq;
+
+/*
+ * One per class, in priority order in core.c's class table. Every hook is
+ * filled; a class that cannot support one supplies an asserting stub.
+ */
+struct sched_class {
+	const char *name;
+	/* Add a runnable, not running thread to the queue. */
+	void (*enqueue)(struct rq *rq, struct thread *t, int flags,
+			uint64_t now_ns);
+	/* Remove a queued thread (blocking is handled by not putting back). */
+	void (*dequeue)(struct rq *rq, struct thread *t);
+	/* Remove and return the best queued thread, or NULL. */
+	struct thread *(*pick_next)(struct rq *rq, uint64_t now_ns);
+	/* The running thread stops running but stays runnable: requeue it. */
+	void (*put_prev)(struct rq *rq, struct thread *t, uint64_t now_ns);
+	/* Charge delta_ns of run time to the running thread (called for
+	 * curr's class only). */
+	void (*update_curr)(struct rq *rq, struct thread *curr,
+			    uint64_t delta_ns, uint64_t now_ns);
+	/* Timer event on this CPU, after update_curr; called for EVERY class
+	 * (a class may need time while another runs: replenishment, the end
+	 * of an RT throttle window). Sets rq->need_resched as needed. */
+	void (*tick)(struct rq *rq, struct thread *curr, uint64_t now_ns);
+	/* Same-class comparison: must woken `t` preempt rq->curr? */
+	bool (*wakeup_preempt)(struct rq *rq, struct thread *t);
+	/* Choose the CPU for a waking thread (soft affinity). Lock-free
+	 * snapshot read; the caller re-validates under the locks. */
+	int (*select_cpu)(struct thread *t, int prev_cpu, uint64_t now_ns);
+	/* Best queued thread on src that may run on dst, or NULL (both
+	 * locks held). The caller moves it. */
+	struct thread *(*pull)(struct rq *dst, struct rq *src);
+	/* Earliest time this class needs the CPU's timer, or
+	 * SCHED_TIMER_NONE. */
+	uint64_t (*next_event_ns)(struct rq *rq, uint64_t now_ns);
+	/* Validate attributes for this class: 0, -EINVAL or -ERANGE, with
+	 * one log line; changes nothing. (Deadline admission needs the
+	 * affinity mask and the attr lock: dl_admit, called by thread.c.) */
+	int (*check_attr)(const struct sched_attr *attr);
+	/* Initialise class fields for a thread entering (or staying in) the
+	 * class; its attributes passed check_attr (and admission). Cannot
+	 * fail. */
+	void (*set_attr)(struct thread *t, const struct sched_attr *attr,
+			 uint64_t now_ns);
+};
+
+extern const struct sched_class dl_class, rt_class, fair_class, idle_class;
+
+/* Class walk order, highest first; idle_class is last. */
+#define SCHED_NR_CLASSES 4
+extern const struct sched_class *const sched_classes[SCHED_NR_CLASSES];
+
+/* Index in sched_classes (0 = most urgent). */
+int sched_class_index(const struct sched_class *c);
+
+/* ---- Run queue ------------------------------------------------------------ */
+
+struct fair_rq {
+	struct rb_root tree;	   /* queued fair threads by vruntime */
+	uint64_t min_vruntime;	   /* monotonic floor for placement */
+};
+
+struct rt_rq {
+	struct list_node queue[SCHED_RT_NR_PRIO]; /* FIFO per priority */
+	uint64_t bitmap[2];	   /* bit p set <=> queue[p] non-empty */
+	unsigned nr_queued;
+	uint64_t window_start_ns;  /* throttle accounting window */
+	uint64_t window_used_ns;   /* RT run time inside the window */
+	bool throttled;		   /* RT may not run until window end */
+};
+
+struct dl_rq {
+	struct rb_root tree;	   /* queued deadline threads by deadline */
+	struct list_node throttled; /* out of budget until replenish_ns */
+	unsigned nr_throttled;
+};
+
+struct rq {
+	/* Guards everything below except where noted. */
+	struct sched_lock lock;
+
+	/* Set by sched_cpu_online; read-only afterwards. */
+	int cpu;
+	struct thread *idle;
+	bool online;
+
+	/* Guarded by lock; read racily (READ_ONCE) by snapshots. */
+	struct thread *curr;
+	unsigned nr_queued;	   /* threads in any class queue */
+	bool need_resched;	   /* schedule() before returning */
+	uint64_t timer_ns;	   /* what arch_set_timer holds, or NONE;
+				    * written only by the owning CPU */
+	bool timer_kicked;	   /* another CPU sent an IPI so this one
+				    * re-programs its timer (sched_ipi) */
+	uint64_t idle_since_ns;	   /* when idle started (if curr is idle) */
+	uint64_t next_balance_ns;  /* next periodic balance pass */
+	uint64_t curr_stint_start_ns; /* curr got the CPU (rotation age) */
+	/* Summary of curr for lock-free snapshots (balance.c), written with
+	 * curr so other CPUs never dereference a remote curr pointer. */
+	int snap_rank;
+	uint64_t snap_vruntime;	   /* curr's vruntime at snap_at_ns; it */
+	uint64_t snap_at_ns;	   /* grows by fair_scale_delta() after */
+	uint32_t snap_weight;
+	bool yielding;		   /* this schedule() is a voluntary yield */
+	struct thread *migrate_pending; /* curr lost its affinity: re-place it
+				    * after the switch (finish_switch) */
+
+	struct fair_rq fair;
+	struct rt_rq rt;
+	struct dl_rq dl;
+	struct rb_root sleepers;   /* sleeping threads by wake_at_ns */
+
+	/* Between arch_switch and sched_finish_switch: the thread switched
+	 * out. */
+	struct thread *switch_prev;
+
+	/* Guarded by lock, except ipis_sent (atomic add by this CPU while
+	 * it may hold another CPU's lock). */
+	struct sched_cpu_stats stats;
+};
+
+extern struct rq sched_rqs[SCHED_MAX_CPUS];
+extern int sched_nr_cpus;	   /* highest online id + 1 */
+extern struct cpumask sched_online_mask;
+
+static inline struct rq *cpu_rq(int cpu)
+{
+	return &sched_rqs[cpu];
+}
+
+static inline bool cpu_online(int cpu)
+{
+	return cpumask_test(&sched_online_mask, cpu);
+}
+
+/* Runnable threads on rq: queued plus a running non-idle thread. */
+static inline unsigned rq_nr_running(const struct rq *rq)
+{
+	return rq->nr_queued + (rq->curr != rq->idle ? 1 : 0);
+}
+
+/* May t run on cpu? Hard affinity, online, and deadline partitioning. */
+bool thread_can_run_on(const struct thread *t, int cpu);
+
+/* Priority rank for cross-class comparisons: higher is more urgent.
+ * idle 0, fair 1, rt 2 + prio (2..101), deadline 200. */
+int thread_rank(const struct thread *t);
+#define RANK_IDLE 0
+#define RANK_FAIR 1
+#define RANK_RT_BASE 2
+#define RANK_DL 200
+
+/* Move a queued thread from src to dst (both locks held). */
+void sched_move_queued(struct rq *src, struct rq *dst, struct thread *t,
+		       uint64_t now_ns);
+
+/* Lock two run queues in CPU-id order (the lock order). */
+void double_rq_lock(struct rq *a, struct rq *b);
+void double_rq_unlock(struct rq *a, struct rq *b);
+
+/* Mark rq for rescheduling and, if it is another CPU, send the IPI. */
+void resched_rq(struct rq *rq);
+
+/* Run-queue checker (one CPU): returns 0 or a negative rule number after
+ * logging. Lock held. */
+int rq_check(struct rq *rq);
+
+/* One trace record (docs/scheduler.md, trace format v1). */
+void sched_trace(uint64_t now_ns, int cpu, const char *event,
+		 const struct thread *a, const struct thread *b, long long arg);
+
+/* Wake t (blocked). check_seq: only if still in sleep number `seq`.
+ * may_preempt: thread context, may switch before returning. */
+bool sched_wake_internal(struct thread *t, bool check_seq, unsigned seq,
+			 bool may_preempt);
+
+/* Core services for thread.c (core.c). *_locked: rq->lock held. */
+void sched_start_new(struct thread *t);
+void sched_forget_thread(struct thread *t);
+void sched_update_curr_locked(struct rq *rq, uint64_t now_ns);
+void sched_activate_locked(struct rq *rq, struct thread *t, int flags,
+			   uint64_t now_ns);
+void sched_program_timer_locked(struct rq *rq, uint64_t now_ns);
+struct rq *sched_thread_rq_lock(struct thread *t);
+void sched_preempt_point(void);
+
+/* printf into the log. */
+void sched_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- Class internals shared with core and tests -------------------------- */
+
+/* Weight of nice 0: vruntime advances at wall-clock rate. */
+#define SCHED_NICE_0_WEIGHT 1024
+uint32_t fair_weight_of_nice(int nice);
+bool fair_less(const struct rb_node *a, const struct rb_node *b);
+bool dl_less(const struct rb_node *a, const struct rb_node *b);
+/* Sleep queue order: by wake time, FIFO among equals. */
+bool sched_sleep_less(const struct rb_node *a, const struct rb_node *b);
+int rt_highest_queued_prio(const struct rq *rq); /* -1 if none */
+
+void fair_rq_init(struct rq *rq);
+void fair_reset(void);
+uint64_t fair_scale_delta(uint64_t delta_ns, uint32_t weight);
+void fair_yield(struct rq *rq, struct thread *t);
+/* Refresh rq->snap_* from rq->curr (lock held). */
+void rq_update_snapshot(struct rq *rq);
+void rt_rq_init(struct rq *rq);
+void dl_rq_init(struct rq *rq);
+
+/* Deadline admission (deadline.c); caller holds sched_attr_lock.
+ * dl_admit chooses a home CPU in `mask` for bandwidth `bw` (the thread's
+ * current charge `old_bw` on `old_cpu` is excluded), or returns -EBUSY
+ * after logging the best CPU and the excess. Changes nothing. */
+int dl_admit(uint64_t bw, const struct cpumask *mask, int old_cpu,
+	     uint64_t old_bw, int *home_cpu);
+void dl_bw_charge(int cpu, uint64_t bw);
+void dl_bw_release(int cpu, uint64_t bw);
+uint64_t dl_bw_of(uint64_t runtime_ns, uint64_t period_ns);
+uint64_t dl_cpu_bw(int cpu);
+void dl_reset(void);
+/* End of the current job (thread_yield): counts a miss if it is late.
+ * Returns the next release to sleep until, or 0 if the next job is already
+ * due (then it has started: fresh deadline and budget). */
+uint64_t dl_job_done(struct thread *t, uint64_t now_ns);
+
+/* Guards admission (dl bandwidth sums) and attribute changes. */
+extern struct sched_lock sched_attr_lock;
+
+/* Live (started, not yet joined) threads, for the checkers (check.c).
+ * sched_threads_lock guards the list and each thread's all_node. */
+extern struct sched_lock sched_threads_lock;
+extern struct list_node sched_threads_all;
+
+/* ---- Balancing: pure decisions over a snapshot (balance.c) --------------- */
+
+struct balance_load {
+	bool online;
+	unsigned nr_running;	/* queued + running (not idle) */
+	unsigned nr_queued_fair;
+	int curr_rank;		/* thread_rank(curr), RANK_IDLE when idle */
+	uint64_t curr_vruntime;	/* valid when curr_rank == RANK_FAIR */
+	uint64_t curr_stint_ns;	/* how long curr has run this stint */
+	int top_queued_rank;	/* most urgent queued thread, -1 if none */
+};
+
+/* Fill loads[0..sched_nr_cpus) from the run queues without locks. */
+void balance_snapshot(struct balance_load *loads, uint64_t now_ns);
+
+/* The lowest-numbered allowed CPU with nothing runnable, or -1. */
+int balance_idle_target(const struct balance_load *loads, int n,
+			const struct cpumask *allowed);
+
+/*
+ * Fair rotation: a fair thread with vruntime `v` waits on this_cpu. Return
+ * the CPU it should take over: an idle allowed CPU first; else, among
+ * allowed CPUs whose fair curr is at least min_gran ahead of v in vruntime
+ * and has run at least min_gran in its stint, the one with the longest
+ * stint (has run longest), preferring this_cpu on ties (no migration),
+ * then the lowest id. -1: keep waiting.
+ */
+int balance_rotation_target(const struct balance_load *loads, int n,
+			    const struct cpumask *allowed, uint64_t v,
+			    int this_cpu, uint64_t min_gran_ns);
+
+/* Periodic pass: the allowed CPU with the fewest runnable threads if it has
+ * at least 2 fewer than this_cpu, else -1. */
+int balance_push_target(const struct balance_load *loads, int n,
+			const struct cpumask *allowed, int this_cpu);
+
+/* New-idle / RT pull: CPUs whose most urgent queued thread is more urgent
+ * than min_rank, most urgent first, then the longest queue, then the lowest
+ * id. Writes them into order, returns how many. */
+int balance_pull_order(const struct balance_load *loads, int n, int this_cpu,
+		       int min_rank, int *order);
+
+/* RT push: the allowed CPU whose running-or-queued work is least urgent
+ * and below `rank`, preferring prev_cpu on ties; -1 if none. */
+int balance_rt_target(const struct balance_load *loads, int n,
+		      const struct cpumask *allowed, int rank, int prev_cpu);
+
+/* Apply the decisions for this CPU (balance.c; takes the locks). */
+void balance_tick(int cpu, uint64_t now_ns);
+bool balance_pull(int cpu, uint64_t now_ns);
+void balance_push_rt(int cpu, uint64_t now_ns);
+
+#endif

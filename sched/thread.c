@@ -1,0 +1,490 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The thread API: create/exit/join bookkeeping, sleeping, yielding, wait
+ * queues, scheduling attributes (a sched_setattr-like call) and affinity.
+ *
+ * Every call that takes outside input validates all of it first and then
+ * commits in a step that cannot fail (seL4's rule): an error return means
+ * nothing changed, and one log line says what was wrong. Attribute and
+ * affinity changes hold sched_attr_lock across the check and the commit, so
+ * a deadline admission decision cannot go stale between the two.
+ *
+ * Storage: callers own every struct thread (and the kernel its stack);
+ * thread_join returning 0 is the point after which it may be freed.
+ *
+ * Read next: tools/schedsim/sim.c (how the simulator drives these calls).
+ */
+#include "sched/sched_internal.h"
+
+#include "kernel/lib/printf.h"
+#include "kernel/lib/string.h"
+
+static int next_tid = 1;
+
+static const struct sched_class *class_of_policy(enum sched_policy p)
+{
+	switch (p) {
+	case SCHED_POLICY_DEADLINE:
+		return &dl_class;
+	case SCHED_POLICY_FIFO:
+	case SCHED_POLICY_RR:
+		return &rt_class;
+	case SCHED_POLICY_IDLE:
+		return &idle_class;
+	default:
+		return &fair_class;
+	}
+}
+
+/*
+ * Validate an attribute: the policy here, the rest by its class's
+ * check_attr. A deadline period of 0 means "equal to the deadline" (as in
+ * Linux); *out is the normalised copy. Returns 0, -EINVAL or -ERANGE.
+ */
+static int attr_validate(const struct sched_attr *in, struct sched_attr *out)
+{
+	if (!in) {
+		sched_log("sched: attr: NULL");
+		return -EINVAL;
+	}
+	if ((unsigned)in->policy >= SCHED_POLICY_COUNT) {
+		sched_log("sched: attr: invalid policy %d", (int)in->policy);
+		return -EINVAL;
+	}
+	*out = *in;
+	if (out->policy == SCHED_POLICY_DEADLINE && out->dl_period_ns == 0)
+		out->dl_period_ns = out->dl_deadline_ns;
+	return class_of_policy(out->policy)->check_attr(out);
+}
+
+/* Non-empty and at least one online CPU. */
+static int mask_validate(const struct cpumask *m)
+{
+	if (!m || cpumask_empty(m)) {
+		sched_log("sched: affinity: empty mask");
+		return -EINVAL;
+	}
+	if (!cpumask_intersects(m, &sched_online_mask)) {
+		sched_log("sched: affinity: mask has no online CPU");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void set_class_fields(struct thread *t, const struct sched_attr *a,
+			     uint64_t now_ns)
+{
+	const struct sched_class *c = class_of_policy(a->policy);
+
+	c->set_attr(t, a, now_ns); /* sees the old class, then we switch */
+	t->class = c;
+	t->policy = a->policy;
+	if (c != &rt_class)
+		t->rt_priority = 0;
+	if (c != &fair_class)
+		t->nice = 0;
+}
+
+int thread_create(struct thread *t, const char *name,
+		  const struct sched_attr *attr, const struct cpumask *mask)
+{
+	struct sched_attr a = { .policy = SCHED_POLICY_FAIR };
+	struct cpumask m;
+	int err, home = -1;
+
+	if (!t || !name || !name[0]) {
+		sched_log("sched: thread_create: NULL thread or empty name");
+		return -EINVAL;
+	}
+	if (attr && (err = attr_validate(attr, &a)))
+		return err;
+	if (mask) {
+		if ((err = mask_validate(mask)))
+			return err;
+		m = *mask;
+	} else {
+		m = sched_online_mask;
+	}
+
+	arch_spin_lock(&sched_attr_lock);
+	if (a.policy == SCHED_POLICY_DEADLINE &&
+	    (err = dl_admit(dl_bw_of(a.dl_runtime_ns, a.dl_period_ns), &m, -1,
+			    0, &home))) {
+		arch_spin_unlock(&sched_attr_lock);
+		return err;
+	}
+
+	/* Commit: nothing below fails. */
+	memset(t, 0, sizeof(*t));
+	t->tid = __atomic_fetch_add(&next_tid, 1, __ATOMIC_RELAXED);
+	k_snprintf(t->name, sizeof(t->name), "%s", name);
+	t->state = THREAD_NEW;
+	t->cpu = -1;
+	t->allowed = m;
+	t->class = NULL; /* entering its first class (fair starts at the floor) */
+	list_init(&t->rt.node);
+	list_init(&t->dl.throttle_node);
+	list_init(&t->wait_node);
+	list_init(&t->all_node);
+	rb_node_init(&t->fair.node);
+	rb_node_init(&t->dl.node);
+	rb_node_init(&t->sleep_node);
+	wait_queue_init(&t->join_wq, "join");
+	set_class_fields(t, &a, arch_now_ns());
+	if (t->class == &dl_class) {
+		t->dl.home_cpu = home;
+		dl_bw_charge(home, t->dl.bw);
+	}
+	arch_spin_unlock(&sched_attr_lock);
+
+	sched_start_new(t);
+	return 0;
+}
+
+void thread_exit(int code)
+{
+	uint64_t flags = arch_irq_save();
+	struct rq *rq;
+	struct thread *t;
+
+	arch_spin_lock(&sched_attr_lock);
+	rq = cpu_rq(arch_this_cpu());
+	arch_spin_lock(&rq->lock);
+	t = rq->curr;
+	SCHED_ASSERT(t != rq->idle);
+	if (t->class == &dl_class)
+		dl_bw_release(t->dl.home_cpu, t->dl.bw);
+	t->exit_code = code;
+	t->state = THREAD_ZOMBIE;
+	arch_spin_unlock(&rq->lock);
+	arch_spin_unlock(&sched_attr_lock);
+	arch_irq_restore(flags);
+	/* Joiners are woken by sched_finish_switch once our context is
+	 * saved, so a joiner never frees a stack still in use. */
+	schedule();
+}
+
+static bool join_ready(void *arg)
+{
+	struct thread *t = arg;
+
+	return READ_ONCE(t->state) == THREAD_ZOMBIE &&
+	       !atomic_load_explicit(&t->on_cpu, memory_order_acquire);
+}
+
+int thread_join(struct thread *t, int *code)
+{
+	struct rq *rq;
+	uint64_t flags;
+	bool reaped = false;
+
+	if (!t || t == thread_current() || t->state == THREAD_NEW ||
+	    t->state == THREAD_DEAD) {
+		sched_log("sched: thread_join: not a joinable thread");
+		return -EINVAL;
+	}
+	if (wait_queue_block_if(&t->join_wq, join_ready, t))
+		return -EAGAIN;
+	flags = arch_irq_save();
+	rq = sched_thread_rq_lock(t);
+	if (t->state == THREAD_ZOMBIE) { /* two joiners: one reaps */
+		t->state = THREAD_DEAD;
+		reaped = true;
+	}
+	arch_spin_unlock(&rq->lock);
+	arch_irq_restore(flags);
+	if (!reaped)
+		return -EINVAL;
+	sched_forget_thread(t);
+	if (code)
+		*code = t->exit_code;
+	return 0;
+}
+
+void thread_sleep_until(uint64_t wake_ns)
+{
+	uint64_t flags = arch_irq_save(), now_ns = arch_now_ns();
+	struct rq *rq = cpu_rq(arch_this_cpu());
+	struct thread *t;
+
+	if (wake_ns <= now_ns) {
+		arch_irq_restore(flags);
+		thread_yield();
+		return;
+	}
+	arch_spin_lock(&rq->lock);
+	t = rq->curr;
+	SCHED_ASSERT(t != rq->idle);
+	t->state = THREAD_BLOCKED;
+	t->wake_at_ns = wake_ns;
+	t->sleeping = true;
+	t->sleep_seq++;
+	rb_insert(&rq->sleepers, &t->sleep_node, sched_sleep_less);
+
+	arch_spin_unlock(&rq->lock);
+	arch_irq_restore(flags);
+	schedule();
+}
+
+void thread_sleep_for(uint64_t duration_ns)
+{
+	thread_sleep_until(arch_now_ns() + duration_ns);
+}
+
+void thread_yield(void)
+{
+	uint64_t flags = arch_irq_save(), now_ns = arch_now_ns();
+	struct rq *rq = cpu_rq(arch_this_cpu());
+	struct thread *t;
+	uint64_t release_ns;
+
+	arch_spin_lock(&rq->lock);
+	t = rq->curr;
+	if (t == rq->idle) {
+		arch_spin_unlock(&rq->lock);
+		arch_irq_restore(flags);
+		return;
+	}
+	sched_update_curr_locked(rq, now_ns);
+	if (t->class == &dl_class) {
+		/* End of job: sleep until the next release (or go on). */
+		release_ns = dl_job_done(t, now_ns);
+		arch_spin_unlock(&rq->lock);
+		arch_irq_restore(flags);
+		if (release_ns)
+			thread_sleep_until(release_ns);
+		else
+			schedule();
+		return;
+	}
+	if (t->class == &rt_class)
+		t->rt.requeue_tail = true;
+	else
+		fair_yield(rq, t);
+	rq->yielding = true;
+	rq->need_resched = true;
+	arch_spin_unlock(&rq->lock);
+	arch_irq_restore(flags);
+	schedule();
+}
+
+bool thread_wake(struct thread *t)
+{
+	struct wait_queue *wq;
+
+	if (!t || READ_ONCE(t->cpu) < 0)
+		return false; /* never started: nothing to wake */
+	wq = READ_ONCE(t->waiting_on);
+
+	/* Off its wait queue first (lock order: wait queue, then rq). */
+	if (wq) {
+		uint64_t flags = arch_irq_save();
+
+		arch_spin_lock(&wq->lock);
+		if (t->waiting_on == wq) {
+			list_del(&t->wait_node);
+			t->waiting_on = NULL;
+		}
+		arch_spin_unlock(&wq->lock);
+		arch_irq_restore(flags);
+	}
+	return sched_wake_internal(t, false, 0, true);
+}
+
+/* ---- Attributes and affinity ------------------------------------------------ */
+
+/* Apply a validated change to t (attr and/or mask, home chosen). Holds
+ * sched_attr_lock; takes t's rq lock. */
+static void commit_change(struct thread *t, const struct sched_attr *a,
+			  const struct cpumask *m, int home)
+{
+	uint64_t flags = arch_irq_save(), now_ns = arch_now_ns();
+	struct rq *rq = sched_thread_rq_lock(t);
+	bool queued = t->state == THREAD_RUNNABLE;
+	bool running = rq->curr == t;
+
+	if (running)
+		sched_update_curr_locked(rq, now_ns);
+	if (queued) {
+		t->class->dequeue(rq, t);
+		rq->nr_queued--;
+	}
+	/* Everything below is the commit: validated, so nothing fails. */
+	if (t->class == &dl_class)
+		dl_bw_release(t->dl.home_cpu, t->dl.bw);
+	if (a)
+		set_class_fields(t, a, now_ns);
+	if (m)
+		t->allowed = *m;
+	if (t->class == &dl_class) {
+		t->dl.home_cpu = home;
+		dl_bw_charge(home, t->dl.bw);
+	}
+	if (running) {
+		rq_update_snapshot(rq);
+		resched_rq(rq); /* re-evaluate; moves it if it may not stay */
+		sched_program_timer_locked(rq, now_ns);
+	}
+	if (queued && !thread_can_run_on(t, rq->cpu)) {
+		/* It may not wait here any more: off every queue, it goes
+		 * through the wakeup path, which places it on an allowed CPU.
+		 * (A concurrent waker may win that race; either way it ends
+		 * up queued exactly once.) */
+		t->state = THREAD_BLOCKED;
+		arch_spin_unlock(&rq->lock);
+		arch_irq_restore(flags);
+		sched_wake_internal(t, false, 0, false);
+		return;
+	}
+	if (queued)
+		sched_activate_locked(rq, t, ENQUEUE_RESTORE, now_ns);
+	arch_spin_unlock(&rq->lock);
+	arch_irq_restore(flags);
+}
+
+static bool thread_is_live(const struct thread *t)
+{
+	return t && t->state != THREAD_NEW && t->state != THREAD_ZOMBIE &&
+	       t->state != THREAD_DEAD && t->class != &idle_class;
+}
+
+int thread_set_attr(struct thread *t, const struct sched_attr *attr)
+{
+	struct sched_attr a;
+	int err, home = -1;
+
+	if ((err = attr_validate(attr, &a)))
+		return err;
+	if (!thread_is_live(t)) {
+		sched_log("sched: set_attr: thread not live");
+		return -EINVAL;
+	}
+	arch_spin_lock(&sched_attr_lock);
+	if (a.policy == SCHED_POLICY_DEADLINE) {
+		bool was_dl = t->class == &dl_class;
+
+		err = dl_admit(dl_bw_of(a.dl_runtime_ns, a.dl_period_ns),
+			       &t->allowed, was_dl ? t->dl.home_cpu : -1,
+			       was_dl ? t->dl.bw : 0, &home);
+		if (err) {
+			arch_spin_unlock(&sched_attr_lock);
+			return err;
+		}
+	}
+	commit_change(t, &a, NULL, home);
+	arch_spin_unlock(&sched_attr_lock);
+	sched_preempt_point();
+	return 0;
+}
+
+void thread_get_attr(const struct thread *t, struct sched_attr *attr)
+{
+	memset(attr, 0, sizeof(*attr));
+	attr->policy = t->policy;
+	attr->rt_priority = t->rt_priority;
+	attr->nice = t->nice;
+	if (t->class == &dl_class) {
+		attr->dl_runtime_ns = t->dl.runtime_ns;
+		attr->dl_deadline_ns = t->dl.deadline_ns;
+		attr->dl_period_ns = t->dl.period_ns;
+	}
+}
+
+int thread_set_affinity(struct thread *t, const struct cpumask *mask)
+{
+	int err, home = -1;
+
+	if ((err = mask_validate(mask)))
+		return err;
+	if (!thread_is_live(t)) {
+		sched_log("sched: set_affinity: thread not live");
+		return -EINVAL;
+	}
+	arch_spin_lock(&sched_attr_lock);
+	if (t->class == &dl_class &&
+	    (err = dl_admit(t->dl.bw, mask, t->dl.home_cpu, t->dl.bw, &home))) {
+		arch_spin_unlock(&sched_attr_lock);
+		return err;
+	}
+	commit_change(t, NULL, mask, home);
+	arch_spin_unlock(&sched_attr_lock);
+	sched_preempt_point();
+	return 0;
+}
+
+void thread_get_affinity(const struct thread *t, struct cpumask *mask)
+{
+	*mask = t->allowed;
+}
+
+/* ---- Wait queues ------------------------------------------------------------ */
+
+void wait_queue_init(struct wait_queue *wq, const char *name)
+{
+	arch_spin_init(&wq->lock, name);
+	list_init(&wq->waiters);
+}
+
+bool wait_queue_block_if(struct wait_queue *wq, bool (*cond)(void *),
+			 void *arg)
+{
+	uint64_t flags = arch_irq_save();
+	struct rq *rq = cpu_rq(arch_this_cpu());
+	struct thread *t;
+
+	arch_spin_lock(&wq->lock);
+	if (cond(arg)) {
+		arch_spin_unlock(&wq->lock);
+		arch_irq_restore(flags);
+		return false;
+	}
+	arch_spin_lock(&rq->lock);
+	t = rq->curr;
+	SCHED_ASSERT(t != rq->idle);
+	t->state = THREAD_BLOCKED;
+	arch_spin_unlock(&rq->lock);
+	t->waiting_on = wq;
+	list_add_tail(&wq->waiters, &t->wait_node);
+	arch_spin_unlock(&wq->lock);
+	arch_irq_restore(flags);
+	schedule();
+	return true;
+}
+
+static struct thread *wq_pop(struct wait_queue *wq)
+{
+	uint64_t flags = arch_irq_save();
+	struct list_node *n;
+	struct thread *t = NULL;
+
+	arch_spin_lock(&wq->lock);
+	n = list_first(&wq->waiters);
+	if (n) {
+		t = container_of(n, struct thread, wait_node);
+		list_del(n);
+		t->waiting_on = NULL;
+	}
+	arch_spin_unlock(&wq->lock);
+	arch_irq_restore(flags);
+	return t;
+}
+
+int wait_queue_wake_one(struct wait_queue *wq)
+{
+	struct thread *t;
+
+	while ((t = wq_pop(wq)))
+		if (sched_wake_internal(t, false, 0, true))
+			return 1;
+	return 0;
+}
+
+int wait_queue_wake_all(struct wait_queue *wq)
+{
+	struct thread *t;
+	int n = 0;
+
+	while ((t = wq_pop(wq)))
+		n += sched_wake_internal(t, false, 0, !arch_in_irq());
+	return n;
+}

@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The deadline class: random partitioned task sets with utilisation <= 1
+ * per CPU never miss (Liu & Layland, EDF with implicit deadlines), requests
+ * over the bound are refused with -EBUSY and a log line, worst-fit homes
+ * under an affinity mask, and CBS keeps an overrunning thread from hurting
+ * the others.
+ *
+ * Read next: balance-test.c.
+ */
+#include "sim-helpers.h"
+
+#include <stdlib.h>
+
+static const uint64_t periods_ms[] = { 5, 10, 20, 25, 50 };
+
+static void test_random_partitioned_sets_never_miss(void **state)
+{
+	uint64_t seed = 0xdeadbeef;
+
+	(void)state;
+	for (int trial = 0; trial < 24; trial++) {
+		int ncpus = 1 + (int)(test_rand(&seed) % 4);
+		struct sim_spec *sp = spec_new(ncpus, 300 * MS, 1 * MS);
+		struct sim *s;
+
+		spec_set(sp, "dl_bound_ppm", 1000000); /* U <= 1 exactly */
+		for (int c = 0; c < ncpus; c++) {
+			int ntasks = 1 + (int)(test_rand(&seed) % 4);
+			uint64_t left_ppm = 1000000;
+
+			for (int k = 0; k < ntasks; k++) {
+				uint64_t p = periods_ms[test_rand(&seed) % 5] * MS;
+				/* last task takes what is left: U = 1 */
+				uint64_t u = k == ntasks - 1 ? left_ppm :
+					test_rand(&seed) % (left_ppm / 2 + 1);
+				uint64_t rt = p / 1000 * u / 1000; /* floor, ns */
+				struct sim_thread_spec *t;
+				char name[16];
+
+				left_ppm -= u;
+				if (rt < 10 * US)
+					continue;
+				snprintf(name, sizeof(name), "D%d.%d", c & 7, k & 7);
+				t = spec_thread(sp, name, SCHED_POLICY_DEADLINE);
+				t->attr.dl_runtime_ns = rt;
+				t->attr.dl_deadline_ns = p;
+				t->attr.dl_period_ns = p;
+				spec_pin(t, c, c);
+				spec_action(t, SIM_ACT_RUN, rt);
+				spec_action(t, SIM_ACT_YIELD, 0);
+				spec_action(t, SIM_ACT_LOOP, 0);
+			}
+			/* background load that must not matter */
+			spec_thread(sp, c ? "F1" : "F0", SCHED_POLICY_FAIR);
+		}
+		s = sim_new();
+		assert_int_equal(sim_run(s), 0);
+		for (int i = 0; i < s->nthreads; i++) {
+			struct sim_thread *t = &s->threads[i];
+
+			assert_int_equal(t->create_err, 0);
+			assert_int_equal(t->t.stats.dl_misses, 0);
+			assert_int_equal(t->t.stats.throttle_events, 0);
+			if (t->spec.attr.policy == SCHED_POLICY_DEADLINE)
+				/* one job per period (the last may be open) */
+				assert_true(t->jobs + 1 >=
+					    300 * MS / t->spec.attr.dl_period_ns);
+		}
+		sim_destroy(s);
+	}
+}
+
+static void test_admission_refuses_over_bound(void **state)
+{
+	struct sim_spec *sp = spec_new(1, 10 * MS, 1 * MS);
+	struct sim_thread_spec *t;
+	struct sim *s;
+	uint64_t before;
+
+	(void)state;
+	t = spec_thread(sp, "A", SCHED_POLICY_DEADLINE);
+	t->attr.dl_runtime_ns = 5 * MS;
+	t->attr.dl_deadline_ns = t->attr.dl_period_ns = 10 * MS;
+	t = spec_thread(sp, "B", SCHED_POLICY_DEADLINE);
+	t->attr.dl_runtime_ns = 4 * MS;
+	t->attr.dl_deadline_ns = t->attr.dl_period_ns = 10 * MS;
+	t = spec_thread(sp, "C", SCHED_POLICY_DEADLINE);
+	t->attr.dl_runtime_ns = 1 * MS; /* 50 + 40 + 10 = 100% > 95% */
+	t->attr.dl_deadline_ns = t->attr.dl_period_ns = 10 * MS;
+	s = sim_new();
+	assert_int_equal(sim_run_until(s, 1), 0);
+	assert_int_equal(T(s, "A")->create_err, 0);
+	assert_int_equal(T(s, "B")->create_err, 0);
+	assert_int_equal(T(s, "C")->create_err, -EBUSY);
+	assert_non_null(strstr(s->last_log, "cpu0"));
+	assert_non_null(strstr(s->last_log, "excess 5.000%"));
+	/* nothing changed: only A and B are charged */
+	before = dl_cpu_bw(0);
+	assert_int_equal(before, dl_bw_of(5 * MS, 10 * MS) + dl_bw_of(4 * MS, 10 * MS));
+
+	/* Raising A past the bound is refused too, and changes nothing. */
+	{
+		struct sched_attr a, got;
+
+		thread_get_attr(&T(s, "A")->t, &a);
+		a.dl_runtime_ns = 6 * MS;
+		assert_int_equal(thread_set_attr(&T(s, "A")->t, &a), -EBUSY);
+		thread_get_attr(&T(s, "A")->t, &got);
+		assert_int_equal(got.dl_runtime_ns, 5 * MS);
+		assert_int_equal(dl_cpu_bw(0), before);
+		/* Lowering is fine and releases bandwidth. */
+		a.dl_runtime_ns = 2 * MS;
+		assert_int_equal(thread_set_attr(&T(s, "A")->t, &a), 0);
+		assert_int_equal(dl_cpu_bw(0), dl_bw_of(2 * MS, 10 * MS) +
+						       dl_bw_of(4 * MS, 10 * MS));
+	}
+	assert_int_equal(sim_run(s), 0);
+	sim_destroy(s);
+}
+
+/* Affinity masks are sound: each thread is charged to the least loaded CPU
+ * of its mask, and never runs elsewhere. */
+static void test_worst_fit_homes(void **state)
+{
+	struct sim_spec *sp = spec_new(2, 100 * MS, 1 * MS);
+	struct sim *s;
+	const char *names[] = { "A", "B", "C", "D" };
+
+	(void)state;
+	for (int i = 0; i < 4; i++) {
+		struct sim_thread_spec *t = spec_thread(sp, names[i],
+							SCHED_POLICY_DEADLINE);
+		t->attr.dl_runtime_ns = 4 * MS;
+		t->attr.dl_deadline_ns = t->attr.dl_period_ns = 10 * MS;
+		spec_pin(t, 0, 1);
+		spec_action(t, SIM_ACT_RUN, 4 * MS);
+		spec_action(t, SIM_ACT_YIELD, 0);
+		spec_action(t, SIM_ACT_LOOP, 0);
+	}
+	s = sim_new();
+	assert_int_equal(sim_run(s), 0);
+	assert_int_equal(T(s, "A")->t.dl.home_cpu, 0);
+	assert_int_equal(T(s, "B")->t.dl.home_cpu, 1);
+	assert_int_equal(T(s, "C")->t.dl.home_cpu, 0);
+	assert_int_equal(T(s, "D")->t.dl.home_cpu, 1);
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(T(s, names[i])->t.stats.migrations, 0);
+		assert_int_equal(T(s, names[i])->t.stats.dl_misses, 0);
+	}
+	sim_destroy(s);
+}
+
+/* CBS: A claims 2 ms per 10 ms but tries to run 5 ms per job. It is
+ * throttled (and misses its own deadlines); B keeps every deadline. */
+static void test_cbs_isolation(void **state)
+{
+	struct sim_spec *sp = spec_new(1, 200 * MS, 1 * MS);
+	struct sim_thread_spec *t;
+	struct sim *s;
+
+	(void)state;
+	t = spec_thread(sp, "A", SCHED_POLICY_DEADLINE);
+	t->attr.dl_runtime_ns = 2 * MS;
+	t->attr.dl_deadline_ns = t->attr.dl_period_ns = 10 * MS;
+	spec_action(t, SIM_ACT_RUN, 5 * MS);
+	spec_action(t, SIM_ACT_YIELD, 0);
+	spec_action(t, SIM_ACT_LOOP, 0);
+	t = spec_thread(sp, "B", SCHED_POLICY_DEADLINE);
+	t->attr.dl_runtime_ns = 7 * MS;
+	t->attr.dl_deadline_ns = t->attr.dl_period_ns = 10 * MS;
+	spec_action(t, SIM_ACT_RUN, 7 * MS);
+	spec_action(t, SIM_ACT_YIELD, 0);
+	spec_action(t, SIM_ACT_LOOP, 0);
+	spec_thread(sp, "F", SCHED_POLICY_FAIR);
+	s = sim_new();
+	assert_int_equal(sim_run(s), 0);
+	assert_true(T(s, "A")->t.stats.throttle_events > 0);
+	assert_true(T(s, "A")->t.stats.dl_misses > 0);
+	assert_int_equal(T(s, "B")->t.stats.dl_misses, 0);
+	/* A gets its reservation, no more: 2 ms per 10 ms */
+	assert_in_range(T(s, "A")->t.stats.run_ns, 38 * MS, 40 * MS);
+	sim_destroy(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_random_partitioned_sets_never_miss),
+		cmocka_unit_test(test_admission_refuses_over_bound),
+		cmocka_unit_test(test_worst_fit_homes),
+		cmocka_unit_test(test_cbs_isolation),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
