@@ -50,12 +50,12 @@ KERNEL_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -nostdinc \
 	-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
 	-fno-pic -fno-stack-protector -fno-asynchronous-unwind-tables \
 	-Wall -Wextra -Werror -Wno-unused-parameter \
-	-DCOHORT_VERSION='"$(VERSION)"' $(EXTRA_CFLAGS)
+	-I. -DCOHORT_VERSION='"$(VERSION)"' $(EXTRA_CFLAGS)
 KERNEL_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack \
 	-T kernel/kernel.ld
 
 KERNEL_C := $(wildcard kernel/*.c kernel/lib/*.c kernel/mm/*.c drivers/*.c \
-	acpi/*.c smp/*.c)
+	acpi/*.c smp/*.c sched/*.c)
 KERNEL_S := $(wildcard kernel/*.S smp/*.S)
 KERNEL_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(KERNEL_C)) \
 	$(patsubst %.S,$(BUILD)/%.o,$(KERNEL_S))
@@ -73,6 +73,9 @@ $(BUILD)/acpi/%.o: acpi/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(KERNEL_CFLAGS) -MMD -MP -c $< -o $@
 $(BUILD)/smp/%.o: smp/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(KERNEL_CFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/sched/%.o: sched/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(KERNEL_CFLAGS) -MMD -MP -c $< -o $@
 

@@ -136,7 +136,7 @@ struct acpi_fadt {
 	bool present;
 	uint32_t pm_timer_port; /* 0: no usable PM timer */
 	bool pm_timer_32bit;	/* TMR_VAL_EXT; else 24 bits */
-	bool hw_reduced;	/* HW_REDUCED_ACPI: no PM timer, no PM1 blocks */
+	bool hw_reduced;	/* HW_REDUCED_ACPI: no PM timer or PM1 */
 	bool reset_supported;	/* RESET_REG_SUP and the table covers it */
 	struct acpi_gas reset_reg;
 	uint8_t reset_value;
@@ -171,11 +171,12 @@ struct acpi_info {
  *   acpi: APIC: entry at offset 0x5c (type 1) runs past the end of the
  *   table (length 0x90)
  * and parsing of the other tables goes on. The MADT is all-or-nothing:
- * every entry is validated before any is committed. Warnings about
- * survivable oddities (a repeated APIC id, more CPUs than ACPI_MAX_CPUS)
- * are one line each.
+ * every entry is validated before any is committed. Survivable oddities
+ * inside a good MADT (a repeated APIC id, reserved INTI flags, more CPUs
+ * than ACPI_MAX_CPUS) are warnings: one line each for the first four of a
+ * kind, then one line with the count of the rest.
  *
- * log may be NULL (silent). Does not sleep or allocate; uses about 1 KiB
+ * log may be NULL (silent). Does not sleep or allocate; uses under 2 KiB
  * of stack. Returns 0 if at least the RSDP and a root table (XSDT or RSDT)
  * were usable, -1 otherwise (with a log line).
  */

@@ -16,7 +16,7 @@
 
 #include "acpi.h"
 
-/* System description table header, ACPI 6.5 5.2.6 (Table 5.4). */
+/* System description table header, ACPI 6.5 5.2.6. */
 #define ACPI_HDR_SIGNATURE 0
 #define ACPI_HDR_LENGTH 4
 #define ACPI_HDR_REVISION 8

@@ -9,11 +9,12 @@
  * FADT, q35 a 244-byte one, current PCs 276 bytes. A field is read only if
  * the table's length covers it; the revision byte is not trusted for
  * that. Where ACPI 2.0 added a 64-bit X_ field next to a 32-bit one, the
- * X_ field wins when present and non-zero (5.2.9, "X_" field notes).
+ * X_ field wins when present and non-zero: 5.2.9 has a usable non-zero
+ * X_ field supersede its 32-bit twin.
  */
 #include "acpi_internal.h"
 
-/* Field offsets (Table 5.9). */
+/* Field offsets (5.2.9, FADT format). */
 #define FADT_DSDT 40
 #define FADT_PM1A_CNT_BLK 64
 #define FADT_PM1B_CNT_BLK 68
@@ -30,7 +31,7 @@
 #define FADT_V1_LEN 116 /* ACPI 1.0: everything up to and including Flags */
 #define GAS_LEN 12
 
-/* Fixed feature flags (Table 5.10). */
+/* Fixed feature flags (the FADT Flags field, 5.2.9). */
 #define FADT_TMR_VAL_EXT (1u << 8)
 #define FADT_RESET_REG_SUP (1u << 10)
 #define FADT_HW_REDUCED_ACPI (1u << 20)

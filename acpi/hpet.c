@@ -13,7 +13,7 @@
  */
 #include "acpi_internal.h"
 
-/* Table layout (HPET spec Table 3). */
+/* Table layout (HPET spec 3.2.4). */
 #define HPET_BLOCK_ID 36
 #define HPET_BASE_GAS 40 /* 12-byte GAS: space id first, address at +4 */
 #define HPET_NUMBER 52

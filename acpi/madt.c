@@ -18,7 +18,7 @@
  */
 #include "acpi_internal.h"
 
-/* Table layout after the common header (Table 5.19). */
+/* Table layout after the common header (5.2.12). */
 #define MADT_LAPIC_ADDR 36
 #define MADT_FLAGS 40
 #define MADT_ENTRIES 44
@@ -36,7 +36,7 @@
 /* Every entry starts with type and length bytes. */
 #define MADT_ENTRY_HEADER 2
 
-/* Local APIC flags (Table 5.23), shared by types 0 and 9. */
+/* Local APIC flags (5.2.12.2), shared by types 0 and 9. */
 #define LAPIC_ENABLED (1u << 0)
 #define LAPIC_ONLINE_CAPABLE (1u << 1)
 
@@ -51,7 +51,7 @@
 #define NMI_UID_ALL_XAPIC 0xffu
 #define NMI_UID_ALL 0xffffffffu
 
-/* MPS INTI flags (Table 5.26): polarity in bits 1:0, trigger in 3:2.
+/* MPS INTI flags (5.2.12.5): polarity in bits 1:0, trigger in 3:2.
  * 0 is "conforms to the bus", 2 is reserved. */
 #define INTI_POLARITY(f) ((f) & 3u)
 #define INTI_TRIGGER(f) (((f) >> 2) & 3u)
@@ -103,22 +103,22 @@ static int madt_check(const struct acpi_parser *p, const uint8_t *t,
 
 		if (len - off < MADT_ENTRY_HEADER ||
 		    t[off + 1] > len - off) {
-			acpi_logf(p, "acpi: APIC: entry at offset 0x%x (type %u) "
-				  "runs past the end of the table (length 0x%x)",
-				  off, type, len);
+			acpi_logf(p, "acpi: APIC: entry at offset 0x%x "
+				  "(type %u) runs past the end of the table "
+				  "(length 0x%x)", off, type, len);
 			return -1;
 		}
 		uint8_t elen = t[off + 1];
 		/* A zero length would loop forever; one byte is not even
 		 * the entry header. */
 		if (elen < MADT_ENTRY_HEADER) {
-			acpi_logf(p, "acpi: APIC: entry at offset 0x%x (type %u) "
-				  "has length %u", off, type, elen);
+			acpi_logf(p, "acpi: APIC: entry at offset 0x%x "
+				  "(type %u) has length %u", off, type, elen);
 			return -1;
 		}
 		if (elen < entry_min_len(type)) {
-			acpi_logf(p, "acpi: APIC: entry at offset 0x%x (type %u) "
-				  "has length %u; the type needs %u",
+			acpi_logf(p, "acpi: APIC: entry at offset 0x%x "
+				  "(type %u) has length %u; the type needs %u",
 				  off, type, elen, entry_min_len(type));
 			return -1;
 		}
@@ -127,12 +127,39 @@ static int madt_check(const struct acpi_parser *p, const uint8_t *t,
 	return 0;
 }
 
+/* Per-entry warnings are capped per kind: a server that lists all of its
+ * 256 CPUs twice (type 0 and type 9) should cost a few lines, not 256.
+ * The first MADT_WARN_MAX of each kind are logged, then one count. */
+#define MADT_WARN_MAX 4
+
+enum madt_warn {
+	MADT_WARN_REPEAT,    /* APIC id seen before */
+	MADT_WARN_BAD_ID,    /* usable entry with the broadcast id */
+	MADT_WARN_FLAGS,     /* reserved MPS INTI polarity/trigger */
+	MADT_WARN_LINT,	     /* NMI on a pin the LAPIC does not have */
+	MADT_WARN_KINDS
+};
+
+static const char *const madt_warn_more[MADT_WARN_KINDS] = {
+	[MADT_WARN_REPEAT] = "CPU entries repeat an APIC id; ignored",
+	[MADT_WARN_BAD_ID] = "usable CPU entries have id 0xffffffff; ignored",
+	[MADT_WARN_FLAGS] = "entries have reserved polarity/trigger flags",
+	[MADT_WARN_LINT] = "NMI entries name a LINT pin above 1; ignored",
+};
+
 /* What the commit pass counts, for one line each at the end instead of a
  * line per entry. */
 struct madt_counts {
 	int unusable;	 /* neither enabled nor online-capable */
 	bool ioapic_full, override_full, nmi_full;
+	int warned[MADT_WARN_KINDS];
 };
+
+/* Count a warning of this kind; true if it is still to be logged. */
+static bool warn_once_more(struct madt_counts *c, enum madt_warn kind)
+{
+	return c->warned[kind]++ < MADT_WARN_MAX;
+}
 
 static void add_cpu(const struct acpi_parser *p, struct acpi_madt *m,
 		    struct madt_counts *c, uint32_t off, uint8_t type,
@@ -148,9 +175,11 @@ static void add_cpu(const struct acpi_parser *p, struct acpi_madt *m,
 		return;
 	}
 	if (apic_id == X2APIC_ID_NONE) {
-		acpi_logf(p, "acpi: APIC: CPU entry at offset 0x%x (type %u) is "
-			  "usable but has APIC id 0x%x; ignored",
-			  off, type, apic_id);
+		if (warn_once_more(c, MADT_WARN_BAD_ID))
+			acpi_logf(p,
+				  "acpi: APIC: CPU entry at offset 0x%x (type "
+				  "%u) is usable but has APIC id 0x%x; ignored",
+				  off, type, apic_id);
 		return;
 	}
 	/* Firmware often lists a CPU twice, as type 0 and as type 9; the
@@ -158,9 +187,10 @@ static void add_cpu(const struct acpi_parser *p, struct acpi_madt *m,
 	 * anything past ACPI_MAX_CPUS is only counted. */
 	for (int i = 0; i < m->ncpus; i++) {
 		if (m->cpu[i].apic_id == apic_id) {
-			acpi_logf(p, "acpi: APIC: CPU entry at offset 0x%x (type "
-				  "%u) repeats APIC id %u; ignored",
-				  off, type, apic_id);
+			if (warn_once_more(c, MADT_WARN_REPEAT))
+				acpi_logf(p, "acpi: APIC: CPU entry at offset "
+					  "0x%x (type %u) repeats APIC id %u; "
+					  "ignored", off, type, apic_id);
 			return;
 		}
 	}
@@ -216,7 +246,8 @@ static void add_override(const struct acpi_parser *p, struct acpi_madt *m,
 		.raw_flags = acpi_rd16(e + 8),
 	};
 
-	if (!inti_decode(o.raw_flags, &o.active_low, &o.level_triggered))
+	if (!inti_decode(o.raw_flags, &o.active_low, &o.level_triggered) &&
+	    warn_once_more(c, MADT_WARN_FLAGS))
 		acpi_logf(p, "acpi: APIC: override at offset 0x%x (IRQ %u) has "
 			  "reserved flags 0x%x; using the ISA default for them",
 			  off, o.source_irq, o.raw_flags);
@@ -240,18 +271,21 @@ static void add_nmi(const struct acpi_parser *p, struct acpi_madt *m,
 	/* The kernel programs LVT_LINTn from this; any other pin number
 	 * would select a different LVT register. */
 	if (lint > LAPIC_LINT_MAX) {
-		acpi_logf(p, "acpi: APIC: NMI entry at offset 0x%x (type %u) "
-			  "names LINT%u; ignored", off, type, lint);
+		if (warn_once_more(c, MADT_WARN_LINT))
+			acpi_logf(p, "acpi: APIC: NMI entry at offset 0x%x "
+				  "(type %u) names LINT%u; ignored",
+				  off, type, lint);
 		return;
 	}
-	if (!inti_decode(flags, &n.active_low, &n.level_triggered))
-		acpi_logf(p, "acpi: APIC: NMI entry at offset 0x%x (type %u) has "
-			  "reserved flags 0x%x; using active-high edge for them",
-			  off, type, flags);
+	if (!inti_decode(flags, &n.active_low, &n.level_triggered) &&
+	    warn_once_more(c, MADT_WARN_FLAGS))
+		acpi_logf(p, "acpi: APIC: NMI entry at offset 0x%x (type %u) "
+			  "has reserved flags 0x%x; using active-high edge "
+			  "for them", off, type, flags);
 	if (m->nnmis == ACPI_MAX_NMIS) {
 		if (!c->nmi_full)
-			acpi_logf(p, "acpi: APIC: more than %d NMI entries; the "
-				  "rest are ignored", ACPI_MAX_NMIS);
+			acpi_logf(p, "acpi: APIC: more than %d NMI entries; "
+				  "the rest are ignored", ACPI_MAX_NMIS);
 		c->nmi_full = true;
 		return;
 	}
@@ -303,12 +337,17 @@ static void madt_commit(const struct acpi_parser *p, const uint8_t *t,
 			break;
 		}
 	}
+	for (int k = 0; k < MADT_WARN_KINDS; k++)
+		if (c.warned[k] > MADT_WARN_MAX)
+			acpi_logf(p, "acpi: APIC: %d more %s",
+				  c.warned[k] - MADT_WARN_MAX,
+				  madt_warn_more[k]);
 	if (c.unusable)
 		acpi_logf(p, "acpi: APIC: %d processor entries are neither "
 			  "enabled nor online-capable; skipped", c.unusable);
 	if (m->ncpus_dropped)
-		acpi_logf(p, "acpi: APIC: %d usable CPU entries beyond the first "
-			  "%d were counted but not kept",
+		acpi_logf(p, "acpi: APIC: %d usable CPU entries beyond the "
+			  "first %d were counted but not kept",
 			  m->ncpus_dropped, ACPI_MAX_CPUS);
 	m->present = true;
 }
@@ -316,7 +355,7 @@ static void madt_commit(const struct acpi_parser *p, const uint8_t *t,
 void acpi_madt_parse(const struct acpi_parser *p, const uint8_t *t,
 		     uint32_t len, struct acpi_madt *out)
 {
-	(void)madt_check(p, t, len);
-	if (0) return;
+	if (madt_check(p, t, len) < 0)
+		return;
 	madt_commit(p, t, len, out);
 }

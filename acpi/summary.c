@@ -16,6 +16,7 @@
 #include "../kernel/lib/string.h"
 
 #define ITEM_MAX 64
+#define GAS_PCI_CONFIG 2 /* ACPI 6.5 5.2.3.2, address space ids */
 
 /* A log line that fills up with items and goes out when the next would
  * not fit. */
@@ -72,7 +73,7 @@ static const char *space_name(uint8_t space)
 		return "memory";
 	case ACPI_GAS_IO:
 		return "I/O";
-	case 2:
+	case GAS_PCI_CONFIG:
 		return "PCI config";
 	default:
 		return "unknown space";
@@ -144,12 +145,13 @@ static void summary_madt(const struct acpi_parser *p, const struct acpi_madt *m)
 	for (int i = 0; i < m->noverrides && i < ACPI_MAX_OVERRIDES; i++) {
 		const struct acpi_override *o = &m->override[i];
 		if (o->bus == 0)
-			line_item(&l, "IRQ%u->GSI%u %s %s", o->source_irq, o->gsi,
-				  polarity(o->active_low),
+			line_item(&l, "IRQ%u->GSI%u %s %s", o->source_irq,
+				  o->gsi, polarity(o->active_low),
 				  trigger(o->level_triggered));
 		else
 			line_item(&l, "bus %u IRQ%u->GSI%u %s %s", o->bus,
-				  o->source_irq, o->gsi, polarity(o->active_low),
+				  o->source_irq, o->gsi,
+				  polarity(o->active_low),
 				  trigger(o->level_triggered));
 	}
 	line_flush(&l);

@@ -18,7 +18,7 @@
 #include "../kernel/lib/printf.h"
 #include "../kernel/lib/string.h"
 
-/* RSDP layout, ACPI 6.5 5.2.5.3 (Table 5.3). */
+/* RSDP layout, ACPI 6.5 5.2.5.3. */
 #define RSDP_SIGNATURE "RSD PTR "
 #define RSDP_SIGNATURE_LEN 8
 #define RSDP_REVISION 15
@@ -56,16 +56,7 @@ const uint8_t *acpi_mem_map(const struct acpi_parser *p, uint64_t phys,
 	return p->mem->map(p->mem->ctx, phys, len);
 }
 
-bool acpi_checksum_ok(const void *p, uint32_t len)
-{
-	const uint8_t *b = p;
-	uint8_t sum = 0;
-
-	for (uint32_t i = 0; i < len; i++)
-		sum += b[i];
-	return sum == 0;
-}
-
+/* The sum, not just ok/not ok: the log line shows how far off it is. */
 static uint8_t byte_sum(const uint8_t *b, uint32_t len)
 {
 	uint8_t sum = 0;
@@ -73,6 +64,11 @@ static uint8_t byte_sum(const uint8_t *b, uint32_t len)
 	for (uint32_t i = 0; i < len; i++)
 		sum += b[i];
 	return sum;
+}
+
+bool acpi_checksum_ok(const void *p, uint32_t len)
+{
+	return byte_sum(p, len) == 0;
 }
 
 static bool printable(uint8_t c)
@@ -173,24 +169,23 @@ static int table_check(const struct acpi_parser *p, uint64_t phys,
 	uint8_t sum = byte_sum(t, v->length);
 	if (sum != 0) {
 		k_snprintf(v->why, sizeof(v->why),
-			   "checksum is wrong (bytes sum to 0x%02x, not 0)", sum);
+			   "checksum is wrong (bytes sum to 0x%02x, not 0)",
+			   sum);
 		return -1;
 	}
 	v->table = t;
 	return 0;
 }
 
-/* Name a table in a log line: its signature when it has a readable, valid
- * one, else where it came from ("XSDT entry 3"). */
+/* Name a root-table entry in a log line: its signature when it has a
+ * readable, valid one, else its place ("XSDT entry 3"). */
 static void table_label(char *dst, size_t size, const struct table_view *v,
-			const char *root, int index)
+			const char *root, uint32_t index)
 {
 	if (v->hdr && valid_signature(v->hdr + ACPI_HDR_SIGNATURE))
 		acpi_copy_name(dst, v->hdr + ACPI_HDR_SIGNATURE, 4);
-	else if (index >= 0)
-		k_snprintf(dst, size, "%s entry %d", root, index);
 	else
-		k_snprintf(dst, size, "%s", root);
+		k_snprintf(dst, size, "%s entry %u", root, index);
 }
 
 /* Record a table in out->table[]. Fields come from the header when it was
@@ -214,7 +209,8 @@ static void table_record(struct acpi_parser *p, struct acpi_info *out,
 	if (v->hdr) {
 		acpi_copy_name(r->sig, v->hdr + ACPI_HDR_SIGNATURE, 4);
 		acpi_copy_name(r->oem_id, v->hdr + ACPI_HDR_OEM_ID, 6);
-		acpi_copy_name(r->oem_table_id, v->hdr + ACPI_HDR_OEM_TABLE_ID, 8);
+		acpi_copy_name(r->oem_table_id,
+			       v->hdr + ACPI_HDR_OEM_TABLE_ID, 8);
 		r->revision = v->hdr[ACPI_HDR_REVISION];
 		r->length = acpi_rd32(v->hdr + ACPI_HDR_LENGTH);
 	} else {
@@ -280,7 +276,7 @@ static void root_walk(struct acpi_parser *p, struct acpi_info *out,
 			continue;
 		}
 		if (table_check(p, phys, NULL, &v) < 0) {
-			table_label(label, sizeof(label), &v, name, (int)i);
+			table_label(label, sizeof(label), &v, name, i);
 			acpi_logf(p, "acpi: %s: %s", label, v.why);
 			table_record(p, out, phys, NULL, &v);
 			continue;
@@ -338,8 +334,8 @@ static int rsdp_check(const struct acpi_parser *p, uint64_t rsdp_phys,
 
 	const uint8_t *r2 = acpi_mem_map(p, rsdp_phys, RSDP_V2_LEN);
 	if (!r2) {
-		acpi_logf(p, "acpi: RSDP: revision %u needs 36 bytes at 0x%llx, "
-			  "past the end of memory",
+		acpi_logf(p, "acpi: RSDP: revision %u needs 36 bytes at "
+			  "0x%llx, past the end of memory",
 			  out->rsdp_revision, (unsigned long long)rsdp_phys);
 		return -1;
 	}
@@ -378,8 +374,8 @@ int acpi_parse(const struct acpi_mem *mem, uint64_t rsdp_phys,
 				  "address; using the RSDT at 0x%llx",
 				  out->rsdp_revision, (unsigned long long)rsdt);
 		} else if (table_check(&p, xsdt, "XSDT", &v) < 0) {
-			acpi_logf(&p, "acpi: XSDT: %s; using the RSDT at 0x%llx",
-				  v.why, (unsigned long long)rsdt);
+			acpi_logf(&p, "acpi: XSDT: %s; using the RSDT at "
+				  "0x%llx", v.why, (unsigned long long)rsdt);
 			table_record(&p, out, xsdt, "XSDT", &v);
 		} else {
 			out->xsdt_used = true;

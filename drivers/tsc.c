@@ -3,21 +3,12 @@
 
 #include "../kernel/arch/x86.h"
 #include "../kernel/lib/clockconv.h"
+#include "../kernel/lib/sort.h"
 #include "pit.h"
 
 uint64_t tsc_boot;
 static struct clockconv conv;
 static const char *early_source = "none";
-
-static void sort_u64(uint64_t *v, int n)
-{
-	for (int i = 1; i < n; i++)
-		for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
-			uint64_t t = v[j];
-			v[j] = v[j - 1];
-			v[j - 1] = t;
-		}
-}
 
 struct tsc_calibration tsc_calibrate(void)
 {

@@ -20,7 +20,9 @@
 #include "mm/heap.h"
 #include "mm/layout.h"
 #include "mm/pmm.h"
+#include "kthread.h"
 #include "panic.h"
+#include "sched_glue.h"
 #include "platform.h"
 #include "../smp/bench.h"
 #include "../smp/smp.h"
@@ -117,6 +119,21 @@ static void log_boot_info(const struct boot_info *bi)
 			"will boot on one CPU");
 }
 
+/* Runs what the command line asks for once the system is up. */
+static void init_thread(void *arg)
+{
+	(void)arg;
+	const char *bench = cmdline_get(&boot_cmdline, "bench");
+	if (bench) {
+		bench_run(bench);
+		smp_stop_others(false);
+		qemu_exit(QEMU_EXIT_SUCCESS);
+	}
+	const char *test = cmdline_get(&boot_cmdline, "test");
+	if (test)
+		selftest_run(test);
+}
+
 void kernel_main(const struct boot_info *bi) __attribute__((noreturn));
 
 void kernel_main(const struct boot_info *bi)
@@ -161,7 +178,9 @@ void kernel_main(const struct boot_info *bi)
 
 	/* ACPI, APICs, clocks, timers; interrupts are on afterwards. */
 	platform_init(bi);
+	sched_glue_init();
 	cpus[0].online_ns = now_ns();
+	sched_glue_cpu_online();
 	cpu_mark_online(&cpus[0]);
 	smp_ipi_init();
 	smp_boot_aps();
@@ -173,15 +192,10 @@ void kernel_main(const struct boot_info *bi)
 		tsc_to_ns(now - tsc_boot) / 1000);
 	kprintf("cohort: ready (%d CPUs online)", cpu_online_count());
 
-	const char *bench = cmdline_get(&boot_cmdline, "bench");
-	if (bench) {
-		bench_run(bench);
-		smp_stop_others(false);
-		qemu_exit(QEMU_EXIT_SUCCESS);
-	}
-	const char *test = cmdline_get(&boot_cmdline, "test");
-	if (test)
-		selftest_run(test);
-	for (;;)
-		hlt();
+	/* Self-tests and benchmarks may block, so they run in a thread; this
+	 * boot context becomes CPU 0's idle thread. */
+	int err;
+	if (!kthread_create("init", init_thread, 0, 0, 0, &err))
+		panic("init: cannot create the init thread (%d)", err);
+	sched_glue_idle();
 }

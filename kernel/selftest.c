@@ -3,6 +3,7 @@
 
 #include "../drivers/qemu_exit.h"
 #include "../smp/selftests.h"
+#include "sched_tests.h"
 #include "../smp/smp.h"
 #include "lib/string.h"
 #include "log.h"
@@ -131,6 +132,18 @@ static const struct selftest tests[] = {
 	{ "tlb", selftest_tlb, "remap a page, shoot down, all CPUs see it" },
 	{ "lockstress", selftest_lockstress,
 	  "all CPUs hammer a lock and an atomic; exact totals" },
+	{ "sched-nohz", selftest_sched_nohz,
+	  "one fair thread per CPU: no switches, no timer interrupts, no moves" },
+	{ "sched-share", selftest_sched_share,
+	  "CPUs + 1 equal threads: CPU-time shares within 10%" },
+	{ "sched-rt", selftest_sched_rt,
+	  "RT wakes through full fair load; strict RT priority order" },
+	{ "sched-deadline", selftest_sched_deadline,
+	  "EDF thread meets every deadline under load; admission refuses" },
+	{ "sched-throttle", selftest_sched_throttle,
+	  "a runaway RT thread is throttled; fair work still progresses" },
+	{ "sched-storm", selftest_sched_storm,
+	  "create/exit/migrate storms: nothing lost, memory returns" },
 	{ "panic-ap", selftest_panic_ap,
 	  "a panic on an AP stops every CPU and fails the run" },
 };

@@ -7,6 +7,9 @@
 #include "../drivers/pmtimer.h"
 #include "../drivers/tsc.h"
 #include "arch/x86.h"
+#include "cmdline.h"
+#include "lib/string.h"
+#include "lib/sort.h"
 #include "log.h"
 
 enum clocksource { CS_TSC, CS_HPET };
@@ -31,16 +34,6 @@ const char *clock_ref_name(enum clock_ref r)
 		break;
 	}
 	return "none";
-}
-
-static void sort(uint64_t *v, int n)
-{
-	for (int i = 1; i < n; i++)
-		for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
-			uint64_t t = v[j];
-			v[j] = v[j - 1];
-			v[j - 1] = t;
-		}
 }
 
 /* One window: spin on the reference for about `us`, return the elapsed
@@ -126,8 +119,8 @@ static void calibrate(bool lapic)
 		cal.tsc_source = "early estimate";
 		return;
 	}
-	sort(tsc, n);
-	sort(lap, n);
+	sort_u64(tsc, n);
+	sort_u64(lap, n);
 	cal.tsc_hz = tsc[n / 2];
 	cal.tsc_spread_ppm = (tsc[n - 1] - tsc[0]) * 1000000 / cal.tsc_hz;
 	cal.tsc_source = "measured";
@@ -154,7 +147,14 @@ void time_init(bool lapic_usable)
 	tsc_conv = clockconv_make(cal.tsc_hz);
 	tsc_zero = tsc_boot;
 
-	if (cal.tsc_invariant || !hpet_present()) {
+	const char *force = cmdline_get(&boot_cmdline, "clocksource");
+	bool force_tsc = force && strcmp(force, "tsc") == 0;
+	bool force_hpet = force && strcmp(force, "hpet") == 0;
+	if (force_hpet && !hpet_present()) {
+		kprintf("time: clocksource=hpet refused: there is no HPET");
+		force_hpet = false;
+	}
+	if (force_tsc || (!force_hpet && (cal.tsc_invariant || !hpet_present()))) {
 		cs = CS_TSC;
 	} else {
 		cs = CS_HPET;
@@ -181,8 +181,9 @@ void time_init(bool lapic_usable)
 			cal.lapic_hz * 16 / 1000000, cal.lapic_hz * 16 / 1000 % 1000,
 			cal.lapic_spread_ppm);
 	kprintf("time:   clocksource %s%s", cs == CS_HPET ? "hpet" : "tsc",
+		force_tsc || force_hpet ? " (clocksource= on the command line)" :
 		cs == CS_TSC && !cal.tsc_invariant ?
-			" (not invariant, and no HPET to fall back on)" :
+					  " (not invariant, and no HPET to fall back on)" :
 		cs == CS_HPET ? " (TSC not invariant)" :
 				"");
 }

@@ -11,6 +11,7 @@
 #include "log.h"
 #include "lib/printf.h"
 #include "panic.h"
+#include "sched_glue.h"
 #include "vectors.h"
 
 #define GATE_INTERRUPT 0x8e00 /* present, DPL 0, 64-bit interrupt gate */
@@ -147,6 +148,7 @@ static void interrupt(struct trap_frame *f)
 		c->spurious++;
 		return;
 	}
+	sched_glue_irq_enter();
 	if (handlers[f->vector])
 		handlers[f->vector](f);
 	else if (!c->unexpected_vectors++)
@@ -154,6 +156,8 @@ static void interrupt(struct trap_frame *f)
 			"acknowledged and ignored", f->vector);
 	if (f->vector >= VEC_ISA_BASE && lapic_mode() != LAPIC_MODE_NONE)
 		lapic_eoi();
+	/* After the EOI: this may switch to another thread (sched_glue.c). */
+	sched_glue_irq_exit();
 }
 
 void trap_dispatch(struct trap_frame *f)

@@ -17,9 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define NSEC_PER_USEC 1000ull
-#define NSEC_PER_MSEC 1000000ull
-#define NSEC_PER_SEC 1000000000ull
+#include "kernel/lib/units.h"
 
 /* Largest number of CPUs the scheduler tracks (mask width). */
 #define SCHED_MAX_CPUS 64

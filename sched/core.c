@@ -398,13 +398,16 @@ void sched_finish_switch(void)
 	rq->switch_prev = NULL;
 	rq->migrate_pending = NULL;
 	prev_exited = prev && prev->state == THREAD_ZOMBIE;
-	/* prev's context is saved: from here another CPU may run it. */
-	if (prev)
+	/* prev's context is saved: from here another CPU may run it. An
+	 * exited prev may be freed by its joiner as soon as on_cpu drops, so
+	 * that store happens under its join queue's lock, after which we
+	 * touch prev no more (wait_queue_release_and_wake_all). */
+	if (prev && !prev_exited)
 		atomic_store_explicit(&prev->on_cpu, 0, memory_order_release);
 	arch_spin_unlock(&rq->lock);
 
 	if (prev_exited)
-		wait_queue_wake_all(&prev->join_wq);
+		wait_queue_release_and_wake_all(&prev->join_wq, &prev->on_cpu);
 	if (moving)
 		sched_wake_internal(moving, false, 0, true);
 	post_switch(rq->cpu);

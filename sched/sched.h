@@ -141,6 +141,8 @@ struct thread {
 	/* Set by thread_create; read-only afterwards. */
 	int tid;
 	char name[16];
+	/* Set by the creator BEFORE thread_create, which keeps them: the
+	 * new thread may run (and be switched to) before it returns. */
 	void *arch_ctx;		/* the glue's saved context / stack; opaque */
 	void *owner;		/* free for the creator (the simulator's script) */
 

@@ -224,6 +224,10 @@ void sched_trace(uint64_t now_ns, int cpu, const char *event,
 
 /* Wake t (blocked). check_seq: only if still in sleep number `seq`.
  * may_preempt: thread context, may switch before returning. */
+/* Joiners woken at once from an exiting thread's queue (more are chained). */
+#define SCHED_JOIN_WAKE_BATCH 8
+int wait_queue_release_and_wake_all(struct wait_queue *wq, atomic_int *on_cpu);
+
 bool sched_wake_internal(struct thread *t, bool check_seq, unsigned seq,
 			 bool may_preempt);
 

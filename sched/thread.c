@@ -114,8 +114,12 @@ int thread_create(struct thread *t, const char *name,
 		return err;
 	}
 
-	/* Commit: nothing below fails. */
+	/* Commit: nothing below fails. The creator's fields (the glue's
+	 * context, the owner cookie) were set before the call and survive. */
+	void *arch_ctx = t->arch_ctx, *owner = t->owner;
 	memset(t, 0, sizeof(*t));
+	t->arch_ctx = arch_ctx;
+	t->owner = owner;
 	t->tid = __atomic_fetch_add(&next_tid, 1, __ATOMIC_RELAXED);
 	k_snprintf(t->name, sizeof(t->name), "%s", name);
 	t->state = THREAD_NEW;
@@ -477,6 +481,48 @@ int wait_queue_wake_one(struct wait_queue *wq)
 		if (sched_wake_internal(t, false, 0, true))
 			return 1;
 	return 0;
+}
+
+/*
+ * For an exited thread's join queue: under wq->lock, clear *on_cpu (the
+ * moment the thread becomes reapable) and take every waiter off the queue;
+ * then wake them with the lock dropped. A joiner tests its condition under
+ * the same lock, so once it can see on_cpu == 0 this function has finished
+ * with the queue, which lives in memory the joiner is about to free.
+ */
+int wait_queue_release_and_wake_all(struct wait_queue *wq, atomic_int *on_cpu)
+{
+	struct thread *woken[SCHED_JOIN_WAKE_BATCH], *extra = NULL;
+	uint64_t flags = arch_irq_save();
+	struct list_node *n;
+	int count = 0, woke = 0;
+
+	arch_spin_lock(&wq->lock);
+	atomic_store_explicit(on_cpu, 0, memory_order_release);
+	while ((n = list_first(&wq->waiters))) {
+		struct thread *t = container_of(n, struct thread, wait_node);
+		list_del(n);
+		t->waiting_on = NULL;
+		if (count < SCHED_JOIN_WAKE_BATCH) {
+			woken[count++] = t;
+		} else {
+			/* More joiners than the batch: chain the rest through
+			 * their own (now unused) wait_node. */
+			t->wait_node.next = (struct list_node *)extra;
+			extra = t;
+		}
+	}
+	arch_spin_unlock(&wq->lock);
+	arch_irq_restore(flags);
+	for (int i = 0; i < count; i++)
+		woke += sched_wake_internal(woken[i], false, 0, !arch_in_irq());
+	while (extra) {
+		struct thread *t = extra;
+		extra = (struct thread *)t->wait_node.next;
+		list_init(&t->wait_node);
+		woke += sched_wake_internal(t, false, 0, !arch_in_irq());
+	}
+	return woke;
 }
 
 int wait_queue_wake_all(struct wait_queue *wq)

@@ -19,6 +19,7 @@
 #include "../drivers/hpet.h"
 #include "../kernel/arch/x86.h"
 #include "../kernel/cpu.h"
+#include "../kernel/lib/sort.h"
 #include "../kernel/lib/string.h"
 #include "../kernel/log.h"
 #include "../kernel/mm/heap.h"
@@ -29,19 +30,9 @@
 
 #define SAMPLES 400
 
-static void sort(uint64_t *v, int n)
-{
-	for (int i = 1; i < n; i++)
-		for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
-			uint64_t t = v[j];
-			v[j] = v[j - 1];
-			v[j - 1] = t;
-		}
-}
-
 static void report(const char *what, uint64_t *ns, int n)
 {
-	sort(ns, n);
+	sort_u64(ns, n);
 	kprintf("bench: %s samples=%d min_ns=%lu median_ns=%lu p99_ns=%lu max_ns=%lu",
 		what, n, ns[0], ns[n / 2], ns[n * 99 / 100], ns[n - 1]);
 }

@@ -25,6 +25,7 @@
 #include "../kernel/mm/pmm.h"
 #include "../kernel/panic.h"
 #include "../kernel/platform.h"
+#include "../kernel/sched_glue.h"
 #include "../kernel/time.h"
 #include "../kernel/timer.h"
 #include "../kernel/trap.h"
@@ -313,8 +314,7 @@ void ap_entry(struct cpu *c)
 	platform_cpu_init(c);
 	timer_init_cpu();
 	c->online_ns = now_ns();
+	sched_glue_cpu_online();
 	cpu_mark_online(c);
-	irq_enable();
-	for (;;)
-		hlt();
+	sched_glue_idle();
 }

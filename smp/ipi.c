@@ -22,6 +22,7 @@
 #include "../kernel/log.h"
 #include "../kernel/mm/heap.h"
 #include "../kernel/panic.h"
+#include "../kernel/sched_glue.h"
 #include "../kernel/spinlock.h"
 #include "../kernel/time.h"
 #include "../kernel/trap.h"
@@ -63,7 +64,7 @@ static void reschedule_interrupt(struct trap_frame *f)
 	 * one vector sent before the first is serviced arrive as one. */
 	c->resched_requests += atomic_exchange_explicit(&c->resched_pending, 0,
 							memory_order_acquire);
-	/* The scheduler issue hooks its need_resched check here. */
+	sched_glue_resched_ipi();
 }
 
 void smp_send_reschedule(int cpu)

@@ -13,7 +13,7 @@
 
 #include <stdint.h>
 
-#define NSEC_PER_SEC 1000000000ULL
+#include "units.h"
 
 struct clockconv {
 	uint64_t hz;

@@ -100,10 +100,12 @@ void pmm_init(const struct boot_info *bi)
 		bi->mmap_count);
 }
 
-uint64_t pmm_alloc_pages(uint64_t count)
+/* Both allocation calls: `limit` is a pfn bound, or 0 for none. */
+static uint64_t alloc(uint64_t count, uint64_t limit_pfn)
 {
 	uint64_t f = spin_lock_irqsave(&pmm_lock);
-	int64_t pfn = pmm_core_alloc(&pmm, count);
+	int64_t pfn = limit_pfn ? pmm_core_alloc_below(&pmm, count, limit_pfn) :
+				  pmm_core_alloc(&pmm, count);
 	spin_unlock_irqrestore(&pmm_lock, f);
 	if (pfn < 0)
 		return 0;
@@ -112,16 +114,14 @@ uint64_t pmm_alloc_pages(uint64_t count)
 	return phys;
 }
 
+uint64_t pmm_alloc_pages(uint64_t count)
+{
+	return alloc(count, 0);
+}
+
 uint64_t pmm_alloc_pages_below(uint64_t count, uint64_t limit)
 {
-	uint64_t f = spin_lock_irqsave(&pmm_lock);
-	int64_t pfn = pmm_core_alloc_below(&pmm, count, limit / PAGE_SIZE);
-	spin_unlock_irqrestore(&pmm_lock, f);
-	if (pfn < 0)
-		return 0;
-	uint64_t phys = (uint64_t)pfn * PAGE_SIZE;
-	memset(phys_to_virt(phys), 0, count * PAGE_SIZE);
-	return phys;
+	return limit / PAGE_SIZE ? alloc(count, limit / PAGE_SIZE) : 0;
 }
 
 void pmm_free_pages(uint64_t phys, uint64_t count)

@@ -1,0 +1,395 @@
+// SPDX-License-Identifier: MIT
+/*
+ * In-kernel scheduler self-tests (test=sched-*). They run real kernel
+ * threads on real CPUs and judge by counts and orderings, never by how
+ * long something took: TCG timing is noise. Each prints its evidence
+ * (per-CPU and per-thread statistics) before the verdict.
+ */
+#include "sched_tests.h"
+
+#include <stdatomic.h>
+
+#include "../sched/sched.h"
+#include "cpu.h"
+#include "kthread.h"
+#include "lib/string.h"
+#include "log.h"
+#include "mm/pmm.h"
+#include "time.h"
+
+#define MS (1000UL * 1000)
+#define MAX_TEST_THREADS 64
+
+static int online_list(int *list)
+{
+	int n = 0;
+	for (int i = 0; i < MAX_CPUS && i < SCHED_MAX_CPUS; i++)
+		if (cpu_online(i))
+			list[n++] = i;
+	return n;
+}
+
+static void spin_until(uint64_t t)
+{
+	while (now_ns() < t)
+		__asm__ volatile("pause");
+}
+
+static struct thread *spawn(const char *name, void (*fn)(void *), void *arg,
+			    const struct sched_attr *attr, const struct cpumask *mask)
+{
+	int err;
+	struct thread *t = kthread_create(name, fn, arg, attr, mask, &err);
+	if (!t)
+		kprintf("sched-test: cannot create %s: %d", name, err);
+	return t;
+}
+
+static struct cpumask only(int cpu)
+{
+	struct cpumask m;
+	cpumask_clear(&m);
+	cpumask_set(&m, cpu);
+	return m;
+}
+
+/* ---- test=sched-nohz ----------------------------------------------------- */
+
+struct nohz_result {
+	int cpu_start, cpu_end;
+	uint64_t switches, timer_irqs;
+};
+
+static atomic_int nohz_running;
+static int nohz_n;
+static struct nohz_result nohz_res[MAX_TEST_THREADS];
+
+static void nohz_thread(void *arg)
+{
+	struct nohz_result *r = arg;
+	struct sched_cpu_stats s0, s1;
+
+	atomic_fetch_add(&nohz_running, 1);
+	while (atomic_load(&nohz_running) < nohz_n)
+		__asm__ volatile("pause");
+	/* Let the last placement settle, then measure a quiet window. */
+	spin_until(now_ns() + 50 * MS);
+	int cpu = sched_current_cpu();
+	r->cpu_start = cpu;
+	sched_cpu_stats(cpu, &s0);
+	uint64_t irq0 = cpus[cpu].timer_events;
+	spin_until(now_ns() + 300 * MS);
+	r->cpu_end = sched_current_cpu();
+	sched_cpu_stats(r->cpu_end, &s1);
+	r->switches = s1.switches - s0.switches;
+	r->timer_irqs = cpus[r->cpu_end].timer_events - irq0;
+}
+
+int selftest_sched_nohz(void)
+{
+	int list[MAX_CPUS], n = online_list(list), fail = 0;
+	struct thread *t[MAX_TEST_THREADS];
+
+	nohz_n = n;
+	for (int i = 0; i < n; i++)
+		t[i] = spawn("nohz", nohz_thread, &nohz_res[i], 0, 0);
+	for (int i = 0; i < n; i++) {
+		kthread_join(t[i], 0);
+		struct nohz_result *r = &nohz_res[i];
+		kprintf("sched-nohz: thread %d on cpu%d..cpu%d: %lu switches, %lu "
+			"timer interrupts in the window", i, r->cpu_start, r->cpu_end,
+			r->switches, r->timer_irqs);
+		if (r->cpu_start != r->cpu_end || r->switches || r->timer_irqs)
+			fail = 1;
+	}
+	return fail;
+}
+
+/* ---- test=sched-share ---------------------------------------------------- */
+
+static uint64_t share_end_ns;
+
+static void hog_until_end(void *arg)
+{
+	(void)arg;
+	spin_until(share_end_ns);
+}
+
+int selftest_sched_share(void)
+{
+	int list[MAX_CPUS], n = online_list(list) + 1, fail = 0;
+	struct thread *t[MAX_TEST_THREADS];
+	uint64_t run[MAX_TEST_THREADS], migr[MAX_TEST_THREADS];
+
+	share_end_ns = now_ns() + 2000 * MS;
+	for (int i = 0; i < n; i++)
+		t[i] = spawn("share", hog_until_end, 0, 0, 0);
+	for (int i = 0; i < n; i++) {
+		struct sched_thread_stats st;
+		kthread_join(t[i], &st); /* final statistics: it is dead */
+		run[i] = st.run_ns;
+		migr[i] = st.migrations;
+	}
+	uint64_t lo = run[0], hi = run[0];
+	for (int i = 0; i < n; i++) {
+		if (run[i] < lo)
+			lo = run[i];
+		if (run[i] > hi)
+			hi = run[i];
+		kprintf("sched-share: thread %d ran %lu ms, %lu migrations", i,
+			run[i] / MS, migr[i]);
+	}
+	kprintf("sched-share: %d threads on %d CPUs: shares from %lu to %lu ms "
+		"(%lu%% apart)", n, n - 1, lo / MS, hi / MS,
+		lo ? (hi - lo) * 100 / lo : 100);
+	if (!lo || (hi - lo) * 10 > lo)
+		fail = 1;
+	return fail;
+}
+
+/* ---- test=sched-rt -------------------------------------------------------- */
+
+static atomic_int rt_stop;
+static atomic_int order[8], order_n;
+static uint64_t rt_latency_ns;
+static atomic_int blocker_release;
+
+static void hog_until_stop(void *arg)
+{
+	(void)arg;
+	while (!atomic_load(&rt_stop))
+		__asm__ volatile("pause");
+}
+
+static void rt_waker(void *arg)
+{
+	uint64_t *wake_at = arg;
+	thread_sleep_until(*wake_at);
+	rt_latency_ns = now_ns() - *wake_at;
+	atomic_store(&rt_stop, 1); /* the fair hogs stop only if we ran */
+}
+
+static void rt_blocker(void *arg)
+{
+	(void)arg;
+	while (!atomic_load(&blocker_release))
+		__asm__ volatile("pause");
+}
+
+static void rt_recorder(void *arg)
+{
+	order[atomic_fetch_add(&order_n, 1)] = (int)(uintptr_t)arg;
+}
+
+int selftest_sched_rt(void)
+{
+	int list[MAX_CPUS], n = online_list(list), fail = 0;
+	struct thread *hog[MAX_TEST_THREADS], *w;
+	uint64_t wake_at = now_ns() + 100 * MS;
+	struct sched_attr rt = { .policy = SCHED_POLICY_FIFO, .rt_priority = 50 };
+
+	/* A: an RT thread waking while every CPU runs fair work. */
+	for (int i = 0; i < n; i++)
+		hog[i] = spawn("hog", hog_until_stop, 0, 0, 0);
+	w = spawn("rt-waker", rt_waker, &wake_at, &rt, 0);
+	uint64_t give_up = now_ns() + 5000 * MS;
+	while (!atomic_load(&rt_stop) && now_ns() < give_up)
+		thread_sleep_for(10 * MS);
+	int ran = atomic_load(&rt_stop);
+	atomic_store(&rt_stop, 1);
+	for (int i = 0; i < n; i++)
+		kthread_join(hog[i], 0);
+	kthread_join(w, 0);
+	kprintf("sched-rt: RT thread woken under full fair load %s (%lu us after "
+		"its wake time)", ran ? "ran" : "DID NOT RUN", rt_latency_ns / 1000);
+	fail |= !ran;
+
+	/* B: strict priority. A prio-90 blocker holds the last CPU while
+	 * prio 10, 20, 30 threads queue there; released, they must run 30,
+	 * 20, 10. */
+	int cpu = list[n - 1];
+	struct cpumask m = only(cpu);
+	struct sched_attr hi = { .policy = SCHED_POLICY_FIFO, .rt_priority = 90 };
+	struct thread *b = spawn("rt-block", rt_blocker, 0, &hi, &m), *r[3];
+	for (int i = 0; i < 3; i++) {
+		struct sched_attr a = { .policy = SCHED_POLICY_FIFO,
+					.rt_priority = 10 * (i + 1) };
+		r[i] = spawn("rt-order", rt_recorder, (void *)(uintptr_t)a.rt_priority,
+			     &a, &m);
+	}
+	atomic_store(&blocker_release, 1);
+	kthread_join(b, 0);
+	for (int i = 0; i < 3; i++)
+		kthread_join(r[i], 0);
+	kprintf("sched-rt: on cpu%d the queued RT threads ran in order %d, %d, %d",
+		cpu, order[0], order[1], order[2]);
+	if (order[0] != 30 || order[1] != 20 || order[2] != 10)
+		fail = 1;
+	return fail;
+}
+
+/* ---- test=sched-deadline --------------------------------------------------- */
+
+#define DL_JOBS 50
+
+static void dl_worker(void *arg)
+{
+	(void)arg;
+	for (int j = 0; j < DL_JOBS; j++) {
+		spin_until(now_ns() + MS / 2); /* 0.5 ms of work per 2 ms budget */
+		thread_yield();		       /* job done: sleep to next period */
+	}
+}
+
+static void dl_idle_worker(void *arg)
+{
+	(void)arg;
+	while (!atomic_load(&rt_stop))
+		thread_sleep_for(5 * MS);
+}
+
+int selftest_sched_deadline(void)
+{
+	int list[MAX_CPUS], n = online_list(list), fail = 0;
+	struct thread *hog[MAX_TEST_THREADS];
+	struct sched_attr dl = { .policy = SCHED_POLICY_DEADLINE,
+				 .dl_runtime_ns = 2 * MS,
+				 .dl_deadline_ns = 10 * MS,
+				 .dl_period_ns = 10 * MS };
+
+	atomic_store(&rt_stop, 0);
+	for (int i = 0; i < n; i++)
+		hog[i] = spawn("hog", hog_until_stop, 0, 0, 0);
+	struct thread *d = spawn("dl", dl_worker, 0, &dl, 0);
+	struct sched_thread_stats st = { .dl_misses = 1 };
+	if (d)
+		kthread_join(d, &st);
+	uint64_t misses = st.dl_misses;
+	kprintf("sched-deadline: %d jobs of 0.5 ms (2 ms budget every 10 ms) "
+		"under full fair load: %lu deadline misses", DL_JOBS, misses);
+	fail |= misses != 0;
+
+	/* Admission: 40% + 40% fit on one CPU under the 95% bound; a third
+	 * 40% does not, is refused with -EBUSY, and changes nothing. */
+	int cpu = list[n - 1], err;
+	struct cpumask m = only(cpu);
+	struct sched_attr forty = { .policy = SCHED_POLICY_DEADLINE,
+				    .dl_runtime_ns = 4 * MS,
+				    .dl_deadline_ns = 10 * MS,
+				    .dl_period_ns = 10 * MS };
+	struct thread *a = kthread_create("dl-a", dl_idle_worker, 0, &forty, &m, &err);
+	struct thread *b = kthread_create("dl-b", dl_idle_worker, 0, &forty, &m, &err);
+	struct thread *c = kthread_create("dl-c", dl_idle_worker, 0, &forty, &m, &err);
+	kprintf("sched-deadline: 3 x 40%% on cpu%d: first %s, second %s, third %s "
+		"(%d)", cpu, a ? "admitted" : "refused", b ? "admitted" : "refused",
+		c ? "admitted" : "refused", c ? 0 : err);
+	fail |= !a || !b || c || err != -EBUSY;
+	atomic_store(&rt_stop, 1);
+	if (a)
+		kthread_join(a, 0);
+	if (b)
+		kthread_join(b, 0);
+	if (c)
+		kthread_join(c, 0);
+	for (int i = 0; i < n; i++)
+		kthread_join(hog[i], 0);
+	return fail;
+}
+
+/* ---- test=sched-throttle ---------------------------------------------------- */
+
+static uint64_t runaway_end_ns;
+static atomic_ulong fair_progress;
+
+static void runaway(void *arg)
+{
+	(void)arg;
+	spin_until(runaway_end_ns);
+}
+
+static void fair_counter(void *arg)
+{
+	(void)arg;
+	while (now_ns() < runaway_end_ns)
+		atomic_fetch_add(&fair_progress, 1);
+}
+
+int selftest_sched_throttle(void)
+{
+	int list[MAX_CPUS], n = online_list(list);
+	int cpu = list[n - 1];
+	struct cpumask m = only(cpu);
+	struct sched_attr fifo = { .policy = SCHED_POLICY_FIFO, .rt_priority = 99 };
+	struct sched_cpu_stats s0, s1;
+
+	sched_cpu_stats(cpu, &s0);
+	runaway_end_ns = now_ns() + 2500 * MS;
+	struct thread *f = spawn("fair", fair_counter, 0, 0, &m);
+	struct thread *r = spawn("runaway", runaway, 0, &fifo, &m);
+	kthread_join(r, 0);
+	kthread_join(f, 0);
+	sched_cpu_stats(cpu, &s1);
+	uint64_t throttles = s1.throttle_events - s0.throttle_events;
+	kprintf("sched-throttle: cpu%d: a FIFO 99 thread spun 2.5 s; the fair "
+		"thread beside it counted to %lu; %lu throttle events", cpu,
+		atomic_load(&fair_progress), throttles);
+	return !(atomic_load(&fair_progress) > 0 && throttles > 0);
+}
+
+/* ---- test=sched-storm ----------------------------------------------------------- */
+
+#define STORM_ROUNDS 4
+#define STORM_THREADS 32
+
+static void storm_thread(void *arg)
+{
+	uintptr_t i = (uintptr_t)arg;
+	for (int k = 0; k < 3; k++) {
+		spin_until(now_ns() + (i % 5) * 100000);
+		if (i % 3 == 0)
+			thread_sleep_for(MS / 2);
+		else
+			thread_yield();
+	}
+}
+
+int selftest_sched_storm(void)
+{
+	int list[MAX_CPUS], n = online_list(list), fail = 0;
+	struct thread *t[STORM_THREADS];
+	uint64_t free_after_first = 0;
+	int created = 0, joined = 0;
+
+	for (int round = 0; round < STORM_ROUNDS; round++) {
+		for (int i = 0; i < STORM_THREADS; i++) {
+			struct sched_attr rr = { .policy = SCHED_POLICY_RR,
+						 .rt_priority = 1 + i % 10 };
+			struct cpumask m;
+			cpumask_clear(&m);
+			/* Varied hard affinity: one CPU, two, or all. */
+			cpumask_set(&m, list[i % n]);
+			if (i % 2)
+				cpumask_set(&m, list[(i + 1) % n]);
+			t[i] = spawn("storm", storm_thread, (void *)(uintptr_t)i,
+				     i % 4 == 0 ? &rr : 0, i % 3 ? &m : 0);
+			created += t[i] != 0;
+		}
+		for (int i = 0; i < STORM_THREADS; i++)
+			if (t[i]) {
+				kthread_join(t[i], 0);
+				joined++;
+			}
+		if (sched_check_all() != 0)
+			fail = 1;
+		if (round == 0)
+			free_after_first = pmm_free_count();
+	}
+	uint64_t free_end = pmm_free_count();
+	kprintf("sched-storm: %d rounds: %d threads created, %d joined; free "
+		"pages after round 1 %lu, at the end %lu; scheduler checks %s",
+		STORM_ROUNDS, created, joined, free_after_first, free_end,
+		fail ? "FAILED" : "clean");
+	return fail || created != joined ||
+	       created != STORM_ROUNDS * STORM_THREADS ||
+	       free_end != free_after_first;
+}
