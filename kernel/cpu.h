@@ -39,6 +39,10 @@ struct cpu {
 	 * (release); others read it with acquire (cpu_online()). */
 	enum cpu_state state;
 	/* Owned by this CPU. */
+	/* Spinlocks held on this CPU right now (whichever thread took them:
+	 * the scheduler hands its run-queue lock across a switch). Nonzero
+	 * means "do not preempt here" (kernel/sched_glue.c). */
+	int locks_held;
 	struct gdt gdt;
 	struct tss tss;
 	uint64_t ist_top[IST_COUNT]; /* exception stacks (set before start) */

@@ -8,7 +8,7 @@
 const struct cmdline_option kernel_options[] = {
 	{ "test", CMDLINE_STRING, 0,
 	  "run in-kernel self-test NAME, then exit QEMU (33 pass, 35 fail)" },
-	{ "bench", CMDLINE_STRING, "all|ipi|tlb|timer",
+	{ "bench", CMDLINE_STRING, "all|ipi|tlb|timer|sched",
 	  "run in-kernel micro-benchmarks after boot, print figures, exit 33 "
 	  "(tools/bench/smp)" },
 	{ "memmap", CMDLINE_FLAG, 0, "log every boot memory map entry" },

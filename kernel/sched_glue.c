@@ -51,6 +51,9 @@ struct glue_cpu {
 /* MAX_CPUS entries, not SCHED_MAX_CPUS: the interrupt counters are kept
  * for every CPU, even one the scheduler cannot use. */
 static struct glue_cpu glue[MAX_CPUS];
+
+/* How soon to retry scheduling work deferred because a lock was held. */
+#define PREEMPT_RETRY_NS 100000
 static bool sched_running;
 static uint64_t trace_dropped;
 
@@ -165,6 +168,15 @@ void sched_glue_irq_exit(void)
 	g->irq_depth--;
 	if (!sched_running || !g->online || g->irq_depth)
 		return;
+	/* The interrupted code holds a spinlock (taken with interrupts on,
+	 * like tlb_lock): switching now could hand the CPU to a thread that
+	 * spins on that very lock. Leave the work noted and come back shortly
+	 * through the scheduler's own timer; its event re-programs the timer
+	 * from the scheduler's state, so nothing is lost by moving it. */
+	if (this_cpu()->locks_held) {
+		timer_arm(&g->timer, now_ns() + PREEMPT_RETRY_NS);
+		return;
+	}
 	if (g->timer_due) {
 		g->timer_due = false;
 		sched_timer_event();

@@ -33,10 +33,14 @@ void spin_lock_at(struct spinlock *l, const char *site)
 	}
 	l->owner_cpu = me;
 	l->owner_site = site;
+	if (cpu_ready)
+		this_cpu()->locks_held++;
 }
 
 void spin_unlock(struct spinlock *l)
 {
+	if (cpu_ready)
+		this_cpu()->locks_held--;
 	l->owner_cpu = -1;
 	l->owner_site = 0;
 	/* Only the holder writes `serving`, so a plain increment with

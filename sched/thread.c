@@ -106,11 +106,15 @@ int thread_create(struct thread *t, const char *name,
 		m = sched_online_mask;
 	}
 
+	/* Interrupts off while the lock is held: an interrupt could end in a
+	 * switch to a thread that needs this lock on this very CPU. */
+	uint64_t flags = arch_irq_save();
 	arch_spin_lock(&sched_attr_lock);
 	if (a.policy == SCHED_POLICY_DEADLINE &&
 	    (err = dl_admit(dl_bw_of(a.dl_runtime_ns, a.dl_period_ns), &m, -1,
 			    0, &home))) {
 		arch_spin_unlock(&sched_attr_lock);
+		arch_irq_restore(flags);
 		return err;
 	}
 
@@ -140,6 +144,7 @@ int thread_create(struct thread *t, const char *name,
 		dl_bw_charge(home, t->dl.bw);
 	}
 	arch_spin_unlock(&sched_attr_lock);
+	arch_irq_restore(flags);
 
 	sched_start_new(t);
 	return 0;
@@ -363,6 +368,7 @@ int thread_set_attr(struct thread *t, const struct sched_attr *attr)
 		sched_log("sched: set_attr: thread not live");
 		return -EINVAL;
 	}
+	uint64_t flags = arch_irq_save(); /* see thread_create */
 	arch_spin_lock(&sched_attr_lock);
 	if (a.policy == SCHED_POLICY_DEADLINE) {
 		bool was_dl = t->class == &dl_class;
@@ -372,11 +378,13 @@ int thread_set_attr(struct thread *t, const struct sched_attr *attr)
 			       was_dl ? t->dl.bw : 0, &home);
 		if (err) {
 			arch_spin_unlock(&sched_attr_lock);
+			arch_irq_restore(flags);
 			return err;
 		}
 	}
 	commit_change(t, &a, NULL, home);
 	arch_spin_unlock(&sched_attr_lock);
+	arch_irq_restore(flags);
 	sched_preempt_point();
 	return 0;
 }
@@ -404,14 +412,17 @@ int thread_set_affinity(struct thread *t, const struct cpumask *mask)
 		sched_log("sched: set_affinity: thread not live");
 		return -EINVAL;
 	}
+	uint64_t flags = arch_irq_save(); /* see thread_create */
 	arch_spin_lock(&sched_attr_lock);
 	if (t->class == &dl_class &&
 	    (err = dl_admit(t->dl.bw, mask, t->dl.home_cpu, t->dl.bw, &home))) {
 		arch_spin_unlock(&sched_attr_lock);
+		arch_irq_restore(flags);
 		return err;
 	}
 	commit_change(t, NULL, mask, home);
 	arch_spin_unlock(&sched_attr_lock);
+	arch_irq_restore(flags);
 	sched_preempt_point();
 	return 0;
 }

@@ -11,6 +11,7 @@
  *   tlb    one-page shootdown latency with every other CPU as a target
  *   timer  timer latency (programmed expiry -> callback), idle and with
  *          every other CPU busy; TSC drift against the HPET over 1 s / 10 s
+ *   sched  yield ping-pong and cross-CPU wakeup (kernel/sched_bench.c)
  */
 #include "bench.h"
 
@@ -22,6 +23,7 @@
 #include "../kernel/lib/sort.h"
 #include "../kernel/lib/string.h"
 #include "../kernel/log.h"
+#include "../kernel/sched_bench.h"
 #include "../kernel/mm/heap.h"
 #include "../kernel/mm/vmm.h"
 #include "../kernel/time.h"
@@ -154,6 +156,8 @@ int bench_run(const char *name)
 		bench_tlb(ns);
 	if (all || strcmp(name, "timer") == 0)
 		bench_timer_all(ns);
+	if (all || strcmp(name, "sched") == 0)
+		sched_bench_run();
 	kfree(ns);
 	kprintf("bench: done");
 	return 0;

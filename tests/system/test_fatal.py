@@ -17,7 +17,9 @@ def test_fault_reports_page_fault(esp, boot):
     for reg in ("rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "r8 ", "r15"):
         assert f"{reg} " in log or f"{reg}" in log
     bt = log[log.index("backtrace:"):]
-    assert "selftest_run+0x" in bt and "kernel_main+0x" in bt
+    # Self-tests run in the init kernel thread: the chain ends at its entry.
+    assert "selftest_run+0x" in bt and "init_thread+0x" in bt
+    assert "kthread_start+0x" in bt
     assert "test: fault: PASS" not in log
 
 
@@ -28,9 +30,10 @@ def test_panic_prints_symbolized_backtrace(esp, boot):
     assert "PANIC: deliberate panic from test=panic" in log
     frames = re.findall(r"#(\d+)\s+0x[0-9a-f]{16} (\S+)\+0x[0-9a-f]+", log)
     names = [n for _, n in frames]
-    # Innermost first, each frame named; the chain runs back to kernel_main.
+    # Innermost first, each frame named; the chain runs back to the init
+    # thread's entry.
     order = ["panic_leaf", "panic_middle", "test_panic", "selftest_run",
-             "kernel_main"]
+             "init_thread", "kthread_start"]
     pos = [next(i for i, n in enumerate(names) if n.startswith(f))
            for f in order]
     assert pos == sorted(pos), names
