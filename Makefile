@@ -161,7 +161,7 @@ $(BUILD)/cohort-usb.img: $(BUILD)/esp.img tools/mkusb
 # ---- Top-level targets -------------------------------------------------------
 
 .PHONY: all kernel loader esp usb run debug test test-unit test-system fuzz \
-	bench-boot bench-smp deps clean help FORCE
+	bench-boot bench-smp bench-sched trace deps clean help FORCE
 
 all: $(BUILD)/BOOTX64.EFI $(BUILD)/kernel.elf $(BUILD)/esp.img
 
@@ -210,6 +210,16 @@ bench-boot: deps all
 	$(PYTHON) tools/bench/boot --esp $(BUILD)/esp.img --runs $${RUNS:-5} \
 		--smp $(SMP) --mem $(MEM) --qemu $(QEMU)
 
+# A traced scheduler scenario on -smp 4, drawn: build/trace/{trace.json,
+# gantt.png,summary.txt}. SCENARIO= picks another test= scenario.
+trace: deps all
+	$(PYTHON) tools/make-trace --scenario $${SCENARIO:-trace-mix} --smp $(SMP)
+
+# Host: instructions per enqueue/pick/dequeue for each class at 1..10000
+# runnable threads (valgrind --tool=callgrind).
+bench-sched: deps
+	tools/bench/schedcost/run
+
 bench-smp: deps all
 	$(PYTHON) tools/bench/smp --cpus $${CPUS:-2,4,8} --runs $${RUNS:-3}
 
@@ -225,9 +235,11 @@ help:
 	@echo "make debug      boot halted with a gdb stub and attach gdb"
 	@echo "make test       unit tests + QEMU system tests"
 	@echo "make fuzz       fuzz the ACPI parsers (FUZZ_SECONDS=60)"
+	@echo "make trace      traced scheduler run -> build/trace/ (SCENARIO=trace-mix)"
 	@echo "make usb        $(BUILD)/cohort-usb.img for a USB stick"
 	@echo "make bench-boot boot timing benchmark (RUNS=5)"
-	@echo "make bench-smp  IPI, TLB shootdown, timer benchmarks (CPUS=2,4,8 RUNS=3)"
+	@echo "make bench-smp  IPI, TLB shootdown, timer, scheduler benchmarks in QEMU (CPUS=2,4,8 RUNS=3)"
+	@echo "make bench-sched  scheduler class costs in instructions (callgrind)"
 
 FORCE:
 

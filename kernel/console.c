@@ -9,6 +9,7 @@
 #include "log.h"
 #include "mm/pmm.h"
 #include "power.h"
+#include "trace.h"
 #include "time.h"
 #include "trap.h"
 #include "vectors.h"
@@ -52,6 +53,11 @@ static void cmd_cpus(void)
 	}
 }
 
+static void cmd_trace_dump(void)
+{
+	trace_dump();
+}
+
 static void cmd_reboot(void)
 {
 	machine_reboot();
@@ -67,6 +73,7 @@ static const struct command commands[] = {
 	{ "uptime", cmd_uptime, "time since boot" },
 	{ "mem", cmd_mem, "free physical memory" },
 	{ "cpus", cmd_cpus, "online CPUs and their interrupt counts" },
+	{ "trace dump", cmd_trace_dump, "print the scheduler trace (v2 block)" },
 	{ "reboot", cmd_reboot, "stop all CPUs, then reset the machine" },
 	{ "halt", cmd_halt, "stop all CPUs" },
 };
@@ -74,7 +81,7 @@ static const struct command commands[] = {
 static void cmd_help(void)
 {
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		kprintf("console: %-8s %s", commands[i].name, commands[i].help);
+		kprintf("console: %-10s %s", commands[i].name, commands[i].help);
 }
 
 static void run_line(void)

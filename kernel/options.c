@@ -43,6 +43,11 @@ const struct cmdline_option kernel_options[] = {
 	{ "sched.dl_bound_ppm", CMDLINE_UINT, 0,
 	  "scheduler: deadline admission bound per CPU, parts per million "
 	  "(default 950000 = 95%)" },
+	{ "trace", CMDLINE_STRING, "on|off|dump",
+	  "scheduler tracing (default on); dump: also print the trace after "
+	  "test= runs and on a fatal error" },
+	{ "trace_buf", CMDLINE_UINT, 0,
+	  "trace records per CPU (default 16384, 64..1048576)" },
 	{ "nosmp", CMDLINE_FLAG, 0, "do not start the other CPUs" },
 	{ "maxcpus", CMDLINE_UINT, 0,
 	  "use at most N CPUs, the boot CPU included" },

@@ -11,6 +11,7 @@
 #include "log.h"
 #include "../smp/smp.h"
 #include "mm/layout.h"
+#include "trace.h"
 
 #define BACKTRACE_MAX_FRAMES 32
 
@@ -89,6 +90,8 @@ void panic(const char *fmt, ...)
 void fatal_exit(void)
 {
 	smp_stop_others(true);
+	if (trace_dump_requested())
+		trace_dump();
 	kprintf("halting: failure");
 	qemu_exit(QEMU_EXIT_FAILURE);
 }

@@ -30,6 +30,7 @@
 #include "spinlock.h"
 #include "time.h"
 #include "timer.h"
+#include "trace.h"
 
 _Static_assert(sizeof(struct spinlock) <= sizeof(((struct sched_lock *)0)->opaque),
 	       "sched_lock must hold a kernel spinlock");
@@ -55,7 +56,6 @@ static struct glue_cpu glue[MAX_CPUS];
 /* How soon to retry scheduling work deferred because a lock was held. */
 #define PREEMPT_RETRY_NS 100000
 static bool sched_running;
-static uint64_t trace_dropped;
 
 static struct glue_cpu *me(void)
 {
@@ -142,14 +142,6 @@ void arch_log(const char *line)
 	kprintf("%s", line);
 }
 
-void arch_trace_line(const char *line)
-{
-	/* TODO: the tracing issue adds the per-CPU ring these go to; until
-	 * then they are counted, not kept (the contract allows dropping). */
-	(void)line;
-	__atomic_fetch_add(&trace_dropped, 1, __ATOMIC_RELAXED);
-}
-
 void arch_assert_fail(const char *cond, const char *file, int line)
 {
 	panic("sched: assertion '%s' failed at %s:%d", cond, file, line);
@@ -229,6 +221,7 @@ static void apply_options(void)
 
 void sched_glue_init(void)
 {
+	trace_init();
 	sched_init();
 	apply_options();
 	sched_running = true;
@@ -243,6 +236,7 @@ void sched_glue_cpu_online(void)
 		return;
 	}
 	struct glue_cpu *g = &glue[c->id];
+	trace_cpu_init(c->id);
 	uint64_t f = irq_save();
 	timer_init(&g->timer, timer_fired, 0);
 	sched_cpu_online(c->id, &g->idle); /* initialises the idle thread */
@@ -262,7 +256,3 @@ void sched_glue_idle(void)
 	}
 }
 
-uint64_t sched_glue_trace_dropped(void)
-{
-	return __atomic_load_n(&trace_dropped, __ATOMIC_RELAXED);
-}

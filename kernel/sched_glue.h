@@ -24,6 +24,4 @@ void sched_glue_irq_exit(void);
 /* The reschedule IPI arrived (smp/ipi.c). */
 void sched_glue_resched_ipi(void);
 
-uint64_t sched_glue_trace_dropped(void);
-
 #endif

@@ -393,3 +393,83 @@ int selftest_sched_storm(void)
 	       created != STORM_ROUNDS * STORM_THREADS ||
 	       free_end != free_after_first;
 }
+
+/* ---- test=trace-mix ------------------------------------------------------------- */
+
+/*
+ * Not a pass/fail test of the scheduler but the scenario `make trace`
+ * draws: one EDF thread, two RT threads (one periodic, one bursty) and
+ * four fair threads (two nice levels) on every CPU for about 300 ms, so a
+ * Gantt chart shows all classes interleaving. Passes if every thread ran
+ * and was joined.
+ */
+static uint64_t mix_end_ns;
+
+static void mix_fair(void *arg)
+{
+	(void)arg;
+	spin_until(mix_end_ns);
+}
+
+static void mix_rt_periodic(void *arg)
+{
+	(void)arg;
+	while (now_ns() < mix_end_ns) {
+		spin_until(now_ns() + MS / 2);
+		thread_sleep_for(4 * MS);
+	}
+}
+
+static void mix_rt_burst(void *arg)
+{
+	(void)arg;
+	while (now_ns() < mix_end_ns) {
+		spin_until(now_ns() + 3 * MS);
+		thread_sleep_for(20 * MS);
+	}
+}
+
+static void mix_dl(void *arg)
+{
+	(void)arg;
+	while (now_ns() < mix_end_ns) {
+		spin_until(now_ns() + MS);
+		thread_yield(); /* job done */
+	}
+}
+
+int selftest_trace_mix(void)
+{
+	struct thread *t[8];
+	struct sched_attr dl = { .policy = SCHED_POLICY_DEADLINE,
+				 .dl_runtime_ns = 2 * MS,
+				 .dl_deadline_ns = 8 * MS,
+				 .dl_period_ns = 8 * MS };
+	struct sched_attr rt1 = { .policy = SCHED_POLICY_FIFO, .rt_priority = 40 };
+	struct sched_attr rt2 = { .policy = SCHED_POLICY_RR, .rt_priority = 20 };
+	struct sched_attr nice5 = { .policy = SCHED_POLICY_FAIR, .nice = 5 };
+	int n = 0;
+
+	mix_end_ns = now_ns() + 300 * MS;
+	t[n++] = spawn("edf", mix_dl, 0, &dl, 0);
+	t[n++] = spawn("rt-tick", mix_rt_periodic, 0, &rt1, 0);
+	t[n++] = spawn("rt-burst", mix_rt_burst, 0, &rt2, 0);
+	t[n++] = spawn("fair-a", mix_fair, 0, 0, 0);
+	t[n++] = spawn("fair-b", mix_fair, 0, 0, 0);
+	t[n++] = spawn("fair-c", mix_fair, 0, 0, 0);
+	t[n++] = spawn("nice5-d", mix_fair, 0, &nice5, 0);
+	t[n++] = spawn("nice5-e", mix_fair, 0, &nice5, 0);
+	int ok = 1;
+	for (int i = 0; i < n; i++) {
+		struct sched_thread_stats st;
+		if (!t[i]) {
+			ok = 0;
+			continue;
+		}
+		kthread_join(t[i], &st);
+		ok &= st.run_ns > 0;
+	}
+	kprintf("trace-mix: %d threads (EDF, RT FIFO, RT RR, fair at nice 0 and "
+		"5) ran for 300 ms", n);
+	return !ok;
+}

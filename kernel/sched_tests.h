@@ -9,5 +9,6 @@ int selftest_sched_rt(void);
 int selftest_sched_deadline(void);
 int selftest_sched_throttle(void);
 int selftest_sched_storm(void);
+int selftest_trace_mix(void);
 
 #endif

@@ -4,6 +4,7 @@
 #include "../drivers/qemu_exit.h"
 #include "../smp/selftests.h"
 #include "sched_tests.h"
+#include "trace.h"
 #include "../smp/smp.h"
 #include "lib/string.h"
 #include "log.h"
@@ -144,6 +145,8 @@ static const struct selftest tests[] = {
 	  "a runaway RT thread is throttled; fair work still progresses" },
 	{ "sched-storm", selftest_sched_storm,
 	  "create/exit/migrate storms: nothing lost, memory returns" },
+	{ "trace-mix", selftest_trace_mix,
+	  "EDF, RT and fair threads for 300 ms: the `make trace` scenario" },
 	{ "panic-ap", selftest_panic_ap,
 	  "a panic on an AP stops every CPU and fails the run" },
 };
@@ -156,6 +159,8 @@ void selftest_run(const char *name)
 		kprintf("test: %s: %s", name, tests[i].what);
 		int r = tests[i].run();
 		kprintf("test: %s: %s", name, r ? "FAIL" : "PASS");
+		if (trace_dump_requested())
+			trace_dump();
 		smp_stop_others(false);
 		qemu_exit(r ? QEMU_EXIT_FAILURE : QEMU_EXIT_SUCCESS);
 	}

@@ -32,10 +32,11 @@
  *   simulator's is a checked flag. arch_spin_held() is for assertions.
  * - arch_log(): one line of text, no trailing newline needed.
  * - arch_assert_fail(): does not return (kernel: panic; host: abort).
- * - arch_trace_line(): one trace record, already formatted by sched/ in the
- *   shared trace format (docs/scheduler.md, "Trace format v1"); the kernel
- *   appends it to its trace ring, the simulator to the --trace file. May
- *   drop records; must not block or take scheduler locks.
+ * - arch_trace_event(): one trace record (struct sched_trace_rec in
+ *   sched.h); the kernel copies it into a per-CPU ring, the simulator
+ *   writes it with sched_trace_format() (trace format v2,
+ *   docs/tracing.md). May drop records; must not block or take scheduler
+ *   locks. Called with this CPU's run-queue lock held or interrupts off.
  *
  * Read next: sched.h (what the rest of the kernel calls).
  */
@@ -75,7 +76,8 @@ void arch_spin_unlock(struct sched_lock *l);
 bool arch_spin_held(const struct sched_lock *l);
 
 void arch_log(const char *line);
-void arch_trace_line(const char *line);
+struct sched_trace_rec;
+void arch_trace_event(const struct sched_trace_rec *r);
 __attribute__((noreturn)) void arch_assert_fail(const char *cond,
 						 const char *file, int line);
 

@@ -42,7 +42,16 @@ void balance_snapshot(struct balance_load *loads, uint64_t now_ns)
 		uint64_t stint = now_ns > start ? now_ns - start : 0;
 		int top = -1, p;
 
+		/* Logical ids may have holes (an AP that never came up): an
+		 * offline run queue was never initialised, and its summary
+		 * (weight 0) must not be read. */
 		l->online = READ_ONCE(rq->online);
+		if (!l->online) {
+			*l = (struct balance_load){ .online = false,
+						    .curr_rank = RANK_IDLE,
+						    .top_queued_rank = -1 };
+			continue;
+		}
 		l->curr_rank = READ_ONCE(rq->snap_rank);
 		l->nr_running = READ_ONCE(rq->nr_queued) +
 				(l->curr_rank != RANK_IDLE);

@@ -68,16 +68,64 @@ void sched_log(const char *fmt, ...)
 	arch_log(buf);
 }
 
-void sched_trace(uint64_t now_ns, int cpu, const char *event,
+const char *const sched_trace_event_names[STE_COUNT] = {
+	[STE_SWITCH] = "switch",     [STE_NEW] = "new",
+	[STE_CLASS] = "class",	     [STE_WAKEUP] = "wakeup",
+	[STE_MIGRATE] = "migrate",   [STE_TIMER] = "timer",
+	[STE_IPI] = "ipi",	     [STE_IPI_SEND] = "ipi_send",
+	[STE_MISS] = "miss",	     [STE_THROTTLE] = "throttle",
+};
+
+static int tid_of(const struct thread *t)
+{
+	return t ? t->tid : SCHED_TRACE_NO_TID;
+}
+
+void sched_trace(uint64_t now_ns, int cpu, enum sched_trace_event event,
 		 const struct thread *a, const struct thread *b, long long arg)
 {
-	char buf[128];
+	bool named = event == STE_NEW || event == STE_CLASS;
+	struct sched_trace_rec r = {
+		.ns = now_ns,
+		.cpu = cpu,
+		.event = event,
+		.tid_a = tid_of(a),
+		.tid_b = tid_of(b),
+		.arg = arg,
+		.name = named && a ? a->name : NULL,
+		.class_name = named && a && a->class ? a->class->name : NULL,
+	};
+	arch_trace_event(&r);
+}
 
-	/* Trace format v1: "<ns> <cpu> <event> <thread|-> <thread|-> <arg>" */
-	k_snprintf(buf, sizeof(buf), "%llu %d %s %s %s %lld",
-		   (unsigned long long)now_ns, cpu, event, a ? a->name : "-",
-		   b ? b->name : "-", arg);
-	arch_trace_line(buf);
+static int fmt_tid(char *buf, int size, int32_t tid)
+{
+	return tid == SCHED_TRACE_NO_TID ? k_snprintf(buf, size, "-") :
+					   k_snprintf(buf, size, "%d", tid);
+}
+
+int sched_trace_format(const struct sched_trace_rec *r, char *buf, int size)
+{
+	char a[16], b[16];
+	fmt_tid(a, sizeof(a), r->tid_a);
+	fmt_tid(b, sizeof(b), r->tid_b);
+	const char *ev = r->event >= 0 && r->event < STE_COUNT ?
+				 sched_trace_event_names[r->event] :
+				 "unknown";
+	/* "<ns> <cpu> <event> <tid|-> <tid|-> <arg> [<name> <class>]" */
+	if (r->name)
+		return k_snprintf(buf, size, "%llu %d %s %s %s %lld %s %s",
+				  (unsigned long long)r->ns, r->cpu, ev, a, b,
+				  (long long)r->arg, r->name,
+				  r->class_name ? r->class_name : "-");
+	return k_snprintf(buf, size, "%llu %d %s %s %s %lld",
+			  (unsigned long long)r->ns, r->cpu, ev, a, b,
+			  (long long)r->arg);
+}
+
+int sched_trace_header(int ncpus, char *buf, int size)
+{
+	return k_snprintf(buf, size, "# cohort-sched-trace v2 cpus=%d", ncpus);
 }
 
 /* ---- Small helpers ----------------------------------------------------------- */
@@ -216,7 +264,7 @@ void sched_move_queued(struct rq *src, struct rq *dst, struct thread *t,
 	dst->stats.migrations_in++;
 	t->class->enqueue(dst, t, ENQUEUE_MIGRATE, now_ns);
 	dst->nr_queued++;
-	sched_trace(now_ns, dst->cpu, "migrate", t, NULL, src->cpu);
+	sched_trace(now_ns, dst->cpu, STE_MIGRATE, t, NULL, src->cpu);
 }
 
 static struct thread *pick_next_thread(struct rq *rq, uint64_t now_ns)
@@ -285,6 +333,7 @@ static void rq_program_timer(struct rq *rq, uint64_t now_ns)
 
 		__atomic_fetch_add(&me->stats.ipis_sent, 1, __ATOMIC_RELAXED);
 		rq->timer_kicked = true;
+		sched_trace(arch_now_ns(), me->cpu, STE_IPI_SEND, NULL, NULL, rq->cpu);
 		arch_send_resched(rq->cpu);
 	}
 }
@@ -299,6 +348,7 @@ void resched_rq(struct rq *rq)
 		struct rq *me = cpu_rq(arch_this_cpu());
 
 		__atomic_fetch_add(&me->stats.ipis_sent, 1, __ATOMIC_RELAXED);
+		sched_trace(arch_now_ns(), me->cpu, STE_IPI_SEND, NULL, NULL, rq->cpu);
 		arch_send_resched(rq->cpu);
 	}
 }
@@ -379,7 +429,7 @@ static bool __schedule(struct rq *rq, uint64_t now_ns)
 	rq->stats.switches++;
 	atomic_store_explicit(&next->on_cpu, 1, memory_order_relaxed);
 	rq->switch_prev = prev;
-	sched_trace(now_ns, rq->cpu, "switch", prev, next, prev->state);
+	sched_trace(now_ns, rq->cpu, STE_SWITCH, prev, next, prev->state);
 	rq_program_timer(rq, now_ns);
 	DEBUG_CHECK(rq_check(rq));
 	arch_switch(prev, next);
@@ -475,7 +525,7 @@ void sched_timer_event(void)
 	arch_spin_lock(&rq->lock);
 	rq->timer_ns = SCHED_TIMER_NONE; /* it fired */
 	rq->stats.timer_events++;
-	sched_trace(now_ns, cpu, "timer", rq->curr, NULL, 0);
+	sched_trace(now_ns, cpu, STE_TIMER, rq->curr, NULL, 0);
 	do {
 		/* Expired sleepers: take them off the tree under our lock,
 		 * wake them without it (the wake may place them elsewhere). */
@@ -523,7 +573,7 @@ void sched_ipi(void)
 	arch_spin_lock(&rq->lock);
 	rq->stats.ipis_received++;
 	rq->timer_kicked = false;
-	sched_trace(now_ns, rq->cpu, "ipi", rq->curr, NULL, rq->need_resched);
+	sched_trace(now_ns, rq->cpu, STE_IPI, rq->curr, NULL, rq->need_resched);
 	if (rq->need_resched && __schedule(rq, now_ns)) {
 		sched_finish_switch();
 	} else {
@@ -591,11 +641,11 @@ bool sched_wake_internal(struct thread *t, bool check_seq, unsigned seq,
 		WRITE_ONCE(t->cpu, target);
 		t->stats.migrations++;
 		dst->stats.migrations_in++;
-		sched_trace(now_ns, target, "migrate", t, NULL, src->cpu);
+		sched_trace(now_ns, target, STE_MIGRATE, t, NULL, src->cpu);
 	}
 	update_curr(dst, now_ns);
 	activate(dst, t, ENQUEUE_WAKEUP, now_ns);
-	sched_trace(now_ns, target, "wakeup", t, NULL, target);
+	sched_trace(now_ns, arch_this_cpu(), STE_WAKEUP, t, NULL, target);
 	check_preempt(dst, t);
 	rq_program_timer(dst, now_ns);
 	if (dst != src)
@@ -623,7 +673,7 @@ void sched_start_new(struct thread *t)
 	WRITE_ONCE(t->cpu, target);
 	update_curr(dst, now_ns);
 	activate(dst, t, ENQUEUE_WAKEUP, now_ns);
-	sched_trace(now_ns, target, "new", t, NULL, target);
+	sched_trace(now_ns, arch_this_cpu(), STE_NEW, t, NULL, target);
 	check_preempt(dst, t);
 	rq_program_timer(dst, now_ns);
 	arch_spin_unlock(&dst->lock);

@@ -222,7 +222,7 @@ static void dl_put_prev(struct rq *rq, struct thread *t, uint64_t now_ns)
 	} else if (t->dl.throttled) {
 		/* Still runnable with no budget: CBS parks it. */
 		t->stats.throttle_events++;
-		sched_trace(now_ns, rq->cpu, "throttle", t, NULL,
+		sched_trace(now_ns, rq->cpu, STE_THROTTLE, t, NULL,
 			    t->dl.budget_ns);
 	}
 	dl_enqueue(rq, t, 0, now_ns);
@@ -364,7 +364,7 @@ uint64_t dl_job_done(struct thread *t, uint64_t now_ns)
 	if (now_ns > t->dl.job_deadline_ns) {
 		t->stats.dl_misses++;
 		cpu_rq(t->cpu)->stats.dl_misses++; /* caller holds its lock */
-		sched_trace(now_ns, t->cpu, "miss", t, NULL,
+		sched_trace(now_ns, t->cpu, STE_MISS, t, NULL,
 			    (long long)(now_ns - t->dl.job_deadline_ns));
 	}
 	if (release_ns > now_ns) {

@@ -132,7 +132,7 @@ static void rt_update_curr(struct rq *rq, struct thread *curr,
 		curr->stats.throttle_events++;
 		rq->stats.throttle_events++;
 		rq->need_resched = true;
-		sched_trace(now_ns, rq->cpu, "throttle", curr, NULL, 0);
+		sched_trace(now_ns, rq->cpu, STE_THROTTLE, curr, NULL, 0);
 	}
 }
 

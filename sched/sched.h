@@ -291,6 +291,42 @@ bool wait_queue_block_if(struct wait_queue *wq, bool (*cond)(void *), void *arg)
 int wait_queue_wake_one(struct wait_queue *wq);
 int wait_queue_wake_all(struct wait_queue *wq);
 
+/* ---- Tracing (trace format v2, docs/tracing.md) ------------------------- */
+
+enum sched_trace_event {
+	STE_SWITCH,   /* a = prev, b = next, arg = prev's new state */
+	STE_NEW,      /* a = started thread, arg = target cpu; + name, class */
+	STE_CLASS,    /* a = thread whose class changed; + name, class */
+	STE_WAKEUP,   /* a = woken, arg = target cpu; cpu = the waker's */
+	STE_MIGRATE,  /* a = moved, arg = source cpu; cpu = destination */
+	STE_TIMER,    /* a = current */
+	STE_IPI,      /* a = current, arg = 1 reschedule / 0 timer kick */
+	STE_IPI_SEND, /* arg = target cpu; cpu = sender */
+	STE_MISS,     /* a = late thread, arg = lateness ns */
+	STE_THROTTLE, /* a = throttled thread, arg = class-specific */
+	STE_COUNT,
+};
+
+#define SCHED_TRACE_NO_TID INT32_MIN
+
+/* One event as sched/ hands it to arch_trace_event(). `name`/`class_name`
+ * point into live structures: valid only during the call. */
+struct sched_trace_rec {
+	uint64_t ns;
+	int32_t cpu;
+	int32_t event;	 /* enum sched_trace_event */
+	int32_t tid_a, tid_b; /* SCHED_TRACE_NO_TID = none */
+	int64_t arg;
+	const char *name;	/* thread a's name (NEW, CLASS), else NULL */
+	const char *class_name; /* thread a's class (NEW, CLASS), else NULL */
+};
+
+/* Format one record as a v2 text line (no newline). Returns the length. */
+int sched_trace_format(const struct sched_trace_rec *r, char *buf, int size);
+/* The v2 header line for `ncpus` CPUs. */
+int sched_trace_header(int ncpus, char *buf, int size);
+extern const char *const sched_trace_event_names[STE_COUNT];
+
 /* ---- Statistics and checks ------------------------------------------------ */
 
 struct sched_cpu_stats {

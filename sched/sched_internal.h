@@ -218,8 +218,8 @@ void resched_rq(struct rq *rq);
  * logging. Lock held. */
 int rq_check(struct rq *rq);
 
-/* One trace record (docs/scheduler.md, trace format v1). */
-void sched_trace(uint64_t now_ns, int cpu, const char *event,
+/* One trace record (trace format v2, docs/tracing.md). */
+void sched_trace(uint64_t now_ns, int cpu, enum sched_trace_event event,
 		 const struct thread *a, const struct thread *b, long long arg);
 
 /* Wake t (blocked). check_seq: only if still in sleep number `seq`.

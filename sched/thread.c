@@ -321,8 +321,10 @@ static void commit_change(struct thread *t, const struct sched_attr *a,
 	/* Everything below is the commit: validated, so nothing fails. */
 	if (t->class == &dl_class)
 		dl_bw_release(t->dl.home_cpu, t->dl.bw);
-	if (a)
+	if (a) {
 		set_class_fields(t, a, now_ns);
+		sched_trace(now_ns, arch_this_cpu(), STE_CLASS, t, NULL, 0);
+	}
 	if (m)
 		t->allowed = *m;
 	if (t->class == &dl_class) {

@@ -114,7 +114,9 @@ int main(int argc, char **argv)
 			fprintf(stderr, "schedsim: cannot write %s\n", trace_path);
 			return 2;
 		}
-		fprintf(s->trace, "# cohort-sched-trace v1 cpus=%d\n", spec.ncpus);
+		char header[64];
+		sched_trace_header(spec.ncpus, header, sizeof(header));
+		fprintf(s->trace, "%s\n", header);
 	}
 	rc = sim_run(s);
 	if (table)

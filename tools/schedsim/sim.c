@@ -196,10 +196,14 @@ void arch_log(const char *line)
 		line);
 }
 
-void arch_trace_line(const char *line)
+void arch_trace_event(const struct sched_trace_rec *r)
 {
-	if (sim_current && sim_current->trace)
-		fprintf(sim_current->trace, "%s\n", line);
+	char line[160];
+
+	if (!sim_current || !sim_current->trace)
+		return;
+	sched_trace_format(r, line, sizeof(line));
+	fprintf(sim_current->trace, "%s\n", line);
 }
 
 void arch_assert_fail(const char *cond, const char *file, int line)

@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Scheduler trace buffers: one ring of fixed-size binary records per CPU,
+ * filled by the scheduler through arch_trace_event() and printed on request
+ * as a trace format v2 block (docs/tracing.md) that tools/schedtrace reads.
+ *
+ * Recording is lock-free: only the CPU itself appends to its ring, always
+ * with interrupts off (the scheduler calls in with its run-queue lock held
+ * or interrupts disabled), so a plain index is enough. A full ring stops
+ * recording and counts what it drops: the dump then starts at the true
+ * beginning, which keeps every switch-in paired with its switch-out.
+ * Thread names and classes, which records do not carry, go to a small
+ * table indexed by tid when a thread starts or changes class.
+ */
+#include "trace.h"
+
+#include "../sched/sched.h"
+#include "cmdline.h"
+#include "cpu.h"
+#include "lib/printf.h"
+#include "lib/string.h"
+#include "log.h"
+#include "mm/layout.h"
+#include "mm/pmm.h"
+#include "spinlock.h"
+
+#define TRACE_DEFAULT_EVENTS 16384 /* per CPU: 512 KiB of 32-byte records */
+#define TRACE_MAX_EVENTS (1u << 20)
+#define TRACE_NAMES 1024 /* tids modulo this; older names get overwritten */
+#define CLASS_NAME_MAX 12
+
+struct trace_rec {
+	uint64_t ns;
+	int64_t arg;
+	int32_t tid_a, tid_b;
+	uint16_t cpu;
+	uint8_t event;
+	uint8_t pad[3];
+};
+
+_Static_assert(sizeof(struct trace_rec) == 32, "two records per cache line");
+
+struct trace_ring {
+	/* Written only by the owning CPU with interrupts off. */
+	struct trace_rec *rec;
+	uint32_t count;
+	uint64_t dropped;
+};
+
+struct trace_name {
+	int32_t tid;
+	char name[16];
+	char class_name[CLASS_NAME_MAX];
+};
+
+static struct trace_ring rings[MAX_CPUS];
+static uint32_t capacity; /* records per CPU; 0 = tracing off */
+static bool dump_after_test;
+/* Protects: names[]. Leaf: taken under run-queue locks, takes nothing. */
+static struct spinlock names_lock = SPINLOCK_INIT("trace-names");
+static struct trace_name names[TRACE_NAMES];
+
+void trace_init(void)
+{
+	const char *opt = cmdline_get(&boot_cmdline, "trace");
+	const char *size = cmdline_get(&boot_cmdline, "trace_buf");
+	uint64_t n = TRACE_DEFAULT_EVENTS;
+
+	if (opt && strcmp(opt, "off") == 0) {
+		kprintf("trace: off");
+		return;
+	}
+	dump_after_test = opt && strcmp(opt, "dump") == 0;
+	if (size && (cmdline_parse_uint(size, &n) || n < 64 ||
+		     n > TRACE_MAX_EVENTS)) {
+		kprintf("trace: trace_buf=%s outside 64..%u; using %u", size,
+			TRACE_MAX_EVENTS, TRACE_DEFAULT_EVENTS);
+		n = TRACE_DEFAULT_EVENTS;
+	}
+	capacity = (uint32_t)n;
+	for (int i = 0; i < TRACE_NAMES; i++)
+		names[i].tid = SCHED_TRACE_NO_TID;
+	kprintf("trace: on, %u events per CPU (%lu KiB each)%s", capacity,
+		(unsigned long)capacity * sizeof(struct trace_rec) / 1024,
+		dump_after_test ? "; dumped after test= runs" : "");
+}
+
+/* Called on each CPU as it comes online (before the scheduler uses it). */
+int trace_cpu_init(int cpu)
+{
+	if (!capacity)
+		return 0;
+	uint64_t pages = ((uint64_t)capacity * sizeof(struct trace_rec) +
+			  PAGE_SIZE - 1) / PAGE_SIZE;
+	uint64_t phys = pmm_alloc_pages(pages);
+	if (!phys) {
+		kprintf("trace: no memory for cpu%d's buffer; not tracing it", cpu);
+		return -1;
+	}
+	rings[cpu].rec = phys_to_virt(phys);
+	rings[cpu].count = 0;
+	rings[cpu].dropped = 0;
+	return 0;
+}
+
+bool trace_dump_requested(void)
+{
+	return dump_after_test;
+}
+
+static void remember_name(const struct sched_trace_rec *r)
+{
+	struct trace_name *n = &names[(uint32_t)r->tid_a % TRACE_NAMES];
+	uint64_t f = spin_lock_irqsave(&names_lock);
+	n->tid = r->tid_a;
+	k_snprintf(n->name, sizeof(n->name), "%s", r->name);
+	k_snprintf(n->class_name, sizeof(n->class_name), "%s",
+		   r->class_name ? r->class_name : "-");
+	spin_unlock_irqrestore(&names_lock, f);
+}
+
+void arch_trace_event(const struct sched_trace_rec *r)
+{
+	/* Read once: trace_dump() sets it to 0 to freeze the rings, and the
+	 * bound below must be the one this append started with. */
+	uint32_t cap = __atomic_load_n(&capacity, __ATOMIC_ACQUIRE);
+	if (!cap)
+		return;
+	if (r->name && r->tid_a != SCHED_TRACE_NO_TID)
+		remember_name(r);
+	struct trace_ring *ring = &rings[this_cpu()->id];
+	if (!ring->rec)
+		return;
+	if (ring->count >= cap) {
+		ring->dropped++;
+		return;
+	}
+	ring->rec[ring->count++] = (struct trace_rec){
+		.ns = r->ns,
+		.arg = r->arg,
+		.tid_a = r->tid_a,
+		.tid_b = r->tid_b,
+		.cpu = (uint16_t)r->cpu,
+		.event = (uint8_t)r->event,
+	};
+}
+
+static const struct trace_name *lookup(int32_t tid)
+{
+	const struct trace_name *n = &names[(uint32_t)tid % TRACE_NAMES];
+	return n->tid == tid ? n : 0;
+}
+
+void trace_dump(void)
+{
+	char line[192];
+	uint32_t events = 0;
+	uint64_t dropped = 0;
+	int ncpus = 0;
+
+	if (!capacity) {
+		kprintf("trace: tracing is off (trace=off)");
+		return;
+	}
+	/* Freeze: no CPU may append while we read (they see a full ring). */
+	uint32_t saved_cap = capacity;
+	__atomic_store_n(&capacity, 0, __ATOMIC_SEQ_CST);
+	for (int c = 0; c < MAX_CPUS; c++) {
+		if (!rings[c].rec)
+			continue;
+		ncpus = c + 1;
+		events += rings[c].count;
+		dropped += rings[c].dropped;
+	}
+	kprintf("trace: begin v2 cpus=%d events=%u dropped=%lu", ncpus, events,
+		dropped);
+	for (int c = 0; c < ncpus; c++)
+		kprintf("trace: thread %d idle%d idle", -1 - c, c);
+	for (int i = 0; i < TRACE_NAMES; i++)
+		if (names[i].tid != SCHED_TRACE_NO_TID)
+			kprintf("trace: thread %d %s %s", names[i].tid,
+				names[i].name, names[i].class_name);
+	for (int c = 0; c < ncpus; c++) {
+		for (uint32_t i = 0; i < rings[c].count; i++) {
+			const struct trace_rec *t = &rings[c].rec[i];
+			const struct trace_name *n =
+				t->event == STE_NEW || t->event == STE_CLASS ?
+					lookup(t->tid_a) :
+					0;
+			struct sched_trace_rec r = {
+				.ns = t->ns,
+				.cpu = t->cpu,
+				.event = t->event,
+				.tid_a = t->tid_a,
+				.tid_b = t->tid_b,
+				.arg = t->arg,
+				.name = n ? n->name : 0,
+				.class_name = n ? n->class_name : 0,
+			};
+			sched_trace_format(&r, line, sizeof(line));
+			kprintf("trace: %s", line);
+		}
+	}
+	kprintf("trace: end");
+	/* Start a fresh recording. */
+	for (int c = 0; c < ncpus; c++) {
+		rings[c].count = 0;
+		rings[c].dropped = 0;
+	}
+	__atomic_store_n(&capacity, saved_cap, __ATOMIC_SEQ_CST);
+}
