@@ -4,7 +4,10 @@
 #include "../drivers/ioapic.h"
 #include "../drivers/lapic.h"
 #include "../drivers/serial.h"
+#include "../sched/sched.h"
 #include "cpu.h"
+#include "kthread.h"
+#include "lib/printf.h"
 #include "lib/string.h"
 #include "log.h"
 #include "mm/pmm.h"
@@ -48,9 +51,94 @@ static void cmd_cpus(void)
 		struct cpu *c = &cpus[i];
 		if (c->state != CPU_ONLINE)
 			continue;
-		kprintf("cpu%d: apic %u, %lu irqs, %lu timer events, %lu spurious",
-			c->id, c->apic_id, c->irqs, c->timer_events, c->spurious);
+		struct sched_cpu_stats st = { 0 };
+		struct thread *cur = i < SCHED_MAX_CPUS ? sched_cpu_curr(i) : 0;
+		if (i < SCHED_MAX_CPUS)
+			sched_cpu_stats(i, &st);
+		kprintf("cpu%d: apic %u, running %s, %lu switches, %lu irqs, %lu "
+			"timer events, %lu IPIs in, %lu spurious",
+			c->id, c->apic_id, cur ? cur->name : "-",
+			(unsigned long)st.switches, c->irqs, c->timer_events,
+			c->ipis_received, c->spurious);
 	}
+}
+
+#define PS_MAX 64
+static const char *const policy_names[] = { "fair", "fifo", "rr", "deadline",
+					    "idle" };
+static const char *const state_names[] = { "new", "runnable", "running",
+					   "blocked", "zombie", "dead" };
+
+static void cmd_ps(void)
+{
+	static struct sched_thread_info info[PS_MAX]; /* IRQ stacks are small */
+	int n = sched_thread_snapshot(info, PS_MAX);
+
+	kprintf("ps:  tid name            class    params              cpu state     "
+		"run_ms  wait_ms migr");
+	for (int i = 0; i < n && i < PS_MAX; i++) {
+		const struct sched_thread_info *t = &info[i];
+		char params[32];
+		if (t->policy == SCHED_POLICY_DEADLINE)
+			k_snprintf(params, sizeof(params), "%lu/%lu/%lu us",
+				   (unsigned long)(t->dl_runtime_ns / 1000),
+				   (unsigned long)(t->dl_deadline_ns / 1000),
+				   (unsigned long)(t->dl_period_ns / 1000));
+		else if (t->policy == SCHED_POLICY_FIFO || t->policy == SCHED_POLICY_RR)
+			k_snprintf(params, sizeof(params), "prio %d", t->rt_priority);
+		else
+			k_snprintf(params, sizeof(params), "nice %d", t->nice);
+		kprintf("ps: %4d %-15s %-8s %-19s %3d %-9s %7lu %8lu %4lu", t->tid,
+			t->name, t->policy < 5 ? policy_names[t->policy] : "?",
+			params, t->cpu, t->state < 6 ? state_names[t->state] : "?",
+			(unsigned long)(t->run_ns / 1000000),
+			(unsigned long)(t->wait_ns / 1000000),
+			(unsigned long)t->migrations);
+	}
+	if (n > PS_MAX)
+		kprintf("ps: ... and %d more", n - PS_MAX);
+	kprintf("ps: %d threads (idle threads not listed)", n);
+}
+
+#define TOP_ROUNDS 5
+#define TOP_INTERVAL_NS 1000000000ULL
+
+/* Runs as a thread: it sleeps between refreshes, which the console's
+ * interrupt handler cannot. */
+static void top_thread(void *arg)
+{
+	struct sched_cpu_stats prev[SCHED_MAX_CPUS], cur;
+	(void)arg;
+	sched_account_all();
+	for (int c = 0; c < SCHED_MAX_CPUS; c++)
+		if (cpu_online(c))
+			sched_cpu_stats(c, &prev[c]);
+	for (int r = 1; r <= TOP_ROUNDS; r++) {
+		thread_sleep_for(TOP_INTERVAL_NS);
+		sched_account_all();
+		kprintf("top: refresh %d of %d", r, TOP_ROUNDS);
+		for (int c = 0; c < SCHED_MAX_CPUS; c++) {
+			if (!cpu_online(c))
+				continue;
+			sched_cpu_stats(c, &cur);
+			uint64_t busy = cur.busy_ns - prev[c].busy_ns;
+			uint64_t idle = cur.idle_ns - prev[c].idle_ns;
+			kprintf("top:   cpu%-3d %3lu%% busy  %6lu switches  %5lu timer "
+				"events  %4lu migrations in", c,
+				(unsigned long)(busy + idle ? busy * 100 / (busy + idle) : 0),
+				(unsigned long)(cur.switches - prev[c].switches),
+				(unsigned long)(cur.timer_events - prev[c].timer_events),
+				(unsigned long)(cur.migrations_in - prev[c].migrations_in));
+			prev[c] = cur;
+		}
+	}
+}
+
+static void cmd_top(void)
+{
+	int err;
+	if (!kthread_create("top", top_thread, 0, 0, 0, &err))
+		kprintf("console: cannot start top (%d)", err);
 }
 
 static void cmd_trace_dump(void)
@@ -72,7 +160,9 @@ static const struct command commands[] = {
 	{ "help", cmd_help, "list commands" },
 	{ "uptime", cmd_uptime, "time since boot" },
 	{ "mem", cmd_mem, "free physical memory" },
-	{ "cpus", cmd_cpus, "online CPUs and their interrupt counts" },
+	{ "cpus", cmd_cpus, "online CPUs: interrupts, current thread, queue" },
+	{ "ps", cmd_ps, "threads: class, parameters, CPU, state, run time" },
+	{ "top", cmd_top, "per-CPU load, refreshed every second, 5 times" },
 	{ "trace dump", cmd_trace_dump, "print the scheduler trace (v2 block)" },
 	{ "reboot", cmd_reboot, "stop all CPUs, then reset the machine" },
 	{ "halt", cmd_halt, "stop all CPUs" },

@@ -681,6 +681,37 @@ void sched_start_new(struct thread *t)
 	maybe_preempt();
 }
 
+int sched_thread_snapshot(struct sched_thread_info *out, int max)
+{
+	uint64_t flags = arch_irq_save();
+	int n = 0;
+
+	arch_spin_lock(&sched_threads_lock);
+	for (struct list_node *p = sched_threads_all.next;
+	     p != &sched_threads_all; p = p->next, n++) {
+		const struct thread *t = container_of(p, struct thread, all_node);
+		if (n >= max)
+			continue;
+		struct sched_thread_info *i = &out[n];
+		i->tid = t->tid;
+		k_snprintf(i->name, sizeof(i->name), "%s", t->name);
+		i->policy = READ_ONCE(t->policy);
+		i->rt_priority = READ_ONCE(t->rt_priority);
+		i->nice = READ_ONCE(t->nice);
+		i->dl_runtime_ns = t->dl.runtime_ns;
+		i->dl_deadline_ns = t->dl.deadline_ns;
+		i->dl_period_ns = t->dl.period_ns;
+		i->cpu = READ_ONCE(t->cpu);
+		i->state = READ_ONCE(t->state);
+		i->run_ns = t->stats.run_ns;
+		i->wait_ns = t->stats.wait_ns;
+		i->migrations = t->stats.migrations;
+	}
+	arch_spin_unlock(&sched_threads_lock);
+	arch_irq_restore(flags);
+	return n;
+}
+
 /* Remove a reaped thread from the table (thread_join). */
 void sched_forget_thread(struct thread *t)
 {

@@ -344,6 +344,23 @@ struct sched_cpu_stats {
 	uint64_t throttle_events;	/* RT throttle hits */
 };
 
+/* One live thread, as `ps` shows it (racy snapshot: fields read without
+ * the thread's run-queue lock, so a moving thread may look half-moved). */
+struct sched_thread_info {
+	int tid;
+	char name[16];
+	enum sched_policy policy;
+	int rt_priority, nice;
+	uint64_t dl_runtime_ns, dl_deadline_ns, dl_period_ns;
+	int cpu;
+	enum thread_state state;
+	uint64_t run_ns, wait_ns, migrations;
+};
+
+/* Fill out[0..max) with live threads; returns how many there are (may be
+ * more than max). Takes sched_threads_lock; any context. */
+int sched_thread_snapshot(struct sched_thread_info *out, int max);
+
 /* Copy of a CPU's statistics (taken under its lock). */
 void sched_cpu_stats(int cpu, struct sched_cpu_stats *out);
 

@@ -20,6 +20,7 @@
 #include "../drivers/hpet.h"
 #include "../kernel/arch/x86.h"
 #include "../kernel/cpu.h"
+#include "../kernel/lib/clockconv.h"
 #include "../kernel/lib/sort.h"
 #include "../kernel/lib/string.h"
 #include "../kernel/log.h"
@@ -122,8 +123,11 @@ static void drift(uint64_t seconds)
 		h1 = hpet_read();
 	while (h1 < h_want);
 	uint64_t t1 = rdtsc();
-	uint64_t hpet_ns = (h1 - h0) * 1000000000ULL / hpet_hz();
-	uint64_t tsc_ns = (t1 - t0) * 1000000000ULL / time_calibration()->tsc_hz;
+	/* 128-bit products: 10 s of a GHz TSC times 1e9 overflows 64 bits. */
+	struct clockconv hc = clockconv_make(hpet_hz());
+	struct clockconv tc = clockconv_make(time_calibration()->tsc_hz);
+	uint64_t hpet_ns = clockconv_to_ns(&hc, h1 - h0);
+	uint64_t tsc_ns = clockconv_to_ns(&tc, t1 - t0);
 	int64_t diff = (int64_t)tsc_ns - (int64_t)hpet_ns;
 	int64_t ppm = diff * 1000000 / (int64_t)hpet_ns;
 	kprintf("bench: tsc-drift window_s=%lu hpet_ns=%lu tsc_ns=%lu drift_ppm=%ld",
