@@ -12,7 +12,8 @@
 
 #include "kernel/lib/string.h"
 
-struct sched_tunables sched_tunables = {
+/* The defaults, once; the live copy starts as (and resets to) this. */
+static const struct sched_tunables sched_tunables_default = {
 	.tick_ns = NSEC_PER_SEC / SCHED_DEFAULT_TICK_HZ,
 	.min_granularity_ns = SCHED_DEFAULT_MIN_GRANULARITY_NS,
 	.fair_slice_ns = SCHED_DEFAULT_FAIR_SLICE_NS,
@@ -25,20 +26,11 @@ struct sched_tunables sched_tunables = {
 	.nohz = SCHED_DEFAULT_NOHZ,
 };
 
+struct sched_tunables sched_tunables = sched_tunables_default;
+
 void sched_tunables_reset(void)
 {
-	sched_tunables = (struct sched_tunables){
-		.tick_ns = NSEC_PER_SEC / SCHED_DEFAULT_TICK_HZ,
-		.min_granularity_ns = SCHED_DEFAULT_MIN_GRANULARITY_NS,
-		.fair_slice_ns = SCHED_DEFAULT_FAIR_SLICE_NS,
-		.sleeper_credit_ns = SCHED_DEFAULT_SLEEPER_CREDIT_NS,
-		.balance_interval_ns = SCHED_DEFAULT_BALANCE_INTERVAL_NS,
-		.rt_runtime_ns = SCHED_DEFAULT_RT_RUNTIME_NS,
-		.rt_period_ns = SCHED_DEFAULT_RT_PERIOD_NS,
-		.rr_slice_ns = SCHED_DEFAULT_RR_SLICE_NS,
-		.dl_bound_bw = SCHED_DEFAULT_DL_BOUND_BW,
-		.nohz = SCHED_DEFAULT_NOHZ,
-	};
+	sched_tunables = sched_tunables_default;
 }
 
 /* Bounds for the time tunables: 1 us .. 10 s. Outside that the arithmetic
