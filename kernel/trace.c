@@ -151,6 +151,67 @@ static const struct trace_name *lookup(int32_t tid)
 	return n->tid == tid ? n : 0;
 }
 
+/* Events are named by ring and slot: (cpu << 24) | index. Slots fit in
+ * 24 bits because TRACE_MAX_EVENTS is 1 << 20. */
+static const struct trace_rec *rec_at(uint32_t ref)
+{
+	return &rings[ref >> 24].rec[ref & 0xffffff];
+}
+
+static uint64_t order_pages(uint32_t events)
+{
+	return ((uint64_t)events * 2 * sizeof(uint32_t) + PAGE_SIZE - 1) / PAGE_SIZE;
+}
+
+/* Every recorded event's ref, sorted by timestamp, stable (bottom-up
+ * merge sort over an array and its scratch twin). NULL if out of memory. */
+static uint32_t *sorted_order(int ncpus, uint32_t events)
+{
+	(void)ncpus;
+	if (!events)
+		return 0;
+	uint64_t phys = pmm_alloc_pages(order_pages(events));
+	if (!phys)
+		return 0;
+	uint32_t *a = phys_to_virt(phys), *b = a + events;
+	uint32_t k = 0;
+	for (int c = 0; c < MAX_CPUS; c++)
+		for (uint32_t i = 0; rings[c].rec && i < rings[c].count; i++)
+			a[k++] = ((uint32_t)c << 24) | i;
+	for (uint32_t width = 1; width < events; width *= 2) {
+		for (uint32_t lo = 0; lo < events; lo += 2 * width) {
+			uint32_t mid = lo + width < events ? lo + width : events;
+			uint32_t hi = lo + 2 * width < events ? lo + 2 * width : events;
+			uint32_t i = lo, j = mid, o = lo;
+			while (i < mid && j < hi)
+				b[o++] = rec_at(a[j])->ns < rec_at(a[i])->ns ?
+						 a[j++] :
+						 a[i++];
+			while (i < mid)
+				b[o++] = a[i++];
+			while (j < hi)
+				b[o++] = a[j++];
+		}
+		uint32_t *t = a;
+		a = b;
+		b = t;
+	}
+	/* The result may sit in either half; callers free from the base. */
+	if (a != (uint32_t *)phys_to_virt(phys)) {
+		uint32_t *base = phys_to_virt(phys);
+		for (uint32_t i = 0; i < events; i++)
+			base[i] = a[i];
+		a = base;
+	}
+	return a;
+}
+
+static void free_order(uint32_t *order, uint32_t events)
+{
+	if (order)
+		pmm_free_pages(virt_to_phys(order), order_pages(events));
+}
+
 void trace_dump(void)
 {
 	char line[192];
@@ -180,27 +241,36 @@ void trace_dump(void)
 		if (names[i].tid != SCHED_TRACE_NO_TID)
 			kprintf("trace: thread %d %s %s", names[i].tid,
 				names[i].name, names[i].class_name);
-	for (int c = 0; c < ncpus; c++) {
-		for (uint32_t i = 0; i < rings[c].count; i++) {
-			const struct trace_rec *t = &rings[c].rec[i];
-			const struct trace_name *n =
-				t->event == STE_NEW || t->event == STE_CLASS ?
-					lookup(t->tid_a) :
-					0;
-			struct sched_trace_rec r = {
-				.ns = t->ns,
-				.cpu = t->cpu,
-				.event = t->event,
-				.tid_a = t->tid_a,
-				.tid_b = t->tid_b,
-				.arg = t->arg,
-				.name = n ? n->name : 0,
-				.class_name = n ? n->class_name : 0,
-			};
-			sched_trace_format(&r, line, sizeof(line));
-			kprintf("trace: %s", line);
-		}
+	/* Events are printed in time order. A ring holds what its CPU
+	 * recorded, which includes events about other CPUs (a migration
+	 * pulled from here, a wakeup sent there), and a path may record an
+	 * event stamped at its start after one stamped later: sorting by
+	 * time makes every CPU's line monotonic, as the format promises. */
+	uint32_t *order = sorted_order(ncpus, events);
+	for (uint32_t k = 0; k < events; k++) {
+		if (!order)
+			break;
+		const struct trace_rec *t = rec_at(order[k]);
+		const struct trace_name *n =
+			t->event == STE_NEW || t->event == STE_CLASS ?
+				lookup(t->tid_a) :
+				0;
+		struct sched_trace_rec r = {
+			.ns = t->ns,
+			.cpu = t->cpu,
+			.event = t->event,
+			.tid_a = t->tid_a,
+			.tid_b = t->tid_b,
+			.arg = t->arg,
+			.name = n ? n->name : 0,
+			.class_name = n ? n->class_name : 0,
+		};
+		sched_trace_format(&r, line, sizeof(line));
+		kprintf("trace: %s", line);
 	}
+	if (!order && events)
+		kprintf("trace: no memory to sort %u events; dump skipped", events);
+	free_order(order, events);
 	kprintf("trace: end");
 	/* Start a fresh recording. */
 	for (int c = 0; c < ncpus; c++) {
