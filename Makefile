@@ -197,6 +197,8 @@ test-unit:
 		if [ -f $$d/Makefile ]; then $(MAKE) -C $$d PYTHON=$(PYTHON); fi; \
 	done
 	@if [ -f tests/fuzz/Makefile ]; then $(MAKE) -C tests/fuzz FUZZ_SECONDS=10; fi
+	$(MAKE) -C tools/schedsim
+	$(PYTHON) -m pytest -q tests/trace
 
 fuzz:
 	$(MAKE) -C tests/fuzz FUZZ_SECONDS=$${FUZZ_SECONDS:-60}

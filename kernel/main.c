@@ -119,10 +119,40 @@ static void log_boot_info(const struct boot_info *bi)
 			"will boot on one CPU");
 }
 
+/* `sched_check=MS`: every MS milliseconds, run the scheduler's whole-state
+ * checker and its work-conservation check, and panic loudly if either
+ * fails. The system tests turn it on; it is off by default because the
+ * checker takes every run-queue lock and its thread takes timer events. */
+static void sched_check_thread(void *arg)
+{
+	uint64_t period_ns = (uint64_t)(uintptr_t)arg * 1000000;
+	for (;;) {
+		thread_sleep_for(period_ns);
+		if (sched_check_all() < 0)
+			panic("sched_check: scheduler invariants broken (see above)");
+		if (sched_check_work_conserving(now_ns()) < 0)
+			panic("sched_check: a CPU idled while work waited (see above)");
+	}
+}
+
+static void start_sched_check(void)
+{
+	uint64_t ms;
+	const char *v = cmdline_get(&boot_cmdline, "sched_check");
+	int err;
+	if (!v || cmdline_parse_uint(v, &ms) || ms == 0)
+		return;
+	if (kthread_create("sched-check", sched_check_thread,
+			   (void *)(uintptr_t)ms, 0, 0, &err))
+		kprintf("sched: checking invariants and work conservation every "
+			"%lu ms", ms);
+}
+
 /* Runs what the command line asks for once the system is up. */
 static void init_thread(void *arg)
 {
 	(void)arg;
+	start_sched_check();
 	const char *bench = cmdline_get(&boot_cmdline, "bench");
 	if (bench) {
 		bench_run(bench);

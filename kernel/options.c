@@ -43,6 +43,9 @@ const struct cmdline_option kernel_options[] = {
 	{ "sched.dl_bound_ppm", CMDLINE_UINT, 0,
 	  "scheduler: deadline admission bound per CPU, parts per million "
 	  "(default 950000 = 95%)" },
+	{ "sched_check", CMDLINE_UINT, 0,
+	  "every N ms, check the scheduler's invariants and work conservation; "
+	  "panic on a violation (tests)" },
 	{ "trace", CMDLINE_STRING, "on|off|dump",
 	  "scheduler tracing (default on); dump: also print the trace after "
 	  "test= runs and on a fatal error" },

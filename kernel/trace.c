@@ -35,8 +35,22 @@ struct trace_rec {
 	int32_t tid_a, tid_b;
 	uint16_t cpu;
 	uint8_t event;
-	uint8_t pad[3];
+	uint8_t class_id; /* NEW, CLASS: the class at that moment (class_names) */
+	uint8_t pad[2];
 };
+
+/* Class names as the scheduler spells them; index 0 = unknown. */
+static const char *const class_names[] = { "-", "deadline", "rt", "fair",
+					   "idle" };
+
+static uint8_t class_id_of(const char *name)
+{
+	for (uint8_t i = 1; name && i < sizeof(class_names) / sizeof(class_names[0]);
+	     i++)
+		if (strcmp(class_names[i], name) == 0)
+			return i;
+	return 0;
+}
 
 _Static_assert(sizeof(struct trace_rec) == 32, "two records per cache line");
 
@@ -67,20 +81,20 @@ void trace_init(void)
 	uint64_t n = TRACE_DEFAULT_EVENTS;
 
 	if (opt && strcmp(opt, "off") == 0) {
-		kprintf("trace: off");
+		kprintf("tracing: off");
 		return;
 	}
 	dump_after_test = opt && strcmp(opt, "dump") == 0;
 	if (size && (cmdline_parse_uint(size, &n) || n < 64 ||
 		     n > TRACE_MAX_EVENTS)) {
-		kprintf("trace: trace_buf=%s outside 64..%u; using %u", size,
+		kprintf("tracing: trace_buf=%s outside 64..%u; using %u", size,
 			TRACE_MAX_EVENTS, TRACE_DEFAULT_EVENTS);
 		n = TRACE_DEFAULT_EVENTS;
 	}
 	capacity = (uint32_t)n;
 	for (int i = 0; i < TRACE_NAMES; i++)
 		names[i].tid = SCHED_TRACE_NO_TID;
-	kprintf("trace: on, %u events per CPU (%lu KiB each)%s", capacity,
+	kprintf("tracing: on, %u events per CPU (%lu KiB each)%s", capacity,
 		(unsigned long)capacity * sizeof(struct trace_rec) / 1024,
 		dump_after_test ? "; dumped after test= runs" : "");
 }
@@ -94,7 +108,7 @@ int trace_cpu_init(int cpu)
 			  PAGE_SIZE - 1) / PAGE_SIZE;
 	uint64_t phys = pmm_alloc_pages(pages);
 	if (!phys) {
-		kprintf("trace: no memory for cpu%d's buffer; not tracing it", cpu);
+		kprintf("tracing: no memory for cpu%d's buffer; not tracing it", cpu);
 		return -1;
 	}
 	rings[cpu].rec = phys_to_virt(phys);
@@ -142,6 +156,7 @@ void arch_trace_event(const struct sched_trace_rec *r)
 		.tid_b = r->tid_b,
 		.cpu = (uint16_t)r->cpu,
 		.event = (uint8_t)r->event,
+		.class_id = class_id_of(r->class_name),
 	};
 }
 
@@ -220,7 +235,7 @@ void trace_dump(void)
 	int ncpus = 0;
 
 	if (!capacity) {
-		kprintf("trace: tracing is off (trace=off)");
+		kprintf("tracing: off (trace=off): nothing to dump");
 		return;
 	}
 	/* Freeze: no CPU may append while we read (they see a full ring). */
@@ -263,13 +278,14 @@ void trace_dump(void)
 			.tid_b = t->tid_b,
 			.arg = t->arg,
 			.name = n ? n->name : 0,
-			.class_name = n ? n->class_name : 0,
+			/* The class it had then, not the one it has now. */
+			.class_name = n ? class_names[t->class_id] : 0,
 		};
 		sched_trace_format(&r, line, sizeof(line));
 		kprintf("trace: %s", line);
 	}
 	if (!order && events)
-		kprintf("trace: no memory to sort %u events; dump skipped", events);
+		kprintf("tracing: no memory to sort %u events; dump skipped", events);
 	free_order(order, events);
 	kprintf("trace: end");
 	/* Start a fresh recording. */

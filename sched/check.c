@@ -197,10 +197,12 @@ static struct thread *waiting_for_idle_cpu(struct rq *src, int cpu,
 	struct rb_node *n;
 	struct list_node *pos;
 
-#define OVERLAP_TOO_LONG(t)                                                  \
-	(now_ns - ((t)->wait_start_ns > idle_since_ns ? (t)->wait_start_ns : \
-							 idle_since_ns) >   \
-	 limit_ns)
+/* Stamps taken by other CPUs may be newer than the caller's now_ns (read
+ * before the locks): such an overlap has only just begun. */
+#define OVERLAP_START(t)                                                  \
+	((t)->wait_start_ns > idle_since_ns ? (t)->wait_start_ns : idle_since_ns)
+#define OVERLAP_TOO_LONG(t)                                               \
+	(now_ns > OVERLAP_START(t) && now_ns - OVERLAP_START(t) > limit_ns)
 
 	for (n = rb_first(&src->fair.tree); n; n = rb_next(n)) {
 		struct thread *t = container_of(n, struct thread, fair.node);
@@ -215,6 +217,7 @@ static struct thread *waiting_for_idle_cpu(struct rq *src, int cpu,
 				return t;
 		}
 #undef OVERLAP_TOO_LONG
+#undef OVERLAP_START
 	return NULL; /* deadline threads never leave their home CPU */
 }
 
@@ -230,6 +233,7 @@ int sched_check_work_conserving(uint64_t now_ns)
 		struct rq *rq = cpu_rq(cpu);
 
 		if (!rq->online || rq->curr != rq->idle ||
+		    now_ns <= rq->idle_since_ns || /* stamped after our now */
 		    now_ns - rq->idle_since_ns <=
 			    sched_tunables.balance_interval_ns)
 			continue;
