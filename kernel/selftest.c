@@ -140,7 +140,8 @@ static const struct selftest tests[] = {
 	{ "sched-rt", selftest_sched_rt,
 	  "RT wakes through full fair load; strict RT priority order" },
 	{ "sched-deadline", selftest_sched_deadline,
-	  "EDF thread meets every deadline under load; admission refuses" },
+	  "EDF jobs within budget meet their deadlines under load; admission "
+	  "refuses over the bound" },
 	{ "sched-throttle", selftest_sched_throttle,
 	  "a runaway RT thread is throttled; fair work still progresses" },
 	{ "sched-storm", selftest_sched_storm,

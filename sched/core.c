@@ -665,14 +665,16 @@ void sched_start_new(struct thread *t)
 	struct rq *dst = cpu_rq(target);
 
 	SCHED_ASSERT(thread_can_run_on(t, target));
-	arch_spin_lock(&sched_threads_lock);
-	list_add_tail(&sched_threads_all, &t->all_node);
-	arch_spin_unlock(&sched_threads_lock);
-
 	arch_spin_lock(&dst->lock);
 	WRITE_ONCE(t->cpu, target);
 	update_curr(dst, now_ns);
 	activate(dst, t, ENQUEUE_WAKEUP, now_ns);
+	/* Into the table only once RUNNABLE, under the run-queue lock
+	 * (rq->lock -> sched_threads_lock), so a checker holding every lock
+	 * never sees a NEW thread there. */
+	arch_spin_lock(&sched_threads_lock);
+	list_add_tail(&sched_threads_all, &t->all_node);
+	arch_spin_unlock(&sched_threads_lock);
 	sched_trace(now_ns, arch_this_cpu(), STE_NEW, t, NULL, target);
 	check_preempt(dst, t);
 	rq_program_timer(dst, now_ns);

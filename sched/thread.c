@@ -197,14 +197,17 @@ int thread_join(struct thread *t, int *code)
 	flags = arch_irq_save();
 	rq = sched_thread_rq_lock(t);
 	if (t->state == THREAD_ZOMBIE) { /* two joiners: one reaps */
+		/* DEAD and out of the thread table in one step (rq->lock ->
+		 * sched_threads_lock is the documented order), so a checker
+		 * holding every lock never sees a DEAD thread in the table. */
 		t->state = THREAD_DEAD;
+		sched_forget_thread(t);
 		reaped = true;
 	}
 	arch_spin_unlock(&rq->lock);
 	arch_irq_restore(flags);
 	if (!reaped)
 		return -EINVAL;
-	sched_forget_thread(t);
 	if (code)
 		*code = t->exit_code;
 	return 0;

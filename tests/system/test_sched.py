@@ -28,13 +28,14 @@ def test_sched_nohz_evidence(esp, boot):
 
 
 def test_sched_deadline(esp, boot):
-    # -smp 2 and clocksource=tsc on purpose. With more vCPUs than host
-    # cores, the host preempts whole vCPUs for longer than the job's 9.5 ms
-    # of slack; and under TCG every HPET read takes QEMU's global lock. A
-    # miss would then measure the emulator, not the scheduler.
-    b = boot(esp(cmdline="clocksource=tsc test=sched-deadline"), smp=2)
+    # Budgets are charged in wall time, so when the host stalls an emulated
+    # CPU long enough, a job overruns its budget and CBS throttles it: that
+    # job may then finish late, by design. The kernel test fails only on a
+    # miss that no overrun explains (kernel/sched_tests.c).
+    b = boot(esp(cmdline="test=sched-deadline"), smp=4)
     assert b.exit_code == cohortvm.EXIT_SUCCESS, b
-    assert re.search(r"sched-deadline: 50 jobs .*: 0 deadline misses", b.log)
+    assert re.search(r"sched-deadline: 40 jobs .*, 0 misses without an overrun",
+                     b.log)
     assert re.search(r"first admitted, second admitted, third refused \(-16\)",
                      b.log)
 
