@@ -30,10 +30,7 @@ void log_panic_mode(void)
 static int try_lock_bounded(void)
 {
 	for (int i = 0; i < PANIC_LOCK_SPINS; i++) {
-		unsigned serving = atomic_load(&log_lock.serving);
-		unsigned next = serving;
-		if (atomic_load(&log_lock.next) == serving &&
-		    atomic_compare_exchange_strong(&log_lock.next, &next, serving + 1))
+		if (spin_trylock(&log_lock))
 			return 1;
 		cpu_relax();
 	}

@@ -37,6 +37,22 @@ void spin_lock_at(struct spinlock *l, const char *site)
 		this_cpu()->locks_held++;
 }
 
+int spin_trylock_at(struct spinlock *l, const char *site)
+{
+	unsigned serving = atomic_load_explicit(&l->serving, memory_order_relaxed);
+	unsigned next = serving;
+	/* Free means next == serving; claim that ticket in one step. */
+	if (!atomic_compare_exchange_strong_explicit(&l->next, &next, serving + 1,
+						     memory_order_acquire,
+						     memory_order_relaxed))
+		return 0;
+	l->owner_cpu = my_cpu();
+	l->owner_site = site;
+	if (cpu_ready)
+		this_cpu()->locks_held++;
+	return 1;
+}
+
 void spin_unlock(struct spinlock *l)
 {
 	if (cpu_ready)

@@ -31,10 +31,13 @@ struct spinlock {
 #define SPIN_SITE __FILE__ ":" SPIN_STR(__LINE__)
 
 void spin_lock_at(struct spinlock *l, const char *site);
+/* Take the lock only if it is free right now; returns 1 if taken. */
+int spin_trylock_at(struct spinlock *l, const char *site);
 void spin_unlock(struct spinlock *l);
 int spin_held_by_me(struct spinlock *l);
 
 #define spin_lock(l) spin_lock_at((l), SPIN_SITE)
+#define spin_trylock(l) spin_trylock_at((l), SPIN_SITE)
 /* Disable interrupts, then lock; returns the previous RFLAGS. */
 #define spin_lock_irqsave(l) spin_lock_irqsave_at((l), SPIN_SITE)
 uint64_t spin_lock_irqsave_at(struct spinlock *l, const char *site);
