@@ -5,8 +5,9 @@
  * tsc_calibrate() takes the frequency from CPUID leaf 0x15 (crystal x
  * ratio) or 0x16 (base MHz) when the CPU reports one, else measures it
  * against the PIT: the median of TSC_CAL_WINDOWS windows, with the spread
- * reported. The platform issue adds HPET / ACPI PM timer references and the
- * invariant-TSC check. Conversions use a 32.32 fixed-point multiplier and a
+ * reported. This is the early estimate that gives the log its times;
+ * kernel/time.c recalibrates against the HPET or ACPI PM timer and checks
+ * for an invariant TSC. Conversions use a 32.32 fixed-point multiplier and a
  * 128-bit product, so they cannot overflow for any realistic uptime.
  */
 #ifndef COHORT_DRIVERS_TSC_H

@@ -2,10 +2,12 @@
 /*
  * Per-CPU state. Each CPU reaches its own struct cpu through the GS base
  * (this_cpu()); the index is the dense logical id, 0 = BSP, never the APIC
- * id. The SMP issue grows this (APIC ids, run queue, IPI mailbox); for now
- * it carries what the boot CPU needs: its GDT, TSS and exception stacks.
+ * id. It holds what is truly per CPU: descriptor tables and exception
+ * stacks, the timer queue, statistics, the reschedule mailbox and the
+ * count of spinlocks held. The run queues live in sched/ (indexed by the
+ * same id); the AP start-up slots in smp/boot.c.
  *
- * Read next: kernel/gdt.c (what the descriptor tables hold).
+ * Read next: kernel/gdt.c (what the descriptor tables hold), smp/smp.h.
  */
 #ifndef COHORT_CPU_H
 #define COHORT_CPU_H

@@ -2,9 +2,8 @@
 /*
  * kernel_main: the boot CPU's path from the loader's jump to "ready".
  *
- * The order matters and each step says why it comes where it does. The
- * platform, SMP and scheduler issues insert their steps between the heap
- * and the ready line; docs/architecture.md keeps the list.
+ * The order matters and each step says why it comes where it does;
+ * docs/boot.md ("Kernel start-up order") keeps the list.
  */
 #include "../drivers/pic.h"
 #include "../drivers/qemu_exit.h"

@@ -3,8 +3,8 @@
  * Fatal errors. panic() is for corrupted kernel state only (never for bad
  * input from firmware, the command line or user space): it prints the
  * message and a symbolized frame-pointer backtrace, then ends the boot with
- * the failure exit code (drivers/qemu_exit.h). The SMP issue adds stopping
- * the other CPUs first.
+ * the failure exit code (drivers/qemu_exit.h), after stopping every other
+ * CPU with an NMI (each prints where it was; smp/ipi.c).
  */
 #ifndef COHORT_PANIC_H
 #define COHORT_PANIC_H
