@@ -20,6 +20,15 @@ bool cpu_online(int cpu)
 		(cpu % 64)) & 1;
 }
 
+int cpu_online_list(int *list, int limit)
+{
+	int n = 0;
+	for (int i = 0; i < limit && i < MAX_CPUS; i++)
+		if (cpu_online(i))
+			list[n++] = i;
+	return n;
+}
+
 int cpu_online_count(void)
 {
 	int n = 0;

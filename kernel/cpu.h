@@ -73,6 +73,9 @@ extern struct cpumask cpu_online_mask;
 void cpu_mark_online(struct cpu *c);
 bool cpu_online(int cpu);
 int cpu_online_count(void);
+/* Fill list[] with the online logical ids below `limit`, in order; returns
+ * how many. list must hold `limit` entries. */
+int cpu_online_list(int *list, int limit);
 
 static inline struct cpu *this_cpu(void)
 {

@@ -20,15 +20,6 @@
 #define MS (1000UL * 1000)
 #define MAX_TEST_THREADS 64
 
-static int online_list(int *list)
-{
-	int n = 0;
-	for (int i = 0; i < MAX_CPUS && i < SCHED_MAX_CPUS; i++)
-		if (cpu_online(i))
-			list[n++] = i;
-	return n;
-}
-
 static void spin_until(uint64_t t)
 {
 	while (now_ns() < t)
@@ -87,7 +78,7 @@ static void nohz_thread(void *arg)
 
 int selftest_sched_nohz(void)
 {
-	int list[MAX_CPUS], n = online_list(list), fail = 0;
+	int list[MAX_CPUS], n = cpu_online_list(list, SCHED_MAX_CPUS), fail = 0;
 	struct thread *t[MAX_TEST_THREADS];
 
 	nohz_n = n;
@@ -117,9 +108,9 @@ static void hog_until_end(void *arg)
 
 int selftest_sched_share(void)
 {
-	int list[MAX_CPUS], n = online_list(list) + 1, fail = 0;
+	int list[MAX_CPUS], n = cpu_online_list(list, SCHED_MAX_CPUS) + 1, fail = 0;
 	struct thread *t[MAX_TEST_THREADS];
-	uint64_t run[MAX_TEST_THREADS], migr[MAX_TEST_THREADS];
+	uint64_t run[MAX_TEST_THREADS] = { 0 }, migr[MAX_TEST_THREADS] = { 0 };
 
 	share_end_ns = now_ns() + 2000 * MS;
 	for (int i = 0; i < n; i++)
@@ -183,7 +174,7 @@ static void rt_recorder(void *arg)
 
 int selftest_sched_rt(void)
 {
-	int list[MAX_CPUS], n = online_list(list), fail = 0;
+	int list[MAX_CPUS], n = cpu_online_list(list, SCHED_MAX_CPUS), fail = 0;
 	struct thread *hog[MAX_TEST_THREADS], *w;
 	uint64_t wake_at = now_ns() + 100 * MS;
 	struct sched_attr rt = { .policy = SCHED_POLICY_FIFO, .rt_priority = 50 };
@@ -260,7 +251,7 @@ static void dl_idle_worker(void *arg)
 
 int selftest_sched_deadline(void)
 {
-	int list[MAX_CPUS], n = online_list(list), fail = 0;
+	int list[MAX_CPUS], n = cpu_online_list(list, SCHED_MAX_CPUS), fail = 0;
 	struct thread *hog[MAX_TEST_THREADS];
 	struct sched_attr dl = { .policy = SCHED_POLICY_DEADLINE,
 				 .dl_runtime_ns = DL_RUNTIME_NS,
@@ -330,7 +321,7 @@ static void fair_counter(void *arg)
 
 int selftest_sched_throttle(void)
 {
-	int list[MAX_CPUS], n = online_list(list);
+	int list[MAX_CPUS], n = cpu_online_list(list, SCHED_MAX_CPUS);
 	int cpu = list[n - 1];
 	struct cpumask m = only(cpu);
 	struct sched_attr fifo = { .policy = SCHED_POLICY_FIFO, .rt_priority = 99 };
@@ -369,7 +360,7 @@ static void storm_thread(void *arg)
 
 int selftest_sched_storm(void)
 {
-	int list[MAX_CPUS], n = online_list(list), fail = 0;
+	int list[MAX_CPUS], n = cpu_online_list(list, SCHED_MAX_CPUS), fail = 0;
 	struct thread *t[STORM_THREADS];
 	uint64_t free_after_first = 0;
 	int created = 0, joined = 0;

@@ -513,6 +513,19 @@ static void maybe_preempt(void)
 /* Wake at most this many expired sleepers per batch (stack array). */
 #define SLEEPER_BATCH 16
 
+/* End of an interrupt entry point, rq->lock held: switch if this CPU must
+ * (the lock then goes with the switch), else re-program the timer from the
+ * current state and unlock. */
+static void switch_or_rearm(struct rq *rq, uint64_t now_ns)
+{
+	if (rq->need_resched && __schedule(rq, now_ns)) {
+		sched_finish_switch();
+		return;
+	}
+	rq_program_timer(rq, now_ns);
+	arch_spin_unlock(&rq->lock);
+}
+
 void sched_timer_event(void)
 {
 	int cpu = arch_this_cpu();
@@ -556,12 +569,7 @@ void sched_timer_event(void)
 	balance_tick(cpu, now_ns);
 
 	arch_spin_lock(&rq->lock);
-	if (rq->need_resched && __schedule(rq, now_ns)) {
-		sched_finish_switch();
-	} else {
-		rq_program_timer(rq, now_ns);
-		arch_spin_unlock(&rq->lock);
-	}
+	switch_or_rearm(rq, now_ns);
 	arch_irq_restore(flags);
 }
 
@@ -574,13 +582,9 @@ void sched_ipi(void)
 	rq->stats.ipis_received++;
 	rq->timer_kicked = false;
 	sched_trace(now_ns, rq->cpu, STE_IPI, rq->curr, NULL, rq->need_resched);
-	if (rq->need_resched && __schedule(rq, now_ns)) {
-		sched_finish_switch();
-	} else {
-		/* A timer kick: re-arm from the new state. */
-		rq_program_timer(rq, now_ns);
-		arch_spin_unlock(&rq->lock);
-	}
+	/* Without need_resched this was a timer kick: re-arm from the new
+	 * state. */
+	switch_or_rearm(rq, now_ns);
 	arch_irq_restore(flags);
 }
 

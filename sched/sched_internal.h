@@ -224,6 +224,10 @@ void sched_trace(uint64_t now_ns, int cpu, enum sched_trace_event event,
 
 /* Wake t (blocked). check_seq: only if still in sleep number `seq`.
  * may_preempt: thread context, may switch before returning. */
+/* Put every list and tree node of t in its "on no queue" state (what
+ * thread_create does; benchmarks that drive the class ops directly too). */
+void thread_init_links(struct thread *t);
+
 /* Joiners woken at once from an exiting thread's queue (more are chained). */
 #define SCHED_JOIN_WAKE_BATCH 8
 int wait_queue_release_and_wake_all(struct wait_queue *wq, atomic_int *on_cpu);

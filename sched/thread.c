@@ -85,6 +85,17 @@ static void set_class_fields(struct thread *t, const struct sched_attr *a,
 		t->nice = 0;
 }
 
+void thread_init_links(struct thread *t)
+{
+	list_init(&t->rt.node);
+	list_init(&t->dl.throttle_node);
+	list_init(&t->wait_node);
+	list_init(&t->all_node);
+	rb_node_init(&t->fair.node);
+	rb_node_init(&t->dl.node);
+	rb_node_init(&t->sleep_node);
+}
+
 int thread_create(struct thread *t, const char *name,
 		  const struct sched_attr *attr, const struct cpumask *mask)
 {
@@ -130,13 +141,7 @@ int thread_create(struct thread *t, const char *name,
 	t->cpu = -1;
 	t->allowed = m;
 	t->class = NULL; /* entering its first class (fair starts at the floor) */
-	list_init(&t->rt.node);
-	list_init(&t->dl.throttle_node);
-	list_init(&t->wait_node);
-	list_init(&t->all_node);
-	rb_node_init(&t->fair.node);
-	rb_node_init(&t->dl.node);
-	rb_node_init(&t->sleep_node);
+	thread_init_links(t);
 	wait_queue_init(&t->join_wq, "join");
 	set_class_fields(t, &a, arch_now_ns());
 	if (t->class == &dl_class) {

@@ -33,15 +33,6 @@
 		(cond);                                                    \
 	})
 
-static int online_cpus(int *list)
-{
-	int n = 0;
-	for (int i = 0; i < MAX_CPUS; i++)
-		if (cpu_online(i))
-			list[n++] = i;
-	return n;
-}
-
 /* ---- test=timer ----------------------------------------------------------- */
 
 #define TIMERS_PER_CPU 3
@@ -96,7 +87,7 @@ static void monotonic_probe(void *arg)
 
 int selftest_timer(void)
 {
-	int list[MAX_CPUS], n = online_cpus(list);
+	int list[MAX_CPUS], n = cpu_online_list(list, MAX_CPUS);
 	int fail = 0;
 
 	if (timer_mode() == TIMER_MODE_NONE) {
@@ -163,7 +154,7 @@ static uint64_t resched_total(int cpu)
 
 int selftest_ipi(void)
 {
-	int list[MAX_CPUS], n = online_cpus(list), fail = 0;
+	int list[MAX_CPUS], n = cpu_online_list(list, MAX_CPUS), fail = 0;
 	uint64_t before[MAX_CPUS], raw_before[MAX_CPUS];
 
 	if (n < 2) {
@@ -208,7 +199,7 @@ static void count_async(void *arg)
 
 int selftest_callfunc(void)
 {
-	int list[MAX_CPUS], n = online_cpus(list), fail = 0;
+	int list[MAX_CPUS], n = cpu_online_list(list, MAX_CPUS), fail = 0;
 
 	for (int k = 0; k < n; k++) {
 		int cpu = list[k];
@@ -268,7 +259,7 @@ static int check_all(int *list, int n, uint64_t want, const char *when)
 
 int selftest_tlb(void)
 {
-	int list[MAX_CPUS], n = online_cpus(list), fail = 0;
+	int list[MAX_CPUS], n = cpu_online_list(list, MAX_CPUS), fail = 0;
 	const uint64_t a_val = 0xaaaa0000aaaa0000ULL, b_val = 0xbbbb0000bbbb0000ULL;
 	uint64_t a = pmm_alloc_pages(1), b = pmm_alloc_pages(1);
 
@@ -320,7 +311,7 @@ static void stress(void *arg)
 
 int selftest_lockstress(void)
 {
-	int list[MAX_CPUS], n = online_cpus(list);
+	int list[MAX_CPUS], n = cpu_online_list(list, MAX_CPUS);
 	struct cpumask all = cpu_online_mask;
 	uint64_t t0 = now_ns();
 
@@ -342,7 +333,7 @@ static void panic_here(void *arg)
 
 int selftest_panic_ap(void)
 {
-	int list[MAX_CPUS], n = online_cpus(list);
+	int list[MAX_CPUS], n = cpu_online_list(list, MAX_CPUS);
 	if (n < 2) {
 		kprintf("panic-ap: needs at least 2 CPUs");
 		return 1;

@@ -130,13 +130,7 @@ static void thread_setup(struct thread *t, int i, const struct bench *b)
 	memset(t, 0, sizeof(*t));
 	t->tid = i + 1;
 	snprintf(t->name, sizeof(t->name), "t%d", i);
-	list_init(&t->rt.node);
-	list_init(&t->dl.throttle_node);
-	list_init(&t->wait_node);
-	list_init(&t->all_node);
-	rb_node_init(&t->fair.node);
-	rb_node_init(&t->dl.node);
-	rb_node_init(&t->sleep_node);
+	thread_init_links(t);
 	if (b->cls == &fair_class) {
 		attr.policy = SCHED_POLICY_FAIR;
 	} else if (b->cls == &rt_class) {
