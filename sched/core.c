@@ -828,6 +828,26 @@ struct thread *sched_cpu_curr(int cpu)
 	return READ_ONCE(cpu_rq(cpu)->curr);
 }
 
+bool sched_cpu_curr_info(int cpu, int *tid, char name[16])
+{
+	struct rq *rq;
+	uint64_t flags;
+
+	if (cpu < 0 || cpu >= SCHED_MAX_CPUS || !cpu_online(cpu))
+		return false;
+	rq = cpu_rq(cpu);
+	flags = arch_irq_save();
+	arch_spin_lock(&rq->lock);
+	/* curr cannot be reaped while it is curr: the join path needs this
+	 * lock and a ZOMBIE's on_cpu to have dropped. */
+	*tid = rq->curr->tid;
+	memcpy(name, rq->curr->name, 16);
+	name[15] = 0;
+	arch_spin_unlock(&rq->lock);
+	arch_irq_restore(flags);
+	return true;
+}
+
 void sched_cpu_stats(int cpu, struct sched_cpu_stats *out)
 {
 	struct rq *rq = cpu_rq(cpu);

@@ -364,8 +364,15 @@ int sched_thread_snapshot(struct sched_thread_info *out, int max);
 /* Copy of a CPU's statistics (taken under its lock). */
 void sched_cpu_stats(int cpu, struct sched_cpu_stats *out);
 
-/* Thread currently running on `cpu` (racy snapshot; for tools). */
+/* Thread currently running on `cpu` (racy snapshot; for tools). The
+ * pointer may be stale (that thread exited and was freed) by the time the
+ * caller looks: never dereference it, use sched_cpu_curr_info(). */
 struct thread *sched_cpu_curr(int cpu);
+
+/* Tid and name of the thread running on `cpu`, copied under its run-queue
+ * lock (so the thread cannot be reaped meanwhile). Returns false, leaving
+ * the outputs untouched, if `cpu` takes no threads. Any context. */
+bool sched_cpu_curr_info(int cpu, int *tid, char name[16]);
 
 /* Bring per-thread and per-CPU run/idle time up to now (for reports). */
 void sched_account_all(void);
