@@ -51,6 +51,23 @@ static int in_choices(const char *choices, const char *value)
 	return 0;
 }
 
+/* Is v inside the "min..max" range `range`? A malformed range (a bug in
+ * the table, not in the input) accepts nothing, so it shows in testing. */
+static int in_range(const char *range, uint64_t v)
+{
+	char min[24];
+	const char *dots = strchr(range, '.');
+	uint64_t lo, hi;
+
+	if (!dots || dots[1] != '.' || (size_t)(dots - range) >= sizeof(min))
+		return 0;
+	memcpy(min, range, (size_t)(dots - range));
+	min[dots - range] = 0;
+	if (cmdline_parse_uint(min, &lo) || cmdline_parse_uint(dots + 2, &hi))
+		return 0;
+	return v >= lo && v <= hi;
+}
+
 static const struct cmdline_option *find(const struct cmdline_option *opts,
 					 int n, const char *name)
 {
@@ -91,6 +108,14 @@ static int check(const struct cmdline_option *o, const char *name,
 			return reject(warn,
 				      "cmdline: option '%s' needs a number, got '%s'; ignored",
 				      name, value ? value : "");
+		if (o->choices && !in_range(o->choices, v)) {
+			char why[64];
+			k_snprintf(why, sizeof(why), "%s, got '%s'", o->choices,
+				   value);
+			return reject(warn,
+				      "cmdline: option '%s' must be in %s; ignored",
+				      name, why);
+		}
 		return 0;
 	case CMDLINE_STRING:
 		if (!value || !*value)

@@ -5,7 +5,7 @@
  * table (kernel/options.c, documented in docs/cmdline.md) with its kind and,
  * where it has one, its list of allowed values. Parsing validates each word
  * against that table: an unknown name, a missing or malformed value, or a
- * value outside the list gets one warning line and is ignored; it never
+ * value outside the list or the range gets one warning line and is ignored; it never
  * stops the boot. A repeated option: the last one wins.
  *
  * Pure: builds on the host (tests/unit/kernel/cmdline-test.c).
@@ -27,7 +27,9 @@ enum cmdline_kind {
 struct cmdline_option {
 	const char *name;
 	enum cmdline_kind kind;
-	const char *choices; /* "a|b|c" for CMDLINE_STRING, or NULL = any */
+	/* "a|b|c" for CMDLINE_STRING; "min..max" (inclusive, decimal) for
+	 * CMDLINE_UINT; NULL = any value. */
+	const char *choices;
 	const char *help;
 };
 

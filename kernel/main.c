@@ -26,6 +26,7 @@
 #include "../smp/bench.h"
 #include "../smp/smp.h"
 #include "time.h"
+#include "sched_stress.h"
 #include "selftest.h"
 #include "trap.h"
 
@@ -122,6 +123,8 @@ static void log_boot_info(const struct boot_info *bi)
  * checker and its work-conservation check, and panic loudly if either
  * fails. The system tests turn it on; it is off by default because the
  * checker takes every run-queue lock and its thread takes timer events. */
+atomic_ulong sched_check_passes; /* declared in sched_stress.h */
+
 static void sched_check_thread(void *arg)
 {
 	uint64_t period_ns = (uint64_t)(uintptr_t)arg * 1000000;
@@ -131,6 +134,7 @@ static void sched_check_thread(void *arg)
 			panic("sched_check: scheduler invariants broken (see above)");
 		if (sched_check_work_conserving(now_ns()) < 0)
 			panic("sched_check: a CPU idled while work waited (see above)");
+		atomic_fetch_add(&sched_check_passes, 1);
 	}
 }
 

@@ -46,6 +46,11 @@ const struct cmdline_option kernel_options[] = {
 	{ "sched_check", CMDLINE_UINT, 0,
 	  "every N ms, check the scheduler's invariants and work conservation; "
 	  "panic on a violation (tests)" },
+	{ "stress_s", CMDLINE_UINT, "1..86400",
+	  "test=sched-stress: how long the stress runs, seconds (default 20)" },
+	{ "stress_seed", CMDLINE_UINT, 0,
+	  "test=sched-stress: seed of its random operations (default 1); the "
+	  "test prints it so a failure can be re-run" },
 	{ "trace", CMDLINE_STRING, "on|off|dump",
 	  "scheduler tracing (default on); dump: also print the trace after "
 	  "test= runs and on a fatal error" },

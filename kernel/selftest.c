@@ -3,6 +3,7 @@
 
 #include "../drivers/qemu_exit.h"
 #include "../smp/selftests.h"
+#include "sched_stress.h"
 #include "sched_tests.h"
 #include "trace.h"
 #include "../smp/smp.h"
@@ -146,6 +147,9 @@ static const struct selftest tests[] = {
 	  "a runaway RT thread is throttled; fair work still progresses" },
 	{ "sched-storm", selftest_sched_storm,
 	  "create/exit/migrate storms: nothing lost, memory returns" },
+	{ "sched-stress", selftest_sched_stress,
+	  "threads create/exit/join, sleep, block, wake and change each "
+	  "other's attributes for stress_s= seconds; exact accounting" },
 	{ "trace-mix", selftest_trace_mix,
 	  "EDF, RT and fair threads for 300 ms: the `make trace` scenario" },
 	{ "panic-ap", selftest_panic_ap,

@@ -23,6 +23,7 @@ static const struct cmdline_option opts[] = {
 	{ "maxcpus", CMDLINE_UINT, NULL, "a number" },
 	{ "test", CMDLINE_STRING, NULL, "any non-empty string" },
 	{ "console", CMDLINE_STRING, "serial|vga|both", "one of three" },
+	{ "seconds", CMDLINE_UINT, "1..86400", "a number in a range" },
 };
 #define NOPTS ((int)(sizeof(opts) / sizeof(opts[0])))
 
@@ -247,6 +248,28 @@ static void test_uint_rejects_garbage_and_overflow(void **state)
 		rejected_with(bad[i].line, bad[i].msg);
 }
 
+static void test_uint_range_accepts_both_ends(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("seconds=1"), 0);
+	assert_string_equal(cmdline_get(&c, "seconds"), "1");
+	assert_int_equal(parse("seconds=86400"), 0);
+	assert_string_equal(cmdline_get(&c, "seconds"), "86400");
+	assert_int_equal(parse("seconds=0x10"), 0);
+	assert_int_equal(nwarn, 0);
+}
+
+static void test_uint_outside_range_warns_once(void **state)
+{
+	(void)state;
+	rejected_with("seconds=0",
+		      "cmdline: option 'seconds' must be in 1..86400, got '0'; ignored");
+	rejected_with("seconds=86401",
+		      "cmdline: option 'seconds' must be in 1..86400, got '86401'; ignored");
+	rejected_with("seconds=abc",
+		      "cmdline: option 'seconds' needs a number, got 'abc'; ignored");
+}
+
 static void test_string_option_needs_a_value(void **state)
 {
 	(void)state;
@@ -461,6 +484,8 @@ int main(void)
 		cmocka_unit_test(test_each_bad_word_gets_its_own_warning),
 		cmocka_unit_test(test_flag_given_a_value_warns),
 		cmocka_unit_test(test_uint_rejects_garbage_and_overflow),
+		cmocka_unit_test(test_uint_range_accepts_both_ends),
+		cmocka_unit_test(test_uint_outside_range_warns_once),
 		cmocka_unit_test(test_string_option_needs_a_value),
 		cmocka_unit_test(test_string_with_choices_rejects_other_values),
 		cmocka_unit_test(test_warn_callback_may_be_null),
