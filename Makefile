@@ -161,7 +161,7 @@ $(BUILD)/cohort-usb.img: $(BUILD)/esp.img tools/mkusb
 # ---- Top-level targets -------------------------------------------------------
 
 .PHONY: all kernel loader esp usb run debug test test-unit test-system fuzz \
-	bench-boot bench-smp bench-sched trace deps clean help FORCE
+	bench-boot bench-smp bench-sched trace soak deps clean help FORCE
 
 all: $(BUILD)/BOOTX64.EFI $(BUILD)/kernel.elf $(BUILD)/esp.img
 
@@ -225,6 +225,15 @@ bench-sched: deps
 bench-smp: deps all
 	$(PYTHON) tools/bench/smp --cpus $${CPUS:-2,4,8} --runs $${RUNS:-3}
 
+# test=sched-stress for SECONDS of wall time (default 30 minutes), boots
+# alternating -smp 4 and 8 (BOOT_SECONDS of stress each); prints progress,
+# a table, and the "CPU-hours without a failure" figure for
+# docs/benchmarks.md. Logs: $(BUILD)/soak/; summary: tools/bench/results/.
+SECONDS ?= 1800
+BOOT_SECONDS ?= 300
+soak: deps all
+	$(PYTHON) tools/soak --seconds $(SECONDS) --boot-seconds $(BOOT_SECONDS)
+
 clean:
 	rm -rf $(BUILD)
 	@for d in $(UNIT_DIRS) tests/fuzz; do \
@@ -242,6 +251,7 @@ help:
 	@echo "make bench-boot boot timing benchmark (RUNS=5)"
 	@echo "make bench-smp  IPI, TLB shootdown, timer, scheduler benchmarks in QEMU (CPUS=2,4,8 RUNS=3)"
 	@echo "make bench-sched  scheduler class costs in instructions (callgrind)"
+	@echo "make soak       test=sched-stress for SECONDS=1800, -smp 4 and 8 alternating; CPU-hours without a failure"
 
 FORCE:
 

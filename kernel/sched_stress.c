@@ -97,12 +97,14 @@ struct slot {
 	enum stress_role role;
 	uint64_t seed;
 	struct wait_queue kick_wq; /* K only: ended only by thread_wake */
+	struct wait_queue ref_wq;  /* the joiner waits here for refs == 0 */
 
 	atomic_int finished; /* the body is done; the parent may join */
 
 	/* Written only by the thread itself; read by its joiner after the
 	 * join. */
 	uint64_t ops, sleeps, sleeps_early, wq_blocks, exit_blocks, kick_blocks;
+	uint64_t sleep_late_ns, sleep_late_max_ns; /* woken after wake_at by */
 
 	/* Any waker: thread_wake() calls on this (K) thread that returned
 	 * true / false. */
@@ -118,7 +120,9 @@ struct squeue {
 struct stress_totals {
 	atomic_ulong created, joined, create_ebusy, create_other;
 	atomic_ulong ops, sleeps, sleeps_early, yields;
+	atomic_ulong sleep_late_ns, sleep_late_max_ns;
 	atomic_ulong wq_blocks, wq_wakes, exit_blocks, exit_wakes;
+	atomic_ulong ref_blocks, ref_wakes;
 	atomic_ulong kick_blocks, kicks, kicks_missed;
 	atomic_ulong attr_ok, attr_ebusy, attr_dead;
 	atomic_ulong aff_ok, aff_ebusy, aff_dead;
@@ -245,11 +249,24 @@ static struct slot *slot_get(uint64_t *rng, int role, int tries)
 	return 0;
 }
 
+/* Drop a reference; the last one out of a closing slot wakes its joiner. */
 static void slot_put(struct slot *s)
 {
 	uint64_t f = spin_lock_irqsave(&s->lock);
-	s->refs--;
+	bool last = --s->refs == 0 && s->state == SLOT_CLOSING;
 	spin_unlock_irqrestore(&s->lock, f);
+	if (last)
+		atomic_fetch_add(&tot.ref_wakes,
+				 (unsigned long)wait_queue_wake_all(&s->ref_wq));
+}
+
+static bool no_refs(void *arg)
+{
+	struct slot *s = arg;
+	uint64_t f = spin_lock_irqsave(&s->lock);
+	int refs = s->refs;
+	spin_unlock_irqrestore(&s->lock, f);
+	return refs == 0;
 }
 
 static void worker(void *arg);
@@ -282,11 +299,13 @@ static bool spawn(int parent, uint64_t *rng)
 	c->role = rnd(rng) % 3 == 0 ? ROLE_K : ROLE_Q;
 	c->seed = rnd(rng);
 	c->ops = c->sleeps = c->sleeps_early = 0;
+	c->sleep_late_ns = c->sleep_late_max_ns = 0;
 	c->wq_blocks = c->exit_blocks = c->kick_blocks = 0;
 	atomic_store(&c->kicks, 0);
 	atomic_store(&c->kicks_missed, 0);
 	atomic_store(&c->finished, 0);
 	wait_queue_init(&c->kick_wq, "stress-kick");
+	wait_queue_init(&c->ref_wq, "stress-refs");
 
 	struct sched_attr a, *ap = 0;
 	struct cpumask m, *mp = 0;
@@ -337,16 +356,13 @@ static void reap(struct slot *c, struct slot *me)
 		else if (wait_queue_block_if(&exit_wq, child_finished, c))
 			me->exit_blocks++;
 	}
+	/* No new references from here on; wait for the last one (never by
+	 * polling: a polling RT joiner could starve the holder). */
 	uint64_t f = spin_lock_irqsave(&c->lock);
 	c->state = SLOT_CLOSING;
-	int refs = c->refs;
 	spin_unlock_irqrestore(&c->lock, f);
-	while (refs) {
-		thread_sleep_for(20 * US);
-		f = spin_lock_irqsave(&c->lock);
-		refs = c->refs;
-		spin_unlock_irqrestore(&c->lock, f);
-	}
+	while (wait_queue_block_if(&c->ref_wq, no_refs, c))
+		atomic_fetch_add(&tot.ref_blocks, 1);
 	int tid = c->t->tid;
 	kthread_join(c->t, 0);
 
@@ -366,6 +382,12 @@ static void reap(struct slot *c, struct slot *me)
 	atomic_fetch_add(&tot.ops, c->ops);
 	atomic_fetch_add(&tot.sleeps, c->sleeps);
 	atomic_fetch_add(&tot.sleeps_early, c->sleeps_early);
+	atomic_fetch_add(&tot.sleep_late_ns, c->sleep_late_ns);
+	for (uint64_t m = atomic_load(&tot.sleep_late_max_ns);
+	     c->sleep_late_max_ns > m &&
+	     !atomic_compare_exchange_weak(&tot.sleep_late_max_ns, &m,
+					   c->sleep_late_max_ns);)
+		;
 	atomic_fetch_add(&tot.wq_blocks, c->wq_blocks);
 	atomic_fetch_add(&tot.exit_blocks, c->exit_blocks);
 	atomic_fetch_add(&tot.kick_blocks, c->kick_blocks);
@@ -503,9 +525,15 @@ static void q_op(struct slot *me, uint64_t *rng)
 	} else if (pick < 26) {
 		uint64_t wake_at = now_ns() + rnd_in(rng, 10, 200) * US;
 		thread_sleep_until(wake_at);
+		uint64_t now = now_ns();
 		me->sleeps++;
-		if (now_ns() < wake_at)
+		if (now < wake_at) {
 			me->sleeps_early++;
+		} else {
+			me->sleep_late_ns += now - wake_at;
+			if (now - wake_at > me->sleep_late_max_ns)
+				me->sleep_late_max_ns = now - wake_at;
+		}
 	} else if (pick < 42) {
 		struct gen_wait w = { &squeues[rnd(rng) % STRESS_QUEUES], 0 };
 		w.seen = atomic_load(&w.q->gen);
@@ -846,6 +874,7 @@ int selftest_sched_stress(void)
 	uint64_t wq_blocks = atomic_load(&tot.wq_blocks), wq_wakes = atomic_load(&tot.wq_wakes);
 	uint64_t x_blocks = atomic_load(&tot.exit_blocks), x_wakes = atomic_load(&tot.exit_wakes);
 	uint64_t k_blocks = atomic_load(&tot.kick_blocks), kicks = atomic_load(&tot.kicks);
+	uint64_t r_blocks = atomic_load(&tot.ref_blocks), r_wakes = atomic_load(&tot.ref_wakes);
 	uint64_t early = atomic_load(&tot.sleeps_early);
 	kprintf("sched-stress: ops: %lu, sleeps %lu, yields %lu, set_attr %lu ok "
 		"/ %lu -EBUSY / %lu on exited threads, set_affinity %lu ok / %lu "
@@ -854,10 +883,16 @@ int selftest_sched_stress(void)
 		atomic_load(&tot.attr_ok), atomic_load(&tot.attr_ebusy),
 		atomic_load(&tot.attr_dead), atomic_load(&tot.aff_ok),
 		atomic_load(&tot.aff_ebusy), atomic_load(&tot.aff_dead));
+	uint64_t sleeps = atomic_load(&tot.sleeps);
+	kprintf("sched-stress: sleeps of 10-200 us: %lu, woken on average %lu us "
+		"late, at most %lu us", sleeps,
+		sleeps ? atomic_load(&tot.sleep_late_ns) / sleeps / US : 0,
+		atomic_load(&tot.sleep_late_max_ns) / US);
 	kprintf("sched-stress: wakes: shared queues %lu waits = %lu wakes; exit "
-		"waits %lu = %lu wakes; thread_wake %lu true = %lu K waits (%lu "
-		"false); early sleeps %lu; resumed still queued %lu", wq_blocks,
-		wq_wakes, x_blocks, x_wakes, kicks, k_blocks,
+		"waits %lu = %lu wakes; reference waits %lu = %lu wakes; "
+		"thread_wake %lu true = %lu K waits (%lu false); early sleeps %lu; "
+		"resumed still queued %lu", wq_blocks, wq_wakes, x_blocks, x_wakes,
+		r_blocks, r_wakes, kicks, k_blocks,
 		atomic_load(&tot.kicks_missed), early,
 		atomic_load(&tot.still_queued));
 
@@ -882,6 +917,8 @@ int selftest_sched_stress(void)
 		why = "shared-queue waits != wakes";
 	else if (x_blocks != x_wakes)
 		why = "exit waits != wakes";
+	else if (r_blocks != r_wakes)
+		why = "reference waits != wakes";
 	else if (kicks != k_blocks || atomic_load(&tot.per_thread_mismatch))
 		why = "thread_wake hits != K waits";
 	else if (early)
@@ -904,7 +941,7 @@ int selftest_sched_stress(void)
 	kprintf("sched-stress: PASS seed %lu, %lu s on %d CPUs: %lu threads "
 		"created = joined, %lu ops, %lu wakes matched, %lu checks, free "
 		"pages %lu = %lu", seed, seconds, n_online, created,
-		atomic_load(&tot.ops), wq_wakes + x_wakes + kicks, checks,
+		atomic_load(&tot.ops), wq_wakes + x_wakes + r_wakes + kicks, checks,
 		free_start, free_end);
 	return 0;
 }

@@ -46,3 +46,89 @@ def test_sched_tunables_from_cmdline(esp, boot):
     assert b.exit_code == cohortvm.EXIT_SUCCESS, b
     assert re.search(r"sched: rr_slice_ns=5 out of range", b.log)
     assert not re.search(r"sched: balance_interval_ns", b.log)  # accepted
+
+
+# test=sched-stress (kernel/sched_stress.c). 10 s of stress per size keeps
+# `make test` reasonable (each boot takes 20-40 s of wall time on a busy
+# 2-core host, -smp 8 included) while every operation kind runs thousands
+# of times; `make soak` runs it for as long as you like. sched_check=10
+# runs the invariant and work-conservation checks five times per balance
+# interval (50 ms), so an idle-while-work-waits overlap is caught well
+# before it could hide between two checks.
+STRESS_S = 10
+STRESS_TIMEOUT = STRESS_S + 150  # boot + stress + drain (30 s bound) + probes
+
+
+def stress_figures(log):
+    """The accounting lines of a finished run, as numbers."""
+    f = {}
+    m = re.search(r"sched-stress: threads: (\d+) created, (\d+) joined", log)
+    f["created"], f["joined"] = int(m[1]), int(m[2])
+    m = re.search(r"sched-stress: wakes: shared queues (\d+) waits = (\d+) "
+                  r"wakes; exit waits (\d+) = (\d+) wakes; reference waits "
+                  r"(\d+) = (\d+) wakes; thread_wake (\d+) true = (\d+) K "
+                  r"waits \(\d+ false\); early sleeps (\d+); resumed still "
+                  r"queued (\d+)", log)
+    (f["wq_waits"], f["wq_wakes"], f["exit_waits"], f["exit_wakes"],
+     f["ref_waits"], f["ref_wakes"], f["kicks"], f["k_waits"], f["early"],
+     f["still_queued"]) = (int(x) for x in m.groups())
+    m = re.search(r"sched-stress: pages: (\d+) free at the start, (\d+) at "
+                  r"the end", log)
+    f["free_start"], f["free_end"] = int(m[1]), int(m[2])
+    m = re.search(r"sched-stress: work conservation: (\d+) checks in (\d+) ms",
+                  log)
+    f["checks"], f["stress_ms"] = int(m[1]), int(m[2])
+    m = re.search(r"sched-stress: ops: (\d+), sleeps (\d+), yields (\d+), "
+                  r"set_attr (\d+) ok .*set_affinity (\d+) ok", log)
+    f["ops"], f["sleeps"], f["yields"], f["attr_ok"], f["aff_ok"] = (
+        int(x) for x in m.groups())
+    return f
+
+
+def failure_lines(log):
+    return "\n".join(line for line in log.splitlines()
+                     if re.search(r"FAIL|PANIC|work conservation:|check '|"
+                                  r"stuck:|still on wait queue|returned true",
+                                  line))
+
+
+@pytest.mark.parametrize("smp", [4, 8])
+def test_sched_stress(esp, boot, smp):
+    b = boot(esp(cmdline=f"sched_check=10 stress_s={STRESS_S} stress_seed={smp} "
+                         "test=sched-stress"), smp=smp, timeout=STRESS_TIMEOUT)
+    assert not b.timed_out, f"{b}\n{failure_lines(b.log)}"
+    assert f"sched-stress: seed {smp} (re-run with stress_seed={smp}), " \
+           f"{STRESS_S} s on {smp} CPUs" in b.log
+    assert b.exit_code == cohortvm.EXIT_SUCCESS, \
+        f"{b}\n{failure_lines(b.log)}"
+    assert re.search(r"sched-stress: PASS seed %d, %d s on %d CPUs: \d+ threads "
+                     r"created = joined" % (smp, STRESS_S, smp), b.log)
+    assert "test: sched-stress: PASS" in b.log
+    assert re.search(r"sched-stress: \d+ s of %d \(\d+ s left\)" % STRESS_S,
+                     b.log), "no progress line"
+    f = stress_figures(b.log)
+    # The kernel checked these; check its arithmetic and that the run did
+    # real work of every kind.
+    assert f["created"] == f["joined"] > smp
+    assert f["wq_waits"] == f["wq_wakes"] > 0
+    assert f["exit_waits"] == f["exit_wakes"]
+    assert f["ref_waits"] == f["ref_wakes"]
+    assert f["kicks"] == f["k_waits"] > 0
+    assert f["early"] == 0 and f["still_queued"] == 0
+    assert f["free_start"] == f["free_end"]
+    assert f["checks"] > 0 and f["checks"] * 2000 >= f["stress_ms"]
+    assert min(f["ops"], f["sleeps"], f["yields"], f["attr_ok"],
+               f["aff_ok"]) > 0
+
+
+def test_sched_stress_bad_seconds_refused(esp, boot):
+    b = boot(esp(cmdline="stress_s=0 stress_s=86401 stress_s=ten test=boot"),
+             smp=1)
+    assert b.exit_code == cohortvm.EXIT_SUCCESS, b
+    assert b.log.count("cmdline: option 'stress_s'") == 3
+    assert ("cmdline: option 'stress_s' must be in 1..86400, got '0'; "
+            "ignored") in b.log
+    assert ("cmdline: option 'stress_s' must be in 1..86400, got '86401'; "
+            "ignored") in b.log
+    assert "cmdline: option 'stress_s' needs a number, got 'ten'; ignored" \
+        in b.log
