@@ -445,6 +445,7 @@ void sched_finish_switch(void)
 	bool prev_exited;
 
 	ASSERT_HELD(&rq->lock);
+	RACE_POINT("finish:enter");
 	rq->switch_prev = NULL;
 	rq->migrate_pending = NULL;
 	prev_exited = prev && prev->state == THREAD_ZOMBIE;
@@ -461,6 +462,7 @@ void sched_finish_switch(void)
 	if (moving)
 		sched_wake_internal(moving, false, 0, true);
 	post_switch(rq->cpu);
+	RACE_POINT("finish:exit");
 }
 
 /*
@@ -634,6 +636,7 @@ bool sched_wake_internal(struct thread *t, bool check_seq, unsigned seq,
 		} else {
 			/* Respect the order: drop src, take both, re-check. */
 			arch_spin_unlock(&src->lock);
+			RACE_POINT("wake:relock");
 			double_rq_lock(src, dst);
 			if (t->state != THREAD_BLOCKED || t->sleeping ||
 			    t->cpu != src->cpu || !thread_can_run_on(t, target)) {

@@ -36,6 +36,20 @@
 
 #define ASSERT_HELD(l) SCHED_ASSERT(arch_spin_held(l))
 
+/*
+ * Named windows for the interleaving tests (tools/schedsim/par.c): the
+ * places between two locked sections where another CPU's operation has
+ * found bugs before. Host builds define SCHED_RACE_POINTS and implement
+ * arch_race_point(); the kernel compiles them away. (Every lock acquire
+ * and release is a hook point too; these only name a window.)
+ */
+#ifdef SCHED_RACE_POINTS
+void arch_race_point(const char *name);
+#define RACE_POINT(name) arch_race_point(name)
+#else
+#define RACE_POINT(name) do { } while (0)
+#endif
+
 /* Racy read of a field another CPU writes under its own lock: used only for
  * snapshots whose decisions are re-validated under the right locks. */
 #define READ_ONCE(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)

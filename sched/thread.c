@@ -468,6 +468,7 @@ bool wait_queue_block_if(struct wait_queue *wq, bool (*cond)(void *),
 	SCHED_ASSERT(t != rq->idle);
 	t->state = THREAD_BLOCKED;
 	arch_spin_unlock(&rq->lock);
+	RACE_POINT("block:marked");
 	t->waiting_on = wq;
 	list_add_tail(&wq->waiters, &t->wait_node);
 	arch_spin_unlock(&wq->lock);
