@@ -28,6 +28,7 @@
 #include "tools/schedsim/sim.h"
 
 struct par *par_current;
+void (*par_assert_hook)(const char *msg);
 
 /*
  * Stack switches, told to AddressSanitizer (when it is on) so that it
@@ -237,8 +238,8 @@ static void thread_entry(void)
 
 static void coroutine_init(struct par_thread *t, void (*entry)(void))
 {
+	t->stack_size = PAR_STACK_SIZE;
 	if (!t->stack) {
-		t->stack_size = PAR_STACK_SIZE;
 		t->stack = malloc(t->stack_size);
 		if (!t->stack)
 			abort();

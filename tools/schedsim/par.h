@@ -116,6 +116,8 @@ struct par {
 	unsigned switch_pct;
 	uint64_t max_step_ns;
 
+	bool quiet;		/* drop sched/'s log lines (explorer) */
+
 	/* Checks, at points where no CPU holds a lock. */
 	bool check_each_step;
 	uint64_t checks_run;
@@ -129,6 +131,10 @@ struct par {
 };
 
 extern struct par *par_current;
+
+/* If set, a failed SCHED_ASSERT while par runs calls this (explore.c
+ * records it and long-jumps out of the run) instead of aborting. */
+extern void (*par_assert_hook)(const char *msg);
 
 /* New machine with ncpus CPUs online, each in its idle thread, at t=0. */
 struct par *par_create(int ncpus);

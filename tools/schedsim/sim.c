@@ -233,6 +233,9 @@ void arch_log(const char *line)
 {
 	struct sim *s = sim_current;
 
+	if (par_current && par_current->quiet)
+		return;
+
 	if (s) {
 		snprintf(s->last_log, sizeof(s->last_log), "%s", line);
 		if (s->quiet)
@@ -255,10 +258,15 @@ void arch_trace_event(const struct sched_trace_rec *r)
 void arch_assert_fail(const char *cond, const char *file, int line)
 {
 	if (par_current) {
-		fprintf(stderr, "cpu%d: assertion '%s' failed at %s:%d "
-				"(par, t=%llu ns)\n",
-			par_current->this_cpu, cond, file, line,
-			(unsigned long long)par_current->now_ns);
+		char msg[256];
+
+		snprintf(msg, sizeof(msg),
+			 "cpu%d: assertion '%s' failed at %s:%d (t=%llu ns)",
+			 par_current->this_cpu, cond, file, line,
+			 (unsigned long long)par_current->now_ns);
+		if (par_assert_hook)
+			par_assert_hook(msg);
+		fprintf(stderr, "%s\n", msg);
 		abort();
 	}
 	fprintf(stderr, "cpu%d: assertion '%s' failed at %s:%d (t=%llu ns)\n",
