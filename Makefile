@@ -161,7 +161,7 @@ $(BUILD)/cohort-usb.img: $(BUILD)/esp.img tools/mkusb
 # ---- Top-level targets -------------------------------------------------------
 
 .PHONY: all kernel loader esp usb run debug test test-unit test-system fuzz \
-	bench-boot bench-smp bench-sched trace soak deps clean help FORCE
+	bench-boot bench-smp bench-sched trace explore soak deps clean help FORCE
 
 all: $(BUILD)/BOOTX64.EFI $(BUILD)/kernel.elf $(BUILD)/esp.img
 
@@ -222,6 +222,12 @@ trace: deps all
 bench-sched: deps
 	tools/bench/schedcost/run
 
+# The interleaving explorer by hand: SEEDS seeds from FIRST (make test runs
+# 2000 of them inside tests/unit/sched/explore-test).
+explore: deps
+	$(MAKE) -C tools/schedsim
+	tools/schedsim/build/schedsim --explore $${FIRST:-1} --count $${SEEDS:-20000}
+
 bench-smp: deps all
 	$(PYTHON) tools/bench/smp --cpus $${CPUS:-2,4,8} --runs $${RUNS:-3}
 
@@ -247,6 +253,7 @@ help:
 	@echo "make test       unit tests + QEMU system tests"
 	@echo "make fuzz       fuzz the ACPI parsers (FUZZ_SECONDS=60)"
 	@echo "make trace      traced scheduler run -> build/trace/ (SCENARIO=trace-mix)"
+	@echo "make explore    scheduler interleaving explorer (SEEDS=20000 FIRST=1)"
 	@echo "make usb        $(BUILD)/cohort-usb.img for a USB stick"
 	@echo "make bench-boot boot timing benchmark (RUNS=5)"
 	@echo "make bench-smp  IPI, TLB shootdown, timer, scheduler benchmarks in QEMU (CPUS=2,4,8 RUNS=3)"

@@ -22,6 +22,9 @@ void kthread_start(void (*fn)(void *), void *arg) __attribute__((noreturn));
 void kthread_start(void (*fn)(void *), void *arg)
 {
 	sched_finish_switch();
+	/* The finish never switches; a reschedule it asked for (a woken
+	 * joiner, a thread re-placed) happens here, interrupts still off. */
+	sched_irq_exit();
 	__asm__ volatile("sti" ::: "memory");
 	fn(arg);
 	thread_exit(0);

@@ -19,9 +19,10 @@
  *   allowed CPU has at least two fewer runnable threads, push one waiter
  *   there. Queue lengths end within one of each other (where affinity
  *   permits).
- * - New-idle pull (after a switch, balance_pull): a CPU with nothing to run
- *   takes a waiting thread allowed on it from the busiest queue; a CPU that
- *   dropped to less urgent work takes a more urgent queued RT thread.
+ * - New-idle pull (inside schedule(), before the switch: balance_pull): a
+ *   CPU with nothing to run takes a waiting thread allowed on it from the
+ *   busiest queue; a CPU about to drop to less urgent work takes a more
+ *   urgent queued RT thread.
  * - RT push (after a switch, balance_push_rt): a queued RT thread that
  *   would preempt another allowed CPU's work moves there.
  * Hard affinity is re-checked under the locks before every move
@@ -33,9 +34,13 @@
 
 /* ---- Snapshot ------------------------------------------------------------ */
 
-void balance_snapshot(struct balance_load *loads, uint64_t now_ns)
+int balance_snapshot(struct balance_load *loads, uint64_t now_ns)
 {
-	for (int cpu = 0; cpu < sched_nr_cpus; cpu++) {
+	/* Read the count once: an AP coming online meanwhile raises it, and
+	 * the caller must not read entries this loop never filled. */
+	int n = __atomic_load_n(&sched_nr_cpus, __ATOMIC_ACQUIRE);
+
+	for (int cpu = 0; cpu < n; cpu++) {
 		struct rq *rq = cpu_rq(cpu);
 		struct balance_load *l = &loads[cpu];
 		uint64_t start = READ_ONCE(rq->curr_stint_start_ns);
@@ -45,7 +50,7 @@ void balance_snapshot(struct balance_load *loads, uint64_t now_ns)
 		/* Logical ids may have holes (an AP that never came up): an
 		 * offline run queue was never initialised, and its summary
 		 * (weight 0) must not be read. */
-		l->online = READ_ONCE(rq->online);
+		l->online = __atomic_load_n(&rq->online, __ATOMIC_ACQUIRE);
 		if (!l->online) {
 			*l = (struct balance_load){ .online = false,
 						    .curr_rank = RANK_IDLE,
@@ -72,6 +77,7 @@ void balance_snapshot(struct balance_load *loads, uint64_t now_ns)
 			top = RANK_FAIR;
 		l->top_queued_rank = top;
 	}
+	return n;
 }
 
 /* ---- Pure decisions -------------------------------------------------------- */
@@ -230,7 +236,7 @@ void balance_tick(int cpu, uint64_t now_ns)
 	struct rq *rq = cpu_rq(cpu);
 	struct cpumask m;
 
-	balance_snapshot(loads, now_ns);
+	int ncpus = balance_snapshot(loads, now_ns);
 
 	/* Fair rotation: waiters here, in vruntime order; i is the index of
 	 * the waiter under consideration (a moved waiter leaves the tree, so
@@ -252,12 +258,12 @@ void balance_tick(int cpu, uint64_t now_ns)
 		runnable_mask(t, &m);
 		if (rq->curr->class == &fair_class || rq->curr == rq->idle)
 			target = balance_rotation_target(
-				loads, sched_nr_cpus, &m, t->fair.vruntime, cpu,
+				loads, ncpus, &m, t->fair.vruntime, cpu,
 				sched_tunables.min_granularity_ns);
 		else
 			/* RT or deadline runs here: no fair thread rotates
 			 * in, but an idle CPU elsewhere can take the waiter. */
-			target = balance_idle_target(loads, sched_nr_cpus, &m);
+			target = balance_idle_target(loads, ncpus, &m);
 		if (target == cpu) {
 			/* Local rotation: curr gives way to the leftmost. */
 			rq->need_resched = true;
@@ -288,7 +294,7 @@ void balance_tick(int cpu, uint64_t now_ns)
 		struct thread *t = NULL;
 		int target = -1;
 
-		balance_snapshot(loads, now_ns);
+		ncpus = balance_snapshot(loads, now_ns);
 		arch_spin_lock(&rq->lock);
 		rq->next_balance_ns = now_ns +
 				      sched_tunables.balance_interval_ns;
@@ -299,7 +305,7 @@ void balance_tick(int cpu, uint64_t now_ns)
 							fair.node);
 
 			runnable_mask(c, &m);
-			target = balance_push_target(loads, sched_nr_cpus, &m,
+			target = balance_push_target(loads, ncpus, &m,
 						     cpu);
 			if (target >= 0) {
 				t = c;
@@ -312,18 +318,20 @@ void balance_tick(int cpu, uint64_t now_ns)
 	}
 }
 
-bool balance_pull(int cpu, uint64_t now_ns)
+bool balance_pull(int cpu, uint64_t now_ns, int prev_rank)
 {
 	struct balance_load loads[SCHED_MAX_CPUS];
-	int order[SCHED_MAX_CPUS], n;
+	int order[SCHED_MAX_CPUS], n, ncpus;
 	struct rq *rq = cpu_rq(cpu);
 
-	balance_snapshot(loads, now_ns);
+	ncpus = balance_snapshot(loads, now_ns);
 	/* Fair work is pulled only by an idle CPU; RT work by any CPU
-	 * running something less urgent. */
-	n = balance_pull_order(loads, sched_nr_cpus, cpu,
-			       loads[cpu].curr_rank > loads[cpu].top_queued_rank ?
-				       loads[cpu].curr_rank :
+	 * about to run something less urgent. (The snapshot's curr_rank
+	 * for this CPU is prev's, which may be blocking: the caller says
+	 * what would really run.) */
+	n = balance_pull_order(loads, ncpus, cpu,
+			       prev_rank > loads[cpu].top_queued_rank ?
+				       prev_rank :
 				       loads[cpu].top_queued_rank,
 			       order);
 	for (int i = 0; i < n; i++) {
@@ -333,7 +341,7 @@ bool balance_pull(int cpu, uint64_t now_ns)
 
 		double_rq_lock(rq, src);
 		/* Re-validate under the locks: what would run here next? */
-		my_rank = thread_rank(rq->curr);
+		my_rank = prev_rank;
 		if (rt_highest_queued_prio(rq) >= 0 &&
 		    RANK_RT_BASE + rt_highest_queued_prio(rq) > my_rank)
 			my_rank = RANK_RT_BASE + rt_highest_queued_prio(rq);
@@ -345,8 +353,10 @@ bool balance_pull(int cpu, uint64_t now_ns)
 		if (!t && my_rank == RANK_IDLE && rq->nr_queued == 0)
 			t = fair_class.pull(rq, src);
 		if (t) {
+			/* No need_resched, no IPI: this CPU is inside
+			 * schedule() and picks next. */
 			sched_move_queued(src, rq, t, now_ns);
-			rq->need_resched = true;
+			sched_program_timer_locked(src, now_ns);
 			double_rq_unlock(rq, src);
 			return true;
 		}
@@ -365,7 +375,8 @@ void balance_push_rt(int cpu, uint64_t now_ns)
 		struct list_node *pos;
 		int target = -1;
 
-		balance_snapshot(loads, now_ns);
+		int n = balance_snapshot(loads, now_ns);
+
 		arch_spin_lock(&rq->lock);
 		for (int p = SCHED_RT_NR_PRIO - 1; p >= 0 && !t; p--) {
 			list_for_each(pos, &rq->rt.queue[p]) {
@@ -374,7 +385,7 @@ void balance_push_rt(int cpu, uint64_t now_ns)
 				struct cpumask m;
 
 				runnable_mask(c, &m);
-				target = balance_rt_target(loads, sched_nr_cpus,
+				target = balance_rt_target(loads, n,
 							   &m, thread_rank(c),
 							   cpu);
 				if (target >= 0 && target != cpu) {

@@ -153,6 +153,16 @@ int sched_check_all(void)
 	list_for_each(pos, &sched_threads_all) {
 		struct thread *t = container_of(pos, struct thread, all_node);
 
+		/* On a wait queue means blocked there, and linked (waiting_on
+		 * is written under the rq lock too: sched.h). A RUNNING
+		 * thread still on a queue is the double-link bug of issue 9
+		 * defect 3. */
+		if (t->waiting_on)
+			CHECK(t->state == THREAD_BLOCKED &&
+				      list_linked(&t->wait_node),
+			      -45);
+		else
+			CHECK(!list_linked(&t->wait_node), -46);
 		switch (t->state) {
 		case THREAD_RUNNING:
 			CHECK(t->check_seen == 1 && cpu_rq(t->cpu)->curr == t,

@@ -366,6 +366,51 @@ static void check_preempt(struct rq *rq, struct thread *t)
 
 /* ---- schedule() -------------------------------------------------------------- */
 
+/* The most urgent work queued here, as a rank; -1 if none. */
+static int top_queued_rank(const struct rq *rq)
+{
+	int p;
+
+	if (rq->dl.tree.count)
+		return RANK_DL;
+	if ((p = rt_highest_queued_prio(rq)) >= 0)
+		return RANK_RT_BASE + p;
+	return rq->fair.tree.count ? RANK_FAIR : -1;
+}
+
+/*
+ * The new-idle pull, as part of picking the next thread: if what would run
+ * here next (prev, if it stays runnable, or the best queued thread) is
+ * less urgent than work queued elsewhere, move that work here first. It
+ * runs before prev is put back, because the run-queue lock is dropped to
+ * take the source's lock in order: a queued prev could otherwise be pulled
+ * away while its registers are still live on this CPU (Linux does its
+ * balance pass before put_prev for the same reason). While the lock is
+ * dropped prev stays rq->curr; a waker may make it RUNNING again and
+ * another CPU may queue work here, mark need_resched or kick the timer:
+ * __schedule reads all of that after re-taking the lock.
+ *
+ * Doing it here, never after the switch, is what keeps the switch path
+ * flat: a pull in sched_finish_switch had to call schedule() again from
+ * inside it, so each consecutive pull by the idle thread left another
+ * level of frames on its stack, and a thread switched out there resumed
+ * later, maybe on another CPU, with the old CPU's post-switch work to do.
+ */
+static void newidle_pull(struct rq *rq, struct thread *prev, uint64_t now_ns)
+{
+	int prev_rank = RANK_IDLE, top = top_queued_rank(rq);
+
+	if (prev != rq->idle && prev->state == THREAD_RUNNING &&
+	    thread_can_run_on(prev, rq->cpu))
+		prev_rank = thread_rank(prev);
+	if (prev_rank == RANK_DL || top == RANK_DL)
+		return; /* nothing is pulled ahead of deadline work */
+	arch_spin_unlock(&rq->lock);
+	RACE_POINT("schedule:pull");
+	balance_pull(rq->cpu, now_ns, prev_rank);
+	arch_spin_lock(&rq->lock);
+}
+
 /*
  * Pick and switch. rq->lock held, interrupts off. Returns true if it called
  * arch_switch (the caller must then call sched_finish_switch), false if the
@@ -374,10 +419,12 @@ static void check_preempt(struct rq *rq, struct thread *t)
 static bool __schedule(struct rq *rq, uint64_t now_ns)
 {
 	struct thread *prev = rq->curr, *next;
-	bool preempted = false, yielded = rq->yielding;
+	bool preempted = false, yielded;
 
 	ASSERT_HELD(&rq->lock);
 	update_curr(rq, now_ns);
+	newidle_pull(rq, prev, now_ns);
+	yielded = rq->yielding;
 	rq->need_resched = false;
 	rq->yielding = false;
 
@@ -436,10 +483,10 @@ static bool __schedule(struct rq *rq, uint64_t now_ns)
 	return true;
 }
 
-static void post_switch(int cpu);
-
 void sched_finish_switch(void)
 {
+	RACE_POINT("finish:enter");
+	/* Interrupts are off until our caller is done: this CPU is ours. */
 	struct rq *rq = cpu_rq(arch_this_cpu());
 	struct thread *prev = rq->switch_prev, *moving = rq->migrate_pending;
 	bool prev_exited;
@@ -456,49 +503,51 @@ void sched_finish_switch(void)
 		atomic_store_explicit(&prev->on_cpu, 0, memory_order_release);
 	arch_spin_unlock(&rq->lock);
 
+	/* Queued RT work that could run elsewhere goes there (keeps "the
+	 * most urgent runnable work runs somewhere"). */
+	if (READ_ONCE(rq->rt.nr_queued) > 0)
+		balance_push_rt(rq->cpu, arch_now_ns());
+	/* Wakes that may mark this CPU for rescheduling, never switch:
+	 * our caller loops on need_resched. */
 	if (prev_exited)
 		wait_queue_release_and_wake_all(&prev->join_wq, &prev->on_cpu);
 	if (moving)
-		sched_wake_internal(moving, false, 0, true);
-	post_switch(rq->cpu);
+		sched_wake_internal(moving, false, 0, false);
+	RACE_POINT("finish:exit");
 }
 
-/*
- * After a switch, with no lock held: push queued RT work that could run
- * elsewhere, and if this CPU now runs something less urgent than work
- * queued elsewhere (or nothing), pull it. Both keep "the most urgent
- * runnable work runs somewhere".
- */
-static void post_switch(int cpu)
+/* Switch until this CPU no longer needs to. Interrupts off. */
+static void schedule_loop(void)
 {
-	uint64_t now_ns = arch_now_ns();
-	struct rq *rq = cpu_rq(cpu);
+	do {
+		struct rq *rq = cpu_rq(arch_this_cpu());
 
-	if (READ_ONCE(rq->rt.nr_queued) > 0)
-		balance_push_rt(cpu, now_ns);
-	if (balance_pull(cpu, now_ns))
-		schedule();
+		arch_spin_lock(&rq->lock);
+		if (__schedule(rq, arch_now_ns()))
+			sched_finish_switch();
+		else
+			arch_spin_unlock(&rq->lock);
+		/* We may be on another CPU now: read afresh. */
+	} while (READ_ONCE(cpu_rq(arch_this_cpu())->need_resched));
 }
 
 void schedule(void)
 {
 	uint64_t flags = arch_irq_save();
-	struct rq *rq = cpu_rq(arch_this_cpu());
 
-	arch_spin_lock(&rq->lock);
-	if (__schedule(rq, arch_now_ns()))
-		sched_finish_switch();
-	else
-		arch_spin_unlock(&rq->lock);
+	schedule_loop();
 	arch_irq_restore(flags);
 }
 
 void sched_irq_exit(void)
 {
-	struct rq *rq = cpu_rq(arch_this_cpu());
+	/* Interrupts off across the test and the switch, so the flag read
+	 * is this CPU's and stays so. */
+	uint64_t flags = arch_irq_save();
 
-	if (READ_ONCE(rq->need_resched))
-		schedule();
+	if (READ_ONCE(cpu_rq(arch_this_cpu())->need_resched))
+		schedule_loop();
+	arch_irq_restore(flags);
 }
 
 /* Preemption point for thread-context callers after they woke someone. */
@@ -530,12 +579,16 @@ void sched_timer_event(void)
 {
 	int cpu = arch_this_cpu();
 	struct rq *rq = cpu_rq(cpu);
-	uint64_t flags = arch_irq_save(), now_ns = arch_now_ns();
+	uint64_t flags = arch_irq_save(), now_ns;
 	struct thread *batch[SLEEPER_BATCH];
 	unsigned seqs[SLEEPER_BATCH];
 	int n;
 
+	/* The clock is read under the lock: another CPU that stamped a
+	 * thread here (wait_start_ns) did so under it with its own reading,
+	 * which is then never later than ours (wait_ns cannot underflow). */
 	arch_spin_lock(&rq->lock);
+	now_ns = arch_now_ns();
 	rq->timer_ns = SCHED_TIMER_NONE; /* it fired */
 	rq->stats.timer_events++;
 	sched_trace(now_ns, cpu, STE_TIMER, rq->curr, NULL, 0);
@@ -553,7 +606,7 @@ void sched_timer_event(void)
 			rb_erase(&rq->sleepers, s);
 			t->sleeping = false;
 			batch[n] = t;
-			seqs[n++] = t->sleep_seq;
+			seqs[n++] = t->block_seq;
 		}
 		arch_spin_unlock(&rq->lock);
 		for (int i = 0; i < n; i++)
@@ -575,10 +628,11 @@ void sched_timer_event(void)
 
 void sched_ipi(void)
 {
+	uint64_t flags = arch_irq_save(), now_ns;
 	struct rq *rq = cpu_rq(arch_this_cpu());
-	uint64_t flags = arch_irq_save(), now_ns = arch_now_ns();
 
 	arch_spin_lock(&rq->lock);
+	now_ns = arch_now_ns(); /* under the lock: see sched_timer_event */
 	rq->stats.ipis_received++;
 	rq->timer_kicked = false;
 	sched_trace(now_ns, rq->cpu, STE_IPI, rq->curr, NULL, rq->need_resched);
@@ -591,57 +645,83 @@ void sched_ipi(void)
 /* ---- Wakeups ---------------------------------------------------------------- */
 
 /*
- * Make a blocked (or new) thread runnable on the CPU its class selects.
- * check_seq: only if it is still in the sleep that sleep_seq names (timer
- * wakeups race with explicit ones). may_preempt: the caller is in thread
- * context and may be switched out here.
+ * Make a blocked thread runnable on the CPU its class selects.
+ * check_seq: only if it is still in the block that block_seq names (a
+ * waker that found it earlier and acts now: timer batches, wait-queue
+ * pops). may_preempt: the caller is in thread context and may be switched
+ * out here. A thread blocked on a wait queue is left alone (WAKE_ON_QUEUE):
+ * whoever wakes it must take it off the queue first, under the queue's
+ * lock, or it would run on while still linked there.
  */
-bool sched_wake_internal(struct thread *t, bool check_seq, unsigned seq,
-			 bool may_preempt)
+enum wake_result sched_wake_thread(struct thread *t, bool check_seq,
+				   unsigned seq, bool may_preempt)
 {
-	uint64_t flags = arch_irq_save(), now_ns = arch_now_ns();
+	uint64_t flags = arch_irq_save(), now_ns;
 	struct rq *src, *dst;
 	int target;
 
-	src = thread_rq_lock(t);
-	if (t->state != THREAD_BLOCKED || (check_seq && t->sleep_seq != seq)) {
-		arch_spin_unlock(&src->lock);
-		arch_irq_restore(flags);
-		return false;
-	}
-	if (t->sleeping) {
-		rb_erase(&src->sleepers, &t->sleep_node);
-		t->sleeping = false;
-	}
-	if (t == src->curr) {
-		/* Woken between marking itself blocked and switching out:
-		 * it simply keeps running. */
-		t->state = THREAD_RUNNING;
-		arch_spin_unlock(&src->lock);
-		arch_irq_restore(flags);
-		return true;
-	}
-	/* Its context was saved before src->lock was released by the CPU
-	 * that switched it out (sched_finish_switch), so it is off-CPU. */
-	SCHED_ASSERT(!atomic_load_explicit(&t->on_cpu, memory_order_acquire));
-
-	target = t->class->select_cpu(t, t->cpu, now_ns);
-	SCHED_ASSERT(thread_can_run_on(t, target));
-	dst = cpu_rq(target);
-	if (dst != src) {
-		if (dst->cpu > src->cpu) {
-			arch_spin_lock(&dst->lock);
-		} else {
-			/* Respect the order: drop src, take both, re-check. */
+	for (;;) {
+		src = thread_rq_lock(t);
+		now_ns = arch_now_ns(); /* under the lock: see the timer */
+		if (t->state != THREAD_BLOCKED ||
+		    (check_seq && t->block_seq != seq)) {
 			arch_spin_unlock(&src->lock);
-			double_rq_lock(src, dst);
-			if (t->state != THREAD_BLOCKED || t->sleeping ||
-			    t->cpu != src->cpu || !thread_can_run_on(t, target)) {
-				double_rq_unlock(src, dst);
-				arch_irq_restore(flags);
-				return false; /* someone else woke it */
-			}
+			arch_irq_restore(flags);
+			return WAKE_NONE;
 		}
+		if (t->waiting_on) {
+			arch_spin_unlock(&src->lock);
+			arch_irq_restore(flags);
+			return WAKE_ON_QUEUE;
+		}
+		/* From here on this is a wake of block number `seq`. */
+		seq = t->block_seq;
+		check_seq = true;
+		if (t->sleeping) {
+			rb_erase(&src->sleepers, &t->sleep_node);
+			t->sleeping = false;
+		}
+		if (t == src->curr) {
+			/* Woken between marking itself blocked and switching
+			 * out: it simply keeps running. */
+			t->state = THREAD_RUNNING;
+			arch_spin_unlock(&src->lock);
+			arch_irq_restore(flags);
+			return WAKE_DONE;
+		}
+		/* Its context was saved before src->lock was released by the
+		 * CPU that switched it out (sched_finish_switch), so it is
+		 * off-CPU. */
+		SCHED_ASSERT(!atomic_load_explicit(&t->on_cpu,
+						   memory_order_acquire));
+
+		target = t->class->select_cpu(t, t->cpu, now_ns);
+		SCHED_ASSERT(thread_can_run_on(t, target));
+		dst = cpu_rq(target);
+		if (dst == src || dst->cpu > src->cpu) {
+			if (dst != src)
+				arch_spin_lock(&dst->lock);
+			break;
+		}
+		/* Respect the order: drop src, take both, re-check. */
+		arch_spin_unlock(&src->lock);
+		RACE_POINT("wake:relock");
+		double_rq_lock(src, dst);
+		if (t->state != THREAD_BLOCKED || t->block_seq != seq) {
+			/* Someone else woke it (it may even have blocked
+			 * again: that block is not ours to end). */
+			double_rq_unlock(src, dst);
+			arch_irq_restore(flags);
+			return WAKE_NONE;
+		}
+		if (t->cpu == src->cpu && thread_can_run_on(t, target))
+			break;
+		/* Still ours to wake, but the target is no good any more
+		 * (its affinity or deadline home changed meanwhile): choose
+		 * again. Returning here would leave it blocked on nothing. */
+		double_rq_unlock(src, dst);
+	}
+	if (dst != src) {
 		WRITE_ONCE(t->cpu, target);
 		t->stats.migrations++;
 		dst->stats.migrations_in++;
@@ -658,7 +738,13 @@ bool sched_wake_internal(struct thread *t, bool check_seq, unsigned seq,
 	arch_irq_restore(flags);
 	if (may_preempt)
 		maybe_preempt();
-	return true;
+	return WAKE_DONE;
+}
+
+bool sched_wake_internal(struct thread *t, bool check_seq, unsigned seq,
+			 bool may_preempt)
+{
+	return sched_wake_thread(t, check_seq, seq, may_preempt) == WAKE_DONE;
 }
 
 /* Start a new thread: like a wakeup, but it has no CPU yet. */
@@ -805,17 +891,33 @@ void sched_cpu_online(int cpu, struct thread *idle)
 	rq->timer_ns = SCHED_TIMER_NONE;
 	rq->next_balance_ns = now_ns + sched_tunables.balance_interval_ns;
 	rq_update_snapshot(rq);
-	rq->online = true;
-	cpumask_set(&sched_online_mask, cpu);
-	if (cpu + 1 > sched_nr_cpus)
-		sched_nr_cpus = cpu + 1;
+	/* Publish: APs come online in parallel, so the mask word and the
+	 * CPU count are updated with atomic read-modify-writes (a plain |=
+	 * could lose another CPU's bit, and that CPU would never take work),
+	 * and with release order, so whoever sees this CPU online or counted
+	 * also sees its initialised run queue. */
+	__atomic_store_n(&rq->online, true, __ATOMIC_RELEASE);
+	__atomic_fetch_or(&sched_online_mask.bits[cpu / 64], 1ULL << (cpu % 64),
+			  __ATOMIC_RELEASE);
+	for (int n = __atomic_load_n(&sched_nr_cpus, __ATOMIC_RELAXED);
+	     n < cpu + 1 &&
+	     !__atomic_compare_exchange_n(&sched_nr_cpus, &n, cpu + 1, false,
+					  __ATOMIC_RELEASE, __ATOMIC_RELAXED);)
+		;
 }
 
 /* ---- Queries ---------------------------------------------------------------- */
 
 struct thread *thread_current(void)
 {
-	return cpu_rq(arch_this_cpu())->curr;
+	/* Interrupts off so the CPU we read is the one we run on: after a
+	 * migration between the two reads, another CPU's curr would come
+	 * back. */
+	uint64_t flags = arch_irq_save();
+	struct thread *t = cpu_rq(arch_this_cpu())->curr;
+
+	arch_irq_restore(flags);
+	return t;
 }
 
 int sched_current_cpu(void)

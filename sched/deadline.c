@@ -142,6 +142,18 @@ static void dl_new_job(struct thread *t, uint64_t now_ns)
 	t->dl.throttled = false;
 }
 
+/* Give a throttled thread its next server period. */
+static void dl_replenish(struct thread *t)
+{
+	struct dl_entity *d = &t->dl;
+
+	while (d->budget_ns <= 0) {
+		d->budget_ns += (int64_t)d->runtime_ns;
+		d->abs_deadline_ns += d->period_ns;
+	}
+	d->throttled = false;
+}
+
 /*
  * CBS wakeup rule: keep (deadline, budget) only if the remaining budget
  * over the time left to the deadline does not exceed runtime/deadline,
@@ -156,7 +168,21 @@ static void dl_wakeup(struct thread *t, uint64_t now_ns)
 		dl_new_job(t, now_ns);
 		return;
 	}
-	if (d->budget_ns <= 0 || now_ns >= d->abs_deadline_ns ||
+	if (d->budget_ns <= 0) {
+		/* It blocked out of budget (throttled as it blocked). CBS
+		 * gives budget back only at the next server period: with
+		 * budget <= 0, budget / (deadline - now) is below any
+		 * runtime / period, so it keeps its deadline and stays
+		 * throttled until replenish_ns. A full budget here let a
+		 * thread that blocks often take more than it was admitted
+		 * for. */
+		if (now_ns < d->replenish_ns) {
+			d->throttled = true;
+			return;
+		}
+		dl_replenish(t);
+	}
+	if (now_ns >= d->abs_deadline_ns ||
 	    (unsigned __int128)d->budget_ns * d->deadline_ns >
 		    (unsigned __int128)(d->abs_deadline_ns - now_ns) *
 			    d->runtime_ns) {
@@ -202,17 +228,6 @@ static struct thread *dl_pick_next(struct rq *rq, uint64_t now_ns)
 	return t;
 }
 
-/* Give a throttled thread its next server period. */
-static void dl_replenish(struct thread *t)
-{
-	struct dl_entity *d = &t->dl;
-
-	while (d->budget_ns <= 0) {
-		d->budget_ns += (int64_t)d->runtime_ns;
-		d->abs_deadline_ns += d->period_ns;
-	}
-	d->throttled = false;
-}
 
 static void dl_put_prev(struct rq *rq, struct thread *t, uint64_t now_ns)
 {

@@ -164,14 +164,23 @@ struct thread {
 	struct rb_node sleep_node; /* in rq(cpu)->sleepers while sleeping */
 	uint64_t wake_at_ns;
 	bool sleeping;
-	unsigned sleep_seq;	/* bumped per sleep: stale timer wakeups ignored */
+	/* Bumped each time it blocks (sleep or wait queue), with the rq lock
+	 * held: a waker that found it in one block and acts later (a timer
+	 * batch, a wait-queue pop) passes the number it saw, and a wakeup
+	 * meant for an earlier block is ignored. */
+	unsigned block_seq;
 	struct sched_thread_stats stats;
 
 	/* Set under rq lock by the CPU switching it out, cleared (release)
 	 * in sched_finish_switch once its context is saved. */
 	atomic_int on_cpu;
 
-	/* Guarded by waiting_on->lock. */
+	/* The wait queue it is blocked on, or NULL. Written with BOTH that
+	 * queue's lock and the thread's rq lock held (the queue first: lock
+	 * order), so either lock is enough to read it: a waker holding only
+	 * the rq lock can tell "blocked on a queue" (the queue's business)
+	 * from "sleeping or otherwise blocked". wait_node is guarded by the
+	 * queue's lock. */
 	struct wait_queue *waiting_on;
 	struct list_node wait_node;
 
@@ -206,11 +215,16 @@ void sched_timer_event(void);
 void sched_ipi(void);
 
 /* First thing run after arch_switch returns (see arch.h). Releases the
- * run-queue lock taken by the switching CPU, then does the post-switch
- * balancing (RT push, new-idle pull). May switch again. */
+ * run-queue lock taken by the switching CPU, pushes queued RT work that
+ * can run elsewhere, and wakes whoever the switch left to wake (joiners of
+ * an exited thread, a thread that lost its CPU). Never switches: it may
+ * set need_resched, which its caller acts on (schedule() loops; a new
+ * thread calls sched_irq_exit() next, before enabling interrupts). */
 void sched_finish_switch(void);
 
-/* Give up the CPU if a higher-priority thread is waiting. */
+/* Pick the most urgent runnable thread for this CPU and switch to it
+ * (the new-idle pull happens here, before the switch); repeats while
+ * this CPU is marked for rescheduling. */
 void schedule(void);
 
 /* Call at the end of every interrupt handler that may have woken a thread

@@ -36,6 +36,20 @@
 
 #define ASSERT_HELD(l) SCHED_ASSERT(arch_spin_held(l))
 
+/*
+ * Named windows for the interleaving tests (tools/schedsim/par.c): the
+ * places between two locked sections where another CPU's operation has
+ * found bugs before. Host builds define SCHED_RACE_POINTS and implement
+ * arch_race_point(); the kernel compiles them away. (Every lock acquire
+ * and release is a hook point too; these only name a window.)
+ */
+#ifdef SCHED_RACE_POINTS
+void arch_race_point(const char *name);
+#define RACE_POINT(name) arch_race_point(name)
+#else
+#define RACE_POINT(name) do { } while (0)
+#endif
+
 /* Racy read of a field another CPU writes under its own lock: used only for
  * snapshots whose decisions are re-validated under the right locks. */
 #define READ_ONCE(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
@@ -228,12 +242,20 @@ void sched_trace(uint64_t now_ns, int cpu, enum sched_trace_event event,
  * thread_create does; benchmarks that drive the class ops directly too). */
 void thread_init_links(struct thread *t);
 
-/* Joiners woken at once from an exiting thread's queue (more are chained). */
-#define SCHED_JOIN_WAKE_BATCH 8
+/* Never preempts the caller (it runs inside sched_finish_switch). */
 int wait_queue_release_and_wake_all(struct wait_queue *wq, atomic_int *on_cpu);
 
 bool sched_wake_internal(struct thread *t, bool check_seq, unsigned seq,
 			 bool may_preempt);
+
+/* sched_wake_internal with the reason when it did not wake t. */
+enum wake_result {
+	WAKE_DONE,	/* t was blocked and is runnable now */
+	WAKE_NONE,	/* not blocked, or in a later block than `seq` */
+	WAKE_ON_QUEUE,	/* blocked on a wait queue: detach it first */
+};
+enum wake_result sched_wake_thread(struct thread *t, bool check_seq,
+				   unsigned seq, bool may_preempt);
 
 /* Core services for thread.c (core.c). *_locked: rq->lock held. */
 void sched_start_new(struct thread *t);
@@ -304,8 +326,9 @@ struct balance_load {
 	int top_queued_rank;	/* most urgent queued thread, -1 if none */
 };
 
-/* Fill loads[0..sched_nr_cpus) from the run queues without locks. */
-void balance_snapshot(struct balance_load *loads, uint64_t now_ns);
+/* Fill loads[0..n) from the run queues without locks, where n is
+ * sched_nr_cpus read once; returns n. */
+int balance_snapshot(struct balance_load *loads, uint64_t now_ns);
 
 /* The lowest-numbered allowed CPU with nothing runnable, or -1. */
 int balance_idle_target(const struct balance_load *loads, int n,
@@ -341,7 +364,12 @@ int balance_rt_target(const struct balance_load *loads, int n,
 
 /* Apply the decisions for this CPU (balance.c; takes the locks). */
 void balance_tick(int cpu, uint64_t now_ns);
-bool balance_pull(int cpu, uint64_t now_ns);
+/* New-idle / RT pull into `cpu`, called by schedule() with no lock held,
+ * before it puts prev back: prev_rank is what would run here if nothing
+ * came (RANK_IDLE when prev blocks). Moves at most one queued thread here;
+ * returns true if it did. Sets nothing on this CPU: the caller is about to
+ * pick. */
+bool balance_pull(int cpu, uint64_t now_ns, int prev_rank);
 void balance_push_rt(int cpu, uint64_t now_ns);
 
 #endif

@@ -235,7 +235,7 @@ void thread_sleep_until(uint64_t wake_ns)
 	t->state = THREAD_BLOCKED;
 	t->wake_at_ns = wake_ns;
 	t->sleeping = true;
-	t->sleep_seq++;
+	t->block_seq++;
 	rb_insert(&rq->sleepers, &t->sleep_node, sched_sleep_less);
 
 	arch_spin_unlock(&rq->lock);
@@ -285,30 +285,67 @@ void thread_yield(void)
 	schedule();
 }
 
+/*
+ * Take t off wq and wake it, all under wq->lock (held): the one way a
+ * waiter leaves a queue. waiting_on changes only with both its locks held
+ * (sched.h), and the wake happens before the queue's lock is dropped, so
+ * no other waker can run, exit and free t in between, and a joiner (which
+ * must take this lock again before it can reap) cannot free the queue
+ * while we still use it. Never preempts: the caller does, once unlocked.
+ */
+static bool wq_detach_and_wake(struct wait_queue *wq, struct thread *t)
+{
+	struct rq *rq = sched_thread_rq_lock(t);
+
+	ASSERT_HELD(&wq->lock);
+	SCHED_ASSERT(t->waiting_on == wq);
+	list_del(&t->wait_node);
+	t->waiting_on = NULL;
+	arch_spin_unlock(&rq->lock);
+	return sched_wake_internal(t, false, 0, false);
+}
+
 bool thread_wake(struct thread *t)
 {
-	struct wait_queue *wq;
-
 	if (!t || READ_ONCE(t->cpu) < 0)
 		return false; /* never started: nothing to wake */
-	wq = READ_ONCE(t->waiting_on);
+	for (;;) {
+		/* A racy read is enough to choose the path: the run-queue
+		 * lock, taken by sched_wake_thread, tells for sure whether
+		 * it is on a queue (then we come back here). */
+		struct wait_queue *wq = READ_ONCE(t->waiting_on);
 
-	/* Off its wait queue first (lock order: wait queue, then rq). */
-	if (wq) {
-		uint64_t flags = arch_irq_save();
+		if (wq) {
+			uint64_t flags = arch_irq_save();
+			bool mine = false, woke = false;
 
-		arch_spin_lock(&wq->lock);
-		if (t->waiting_on == wq) {
-			list_del(&t->wait_node);
-			t->waiting_on = NULL;
+			arch_spin_lock(&wq->lock);
+			if (t->waiting_on == wq) {
+				woke = wq_detach_and_wake(wq, t);
+				mine = true;
+			}
+			arch_spin_unlock(&wq->lock);
+			arch_irq_restore(flags);
+			if (mine) {
+				sched_preempt_point();
+				return woke;
+			}
+			continue; /* it left that queue meanwhile: look again */
 		}
-		arch_spin_unlock(&wq->lock);
-		arch_irq_restore(flags);
+		switch (sched_wake_thread(t, false, 0, true)) {
+		case WAKE_DONE:
+			return true;
+		case WAKE_NONE:
+			return false;
+		case WAKE_ON_QUEUE:
+			break; /* it blocked on a queue meanwhile */
+		}
 	}
-	return sched_wake_internal(t, false, 0, true);
 }
 
 /* ---- Attributes and affinity ------------------------------------------------ */
+
+static bool thread_is_live(const struct thread *t);
 
 /* Apply a validated change to t (attr and/or mask, home chosen). Holds
  * sched_attr_lock; takes t's rq lock. */
@@ -319,6 +356,9 @@ static void commit_change(struct thread *t, const struct sched_attr *a,
 	struct rq *rq = sched_thread_rq_lock(t);
 	bool queued = t->state == THREAD_RUNNABLE;
 	bool running = rq->curr == t;
+
+	ASSERT_HELD(&sched_attr_lock);
+	SCHED_ASSERT(thread_is_live(t)); /* exit needs the attr lock */
 
 	if (running)
 		sched_update_curr_locked(rq, now_ns);
@@ -374,12 +414,21 @@ int thread_set_attr(struct thread *t, const struct sched_attr *attr)
 
 	if ((err = attr_validate(attr, &a)))
 		return err;
-	if (!thread_is_live(t)) {
-		sched_log("sched: set_attr: thread not live");
+	if (!t) {
+		sched_log("sched: set_attr: NULL thread");
 		return -EINVAL;
 	}
 	uint64_t flags = arch_irq_save(); /* see thread_create */
 	arch_spin_lock(&sched_attr_lock);
+	/* Liveness under the lock thread_exit holds to become a ZOMBIE:
+	 * checked before it, an exit in between made commit_change release
+	 * (or re-charge) a dead thread's deadline bandwidth. */
+	if (!thread_is_live(t)) {
+		arch_spin_unlock(&sched_attr_lock);
+		arch_irq_restore(flags);
+		sched_log("sched: set_attr: thread not live");
+		return -EINVAL;
+	}
 	if (a.policy == SCHED_POLICY_DEADLINE) {
 		bool was_dl = t->class == &dl_class;
 
@@ -418,12 +467,18 @@ int thread_set_affinity(struct thread *t, const struct cpumask *mask)
 
 	if ((err = mask_validate(mask)))
 		return err;
-	if (!thread_is_live(t)) {
-		sched_log("sched: set_affinity: thread not live");
+	if (!t) {
+		sched_log("sched: set_affinity: NULL thread");
 		return -EINVAL;
 	}
 	uint64_t flags = arch_irq_save(); /* see thread_create */
 	arch_spin_lock(&sched_attr_lock);
+	if (!thread_is_live(t)) { /* under the lock: see thread_set_attr */
+		arch_spin_unlock(&sched_attr_lock);
+		arch_irq_restore(flags);
+		sched_log("sched: set_affinity: thread not live");
+		return -EINVAL;
+	}
 	if (t->class == &dl_class &&
 	    (err = dl_admit(t->dl.bw, mask, t->dl.home_cpu, t->dl.bw, &home))) {
 		arch_spin_unlock(&sched_attr_lock);
@@ -466,92 +521,74 @@ bool wait_queue_block_if(struct wait_queue *wq, bool (*cond)(void *),
 	arch_spin_lock(&rq->lock);
 	t = rq->curr;
 	SCHED_ASSERT(t != rq->idle);
+	SCHED_ASSERT(!t->waiting_on && !list_linked(&t->wait_node));
+	/* Blocked and on the queue in one step under both locks, so no
+	 * waker can see one without the other (sched.h, waiting_on). */
 	t->state = THREAD_BLOCKED;
-	arch_spin_unlock(&rq->lock);
+	t->block_seq++;
 	t->waiting_on = wq;
 	list_add_tail(&wq->waiters, &t->wait_node);
+	arch_spin_unlock(&rq->lock);
+	RACE_POINT("block:marked");
 	arch_spin_unlock(&wq->lock);
 	arch_irq_restore(flags);
 	schedule();
 	return true;
 }
 
-static struct thread *wq_pop(struct wait_queue *wq)
+int wait_queue_wake_one(struct wait_queue *wq)
 {
 	uint64_t flags = arch_irq_save();
 	struct list_node *n;
-	struct thread *t = NULL;
+	int woke = 0;
 
 	arch_spin_lock(&wq->lock);
-	n = list_first(&wq->waiters);
-	if (n) {
-		t = container_of(n, struct thread, wait_node);
-		list_del(n);
-		t->waiting_on = NULL;
-	}
+	/* Every waiter is blocked (it is woken only by leaving the queue),
+	 * so the first one wakes. */
+	if ((n = list_first(&wq->waiters)))
+		woke = wq_detach_and_wake(
+			wq, container_of(n, struct thread, wait_node));
 	arch_spin_unlock(&wq->lock);
 	arch_irq_restore(flags);
-	return t;
-}
-
-int wait_queue_wake_one(struct wait_queue *wq)
-{
-	struct thread *t;
-
-	while ((t = wq_pop(wq)))
-		if (sched_wake_internal(t, false, 0, true))
-			return 1;
-	return 0;
+	sched_preempt_point();
+	return woke;
 }
 
 /*
  * For an exited thread's join queue: under wq->lock, clear *on_cpu (the
- * moment the thread becomes reapable) and take every waiter off the queue;
- * then wake them with the lock dropped. A joiner tests its condition under
- * the same lock, so once it can see on_cpu == 0 this function has finished
- * with the queue, which lives in memory the joiner is about to free.
+ * moment the thread becomes reapable) and wake every waiter. A joiner
+ * tests its condition under the same lock, so it can reap (and free the
+ * queue's memory) only after we dropped the lock and left the queue for
+ * good. Called from sched_finish_switch: never preempts.
  */
 int wait_queue_release_and_wake_all(struct wait_queue *wq, atomic_int *on_cpu)
 {
-	struct thread *woken[SCHED_JOIN_WAKE_BATCH], *extra = NULL;
 	uint64_t flags = arch_irq_save();
 	struct list_node *n;
-	int count = 0, woke = 0;
+	int woke = 0;
 
 	arch_spin_lock(&wq->lock);
 	atomic_store_explicit(on_cpu, 0, memory_order_release);
-	while ((n = list_first(&wq->waiters))) {
-		struct thread *t = container_of(n, struct thread, wait_node);
-		list_del(n);
-		t->waiting_on = NULL;
-		if (count < SCHED_JOIN_WAKE_BATCH) {
-			woken[count++] = t;
-		} else {
-			/* More joiners than the batch: chain the rest through
-			 * their own (now unused) wait_node. */
-			t->wait_node.next = (struct list_node *)extra;
-			extra = t;
-		}
-	}
+	while ((n = list_first(&wq->waiters)))
+		woke += wq_detach_and_wake(
+			wq, container_of(n, struct thread, wait_node));
 	arch_spin_unlock(&wq->lock);
 	arch_irq_restore(flags);
-	for (int i = 0; i < count; i++)
-		woke += sched_wake_internal(woken[i], false, 0, !arch_in_irq());
-	while (extra) {
-		struct thread *t = extra;
-		extra = (struct thread *)t->wait_node.next;
-		list_init(&t->wait_node);
-		woke += sched_wake_internal(t, false, 0, !arch_in_irq());
-	}
 	return woke;
 }
 
 int wait_queue_wake_all(struct wait_queue *wq)
 {
-	struct thread *t;
-	int n = 0;
+	uint64_t flags = arch_irq_save();
+	struct list_node *n;
+	int woke = 0;
 
-	while ((t = wq_pop(wq)))
-		n += sched_wake_internal(t, false, 0, !arch_in_irq());
-	return n;
+	arch_spin_lock(&wq->lock);
+	while ((n = list_first(&wq->waiters)))
+		woke += wq_detach_and_wake(
+			wq, container_of(n, struct thread, wait_node));
+	arch_spin_unlock(&wq->lock);
+	arch_irq_restore(flags);
+	sched_preempt_point();
+	return woke;
 }

@@ -26,7 +26,7 @@ BUILD := build
 
 CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror \
 	-fsanitize=address,undefined -fno-omit-frame-pointer -DHOST_TEST \
-	-I$(TOP)
+	-DSCHED_RACE_POINTS -I$(TOP)
 LDFLAGS := -fsanitize=address,undefined
 LDLIBS := -lcmocka
 

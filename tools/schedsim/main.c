@@ -3,6 +3,7 @@
  * schedsim: the scheduler simulator's command line.
  *
  *   schedsim [--trace FILE] [--no-table] [--no-check] [--quiet] SCENARIO
+ *   schedsim --explore SEED [--count N] [--cpus N] [--drop W.I,...]
  *
  * Prints the CPU-by-tick table (as in issue 5) and statistics. Exit status
  * 0 when every invariant and work-conservation check passed, 1 when one
@@ -10,6 +11,7 @@
  *
  * Read next: docs/scheduler.md (formats), the files in scenarios/ (examples).
  */
+#include "tools/schedsim/explore.h"
 #include "tools/schedsim/sim.h"
 
 #include <stdlib.h>
@@ -17,6 +19,13 @@
 
 static const char usage[] =
 	"usage: schedsim [--trace FILE] [--no-table] [--no-check] [--quiet] SCENARIO\n"
+	"       schedsim --explore SEED [--count N] [--cpus N] [--drop W.I,...]\n"
+	"\n"
+	"--explore runs the interleaving explorer (tools/schedsim/explore.h):\n"
+	"seeds SEED..SEED+N-1 of random thread programs and CPU interleavings\n"
+	"over the real scheduler, the whole-state checker after every step; a\n"
+	"failure is minimised and printed with its replay command. --drop\n"
+	"replays one seed with ops removed (as the failure report prints).\n"
 	"\n"
 	"Runs Cohort's scheduler (sched/*.c) on simulated CPUs and prints a\n"
 	"CPU-by-tick table (column k is logical CPU k-1, '-' is idle) and\n"
@@ -60,6 +69,49 @@ static char *read_file(const char *path)
 	return buf;
 }
 
+static int explore_main(int argc, char **argv)
+{
+	struct explore_opts o = { 0 };
+	struct explore_drop drop = { { 0 } };
+	uint64_t seed = 0, count = 1;
+	bool have_drop = false;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--explore") == 0 && i + 1 < argc)
+			seed = strtoull(argv[++i], NULL, 0);
+		else if (strcmp(argv[i], "--count") == 0 && i + 1 < argc)
+			count = strtoull(argv[++i], NULL, 0);
+		else if (strcmp(argv[i], "--cpus") == 0 && i + 1 < argc)
+			o.ncpus = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--drop") == 0 && i + 1 < argc &&
+			 explore_parse_drop(argv[i + 1], &drop) == 0) {
+			have_drop = true;
+			i++;
+		} else {
+			fputs(usage, stderr);
+			return 2;
+		}
+	}
+	if (count == 0 || o.ncpus < 0 || o.ncpus > 8) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	if (have_drop || count == 1) {
+		struct explore_result r;
+		int rc = explore_one(seed, &o, &drop, &r);
+
+		explore_print(stdout, seed, &o, &drop);
+		printf("%s: %llu steps, %llu hooks, %llu checks%s%s\n",
+		       rc ? "FAILED" : "passed", (unsigned long long)r.steps,
+		       (unsigned long long)r.hooks,
+		       (unsigned long long)r.checks, rc ? ": " : "",
+		       rc ? r.reason : "");
+		return rc ? 1 : 0;
+	}
+	return explore_seeds(seed, count, &o, stdout,
+			     count >= 10 ? count / 10 : 1) ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *trace_path = NULL, *path = NULL;
@@ -69,6 +121,9 @@ int main(int argc, char **argv)
 	struct sim *s;
 	int rc;
 
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--explore") == 0)
+			return explore_main(argc, argv);
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			fputs(usage, stdout);

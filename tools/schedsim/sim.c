@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "sched/sched_internal.h"
+#include "tools/schedsim/par.h"
 
 struct sim *sim_current;
 
@@ -30,22 +31,34 @@ struct sim *sim_current;
 
 uint64_t arch_now_ns(void)
 {
+	if (par_current)
+		return par_arch_now_ns();
 	return sim_current->now_ns;
 }
 
 int arch_this_cpu(void)
 {
+	if (par_current)
+		return par_arch_this_cpu();
 	return sim_current->this_cpu;
 }
 
 void arch_send_resched(int cpu)
 {
+	if (par_current) {
+		par_arch_send_resched(cpu);
+		return;
+	}
 	SCHED_ASSERT(cpu != sim_current->this_cpu);
 	sim_current->cpu[cpu].ipi_pending = true;
 }
 
 void arch_set_timer(uint64_t deadline_ns)
 {
+	if (par_current) {
+		par_arch_set_timer(deadline_ns);
+		return;
+	}
 	sim_current->cpu[sim_current->this_cpu].timer_ns = deadline_ns;
 }
 
@@ -56,6 +69,10 @@ static struct sim_thread *sim_thread_of(struct thread *t)
 
 void arch_switch(struct thread *prev, struct thread *next)
 {
+	if (par_current) {
+		par_arch_switch(prev, next);
+		return;
+	}
 	struct sim *s = sim_current;
 	struct sim_thread *p = sim_thread_of(prev), *n = sim_thread_of(next);
 
@@ -78,6 +95,8 @@ void arch_switch(struct thread *prev, struct thread *next)
 
 uint64_t arch_irq_save(void)
 {
+	if (par_current)
+		return par_arch_irq_save();
 	uint64_t old = sim_current->irq_flags;
 
 	sim_current->irq_flags = 1;
@@ -86,11 +105,17 @@ uint64_t arch_irq_save(void)
 
 void arch_irq_restore(uint64_t flags)
 {
+	if (par_current) {
+		par_arch_irq_restore(flags);
+		return;
+	}
 	sim_current->irq_flags = flags;
 }
 
 bool arch_in_irq(void)
 {
+	if (par_current)
+		return par_arch_in_irq();
 	return sim_current->in_irq;
 }
 
@@ -135,26 +160,35 @@ void arch_spin_init(struct sched_lock *l, const char *name)
 	l->name = name;
 }
 
-void arch_spin_lock(struct sched_lock *l)
+void sim_lock_order_check(const struct sched_lock *const *held, int n,
+			  const struct sched_lock *l)
 {
 	int sub, rank = lock_rank(l, &sub);
 
-	if (l->opaque[0]) {
-		fprintf(stderr, "schedsim: lock %s taken twice\n", l->name);
-		abort();
-	}
-	for (int i = 0; i < nheld; i++) {
-		int hsub, hrank = lock_rank(held_locks[i], &hsub);
+	for (int i = 0; i < n; i++) {
+		int hsub, hrank = lock_rank(held[i], &hsub);
 
 		if (hrank > rank || (hrank == rank && hsub >= sub)) {
 			fprintf(stderr,
 				"schedsim: lock order: taking %s (rank %d.%d) "
 				"while holding %s (rank %d.%d)\n",
-				l->name, rank, sub, held_locks[i]->name, hrank,
-				hsub);
+				l->name, rank, sub, held[i]->name, hrank, hsub);
 			abort();
 		}
 	}
+}
+
+void arch_spin_lock(struct sched_lock *l)
+{
+	if (par_current) {
+		par_arch_spin_lock(l);
+		return;
+	}
+	if (l->opaque[0]) {
+		fprintf(stderr, "schedsim: lock %s taken twice\n", l->name);
+		abort();
+	}
+	sim_lock_order_check(held_locks, nheld, l);
 	if (nheld == SIM_MAX_HELD) {
 		fprintf(stderr, "schedsim: more than %d locks held\n",
 			SIM_MAX_HELD);
@@ -166,6 +200,10 @@ void arch_spin_lock(struct sched_lock *l)
 
 void arch_spin_unlock(struct sched_lock *l)
 {
+	if (par_current) {
+		par_arch_spin_unlock(l);
+		return;
+	}
 	if (!l->opaque[0]) {
 		fprintf(stderr, "schedsim: lock %s released unheld\n", l->name);
 		abort();
@@ -178,14 +216,25 @@ void arch_spin_unlock(struct sched_lock *l)
 		}
 }
 
+void arch_race_point(const char *name)
+{
+	if (par_current)
+		par_arch_race_point(name);
+}
+
 bool arch_spin_held(const struct sched_lock *l)
 {
+	if (par_current)
+		return par_arch_spin_held(l);
 	return l->opaque[0] != 0;
 }
 
 void arch_log(const char *line)
 {
 	struct sim *s = sim_current;
+
+	if (par_current && par_current->quiet)
+		return;
 
 	if (s) {
 		snprintf(s->last_log, sizeof(s->last_log), "%s", line);
@@ -208,6 +257,18 @@ void arch_trace_event(const struct sched_trace_rec *r)
 
 void arch_assert_fail(const char *cond, const char *file, int line)
 {
+	if (par_current) {
+		char msg[256];
+
+		snprintf(msg, sizeof(msg),
+			 "cpu%d: assertion '%s' failed at %s:%d (t=%llu ns)",
+			 par_current->this_cpu, cond, file, line,
+			 (unsigned long long)par_current->now_ns);
+		if (par_assert_hook)
+			par_assert_hook(msg);
+		fprintf(stderr, "%s\n", msg);
+		abort();
+	}
 	fprintf(stderr, "cpu%d: assertion '%s' failed at %s:%d (t=%llu ns)\n",
 		sim_current ? sim_current->this_cpu : -1, cond, file, line,
 		sim_current ? (unsigned long long)sim_current->now_ns : 0ull);
@@ -239,6 +300,7 @@ struct sim *sim_create(const struct sim_spec *spec)
 	}
 	s->check_each_event = true;
 	s->check_work_conserving = true;
+	par_current = NULL; /* the scenario simulator drives sched/ now */
 	/* rq_check inside schedule() too (DEBUG_CHECK), not only between
 	 * events. */
 	sched_debug_checks = true;

@@ -134,6 +134,11 @@ void sim_as_irq(struct sim *s, int cpu, void (*fn)(void *), void *arg);
 void sim_print_table(const struct sim *s, FILE *out);
 void sim_print_stats(struct sim *s, FILE *out);
 
+/* Abort (naming both locks) if taking `l` while holding held[0..n) breaks
+ * the lock order of sched/core.c. Shared with par.c. */
+void sim_lock_order_check(const struct sched_lock *const *held, int n,
+			  const struct sched_lock *l);
+
 /* Find a thread by name, NULL if absent. */
 struct sim_thread *sim_thread_by_name(struct sim *s, const char *name);
 

@@ -183,6 +183,38 @@ static void test_cbs_isolation(void **state)
 	sim_destroy(s);
 }
 
+/*
+ * Issue 9, defect 10: a deadline thread that runs out of budget just as it
+ * blocks (throttled until its next period) and wakes soon after must stay
+ * throttled: the CBS wakeup rule keeps its deadline and (empty) budget.
+ * Before the fix the wakeup handed it a full new budget, so it ran 2 ms in
+ * its first 10 ms period on a 1 ms / 10 ms reservation (run_ns 2000000 at
+ * 9 ms).
+ */
+static void test_cbs_blocked_while_throttled_gets_no_budget(void **state)
+{
+	struct sim_spec *sp = spec_new(1, 30 * MS, 1 * MS);
+	struct sim_thread_spec *t;
+	struct sim *s;
+
+	(void)state;
+	t = spec_thread(sp, "D", SCHED_POLICY_DEADLINE);
+	t->attr.dl_runtime_ns = 1 * MS;
+	t->attr.dl_deadline_ns = t->attr.dl_period_ns = 10 * MS;
+	spec_action(t, SIM_ACT_RUN, 1 * MS);	/* all of its budget */
+	spec_action(t, SIM_ACT_SLEEP, 100 * US); /* blocks, throttled */
+	spec_action(t, SIM_ACT_RUN, 1 * MS);	/* wants more at once */
+	spec_action(t, SIM_ACT_EXIT, 0);
+	s = sim_new();
+	assert_int_equal(sim_run_until(s, 9 * MS), 0);
+	sched_account_all();
+	assert_true(T(s, "D")->t.stats.run_ns <= 1 * MS);
+	/* and it does get its next period's budget */
+	assert_int_equal(sim_run(s), 0);
+	assert_true(T(s, "D")->exited);
+	sim_destroy(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -190,6 +222,7 @@ int main(void)
 		cmocka_unit_test(test_admission_refuses_over_bound),
 		cmocka_unit_test(test_worst_fit_homes),
 		cmocka_unit_test(test_cbs_isolation),
+		cmocka_unit_test(test_cbs_blocked_while_throttled_gets_no_budget),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,461 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Deterministic interleaving tests: each puts one CPU's operation inside
+ * another CPU's exact window (tools/schedsim/par.h), the window where a
+ * review found a race (issue 9). Every test is named after its bug and
+ * failed before the fix; the comment above it says how it failed.
+ *
+ * The windows are named by the hook that opens them: a RACE_POINT in
+ * sched/ ("wake:relock") or a lock acquire/release. A test's on_hook
+ * callback sees every hook of every CPU; returning another CPU's id runs
+ * that CPU until it parks, then the interrupted CPU carries on.
+ *
+ * Read next: explore-test.c (the same runtime, random interleavings).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "sched/sched_internal.h"
+#include "tools/schedsim/par.h"
+
+#define US 1000ULL
+#define MS 1000000ULL
+
+static struct par *P;
+static struct wait_queue wq;
+static struct par_thread *victim;
+static bool armed, victim_ran, exit_now;
+
+static bool never(void *arg)
+{
+	(void)arg;
+	return false;
+}
+
+static struct cpumask mask_of(int a, int b)
+{
+	struct cpumask m;
+
+	cpumask_clear(&m);
+	if (a >= 0)
+		cpumask_set(&m, a);
+	if (b >= 0)
+		cpumask_set(&m, b);
+	return m;
+}
+
+static struct par_thread *spawn(int cpu, const char *name, par_body_fn body,
+				const struct sched_attr *attr, int m0, int m1)
+{
+	struct cpumask m = mask_of(m0, m1);
+	int err;
+	struct par_thread *t = par_spawn(P, cpu, name, body, NULL, attr,
+					 m0 < 0 ? NULL : &m, &err);
+
+	assert_non_null(t);
+	return t;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	armed = victim_ran = exit_now = false;
+	victim = NULL;
+	P = par_create(2);
+	assert_non_null(P);
+	wait_queue_init(&wq, "test");
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	par_destroy(P);
+	P = NULL;
+	return 0;
+}
+
+/* Run to quiescence; on failure print why (cmocka shows it). */
+static void run_ok(void)
+{
+	int r = par_run(P, 0);
+
+	if (r)
+		fail_msg("par: %s", P->fail);
+}
+
+/* ---- The runtime itself -------------------------------------------------- */
+
+static void body_sleepy(struct par *p, struct par_thread *self)
+{
+	for (int i = 0; i < 5; i++) {
+		par_compute_until(p, p->now_ns + 30 * US);
+		thread_sleep_for(20 * US);
+		self->user = (void *)(uintptr_t)(i + 1);
+	}
+}
+
+/* Four threads on two CPUs that compute and sleep: every one finishes, the
+ * checkers ran, and threads really migrated mid-life. */
+static void test_par_runs_threads_to_completion(void **state)
+{
+	struct par_thread *t[4];
+	uint64_t migrations = 0;
+
+	(void)state;
+	for (int i = 0; i < 4; i++)
+		t[i] = spawn(i % 2, "w", body_sleepy, NULL, -1, -1);
+	run_ok();
+	for (int i = 0; i < 4; i++) {
+		assert_true(t[i]->exited);
+		assert_int_equal((uintptr_t)t[i]->user, 5);
+		migrations += t[i]->t.stats.migrations;
+	}
+	par_reap_all(P);
+	for (int i = 0; i < 4; i++)
+		assert_true(t[i]->reaped);
+	assert_true(P->checks_run > 20);
+	assert_true(P->hooks > 200);
+	(void)migrations;
+}
+
+/* ---- Defect 2: wake vs. set_affinity ---------------------------------- */
+
+static int setter_result;
+
+static void body_block_then_mark(struct par *p, struct par_thread *self)
+{
+	(void)p;
+	wait_queue_block_if(&wq, never, NULL);
+	victim_ran = true;
+	(void)self;
+}
+
+static void body_busy_1ms(struct par *p, struct par_thread *self)
+{
+	(void)self;
+	par_compute_until(p, 1 * MS);
+}
+
+static void irq_wake_victim(void *arg)
+{
+	(void)arg;
+	thread_wake(&victim->t);
+}
+
+static void irq_pin_victim_to_1(void *arg)
+{
+	struct cpumask m = mask_of(1, -1);
+
+	(void)arg;
+	setter_result = thread_set_affinity(&victim->t, &m);
+}
+
+static void irq_unpin_victim(void *arg)
+{
+	struct cpumask m = mask_of(0, 1);
+
+	(void)arg;
+	setter_result = thread_set_affinity(&victim->t, &m);
+}
+
+static int hook_relock_pins(struct par *p, int cpu, enum par_hook kind,
+			    const struct sched_lock *l, const char *point,
+			    void *arg)
+{
+	(void)l;
+	(void)arg;
+	if (armed && cpu == 0 && kind == PAR_HOOK_POINT &&
+	    strcmp(point, "wake:relock") == 0) {
+		armed = false;
+		par_irq_call(p, 1, irq_pin_victim_to_1, NULL);
+		return 1;
+	}
+	return -1;
+}
+
+/*
+ * CPU0 wakes T (blocked, last on CPU1; CPU0 idle, so CPU0 is the target).
+ * Lock order makes CPU0 drop CPU1's lock to take both; in that window CPU1
+ * pins T to itself. Before the fix CPU0 saw "T may not run on the target"
+ * and returned as if someone else had woken T: T stayed BLOCKED on no
+ * queue for ever ("lost wakeup: T is blocked on nothing").
+ */
+static void test_wake_vs_set_affinity_lost_wakeup(void **state)
+{
+	(void)state;
+	victim = spawn(1, "T", body_block_then_mark, NULL, 1, -1);
+	spawn(1, "B", body_busy_1ms, NULL, 1, -1);
+	assert_int_equal(par_run(P, 50 * US), 0);
+	assert_int_equal(victim->t.state, THREAD_BLOCKED);
+	par_irq_call(P, 1, irq_unpin_victim, NULL);
+	assert_int_equal(par_run(P, 100 * US), 0);
+	assert_int_equal(setter_result, 0);
+
+	armed = true;
+	P->on_hook = hook_relock_pins;
+	par_irq_call(P, 0, irq_wake_victim, NULL);
+	run_ok();
+	assert_false(armed); /* the window was reached */
+	assert_int_equal(setter_result, 0);
+	assert_true(victim_ran);
+	assert_true(victim->exited);
+	assert_int_equal(victim->t.cpu, 1);
+}
+
+/* ---- Defect 3: thread_wake vs. wait_queue_block_if ----------------------- */
+
+static bool linked_after_wake;
+
+static void body_block_after_20us(struct par *p, struct par_thread *self)
+{
+	par_compute_until(p, 20 * US);
+	wait_queue_block_if(&wq, never, NULL);
+	linked_after_wake = list_linked(&self->t.wait_node) ||
+			    self->t.waiting_on != NULL;
+	victim_ran = true;
+}
+
+static int hook_block_marked_wakes(struct par *p, int cpu, enum par_hook kind,
+				   const struct sched_lock *l,
+				   const char *point, void *arg)
+{
+	(void)l;
+	(void)arg;
+	if (armed && cpu == 1 && kind == PAR_HOOK_POINT &&
+	    strcmp(point, "block:marked") == 0) {
+		armed = false;
+		par_irq_call(p, 0, irq_wake_victim, NULL);
+		return 0;
+	}
+	return -1;
+}
+
+/*
+ * T on CPU1 blocks on a wait queue; CPU0 calls thread_wake(T) right after
+ * T marked itself BLOCKED and before it linked itself on the queue. Before
+ * the fix thread_wake read waiting_on (still NULL) without the queue's
+ * lock, made T RUNNING again, and T then linked itself: it ran on while
+ * still on the queue (linked_after_wake), so its next wait linked the node
+ * twice and wait_queue_wake_all looped for ever.
+ */
+static void test_wake_vs_block_if_stays_linked(void **state)
+{
+	(void)state;
+	victim = spawn(1, "T", body_block_after_20us, NULL, 1, -1);
+	armed = true;
+	P->on_hook = hook_block_marked_wakes;
+	run_ok();
+	assert_false(armed);
+	assert_true(victim_ran);
+	assert_false(linked_after_wake);
+	assert_true(list_empty(&wq.waiters));
+}
+
+/* ---- Defect 5: attribute change vs. exit ----------------------------------- */
+
+static void body_until_exit_flag(struct par *p, struct par_thread *self)
+{
+	(void)self;
+	while (!exit_now)
+		par_relax(p);
+}
+
+static void irq_make_victim_fair(void *arg)
+{
+	struct sched_attr a = { .policy = SCHED_POLICY_FAIR };
+
+	(void)arg;
+	setter_result = thread_set_attr(&victim->t, &a);
+}
+
+static void irq_move_victim_to_0(void *arg)
+{
+	struct cpumask m = mask_of(0, -1);
+
+	(void)arg;
+	setter_result = thread_set_affinity(&victim->t, &m);
+}
+
+static int hook_attr_lock_exits(struct par *p, int cpu, enum par_hook kind,
+				const struct sched_lock *l, const char *point,
+				void *arg)
+{
+	(void)p;
+	(void)point;
+	(void)arg;
+	if (armed && cpu == 0 && kind == PAR_HOOK_LOCK &&
+	    l == &sched_attr_lock) {
+		armed = false;
+		exit_now = true;
+		return 1; /* the victim exits before CPU0 gets the lock */
+	}
+	return -1;
+}
+
+static const struct sched_attr dl_attr = {
+	.policy = SCHED_POLICY_DEADLINE,
+	.dl_runtime_ns = 1 * MS,
+	.dl_deadline_ns = 10 * MS,
+	.dl_period_ns = 10 * MS,
+};
+
+static void attr_vs_exit(void (*setter)(void *))
+{
+	victim = spawn(1, "D", body_until_exit_flag, &dl_attr, 1, -1);
+	victim->t.dl.home_cpu = victim->t.dl.home_cpu; /* admitted on 1 */
+	assert_int_equal(par_run(P, 30 * US), 0);
+	assert_true(dl_cpu_bw(1) > 0);
+	armed = true;
+	P->on_hook = hook_attr_lock_exits;
+	par_irq_call(P, 0, setter, NULL);
+	run_ok();
+	assert_false(armed);
+	assert_true(victim->exited);
+	assert_int_equal(setter_result, -EINVAL);
+	/* Released once, by the exit: nothing charged anywhere. */
+	assert_int_equal(dl_cpu_bw(0), 0);
+	assert_int_equal(dl_cpu_bw(1), 0);
+}
+
+/*
+ * A deadline thread exits between thread_set_attr's liveness check and
+ * its taking sched_attr_lock. Before the fix the change went ahead on the
+ * zombie: commit_change released its bandwidth a second time (the
+ * admitted sum under-counted; here the release assertion fired).
+ */
+static void test_set_attr_vs_exit_double_release(void **state)
+{
+	(void)state;
+	exit_now = false;
+	attr_vs_exit(irq_make_victim_fair);
+}
+
+/* The same window for thread_set_affinity: before the fix the zombie was
+ * re-charged on its new home, leaking that bandwidth for good. */
+static void test_set_affinity_vs_exit_leaks_bandwidth(void **state)
+{
+	(void)state;
+	exit_now = false;
+	attr_vs_exit(irq_move_victim_to_0);
+}
+
+/* ---- Defects 1 and 4: no switch inside sched_finish_switch -------------- */
+
+static void body_bursty(struct par *p, struct par_thread *self)
+{
+	(void)self;
+	for (int i = 0; i < 12; i++) {
+		par_compute_until(p, p->now_ns + 20 * US);
+		thread_sleep_for(15 * US);
+	}
+}
+
+/*
+ * Six threads that run and sleep on two CPUs, so a CPU going idle often
+ * finds work queued on the other. Before the fix the new-idle pull ran in
+ * sched_finish_switch and called schedule() from there: the idle thread
+ * switched out from inside the finish (switches_in_finish > 0), so each
+ * consecutive pull left one more level of frames on its stack (defect 4),
+ * and any thread preempted there resumed later, maybe on another CPU, and
+ * then ran the old CPU's post-switch work (defect 1).
+ */
+static void test_finish_switch_never_switches(void **state)
+{
+	struct par_thread *t[6];
+	uint64_t migrations = 0;
+
+	(void)state;
+	for (int i = 0; i < 6; i++)
+		t[i] = spawn(i % 2, "b", body_bursty, NULL, -1, -1);
+	run_ok();
+	for (int i = 0; i < 6; i++) {
+		assert_true(t[i]->exited);
+		assert_int_equal(t[i]->switches_in_finish, 0);
+		migrations += t[i]->t.stats.migrations;
+	}
+	for (int c = 0; c < 2; c++)
+		assert_int_equal(P->cpu[c].idle.switches_in_finish, 0);
+	assert_true(migrations > 0); /* idle CPUs did pull work */
+}
+
+/* ---- Defect 10: the clock read before the run-queue lock ---------------- */
+
+static void body_sleep_100us(struct par *p, struct par_thread *self)
+{
+	(void)p;
+	(void)self;
+	thread_sleep_until(100 * US);
+}
+
+static int hook_timer_lock_advances(struct par *p, int cpu, enum par_hook kind,
+				    const struct sched_lock *l,
+				    const char *point, void *arg)
+{
+	(void)point;
+	(void)arg;
+	if (armed && cpu == 0 && kind == PAR_HOOK_LOCK &&
+	    l == &cpu_rq(0)->lock && p->now_ns >= 100 * US &&
+	    p->cpu[0].curr->body == body_busy_1ms) {
+		armed = false;
+		/* Real time goes on while CPU0 waits for its lock, and CPU1
+		 * stamps a thread on CPU0's queue with its later reading. */
+		p->now_ns += 50 * US;
+		par_irq_call(p, 1, irq_wake_victim, NULL);
+		return 1;
+	}
+	return -1;
+}
+
+/*
+ * CPU0's timer event read the clock, then waited for its run-queue lock;
+ * meanwhile CPU1 woke an RT thread onto CPU0 and stamped its wait start
+ * with a later reading. CPU0 then picked it with the older now: before
+ * the fix wait_ns = now - wait_start underflowed to about 1.8e19 ns.
+ */
+static void test_timer_now_before_lock_wait_underflow(void **state)
+{
+	struct sched_attr rt = { .policy = SCHED_POLICY_FIFO,
+				 .rt_priority = 10 };
+
+	(void)state;
+	victim = spawn(0, "T", body_block_then_mark, &rt, 0, -1);
+	spawn(0, "S", body_sleep_100us, NULL, 0, -1);
+	spawn(0, "X", body_busy_1ms, NULL, 0, -1);
+	armed = true;
+	P->on_hook = hook_timer_lock_advances;
+	run_ok();
+	assert_false(armed);
+	assert_true(victim_ran);
+	assert_true(victim->t.stats.wait_ns < 1 * MS);
+	assert_true(cpu_rq(0)->stats.wait_ns < 10 * MS);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+			test_par_runs_threads_to_completion, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_wake_vs_set_affinity_lost_wakeup, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_wake_vs_block_if_stays_linked, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_finish_switch_never_switches, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_timer_now_before_lock_wait_underflow, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_set_attr_vs_exit_double_release, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_set_affinity_vs_exit_leaks_bandwidth, setup,
+			teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
