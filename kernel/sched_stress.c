@@ -42,7 +42,9 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
+#include "../drivers/tsc.h"
 #include "../sched/sched.h"
+#include "arch/x86.h"
 #include "cmdline.h"
 #include "cpu.h"
 #include "kthread.h"
@@ -156,10 +158,13 @@ static uint64_t rnd_in(uint64_t *s, uint64_t lo, uint64_t hi)
 	return lo + rnd(s) % (hi - lo + 1);
 }
 
+/* Busy for about ns, timed by the TSC: now_ns() may read the HPET, and
+ * under TCG every HPET read takes QEMU's global lock, so dozens of
+ * spinners polling it would slow every CPU's interrupts and timers. */
 static void spin_for(uint64_t ns)
 {
-	uint64_t end = now_ns() + ns;
-	while (now_ns() < end)
+	uint64_t start = rdtsc();
+	while (tsc_to_ns(rdtsc() - start) < ns)
 		__asm__ volatile("pause");
 }
 
@@ -271,6 +276,23 @@ static bool no_refs(void *arg)
 
 static void worker(void *arg);
 
+/* The controller's sleeps (it is never woken any other way), measured:
+ * a sleep that overruns by far points at a lost timer, not at the test. */
+static uint64_t ctl_sleep_max_late_ns;
+
+static void ctl_sleep(uint64_t ns)
+{
+	uint64_t wake_at = now_ns() + ns;
+	thread_sleep_until(wake_at);
+	uint64_t now = now_ns();
+	if (now > wake_at && now - wake_at > ctl_sleep_max_late_ns) {
+		ctl_sleep_max_late_ns = now - wake_at;
+		if (ctl_sleep_max_late_ns > SEC)
+			kprintf("sched-stress: the controller's %lu us sleep ended "
+				"%lu ms late", ns / US, ctl_sleep_max_late_ns / MS);
+	}
+}
+
 /* Create a worker whose joiner is slot `parent` (-1: the controller).
  * Returns false if no slot or the population is at its cap. */
 static bool spawn(int parent, uint64_t *rng)
@@ -352,7 +374,7 @@ static void reap(struct slot *c, struct slot *me)
 {
 	while (!atomic_load(&c->finished)) {
 		if (!me)
-			thread_sleep_for(STRESS_KICK_NS);
+			ctl_sleep(STRESS_KICK_NS);
 		else if (wait_queue_block_if(&exit_wq, child_finished, c))
 			me->exit_blocks++;
 	}
@@ -722,10 +744,12 @@ static void report_stuck(void)
 			if (cpumask_test(&t->allowed, c))
 				mask |= 1ULL << c;
 		kprintf("sched-stress: stuck: stress-%c%d tid %d seed %#lx "
-			"parent %d finished %d: %s on cpu%d (%s %d, cpus %#lx), "
+			"parent %d finished %d%s: %s on cpu%d (%s %d, cpus %#lx), "
 			"waiting on %s, %lu ops",
 			s->role == ROLE_K ? 'k' : 'q', i, t ? t->tid : -1, s->seed,
-			s->parent, atomic_load(&s->finished), st, cpu, pol, prio,
+			s->parent, atomic_load(&s->finished),
+			atomic_load(&s->finished) ? " (only its join is missing)" : "",
+			st, cpu, pol, prio,
 			mask, t && t->waiting_on ? "a wait queue" : "no wait queue",
 			s->ops);
 	}
@@ -792,6 +816,12 @@ int selftest_sched_stress(void)
 	uint64_t next_progress = start + STRESS_PROGRESS_NS;
 	uint64_t last_check_seen = checks_start, last_check_ns = start;
 	uint64_t max_gap_ns = 0;
+	/* The controller runs the same checks itself every iteration: as a
+	 * fair thread, the sched_check= thread can wait a long time behind
+	 * the workers' RT and deadline load, and a violation shorter than its
+	 * gaps would go unseen. */
+	uint64_t own_checks = 0, own_last_ns = start, own_max_gap_ns = 0;
+	int check_failed = 0;
 
 	for (uint64_t now = start; now < end; now = now_ns()) {
 		int top = 0;
@@ -805,9 +835,21 @@ int selftest_sched_stress(void)
 		reap_children(-1, 0, true);
 		op_wake_queue(&rng);
 		op_kick(&rng, STRESS_SLOTS);
-		thread_sleep_for(STRESS_KICK_NS);
+		ctl_sleep(STRESS_KICK_NS);
 
 		now = now_ns();
+		if (sched_check_all() < 0 ||
+		    sched_check_work_conserving(now_ns()) < 0) {
+			check_failed = 1;
+			kprintf("sched-stress: the scheduler's checks failed after "
+				"%lu ms (see above; seed %lu): stopping",
+				(now - start) / MS, seed);
+			break;
+		}
+		own_checks++;
+		if (now - own_last_ns > own_max_gap_ns)
+			own_max_gap_ns = now - own_last_ns;
+		own_last_ns = now;
 		uint64_t c = atomic_load(&sched_check_passes);
 		if (c != last_check_seen) {
 			last_check_seen = c;
@@ -854,7 +896,7 @@ int selftest_sched_stress(void)
 			drained = true;
 			break;
 		}
-		thread_sleep_for(STRESS_KICK_NS);
+		ctl_sleep(STRESS_KICK_NS);
 	}
 	uint64_t drain_ms = (now_ns() - drain_start) / MS;
 	uint64_t checks = atomic_load(&sched_check_passes) - checks_start;
@@ -888,6 +930,8 @@ int selftest_sched_stress(void)
 		"late, at most %lu us", sleeps,
 		sleeps ? atomic_load(&tot.sleep_late_ns) / sleeps / US : 0,
 		atomic_load(&tot.sleep_late_max_ns) / US);
+	kprintf("sched-stress: the controller's 1 ms sleeps ended at most %lu us "
+		"late", ctl_sleep_max_late_ns / US);
 	kprintf("sched-stress: wakes: shared queues %lu waits = %lu wakes; exit "
 		"waits %lu = %lu wakes; reference waits %lu = %lu wakes; "
 		"thread_wake %lu true = %lu K waits (%lu false); early sleeps %lu; "
@@ -904,12 +948,15 @@ int selftest_sched_stress(void)
 		"in its free lists, counted in both)", free_start, free_end,
 		heap_pages);
 	kprintf("sched-stress: work conservation: %lu checks in %lu ms (every %lu "
-		"ms asked, largest gap seen %lu ms; limit: balance interval %lu ms)",
-		checks, stress_ms, check_ms, max_gap_ns / MS,
-		sched_tunables.balance_interval_ns / MS);
+		"ms asked, largest gap seen %lu ms) and %lu by the controller "
+		"(largest gap %lu ms); limit: balance interval %lu ms", checks,
+		stress_ms, check_ms, max_gap_ns / MS, own_checks,
+		own_max_gap_ns / MS, sched_tunables.balance_interval_ns / MS);
 
 	const char *why = 0;
-	if (created != joined)
+	if (check_failed)
+		why = "the scheduler's invariant or work-conservation check failed";
+	else if (created != joined)
 		why = "created != joined";
 	else if (atomic_load(&tot.still_queued))
 		why = "a thread resumed from a wait still on the queue";

@@ -75,9 +75,9 @@ def stress_figures(log):
     m = re.search(r"sched-stress: pages: (\d+) free at the start, (\d+) at "
                   r"the end", log)
     f["free_start"], f["free_end"] = int(m[1]), int(m[2])
-    m = re.search(r"sched-stress: work conservation: (\d+) checks in (\d+) ms",
-                  log)
-    f["checks"], f["stress_ms"] = int(m[1]), int(m[2])
+    m = re.search(r"sched-stress: work conservation: (\d+) checks in (\d+) ms"
+                  r".* and (\d+) by the controller", log)
+    f["checks"], f["stress_ms"], f["own_checks"] = (int(x) for x in m.groups())
     m = re.search(r"sched-stress: ops: (\d+), sleeps (\d+), yields (\d+), "
                   r"set_attr (\d+) ok .*set_affinity (\d+) ok", log)
     f["ops"], f["sleeps"], f["yields"], f["attr_ok"], f["aff_ok"] = (
@@ -117,6 +117,7 @@ def test_sched_stress(esp, boot, smp):
     assert f["early"] == 0 and f["still_queued"] == 0
     assert f["free_start"] == f["free_end"]
     assert f["checks"] > 0 and f["checks"] * 2000 >= f["stress_ms"]
+    assert f["own_checks"] > 0
     assert min(f["ops"], f["sleeps"], f["yields"], f["attr_ok"],
                f["aff_ok"]) > 0
 
