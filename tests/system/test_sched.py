@@ -87,7 +87,7 @@ def stress_figures(log):
 
 def failure_lines(log):
     return "\n".join(line for line in log.splitlines()
-                     if re.search(r"FAIL|PANIC|work conservation:|check '|"
+                     if re.search(r"FAIL|PANIC|failed|work conservation:|check '|"
                                   r"stuck:|still on wait queue|returned true",
                                   line))
 
