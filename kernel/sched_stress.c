@@ -739,19 +739,31 @@ static void report_stuck(void)
 				prio = info[k].policy == SCHED_POLICY_FAIR ?
 					       info[k].nice : info[k].rt_priority;
 			}
+		char dl[64] = "";
+		if (t && t->policy == SCHED_POLICY_DEADLINE) {
+			/* Racy reads: a report, not a decision. */
+			int64_t rep_ms = ((int64_t)t->dl.replenish_ns -
+					  (int64_t)now_ns()) / (int64_t)MS;
+			if (t->dl.throttled)
+				k_snprintf(dl, sizeof(dl), ", throttled, replenish "
+					   "%s %ld ms", rep_ms < 0 ? "OVERDUE by" : "in",
+					   (long)(rep_ms < 0 ? -rep_ms : rep_ms));
+			else
+				k_snprintf(dl, sizeof(dl), ", not throttled, budget "
+					   "%ld us", (long)(t->dl.budget_ns / 1000));
+		}
 		uint64_t mask = 0;
 		for (int c = 0; c < 64 && t; c++)
 			if (cpumask_test(&t->allowed, c))
 				mask |= 1ULL << c;
 		kprintf("sched-stress: stuck: stress-%c%d tid %d seed %#lx "
-			"parent %d finished %d%s: %s on cpu%d (%s %d, cpus %#lx), "
+			"parent %d finished %d%s: %s on cpu%d (%s %d, cpus %#lx%s), "
 			"waiting on %s, %lu ops",
 			s->role == ROLE_K ? 'k' : 'q', i, t ? t->tid : -1, s->seed,
 			s->parent, atomic_load(&s->finished),
 			atomic_load(&s->finished) ? " (only its join is missing)" : "",
-			st, cpu, pol, prio,
-			mask, t && t->waiting_on ? "a wait queue" : "no wait queue",
-			s->ops);
+			st, cpu, pol, prio, mask, dl,
+			t && t->waiting_on ? "a wait queue" : "no wait queue", s->ops);
 	}
 	for (int i = 0; i < n_online; i++) {
 		int tid = 0;
