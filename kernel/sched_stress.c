@@ -707,6 +707,21 @@ static int dl_bandwidth_empty(void)
 static const char *const state_names[] = { "new", "runnable", "running",
 					   "blocked", "zombie", "dead" };
 
+/* Each CPU: what it runs now and its counters (for failure reports). */
+static void report_cpus(void)
+{
+	for (int i = 0; i < n_online; i++) {
+		int tid = 0;
+		char name[16] = "?";
+		struct sched_cpu_stats cs;
+		sched_cpu_curr_info(online[i], &tid, name);
+		sched_cpu_stats(online[i], &cs);
+		kprintf("sched-stress: cpu%d runs %s (tid %d); %lu switches, %lu "
+			"timer events, %lu IPIs in", online[i], name, tid,
+			cs.switches, cs.timer_events, cs.ipis_received);
+	}
+}
+
 /* After a failed drain: name every thread that did not finish. */
 static void report_stuck(void)
 {
@@ -765,16 +780,7 @@ static void report_stuck(void)
 			st, cpu, pol, prio, mask, dl,
 			t && t->waiting_on ? "a wait queue" : "no wait queue", s->ops);
 	}
-	for (int i = 0; i < n_online; i++) {
-		int tid = 0;
-		char name[16] = "?";
-		struct sched_cpu_stats cs;
-		sched_cpu_curr_info(online[i], &tid, name);
-		sched_cpu_stats(online[i], &cs);
-		kprintf("sched-stress: cpu%d runs %s (tid %d); %lu switches, %lu "
-			"timer events, %lu IPIs in", online[i], name, tid,
-			cs.switches, cs.timer_events, cs.ipis_received);
-	}
+	report_cpus();
 }
 
 static uint64_t option_or(const char *name, uint64_t dflt)
@@ -856,6 +862,7 @@ int selftest_sched_stress(void)
 			kprintf("sched-stress: the scheduler's checks failed after "
 				"%lu ms (see above; seed %lu): stopping",
 				(now - start) / MS, seed);
+			report_cpus();
 			break;
 		}
 		own_checks++;
