@@ -98,6 +98,7 @@ struct slot {
 	int parent; /* slot index of the joiner; -1 = the controller */
 	enum stress_role role;
 	uint64_t seed;
+	/* Set up once for the whole test, reused by every occupant. */
 	struct wait_queue kick_wq; /* K only: ended only by thread_wake */
 	struct wait_queue ref_wq;  /* the joiner waits here for refs == 0 */
 
@@ -120,7 +121,7 @@ struct squeue {
 
 /* Everything the final accounting adds up; atomics, any thread adds. */
 struct stress_totals {
-	atomic_ulong created, joined, create_ebusy, create_other;
+	atomic_ulong created, joined, create_ebusy;
 	atomic_ulong ops, sleeps, sleeps_early, yields;
 	atomic_ulong sleep_late_ns, sleep_late_max_ns;
 	atomic_ulong wq_blocks, wq_wakes, exit_blocks, exit_wakes;
@@ -326,8 +327,6 @@ static bool spawn(int parent, uint64_t *rng)
 	atomic_store(&c->kicks, 0);
 	atomic_store(&c->kicks_missed, 0);
 	atomic_store(&c->finished, 0);
-	wait_queue_init(&c->kick_wq, "stress-kick");
-	wait_queue_init(&c->ref_wq, "stress-refs");
 
 	struct sched_attr a, *ap = 0;
 	struct cpumask m, *mp = 0;
@@ -823,8 +822,15 @@ int selftest_sched_stress(void)
 
 	uint64_t heap_pages = warm_heap();
 	uint64_t free_start = pmm_free_count();
-	for (int i = 0; i < STRESS_SLOTS; i++)
+	/* The slots' wait queues are set up once, not per occupant: a
+	 * reference holder may still be inside wait_queue_wake_all() on
+	 * ref_wq after the joiner saw the count at 0 and moved on, so the
+	 * queue must stay valid (a stray wake is counted like any other). */
+	for (int i = 0; i < STRESS_SLOTS; i++) {
 		slots[i].lock = (struct spinlock)SPINLOCK_INIT("stress-slot");
+		wait_queue_init(&slots[i].kick_wq, "stress-kick");
+		wait_queue_init(&slots[i].ref_wq, "stress-refs");
+	}
 	for (int i = 0; i < STRESS_QUEUES; i++)
 		wait_queue_init(&squeues[i].wq, "stress-q");
 	wait_queue_init(&exit_wq, "stress-exit");
