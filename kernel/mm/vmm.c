@@ -52,6 +52,20 @@ int vmm_map_page(uint64_t virt, uint64_t phys, uint64_t flags)
 	return pte ? 0 : -1;
 }
 
+int64_t vmm_unmap_page(uint64_t virt)
+{
+	uint64_t f = spin_lock_irqsave(&vmm_lock);
+	uint64_t *pte = walk(virt, 0);
+	int64_t r = -1;
+	if (pte && (*pte & PTE_P)) {
+		r = (int64_t)(*pte & PTE_ADDR);
+		*pte = 0;
+		__asm__ volatile("invlpg (%0)" ::"r"(virt) : "memory");
+	}
+	spin_unlock_irqrestore(&vmm_lock, f);
+	return r;
+}
+
 int64_t vmm_translate(uint64_t virt)
 {
 	uint64_t f = spin_lock_irqsave(&vmm_lock);
