@@ -113,9 +113,9 @@ static int wait_online(int n, uint64_t ms)
 	}
 }
 
-/* How many CPUs to use: *usable = MADT CPUs capped by maxcpus=; the
- * return value is that, or 1 when nosmp or a missing trampoline page or
- * LAPIC keeps us on the boot CPU (one log line says which). */
+/* How many CPUs to use: *usable = MADT CPUs capped by maxcpus= (1 with
+ * nosmp); the return value is that, or 1 when a missing trampoline page
+ * or LAPIC keeps us on the boot CPU (one log line says which). */
 static int cpus_wanted(int *usable)
 {
 	int n = platform.ncpus;
@@ -134,7 +134,10 @@ static int cpus_wanted(int *usable)
 	}
 	*usable = n;
 	if (n > 1 && cmdline_flag(&boot_cmdline, "nosmp")) {
+		/* Asked for one CPU, like maxcpus=1: "brought up 1 of 1". The
+		 * cases below wanted more and could not: "1 of N". */
 		kprintf("smp: nosmp: staying on the boot CPU");
+		*usable = 1;
 		return 1;
 	}
 	if (n > 1 && !boot_info->trampoline) {
