@@ -77,14 +77,13 @@ static int slot_of(uint64_t addr)
 
 void kstack_init(void)
 {
-	/* Map and unmap one page so the region's PML4 entry exists: the AP
-	 * trampoline's page tables copy the kernel half's PML4 entries once
-	 * (smp/boot.c), and every CPU must see stacks allocated later. */
-	uint64_t p = pmm_alloc_pages(1);
-	if (!p || vmm_map_page(KSTACK_REGION_BASE, p, VMM_WRITE | VMM_NX))
+	/* All the region's page tables now, once: the AP trampoline's page
+	 * tables copy the kernel half's PML4 entries (smp/boot.c), so the
+	 * region's entry must exist before any AP starts; and with the
+	 * tables in place, stacks coming and going never change the free
+	 * page count (the self-tests' leak checks are exact). */
+	if (vmm_alloc_tables(KSTACK_REGION_BASE, KSTACK_REGION_END - KSTACK_REGION_BASE))
 		panic("kstack: cannot create the stack region's page tables");
-	vmm_unmap_page(KSTACK_REGION_BASE);
-	pmm_free_pages(p, 1);
 	STATIC_ASSERT((KSTACK_REGION_BASE >> PML4_SHIFT & 511) ==
 			      ((KSTACK_REGION_END - 1) >> PML4_SHIFT & 511),
 		      "the stack region spans one PML4 entry");

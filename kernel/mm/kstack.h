@@ -31,7 +31,9 @@
  * (510) and the kernel image (511). */
 #define KSTACK_REGION_BASE 0xfffffe0000000000ULL
 #define KSTACK_SLOT_SIZE (64 * 1024ULL)
-#define KSTACK_SLOTS 16384 /* 1 GiB of address space */
+/* 512 MiB of address space; its page tables (1 MiB) are allocated once
+ * by kstack_init(). MAX_CPUS CPUs take 4 slots each at most. */
+#define KSTACK_SLOTS 8192
 #define KSTACK_REGION_END (KSTACK_REGION_BASE + KSTACK_SLOTS * KSTACK_SLOT_SIZE)
 /* At least one unmapped page stays below every stack. */
 #define KSTACK_MAX_PAGES (KSTACK_SLOT_SIZE / 4096 - 1)
@@ -52,7 +54,7 @@ struct kstack_info {
 	const char *what;	  /* KSTACK_CPU/FIXED: "idle", "#DF", ... */
 };
 
-/* Reserve the region's page-table root (BSP, once, after pmm_init and
+/* Allocate the region's page tables (BSP, once, after pmm_init and
  * before any AP page tables copy the kernel half). */
 void kstack_init(void);
 

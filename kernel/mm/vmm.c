@@ -52,6 +52,18 @@ int vmm_map_page(uint64_t virt, uint64_t phys, uint64_t flags)
 	return pte ? 0 : -1;
 }
 
+#define PT_SPAN (512 * 4096ULL) /* what one last-level table maps */
+
+int vmm_alloc_tables(uint64_t virt, uint64_t len)
+{
+	int r = 0;
+	uint64_t f = spin_lock_irqsave(&vmm_lock);
+	for (uint64_t v = virt & ~(PT_SPAN - 1); v < virt + len && !r; v += PT_SPAN)
+		r = walk(v, 1) ? 0 : -1;
+	spin_unlock_irqrestore(&vmm_lock, f);
+	return r;
+}
+
 int64_t vmm_unmap_page(uint64_t virt)
 {
 	uint64_t f = spin_lock_irqsave(&vmm_lock);

@@ -22,6 +22,10 @@
  * replaces an existing 4 KiB mapping. 0, or -1 if out of memory or the
  * address is covered by a large page. Does not flush other CPUs. */
 int vmm_map_page(uint64_t virt, uint64_t phys, uint64_t flags);
+/* Allocate every page table needed to map [virt, virt + len) with 4 KiB
+ * pages, mapping nothing; the tables stay for good. 0, or -1 if out of
+ * memory or part of the range is covered by a large page. */
+int vmm_alloc_tables(uint64_t virt, uint64_t len);
 /* Remove the 4 KiB mapping at virt and flush it from this CPU's TLB
  * only. Returns the physical page that was mapped, or -1 if none (the
  * page-table pages stay). Other CPUs: see the note at the top. */
