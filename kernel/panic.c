@@ -50,10 +50,10 @@ static __attribute__((noreturn)) void panic_nested(const char *what)
 	int n = atomic_fetch_add(&nested_faults, 1);
 	if (n < NESTED_PRINT_MAX)
 		kprintf("FATAL: %s while reporting a fatal error; stopping", what);
-	if (n < NESTED_STOP_MAX)
+	if (n < NESTED_STOP_MAX) {
 		smp_stop_others(true);
-	if (n < NESTED_STOP_MAX)
 		kprintf("halting: failure");
+	}
 	qemu_exit(QEMU_EXIT_FAILURE);
 	for (;;)
 		hlt();
@@ -132,8 +132,12 @@ __attribute__((noinline)) void backtrace(void)
 void panic(const char *fmt, ...)
 {
 	int claim = panic_begin();
-	if (claim != PANIC_CLAIMED)
-		panic_halt_or_nested(claim, fmt); /* fmt: a fixed string */
+	if (claim != PANIC_CLAIMED) {
+		/* Only the format: the arguments may be what faults. */
+		char what[160];
+		k_snprintf(what, sizeof(what), "panic(\"%s\")", fmt);
+		panic_halt_or_nested(claim, what);
+	}
 	char msg[256];
 	va_list ap;
 	va_start(ap, fmt);

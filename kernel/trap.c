@@ -190,6 +190,8 @@ static void stack_overflow_report(struct trap_frame *f)
  * again: no backtrace, no register dump). */
 static void nested_fault(int claim, struct trap_frame *f)
 {
+	if (claim == PANIC_OTHER_CPU)
+		panic_halt_or_nested(claim, 0); /* halts: the reporter stops us */
 	char what[160];
 	uint64_t off = 0;
 	const char *name = f->vector < 32 ? exception_names[f->vector] : 0;
