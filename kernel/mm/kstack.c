@@ -47,13 +47,16 @@ struct slot {
 
 static struct slot slots[KSTACK_SLOTS];
 
-/* Protects: next_fresh, clean, dirty, next_free[], in_use. Leaf lock:
- * page mapping and freeing happen outside it. */
+/* Protects: next_fresh, clean, dirty, next_free[] (except the links of a
+ * dirty list taken out for recycling: its taker owns them until it puts
+ * them on `clean`), recycling, in_use. Leaf lock: page mapping, freeing
+ * and the shootdown happen outside it. */
 static struct spinlock kstack_lock = SPINLOCK_INIT("kstack");
 static int next_fresh;		     /* slots below this have been used */
 static int clean = NO_SLOT;	     /* freed and shot down: reusable */
 static int dirty = NO_SLOT;	     /* freed, remote TLBs may remember */
 static int32_t next_free[KSTACK_SLOTS]; /* links of both lists */
+static int recycling; /* CPUs shooting down a taken dirty list */
 static int in_use;
 
 /* Written at boot on the BSP only, before any other CPU runs. */
@@ -91,20 +94,32 @@ void kstack_init(void)
 
 static int take_slot(void)
 {
-	uint64_t f = spin_lock_irqsave(&kstack_lock);
-	int i = NO_SLOT, recycle = NO_SLOT;
-	if (clean != NO_SLOT) {
-		i = clean;
-		clean = next_free[i];
-	} else if (next_fresh < KSTACK_SLOTS) {
-		i = next_fresh++;
-	} else {
-		recycle = dirty; /* ours now: shoot down, then reuse */
-		dirty = NO_SLOT;
+	int i, recycle;
+	for (;;) {
+		uint64_t f = spin_lock_irqsave(&kstack_lock);
+		i = recycle = NO_SLOT;
+		bool wait = false;
+		if (clean != NO_SLOT) {
+			i = clean;
+			clean = next_free[i];
+		} else if (next_fresh < KSTACK_SLOTS) {
+			i = next_fresh++;
+		} else if (dirty != NO_SLOT) {
+			recycle = dirty; /* ours now: shoot down, then reuse */
+			dirty = NO_SLOT;
+			recycling++;
+		} else {
+			/* Another CPU may be recycling the dirty list right
+			 * now: wait for its slots rather than fail. */
+			wait = recycling > 0;
+		}
+		spin_unlock_irqrestore(&kstack_lock, f);
+		if (!wait)
+			break;
+		cpu_relax();
 	}
-	spin_unlock_irqrestore(&kstack_lock, f);
-	if (i != NO_SLOT || recycle == NO_SLOT)
-		return i;
+	if (recycle == NO_SLOT)
+		return i; /* a slot, or NO_SLOT: all in use */
 
 	if (cpu_online_count() > 1)
 		tlb_shootdown(0, 0);
@@ -114,9 +129,10 @@ static int take_slot(void)
 	int last = i;
 	while (next_free[last] != NO_SLOT)
 		last = next_free[last];
-	f = spin_lock_irqsave(&kstack_lock);
+	uint64_t f = spin_lock_irqsave(&kstack_lock);
 	next_free[last] = clean;
 	clean = next_free[i];
+	recycling--;
 	spin_unlock_irqrestore(&kstack_lock, f);
 	return i;
 }
