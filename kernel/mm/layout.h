@@ -28,9 +28,4 @@ static inline uint64_t virt_to_phys(const void *virt)
 	return (uint64_t)virt - DIRECT_MAP_BASE;
 }
 
-static inline int is_kernel_addr(uint64_t a)
-{
-	return a >= DIRECT_MAP_BASE;
-}
-
 #endif
