@@ -391,7 +391,8 @@ static int prev_stays_rank(const struct rq *rq, const struct thread *prev)
 }
 
 /*
- * The new-idle pull, as part of picking the next thread: if what would run
+ * The new-idle pull, as part of picking the next thread (returns true if
+ * it looked as an idle CPU): if what would run
  * here next (prev, if it stays runnable, or the best queued thread) is
  * less urgent than work queued elsewhere, move that work here first. It
  * runs before prev is put back, because the run-queue lock is dropped to
@@ -408,14 +409,15 @@ static int prev_stays_rank(const struct rq *rq, const struct thread *prev)
  * level of frames on its stack, and a thread switched out there resumed
  * later, maybe on another CPU, with the old CPU's post-switch work to do.
  */
-static void newidle_pull(struct rq *rq, struct thread *prev, uint64_t now_ns)
+static bool newidle_pull(struct rq *rq, struct thread *prev, uint64_t now_ns)
 {
 	int prev_rank = prev_stays_rank(rq, prev);
 	int top = rq_top_runnable_rank(rq);
+	bool idle = prev_rank == RANK_IDLE && top < 0;
 
 	if (prev_rank == RANK_DL || top == RANK_DL)
-		return; /* nothing is pulled ahead of deadline work */
-	if (prev_rank == RANK_IDLE && top < 0) {
+		return false; /* nothing is pulled ahead of deadline work */
+	if (idle) {
 		/*
 		 * About to idle: say so before looking. A waker queues its
 		 * thread, then looks for idle CPUs (balance_kick_idle); we
@@ -435,6 +437,7 @@ static void newidle_pull(struct rq *rq, struct thread *prev, uint64_t now_ns)
 	balance_pull(rq->cpu, now_ns, prev_rank);
 	arch_spin_lock(&rq->lock);
 	rq->picking = false;
+	return idle;
 }
 
 /*
@@ -445,7 +448,7 @@ static void newidle_pull(struct rq *rq, struct thread *prev, uint64_t now_ns)
 static bool __schedule(struct rq *rq, uint64_t now_ns)
 {
 	struct thread *prev = rq->curr, *next;
-	bool preempted = false, yielded;
+	bool preempted = false, yielded, looked_idle;
 
 	ASSERT_HELD(&rq->lock);
 	update_curr(rq, now_ns);
@@ -455,7 +458,7 @@ static bool __schedule(struct rq *rq, uint64_t now_ns)
 	rq->need_resched = false;
 	yielded = rq->yielding;
 	rq->yielding = false;
-	newidle_pull(rq, prev, now_ns);
+	looked_idle = newidle_pull(rq, prev, now_ns);
 
 	if (prev != rq->idle && prev->state == THREAD_RUNNING) {
 		if (!thread_can_run_on(prev, rq->cpu)) {
@@ -475,6 +478,11 @@ static bool __schedule(struct rq *rq, uint64_t now_ns)
 
 	next = pick_next_thread(rq, now_ns);
 	SCHED_ASSERT(next == rq->idle || next->cpu == rq->cpu);
+	/* Going idle, but the pull looked with work still queued here (it
+	 * left meanwhile: moved, re-placed): go round once more, to look as
+	 * an idle CPU. */
+	if (next == rq->idle && !looked_idle)
+		rq->need_resched = true;
 	if (next != rq->idle) {
 		next->state = THREAD_RUNNING;
 		next->stats.wait_ns += now_ns - next->wait_start_ns;
