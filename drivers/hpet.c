@@ -4,6 +4,7 @@
 #include <stdatomic.h>
 
 #include "../kernel/log.h"
+#include "hpet_counter.h"
 #include "../kernel/mm/layout.h"
 
 #define REG_CAP 0x000
@@ -28,7 +29,9 @@
 static volatile uint8_t *regs;
 static uint64_t freq_hz;
 static bool counter_64;
-static _Atomic uint64_t last_read; /* 32-bit counter extension */
+/* 32-bit counter extension: the newest extended value any CPU returned.
+ * Any CPU updates it with CAS (drivers/hpet_counter.c). */
+static _Atomic uint64_t last_read;
 
 static uint64_t rd(uint32_t off)
 {
@@ -73,19 +76,17 @@ uint64_t hpet_hz(void)
 	return freq_hz;
 }
 
+static uint32_t read_counter32(void *ctx)
+{
+	(void)ctx;
+	return *(volatile uint32_t *)(regs + REG_COUNTER);
+}
+
 uint64_t hpet_read(void)
 {
 	if (counter_64)
 		return rd(REG_COUNTER);
-	uint32_t now = *(volatile uint32_t *)(regs + REG_COUNTER);
-	uint64_t old = atomic_load_explicit(&last_read, memory_order_relaxed);
-	for (;;) {
-		uint64_t v = (old & ~0xffffffffULL) | now;
-		if (v < old)
-			v += 1ULL << 32; /* wrapped since the last read */
-		if (atomic_compare_exchange_weak(&last_read, &old, v))
-			return v;
-	}
+	return hpet_counter_extend(&last_read, read_counter32, 0);
 }
 
 int hpet_tick_start(uint32_t hz)

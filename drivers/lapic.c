@@ -70,10 +70,15 @@ void lapic_eoi(void)
 void lapic_send_ipi(uint32_t apic_id, uint32_t icr_low)
 {
 	if (mode == LAPIC_MODE_X2APIC) {
-		/* One MSR write; x2APIC has no delivery-status bit. The
-		 * mfence orders earlier stores before the IPI (SDM 3A
-		 * 10.12.3: WRMSR to the ICR is not serializing). */
-		__asm__ volatile("mfence" ::: "memory");
+		/* One MSR write; x2APIC has no delivery-status bit. WRMSR
+		 * to the x2APIC MSRs is not serializing (Intel SDM Vol. 3A
+		 * 10.12.3), so the IPI could overtake earlier stores the
+		 * target is about to read (a mailbox, a TLB request). mfence
+		 * drains the stores; lfence then keeps the WRMSR from
+		 * executing before the mfence has completed, which mfence
+		 * alone does not promise for a non-memory instruction. This
+		 * is the pair Linux uses (weak_wrmsr_fence()). */
+		__asm__ volatile("mfence; lfence" ::: "memory");
 		wrmsr(X2APIC_ICR_MSR, (uint64_t)apic_id << 32 | icr_low);
 		return;
 	}

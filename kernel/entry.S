@@ -15,4 +15,19 @@ kernel_entry:
 	pushq	$0		/* return address 0: end of every backtrace */
 	jmp	kernel_main
 
+/*
+ * kstack_run_on(top, fn, arg): continue on the stack ending at `top`, as if
+ * fn(arg) had been called from a frame whose return address is 0 (where
+ * backtraces stop). Never returns; the old stack is abandoned. kernel_main
+ * uses it to leave the loader's stack for a guarded one.
+ */
+	.text
+	.globl kstack_run_on
+kstack_run_on:
+	mov	%rdi, %rsp
+	xor	%ebp, %ebp
+	pushq	$0
+	mov	%rdx, %rdi
+	jmp	*%rsi
+
 	.section .note.GNU-stack,"",@progbits

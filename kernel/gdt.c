@@ -20,6 +20,12 @@
 #define KCODE (SEG_PRESENT | SEG_CODE_DATA | SEG_EXEC | SEG_RW | SEG_LONG)
 #define KDATA (SEG_PRESENT | SEG_CODE_DATA | SEG_RW)
 
+const char *const ist_names[IST_COUNT] = {
+	[IST_DOUBLE_FAULT - 1] = "#DF",
+	[IST_NMI - 1] = "NMI",
+	[IST_MACHINE_CHECK - 1] = "#MC",
+};
+
 struct gdt_ptr {
 	uint16_t limit;
 	uint64_t base;

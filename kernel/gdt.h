@@ -24,6 +24,15 @@
 #define IST_MACHINE_CHECK 3
 #define IST_COUNT 3
 
+/* Stack sizes, in 4 KiB pages, each in a guarded slot of the stack region
+ * (kernel/mm/kstack.h; docs/interrupts.md lists them). */
+#define IST_STACK_PAGES 4 /* 16 KiB per IST stack, per CPU */
+#define CPU_STACK_PAGES 4 /* an AP's boot stack = its idle thread's: 16 KiB */
+#define BSP_STACK_PAGES 8 /* the BSP's: it also runs the boot path (32 KiB) */
+
+/* "#DF", "NMI", "#MC": ist_names[slot - 1], for reports. */
+extern const char *const ist_names[IST_COUNT];
+
 struct tss {
 	uint32_t reserved0;
 	uint64_t rsp[3];

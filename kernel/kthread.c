@@ -3,8 +3,8 @@
 
 #include "lib/string.h"
 #include "mm/heap.h"
+#include "mm/kstack.h"
 #include "mm/layout.h"
-#include "mm/pmm.h"
 #include "panic.h"
 
 #define ENOMEM 12
@@ -36,19 +36,18 @@ struct thread *kthread_create(const char *name, void (*fn)(void *), void *arg,
 			      const struct cpumask *mask, int *err)
 {
 	struct kthread *k = kzalloc(sizeof(*k));
-	uint64_t stack = pmm_alloc_pages(KTHREAD_STACK_PAGES);
-	if (!k || !stack) {
+	uint64_t top = k ? kstack_alloc(KTHREAD_STACK_PAGES, KSTACK_THREAD, -1,
+					"thread") :
+			   0;
+	if (!k || !top) {
 		kfree(k);
-		if (stack)
-			pmm_free_pages(stack, KTHREAD_STACK_PAGES);
 		*err = -ENOMEM;
 		return 0;
 	}
 	k->fn = fn;
 	k->arg = arg;
-	k->ctx.stack = stack;
-	uint64_t top = (uint64_t)phys_to_virt(stack) +
-		       KTHREAD_STACK_PAGES * PAGE_SIZE;
+	k->ctx.stack_top = top;
+	kstack_set_thread(top, &k->t);
 	/* One zero word above the frame: where a backtrace stops. */
 	struct switch_frame *f = (void *)(top - 16 - sizeof(*f));
 	memset(f, 0, sizeof(*f) + 16);
@@ -59,7 +58,7 @@ struct thread *kthread_create(const char *name, void (*fn)(void *), void *arg,
 	k->t.arch_ctx = &k->ctx;
 	int r = thread_create(&k->t, name, attr, mask);
 	if (r) {
-		pmm_free_pages(stack, KTHREAD_STACK_PAGES);
+		kstack_free(top);
 		kfree(k);
 		*err = r;
 		return 0;
@@ -77,7 +76,9 @@ int kthread_join(struct thread *t, struct sched_thread_stats *stats)
 	if (stats)
 		*stats = t->stats;
 	struct kthread *k = (struct kthread *)t;
-	pmm_free_pages(k->ctx.stack, KTHREAD_STACK_PAGES);
+	/* The thread switched away for the last time before thread_join
+	 * returned: no CPU is on this stack. */
+	kstack_free(k->ctx.stack_top);
 	kfree(k);
 	return code;
 }

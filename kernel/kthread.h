@@ -11,12 +11,14 @@
 
 #include "../sched/sched.h"
 
-#define KTHREAD_STACK_PAGES 4 /* 16 KiB */
+/* 16 KiB, in a guarded slot of the stack region (kernel/mm/kstack.h):
+ * running off the bottom is a "stack overflow in thread X" report. */
+#define KTHREAD_STACK_PAGES 4
 
 /* What arch_ctx points to for every thread, idle threads included. */
 struct kctx {
 	uint64_t rsp;	/* saved by switch_stack while not running */
-	uint64_t stack; /* physical base of the stack pages; 0 for idle */
+	uint64_t stack_top; /* kstack_alloc()'s result; 0 for idle threads */
 };
 
 struct kthread {

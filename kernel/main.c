@@ -17,6 +17,7 @@
 #include "gdt.h"
 #include "log.h"
 #include "mm/heap.h"
+#include "mm/kstack.h"
 #include "mm/layout.h"
 #include "mm/pmm.h"
 #include "kthread.h"
@@ -39,7 +40,14 @@
 const struct boot_info *boot_info;
 uint64_t boot_ready_ns;
 
-static uint8_t bsp_ist[IST_COUNT][IST_STACK_SIZE] __attribute__((aligned(16)));
+/* The BSP's IST stacks until kstack_init() can give it guarded ones. */
+#define BSP_EARLY_IST_SIZE (IST_STACK_PAGES * PAGE_SIZE)
+static uint8_t bsp_ist[IST_COUNT][BSP_EARLY_IST_SIZE] __attribute__((aligned(16)));
+
+/* In entry.S: switch to the stack at `top` (a zero return address on it
+ * ends backtraces) and jump to fn(arg). */
+void kstack_run_on(uint64_t top, void (*fn)(const struct boot_info *),
+		   const struct boot_info *arg) __attribute__((noreturn));
 
 static const char *const cmdline_sources[] = {
 	[BOOT_CMDLINE_NONE] = "none",
@@ -167,6 +175,38 @@ static void init_thread(void *arg)
 		selftest_run(test);
 }
 
+/* The loader's boot stack and the early IST stacks have no guard page;
+ * the BSP leaves them for guarded ones (kernel/mm/kstack.h) as soon as
+ * there is a page allocator. Until then, a fault reports with a backtrace
+ * bounded by these ranges. */
+static void register_early_stacks(const struct boot_info *bi)
+{
+	uint64_t lo = (uint64_t)phys_to_virt(bi->boot_stack);
+	kstack_register_fixed(lo, lo + BOOT_STACK_SIZE, "loader boot");
+	for (int i = 0; i < IST_COUNT; i++)
+		kstack_register_fixed((uint64_t)bsp_ist[i],
+				      (uint64_t)&bsp_ist[i][BSP_EARLY_IST_SIZE],
+				      ist_names[i]);
+}
+
+/* Guarded IST stacks for the BSP. The TSS is read when an exception
+ * arrives, so updating its IST slots takes effect at once. */
+static void bsp_guarded_ist(void)
+{
+	for (int i = 0; i < IST_COUNT; i++) {
+		uint64_t top = kstack_alloc(IST_STACK_PAGES, KSTACK_CPU, 0,
+					    ist_names[i]);
+		if (!top)
+			panic("boot: no memory for the boot CPU's %s stack",
+			      ist_names[i]);
+		cpus[0].ist_top[i] = top;
+		cpus[0].tss.ist[i] = top;
+	}
+}
+
+static void kernel_main_late(const struct boot_info *bi)
+	__attribute__((noreturn));
+
 void kernel_main(const struct boot_info *bi) __attribute__((noreturn));
 
 void kernel_main(const struct boot_info *bi)
@@ -184,9 +224,14 @@ void kernel_main(const struct boot_info *bi)
 	idt_init();
 	pic_disable();
 	write_cr0(read_cr0() | CR0_WP); /* read-only pages bind the kernel too */
+	/* Machine checks reach #MC (on its IST stack) instead of shutting
+	 * the CPU down (SDM 3A 15.10.1); after idt_init, so the handler is
+	 * there. The APs do the same in ap_entry. */
+	write_cr4(read_cr4() | CR4_MCE);
 
 	check_boot_info(bi);
 	boot_info = bi;
+	register_early_stacks(bi);
 	drop_lower_half();
 
 	struct tsc_calibration cal = tsc_calibrate();
@@ -209,6 +254,18 @@ void kernel_main(const struct boot_info *bi)
 	if (cmdline_flag(&boot_cmdline, "acpidump"))
 		acpidump(bi);
 
+	/* Leave the loader's unguarded stacks. The new boot stack becomes
+	 * CPU 0's idle thread's stack. */
+	kstack_init();
+	bsp_guarded_ist();
+	uint64_t top = kstack_alloc(BSP_STACK_PAGES, KSTACK_CPU, 0, "idle");
+	if (!top)
+		panic("boot: no memory for the boot CPU's stack");
+	kstack_run_on(top, kernel_main_late, bi);
+}
+
+static void kernel_main_late(const struct boot_info *bi)
+{
 	/* ACPI, APICs, clocks, timers; interrupts are on afterwards. */
 	platform_init(bi);
 	sched_glue_init();

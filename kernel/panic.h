@@ -17,9 +17,23 @@ void panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)))
 void backtrace_from(uint64_t rip, uint64_t rbp);
 void backtrace(void);
 
-/* Claim the right to print a fatal report. Returns 0 if another CPU (or
- * this one, recursively) already did: the caller should just halt. */
+/* Claim the right to print a fatal report (and turn interrupts off).
+ * Returns PANIC_CLAIMED: go on with the report; PANIC_OTHER_CPU: another
+ * CPU is reporting and will stop this one; PANIC_NESTED: this CPU already
+ * claimed it, so the caller is a fault (or panic) inside the report. For
+ * the last two, call panic_halt_or_nested(). */
+#define PANIC_OTHER_CPU 0
+#define PANIC_CLAIMED 1
+#define PANIC_NESTED 2
 int panic_begin(void);
+
+/* After a panic_begin() that did not return PANIC_CLAIMED: on another
+ * CPU's report, halt until its NMI stops us; on a nested fault, print one
+ * "FATAL: <what> while reporting a fatal error; stopping" line, stop the
+ * other CPUs and exit with the failure code (each step skipped if it
+ * faults in turn, so the exit always happens). Never returns. */
+void panic_halt_or_nested(int claim, const char *what)
+	__attribute__((noreturn));
 
 /* End a fatal report: stop the other CPUs (each prints where it was),
  * then exit with the failure code. */

@@ -2,6 +2,10 @@
 #include "selftest.h"
 
 #include "../drivers/qemu_exit.h"
+#include "arch/x86.h"
+#include "cpu.h"
+#include "kthread.h"
+#include "mm/kstack.h"
 #include "../smp/selftests.h"
 #include "sched_stress.h"
 #include "sched_tests.h"
@@ -52,6 +56,36 @@ static int test_panic(void)
 {
 	panic_middle("panic");
 	return 1;
+}
+
+/* An address in the unmapped gap between the direct map and the kernel
+ * image: above the direct-map base, so a walker that only checks "is it a
+ * kernel address" follows it and faults. */
+#define UNMAPPED_KERNEL_ADDR 0xffffc00000000000ULL
+
+/* Null write with rbp pointing at UNMAPPED_KERNEL_ADDR (rdi): the exception
+ * report's backtrace starts from a corrupt frame pointer. In assembly
+ * because C cannot clobber rbp under -fno-omit-frame-pointer. */
+void fault_bad_fp(uint64_t bad_rbp) __attribute__((noreturn));
+__asm__(".text\n"
+	".globl fault_bad_fp\n"
+	".type fault_bad_fp, @function\n"
+	"fault_bad_fp:\n"
+	"	mov %rdi, %rbp\n"
+	"	movq $1, 0\n"
+	"	ud2\n"
+	".size fault_bad_fp, . - fault_bad_fp\n");
+
+static int test_fault_bad_fp(void)
+{
+	fault_bad_fp(UNMAPPED_KERNEL_ADDR);
+}
+
+/* A fault inside the fatal report itself: the message argument is an
+ * unmapped string, so formatting the PANIC line faults. */
+static int test_panic_bad_arg(void)
+{
+	panic("message from %s", (const char *)UNMAPPED_KERNEL_ADDR);
 }
 
 /* Allocate until the pool runs out, check every page is distinct and
@@ -121,10 +155,139 @@ static int test_heap(void)
 	return 0;
 }
 
+/* ---- CR4.MCE on every CPU --------------------------------------------- */
+
+#define CR4_SEEN_RAN ((uint64_t)1 << 63) /* the CPU answered */
+static uint64_t cr4_seen[MAX_CPUS];
+
+static void read_my_cr4(void *arg)
+{
+	(void)arg;
+	cr4_seen[this_cpu()->id] = read_cr4() | CR4_SEEN_RAN;
+}
+
+/* Without CR4.MCE a machine check shuts the CPU down instead of reaching
+ * the #MC handler: every online CPU must have it set. */
+static int test_cr4_mce(void)
+{
+	int list[MAX_CPUS], n = cpu_online_list(list, MAX_CPUS), bad = 0;
+	smp_call_many(&cpu_online_mask, read_my_cr4, 0, true);
+	for (int i = 0; i < n; i++) {
+		uint64_t v = cr4_seen[list[i]];
+		if (!(v & CR4_SEEN_RAN) || !(v & CR4_MCE)) {
+			kprintf("cr4-mce: cpu%d: CR4 %#lx: machine checks %s",
+				list[i], v & ~CR4_SEEN_RAN,
+				v & CR4_SEEN_RAN ? "disabled" :
+						   "not checked (no answer)");
+			bad++;
+		}
+	}
+	kprintf("cr4-mce: %d of %d CPUs have CR4.MCE set", n - bad, n);
+	return bad != 0;
+}
+
+/* ---- Guarded stacks ---------------------------------------------------- */
+
+/* Each level keeps a 256-byte frame live across the recursive call (no
+ * tail call), so the stack only grows. The limit is only there so the
+ * compiler accepts the recursion: no stack reaches it. */
+static volatile int recurse_limit = 1 << 30;
+
+__attribute__((noinline)) static int recurse_forever(int depth)
+{
+	volatile char pad[256];
+	if (depth >= recurse_limit)
+		return 0;
+	pad[0] = (char)depth;
+	int r = recurse_forever(depth + 1);
+	return r + pad[0];
+}
+
+static void overflow_thread(void *arg)
+{
+	(void)arg;
+	recurse_forever(0);
+}
+
+/* A kernel thread runs off the bottom of its stack: the guard page turns
+ * that into one "stack overflow in thread overflow on cpuN" report. */
+static int test_stack_overflow(void)
+{
+	int err;
+	struct thread *t =
+		kthread_create("overflow", overflow_thread, 0, 0, 0, &err);
+	if (!t) {
+		kprintf("stack-overflow: cannot create the thread (%d)", err);
+		return 1;
+	}
+	kthread_join(t, 0);
+	kprintf("stack-overflow: the thread returned from endless recursion");
+	return 1;
+}
+
+/* One pass of the kstack test: `rounds` allocations, LIVE alive at a time,
+ * each checked zeroed and writable. 0 = pass. */
+static int kstack_pass(int rounds)
+{
+	enum { LIVE = 8 };
+	uint64_t live[LIVE] = { 0 };
+
+	for (int r = 0; r < rounds; r++) {
+		int k = r % LIVE;
+		if (live[k])
+			kstack_free(live[k]);
+		live[k] = kstack_alloc(1 + r % 3, KSTACK_CPU, 0, "test");
+		if (!live[k]) {
+			kprintf("kstack: allocation %d failed", r);
+			return 1;
+		}
+		volatile uint64_t *w = (uint64_t *)(live[k] - 8);
+		if (*w != 0) {
+			kprintf("kstack: stack %d at %#lx not zeroed", r, live[k]);
+			return 1;
+		}
+		*w = live[k];
+	}
+	for (int k = 0; k < LIVE; k++)
+		kstack_free(live[k]);
+	return 0;
+}
+
+/* Allocate and free more stacks than the region has slots, so slots are
+ * recycled through the TLB shootdown; every page and slot must come back
+ * exactly (the region's page tables exist from boot). */
+static int test_kstack(void)
+{
+	const int rounds = KSTACK_SLOTS + KSTACK_SLOTS / 4;
+	int in_use_before = kstack_in_use();
+	uint64_t pages_before = pmm_free_count();
+	if (kstack_pass(rounds))
+		return 1;
+	if (pmm_free_count() != pages_before ||
+	    kstack_in_use() != in_use_before) {
+		kprintf("kstack: free pages %lu -> %lu, stacks in use %d -> %d",
+			pages_before, pmm_free_count(), in_use_before,
+			kstack_in_use());
+		return 1;
+	}
+	kprintf("kstack: %d stacks allocated and freed; slots recycled", rounds);
+	return 0;
+}
+
 static const struct selftest tests[] = {
 	{ "boot", test_boot, "boot to the ready line, then pass" },
 	{ "fault", test_fault, "null pointer write: exception report" },
 	{ "panic", test_panic, "panic() with a symbolized backtrace" },
+	{ "fault-bad-fp", test_fault_bad_fp,
+	  "exception with a frame pointer into unmapped kernel space: the "
+	  "report ends with the failure exit" },
+	{ "panic-bad-arg", test_panic_bad_arg,
+	  "a fault while printing the panic message: one line, failure exit" },
+	{ "cr4-mce", test_cr4_mce, "CR4.MCE is set on every CPU" },
+	{ "stack-overflow", test_stack_overflow,
+	  "endless recursion in a kernel thread: a stack overflow report" },
+	{ "kstack", test_kstack,
+	  "guarded stacks: allocate/free past the slot count, all returned" },
 	{ "pmm", test_pmm, "page allocator: exhaust-ish, verify, free" },
 	{ "heap", test_heap, "kmalloc/kfree patterns, contents checked" },
 	{ "timer", selftest_timer,

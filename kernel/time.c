@@ -202,9 +202,9 @@ uint64_t now_ns(void)
 	return clockconv_to_ns(&tsc_conv, rdtsc() - tsc_zero);
 }
 
-uint64_t tsc_ns_to_cycles(uint64_t ns)
+const struct clockconv *time_tsc_conv(void)
 {
-	return clockconv_to_cycles(&tsc_conv, ns);
+	return &tsc_conv;
 }
 
 void delay_us(uint64_t us)

@@ -52,7 +52,8 @@ uint64_t now_ns(void);
 /* Busy-wait (for hardware delays before timers exist: INIT/SIPI). */
 void delay_us(uint64_t us);
 
-/* TSC conversions with the calibrated frequency. */
-uint64_t tsc_ns_to_cycles(uint64_t ns);
+/* The calibrated TSC conversion (ns <-> cycles), for programming the
+ * TSC-deadline timer (timer_deadline_tsc()). Set by time_init(). */
+const struct clockconv *time_tsc_conv(void);
 
 #endif

@@ -14,8 +14,6 @@
 #include "vectors.h"
 
 #define BOOT_TICK_IRQ 0
-/* The longest one-shot count we program; longer waits re-arm on expiry. */
-#define LAPIC_MAX_COUNT 0xffffffffu
 
 /* Chosen once on the BSP by timer_setup(); read-only afterwards. */
 static enum timer_mode mode;
@@ -83,18 +81,15 @@ static void program(struct timer_cpu *tc, uint64_t now)
 		return;
 	tc->programmed_ns = when;
 	uint64_t delta = when > now ? when - now : 0;
+	/* Both conversions saturate (timer_select.c): a far deadline such as
+	 * thread_sleep_until(UINT64_MAX - 1) must not wrap into the past. */
 	if (mode == TIMER_MODE_TSC_DEADLINE) {
-		/* +1: a deadline in the past still fires (SDM 3A 10.5.4.1),
-		 * but 0 would disarm. */
-		lapic_timer_deadline(rdtsc() + tsc_ns_to_cycles(delta) + 1);
+		lapic_timer_deadline(
+			timer_deadline_tsc(rdtsc(), delta, time_tsc_conv()));
 		return;
 	}
-	uint64_t count = delta * time_calibration()->lapic_hz / NSEC_PER_SEC;
-	if (count == 0)
-		count = 1;
-	if (count > LAPIC_MAX_COUNT)
-		count = LAPIC_MAX_COUNT;
-	lapic_timer_oneshot((uint32_t)count);
+	lapic_timer_oneshot(
+		timer_oneshot_count(delta, time_calibration()->lapic_hz));
 }
 
 static void insert(struct timer_cpu *tc, struct timer *t)

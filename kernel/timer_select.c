@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "timer_select.h"
 
+/* The LAPIC's initial-count register is 32 bits (SDM 3A 10.5.4). */
+#define LAPIC_MAX_COUNT 0xffffffffu
+
 struct deadline_erratum {
 	uint8_t model;
 	uint8_t stepping; /* 0xff = any stepping */
@@ -102,4 +105,31 @@ enum timer_mode timer_choose_mode(const struct timer_facts *f, const char **why)
 	if (f->has_tsc_deadline)
 		*why = deadline_why;
 	return TIMER_MODE_LAPIC_ONESHOT;
+}
+
+uint64_t timer_deadline_tsc(uint64_t now_tsc, uint64_t delta_ns,
+			    const struct clockconv *tsc)
+{
+	/* In 128 bits: delta_ns near 2^64 (a sleep until UINT64_MAX - 1)
+	 * times a multiplier above 2^32 (any TSC over 1 GHz) does not fit
+	 * in 64, and a truncated deadline can land in the past: it fires at
+	 * once, is re-armed for the same deadline, fires again (issue 9,
+	 * defect 10). +1: a deadline in the past still fires (SDM 3A
+	 * 10.5.4.1), but 0 would disarm. */
+	unsigned __int128 cycles =
+		((unsigned __int128)delta_ns * tsc->cyc_mult) >> 32;
+	unsigned __int128 d = (unsigned __int128)now_tsc + cycles + 1;
+	return d > UINT64_MAX ? UINT64_MAX : (uint64_t)d;
+}
+
+uint32_t timer_oneshot_count(uint64_t delta_ns, uint64_t lapic_hz)
+{
+	/* Compare before multiplying: delta_ns * lapic_hz overflows 64 bits
+	 * for long waits, and a wrapped count fires early. (No 128-bit
+	 * division: the kernel does not link libgcc's __udivti3.) Below the
+	 * limit the product is at most ~2^32 * 1e9 < 2^63. */
+	if (!lapic_hz || delta_ns >= LAPIC_MAX_COUNT * NSEC_PER_SEC / lapic_hz)
+		return LAPIC_MAX_COUNT;
+	uint64_t count = delta_ns * lapic_hz / NSEC_PER_SEC;
+	return count ? (uint32_t)count : 1;
 }

@@ -9,12 +9,18 @@
  * not at all). Under a hypervisor the microcode revision means nothing, so
  * the list is not consulted there, as Linux does. Otherwise LAPIC
  * one-shot; LAPIC periodic only when asked for (`timer=periodic`).
+ *
+ * Also the arithmetic that turns "fire in delta_ns" into what the hardware
+ * is programmed with (timer_deadline_tsc, timer_oneshot_count): pure, so
+ * the host tests cover the extremes (a sleep until UINT64_MAX - 1).
  */
 #ifndef COHORT_TIMER_SELECT_H
 #define COHORT_TIMER_SELECT_H
 
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "lib/clockconv.h"
 
 enum timer_mode {
 	TIMER_MODE_NONE = 0,
@@ -50,5 +56,16 @@ uint32_t tsc_deadline_min_microcode(uint32_t family, uint32_t model,
 enum timer_mode timer_choose_mode(const struct timer_facts *f, const char **why);
 
 const char *timer_mode_name(enum timer_mode m);
+
+/* IA32_TSC_DEADLINE value for an event `delta_ns` after the TSC read
+ * `now_tsc`, with `tsc` converting ns to TSC cycles. Never 0 (which would
+ * disarm) and never in the past: a delta too large for 64 bits saturates
+ * at UINT64_MAX (in practice, never fires). */
+uint64_t timer_deadline_tsc(uint64_t now_tsc, uint64_t delta_ns,
+			    const struct clockconv *tsc);
+/* LAPIC one-shot initial count for `delta_ns` at `lapic_hz` (the counting
+ * rate after the divider): 1 .. 0xffffffff; longer waits are cut to the
+ * maximum and re-armed when it expires. */
+uint32_t timer_oneshot_count(uint64_t delta_ns, uint64_t lapic_hz);
 
 #endif

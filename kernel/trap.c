@@ -10,7 +10,9 @@
 #include "ksyms.h"
 #include "log.h"
 #include "lib/printf.h"
+#include "mm/kstack.h"
 #include "panic.h"
+#include "../sched/sched.h"
 #include "sched_glue.h"
 #include "vectors.h"
 
@@ -160,6 +162,46 @@ static void interrupt(struct trap_frame *f)
 	sched_glue_irq_exit();
 }
 
+/* A fault whose address (CR2) is in a stack's guard: name the stack. An
+ * overflow usually arrives as #DF (the #PF could not push its frame on
+ * the full stack; #DF runs on its IST stack), a wild access into a guard
+ * as #PF. Either way CR2 holds the guard address. */
+static void stack_overflow_report(struct trap_frame *f)
+{
+	struct kstack_info st;
+	uint64_t cr2 = read_cr2();
+	int cpu = cpu_ready ? this_cpu()->id : 0;
+
+	if (f->vector != VEC_DOUBLE_FAULT && f->vector != VEC_PAGE_FAULT)
+		return;
+	if (kstack_guard_hit(cr2, &st))
+		return;
+	if (st.kind == KSTACK_THREAD)
+		kprintf("stack overflow in thread %s on cpu%d (guard page hit at "
+			"%016lx, stack %016lx-%016lx)",
+			st.thread ? st.thread->name : "?", cpu, cr2, st.lo, st.hi);
+	else
+		kprintf("stack overflow on cpu%d's %s stack (guard page hit at "
+			"%016lx, stack %016lx-%016lx)",
+			st.cpu, st.what, cr2, st.lo, st.hi);
+}
+
+/* One line for a fault inside a fatal report (nothing that might fault
+ * again: no backtrace, no register dump). */
+static void nested_fault(int claim, struct trap_frame *f)
+{
+	if (claim == PANIC_OTHER_CPU)
+		panic_halt_or_nested(claim, 0); /* halts: the reporter stops us */
+	char what[160];
+	uint64_t off = 0;
+	const char *name = f->vector < 32 ? exception_names[f->vector] : 0;
+	const char *sym = ksym_lookup(f->rip, &off);
+	k_snprintf(what, sizeof(what), "%s (vector %lu) at rip %016lx %s+0x%lx cr2 %016lx",
+		   name ? name : "reserved", f->vector, f->rip, sym ? sym : "?",
+		   off, read_cr2());
+	panic_halt_or_nested(claim, what);
+}
+
 void trap_dispatch(struct trap_frame *f)
 {
 	if (f->vector >= VEC_FIRST_EXTERNAL) {
@@ -168,11 +210,12 @@ void trap_dispatch(struct trap_frame *f)
 	}
 	if (f->vector == VEC_NMI && smp_nmi_stop(f))
 		return; /* not reached: a stopped CPU halts */
-	if (!panic_begin())
-		for (;;)
-			hlt(); /* another CPU is already reporting */
+	int claim = panic_begin();
+	if (claim != PANIC_CLAIMED)
+		nested_fault(claim, f); /* or halt: another CPU reports */
 	if (cpu_ready)
 		this_cpu()->exceptions++;
+	stack_overflow_report(f);
 	exception_report(f);
 	fatal_exit();
 }

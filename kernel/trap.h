@@ -4,8 +4,12 @@
  * a struct trap_frame and calls trap_dispatch(). Exceptions (0-31) are
  * fatal for now: one report (vector name, error code decoded, RIP with
  * symbol, CR2 for page faults, all registers, backtrace), then the failure
- * exit. Other vectors go to handlers registered with trap_set_handler();
- * the vector map is in docs/interrupts.md.
+ * exit. A #PF or #DF whose address is in a stack's guard page is first
+ * named: "stack overflow in thread X on cpuN" (kernel/mm/kstack.h). A
+ * fault on the CPU that is already printing a fatal report prints one
+ * "FATAL: ..." line and still stops the machine (kernel/panic.h). Other
+ * vectors go to handlers registered with trap_set_handler(); the vector
+ * map is in docs/interrupts.md.
  */
 #ifndef COHORT_TRAP_H
 #define COHORT_TRAP_H

@@ -58,7 +58,12 @@ int balance_snapshot(struct balance_load *loads, uint64_t now_ns)
 			continue;
 		}
 		l->curr_rank = READ_ONCE(rq->snap_rank);
-		l->nr_running = READ_ONCE(rq->nr_queued) +
+		/* Throttled threads are queued but cannot run: a CPU whose
+		 * only work is throttled is idle for balancing. */
+		l->nr_running = READ_ONCE(rq->nr_queued) -
+				READ_ONCE(rq->dl.nr_throttled) -
+				(READ_ONCE(rq->rt.throttled) ?
+					 READ_ONCE(rq->rt.nr_queued) : 0) +
 				(l->curr_rank != RANK_IDLE);
 		l->nr_queued_fair = READ_ONCE(rq->fair.tree.count);
 		l->curr_stint_ns = stint;
@@ -71,7 +76,8 @@ int balance_snapshot(struct balance_load *loads, uint64_t now_ns)
 						    READ_ONCE(rq->snap_weight));
 		if (READ_ONCE(rq->dl.tree.count))
 			top = RANK_DL;
-		else if ((p = rt_highest_queued_prio(rq)) >= 0)
+		else if (!READ_ONCE(rq->rt.throttled) &&
+			 (p = rt_highest_queued_prio(rq)) >= 0)
 			top = RANK_RT_BASE + p;
 		else if (l->nr_queued_fair)
 			top = RANK_FAIR;
@@ -340,17 +346,15 @@ bool balance_pull(int cpu, uint64_t now_ns, int prev_rank)
 		int my_rank;
 
 		double_rq_lock(rq, src);
-		/* Re-validate under the locks: what would run here next? */
+		/* Re-validate under the locks: what would run here next?
+		 * (Throttled work queued here does not count: it cannot.) */
 		my_rank = prev_rank;
-		if (rt_highest_queued_prio(rq) >= 0 &&
-		    RANK_RT_BASE + rt_highest_queued_prio(rq) > my_rank)
-			my_rank = RANK_RT_BASE + rt_highest_queued_prio(rq);
-		if (rq->dl.tree.count)
-			my_rank = RANK_DL;
+		if (rq_top_runnable_rank(rq) > my_rank)
+			my_rank = rq_top_runnable_rank(rq);
 		t = rt_class.pull(rq, src);
 		if (t && thread_rank(t) <= my_rank)
 			t = NULL;
-		if (!t && my_rank == RANK_IDLE && rq->nr_queued == 0)
+		if (!t && my_rank == RANK_IDLE)
 			t = fair_class.pull(rq, src);
 		if (t) {
 			/* No need_resched, no IPI: this CPU is inside
@@ -403,3 +407,70 @@ void balance_push_rt(int cpu, uint64_t now_ns)
 		arch_spin_unlock(&cpu_rq(target)->lock);
 	}
 }
+
+/* Kick at most this many idle CPUs per call (one per waiter). */
+#define KICKS_PER_CALL 4
+
+/*
+ * Work waits on `cpu` (queued behind running work): if an allowed CPU is
+ * idle, make it schedule now, so its new-idle pull takes the work. Without
+ * this a waiter queued behind an RT thread, or a fair thread preempted by
+ * one, waited for the periodic pass (up to a balance interval) while
+ * another CPU idled. No lock held, interrupts off.
+ *
+ * The fence pairs with the one in newidle_pull() (core.c): a waker
+ * publishes the waiter then looks for idle CPUs, a CPU going idle
+ * publishes that then looks for waiters, so at least one of the two sees
+ * the other (both reading first is the store-buffer race).
+ */
+void balance_kick_idle(int cpu, uint64_t now_ns)
+{
+	struct balance_load loads[SCHED_MAX_CPUS];
+	int targets[KICKS_PER_CALL], nt = 0, ncpus;
+	struct rq *rq = cpu_rq(cpu);
+	struct rb_node *node;
+	struct list_node *pos;
+	struct cpumask m;
+
+	if (!READ_ONCE(rq->nr_queued))
+		return;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	ncpus = balance_snapshot(loads, now_ns);
+	arch_spin_lock(&rq->lock);
+	/* Waiters, most urgent first (deadline threads never move). */
+	for (int p = SCHED_RT_NR_PRIO - 1; p >= 0 && nt < KICKS_PER_CALL; p--)
+		list_for_each(pos, &rq->rt.queue[p]) {
+			int t = -1;
+
+			runnable_mask(container_of(pos, struct thread, rt.node),
+				      &m);
+			t = balance_idle_target(loads, ncpus, &m);
+			if (t >= 0 && t != cpu && nt < KICKS_PER_CALL) {
+				targets[nt++] = t;
+				loads[t].nr_running = 1; /* one waiter each */
+			}
+		}
+	for (node = rb_first(&rq->fair.tree); node && nt < KICKS_PER_CALL;
+	     node = rb_next(node)) {
+		int t;
+
+		runnable_mask(container_of(node, struct thread, fair.node), &m);
+		t = balance_idle_target(loads, ncpus, &m);
+		if (t >= 0 && t != cpu) {
+			targets[nt++] = t;
+			loads[t].nr_running = 1;
+		}
+	}
+	arch_spin_unlock(&rq->lock);
+	for (int i = 0; i < nt; i++) {
+		struct rq *idle = cpu_rq(targets[i]);
+
+		arch_spin_lock(&idle->lock);
+		/* Idle, or on its way there (newidle_pull published it):
+		 * it pulls in schedule(). */
+		if (idle->snap_rank == RANK_IDLE)
+			resched_rq(idle);
+		arch_spin_unlock(&idle->lock);
+	}
+}
+

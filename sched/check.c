@@ -55,9 +55,10 @@ int rq_check(struct rq *rq)
 		      !list_linked(&c->rt.node),
 	      -12);
 	/* A running thread whose mask just lost this CPU may finish its
-	 * instant here, but a reschedule must already be on its way. */
+	 * instant here, but a reschedule must already be on its way (or
+	 * under way: picking). */
 	CHECK(c == rq->idle || cpumask_test(&c->allowed, rq->cpu) ||
-		      rq->need_resched,
+		      rq->need_resched || rq->picking,
 	      -13);
 
 	CHECK(rb_check(&rq->fair.tree, fair_less) == 0, -14);

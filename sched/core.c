@@ -366,20 +366,33 @@ static void check_preempt(struct rq *rq, struct thread *t)
 
 /* ---- schedule() -------------------------------------------------------------- */
 
-/* The most urgent work queued here, as a rank; -1 if none. */
-static int top_queued_rank(const struct rq *rq)
+int rq_top_runnable_rank(const struct rq *rq)
 {
 	int p;
 
-	if (rq->dl.tree.count)
+	if (rq->dl.tree.count) /* throttled ones sit on dl.throttled */
 		return RANK_DL;
-	if ((p = rt_highest_queued_prio(rq)) >= 0)
+	if (!rq->rt.throttled && (p = rt_highest_queued_prio(rq)) >= 0)
 		return RANK_RT_BASE + p;
 	return rq->fair.tree.count ? RANK_FAIR : -1;
 }
 
+/* What prev would run at if it stays: nothing (RANK_IDLE) if it blocks,
+ * may not stay, or is parked by its class's throttle. */
+static int prev_stays_rank(const struct rq *rq, const struct thread *prev)
+{
+	if (prev == rq->idle || prev->state != THREAD_RUNNING ||
+	    !thread_can_run_on(prev, rq->cpu))
+		return RANK_IDLE;
+	if ((prev->class == &dl_class && prev->dl.throttled) ||
+	    (prev->class == &rt_class && rq->rt.throttled))
+		return RANK_IDLE;
+	return thread_rank(prev);
+}
+
 /*
- * The new-idle pull, as part of picking the next thread: if what would run
+ * The new-idle pull, as part of picking the next thread (returns true if
+ * it looked as an idle CPU): if what would run
  * here next (prev, if it stays runnable, or the best queued thread) is
  * less urgent than work queued elsewhere, move that work here first. It
  * runs before prev is put back, because the run-queue lock is dropped to
@@ -396,19 +409,35 @@ static int top_queued_rank(const struct rq *rq)
  * level of frames on its stack, and a thread switched out there resumed
  * later, maybe on another CPU, with the old CPU's post-switch work to do.
  */
-static void newidle_pull(struct rq *rq, struct thread *prev, uint64_t now_ns)
+static bool newidle_pull(struct rq *rq, struct thread *prev, uint64_t now_ns)
 {
-	int prev_rank = RANK_IDLE, top = top_queued_rank(rq);
+	int prev_rank = prev_stays_rank(rq, prev);
+	int top = rq_top_runnable_rank(rq);
+	bool idle = prev_rank == RANK_IDLE && top < 0;
 
-	if (prev != rq->idle && prev->state == THREAD_RUNNING &&
-	    thread_can_run_on(prev, rq->cpu))
-		prev_rank = thread_rank(prev);
 	if (prev_rank == RANK_DL || top == RANK_DL)
-		return; /* nothing is pulled ahead of deadline work */
+		return false; /* nothing is pulled ahead of deadline work */
+	if (idle) {
+		/*
+		 * About to idle: say so before looking. A waker queues its
+		 * thread, then looks for idle CPUs (balance_kick_idle); we
+		 * publish "idle", then look for queued work. With a full
+		 * fence on each side at least one sees the other, so work
+		 * queued after our snapshot still gets us kicked (both
+		 * looking first is the store-buffer race). need_resched was
+		 * cleared before this, so a kick now makes schedule() go
+		 * round again.
+		 */
+		WRITE_ONCE(rq->snap_rank, RANK_IDLE);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	}
+	rq->picking = true;
 	arch_spin_unlock(&rq->lock);
 	RACE_POINT("schedule:pull");
 	balance_pull(rq->cpu, now_ns, prev_rank);
 	arch_spin_lock(&rq->lock);
+	rq->picking = false;
+	return idle;
 }
 
 /*
@@ -419,14 +448,17 @@ static void newidle_pull(struct rq *rq, struct thread *prev, uint64_t now_ns)
 static bool __schedule(struct rq *rq, uint64_t now_ns)
 {
 	struct thread *prev = rq->curr, *next;
-	bool preempted = false, yielded;
+	bool preempted = false, yielded, looked_idle;
 
 	ASSERT_HELD(&rq->lock);
 	update_curr(rq, now_ns);
-	newidle_pull(rq, prev, now_ns);
-	yielded = rq->yielding;
+	/* Cleared before the pull drops the lock: a reschedule asked for
+	 * while it is dropped (a kick, a wakeup here) stays asked for, and
+	 * schedule() goes round again. */
 	rq->need_resched = false;
+	yielded = rq->yielding;
 	rq->yielding = false;
+	looked_idle = newidle_pull(rq, prev, now_ns);
 
 	if (prev != rq->idle && prev->state == THREAD_RUNNING) {
 		if (!thread_can_run_on(prev, rq->cpu)) {
@@ -446,6 +478,11 @@ static bool __schedule(struct rq *rq, uint64_t now_ns)
 
 	next = pick_next_thread(rq, now_ns);
 	SCHED_ASSERT(next == rq->idle || next->cpu == rq->cpu);
+	/* Going idle, but the pull looked with work still queued here (it
+	 * left meanwhile: moved, re-placed): go round once more, to look as
+	 * an idle CPU. */
+	if (next == rq->idle && !looked_idle)
+		rq->need_resched = true;
 	if (next != rq->idle) {
 		next->state = THREAD_RUNNING;
 		next->stats.wait_ns += now_ns - next->wait_start_ns;
@@ -504,9 +541,12 @@ void sched_finish_switch(void)
 	arch_spin_unlock(&rq->lock);
 
 	/* Queued RT work that could run elsewhere goes there (keeps "the
-	 * most urgent runnable work runs somewhere"). */
+	 * most urgent runnable work runs somewhere"); other waiters (a
+	 * preempted prev) wake idle CPUs that may take them. */
 	if (READ_ONCE(rq->rt.nr_queued) > 0)
 		balance_push_rt(rq->cpu, arch_now_ns());
+	if (READ_ONCE(rq->nr_queued) > 0)
+		balance_kick_idle(rq->cpu, arch_now_ns());
 	/* Wakes that may mark this CPU for rescheduling, never switch:
 	 * our caller loops on need_resched. */
 	if (prev_exited)
@@ -659,6 +699,7 @@ enum wake_result sched_wake_thread(struct thread *t, bool check_seq,
 	uint64_t flags = arch_irq_save(), now_ns;
 	struct rq *src, *dst;
 	int target;
+	bool waits;
 
 	for (;;) {
 		src = thread_rq_lock(t);
@@ -732,9 +773,12 @@ enum wake_result sched_wake_thread(struct thread *t, bool check_seq,
 	sched_trace(now_ns, arch_this_cpu(), STE_WAKEUP, t, NULL, target);
 	check_preempt(dst, t);
 	rq_program_timer(dst, now_ns);
+	waits = dst->curr != dst->idle;
 	if (dst != src)
 		arch_spin_unlock(&src->lock);
 	arch_spin_unlock(&dst->lock);
+	if (waits) /* queued behind running work: an idle CPU may take it */
+		balance_kick_idle(dst->cpu, now_ns);
 	arch_irq_restore(flags);
 	if (may_preempt)
 		maybe_preempt();
@@ -753,6 +797,7 @@ void sched_start_new(struct thread *t)
 	uint64_t flags = arch_irq_save(), now_ns = arch_now_ns();
 	int target = t->class->select_cpu(t, arch_this_cpu(), now_ns);
 	struct rq *dst = cpu_rq(target);
+	bool waits;
 
 	SCHED_ASSERT(thread_can_run_on(t, target));
 	arch_spin_lock(&dst->lock);
@@ -768,7 +813,10 @@ void sched_start_new(struct thread *t)
 	sched_trace(now_ns, arch_this_cpu(), STE_NEW, t, NULL, target);
 	check_preempt(dst, t);
 	rq_program_timer(dst, now_ns);
+	waits = dst->curr != dst->idle;
 	arch_spin_unlock(&dst->lock);
+	if (waits) /* as in a wakeup */
+		balance_kick_idle(target, now_ns);
 	arch_irq_restore(flags);
 	maybe_preempt();
 }

@@ -169,6 +169,9 @@ struct rq {
 	uint64_t snap_at_ns;	   /* grows by fair_scale_delta() after */
 	uint32_t snap_weight;
 	bool yielding;		   /* this schedule() is a voluntary yield */
+	bool picking;		   /* __schedule dropped the lock for its
+				    * new-idle pull: curr is on its way out,
+				    * need_resched already consumed */
 	struct thread *migrate_pending; /* curr lost its affinity: re-place it
 				    * after the switch (finish_switch) */
 
@@ -216,6 +219,11 @@ int thread_rank(const struct thread *t);
 #define RANK_FAIR 1
 #define RANK_RT_BASE 2
 #define RANK_DL 200
+
+/* The most urgent queued work on rq that may run now (a throttled
+ * deadline thread or a throttled RT class waits), as a rank; -1 if none.
+ * rq->lock held (or a racy read, re-validated later). */
+int rq_top_runnable_rank(const struct rq *rq);
 
 /* Move a queued thread from src to dst (both locks held). */
 void sched_move_queued(struct rq *src, struct rq *dst, struct thread *t,
@@ -371,5 +379,8 @@ void balance_tick(int cpu, uint64_t now_ns);
  * pick. */
 bool balance_pull(int cpu, uint64_t now_ns, int prev_rank);
 void balance_push_rt(int cpu, uint64_t now_ns);
+/* Waiters queued on cpu: make idle CPUs that may run them schedule (and
+ * pull). No lock held. */
+void balance_kick_idle(int cpu, uint64_t now_ns);
 
 #endif

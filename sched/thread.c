@@ -398,6 +398,10 @@ static void commit_change(struct thread *t, const struct sched_attr *a,
 	if (queued)
 		sched_activate_locked(rq, t, ENQUEUE_RESTORE, now_ns);
 	arch_spin_unlock(&rq->lock);
+	/* Still waiting here, maybe now allowed on an idle CPU (a wider
+	 * mask, a class that may run elsewhere): let that CPU pull it. */
+	if (queued)
+		balance_kick_idle(rq->cpu, now_ns);
 	arch_irq_restore(flags);
 }
 

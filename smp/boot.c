@@ -21,6 +21,7 @@
 #include "../kernel/lib/string.h"
 #include "../kernel/log.h"
 #include "../kernel/mm/heap.h"
+#include "../kernel/mm/kstack.h"
 #include "../kernel/mm/layout.h"
 #include "../kernel/mm/pmm.h"
 #include "../kernel/panic.h"
@@ -31,8 +32,6 @@
 #include "../kernel/trap.h"
 #include "trampoline.h"
 
-#define AP_STACK_PAGES 4 /* 16 KiB kernel stack per AP */
-#define AP_IST_PAGES 4	 /* per IST slot */
 #define INIT_DELAY_US 10000
 #define SIPI_DELAY_US 200
 /* Real CPUs arrive within a millisecond; QEMU's TCG, with more vCPUs than
@@ -73,11 +72,6 @@ static uint64_t make_low_pml4(void)
 	return pml4;
 }
 
-static uint64_t stack_alloc(int pages)
-{
-	uint64_t p = pmm_alloc_pages(pages);
-	return p ? (uint64_t)phys_to_virt(p) + pages * PAGE_SIZE : 0;
-}
 
 static void send_init(uint32_t apic_id)
 {
@@ -119,9 +113,9 @@ static int wait_online(int n, uint64_t ms)
 	}
 }
 
-/* How many CPUs to use: *usable = MADT CPUs capped by maxcpus=; the
- * return value is that, or 1 when nosmp or a missing trampoline page or
- * LAPIC keeps us on the boot CPU (one log line says which). */
+/* How many CPUs to use: *usable = MADT CPUs capped by maxcpus= (1 with
+ * nosmp); the return value is that, or 1 when a missing trampoline page
+ * or LAPIC keeps us on the boot CPU (one log line says which). */
 static int cpus_wanted(int *usable)
 {
 	int n = platform.ncpus;
@@ -140,7 +134,10 @@ static int cpus_wanted(int *usable)
 	}
 	*usable = n;
 	if (n > 1 && cmdline_flag(&boot_cmdline, "nosmp")) {
+		/* Asked for one CPU, like maxcpus=1: "brought up 1 of 1". The
+		 * cases below wanted more and could not: "1 of N". */
 		kprintf("smp: nosmp: staying on the boot CPU");
+		*usable = 1;
 		return 1;
 	}
 	if (n > 1 && !boot_info->trampoline) {
@@ -209,10 +206,17 @@ void smp_boot_aps(void)
 		c->apic_id = probe_n ? NO_APIC_ID : platform.cpu[i].apic_id;
 		c->acpi_uid = probe_n ? 0 : platform.cpu[i].acpi_uid;
 		c->state = CPU_BOOTING;
-		uint64_t stack = stack_alloc(AP_STACK_PAGES);
-		for (int s = 0; s < IST_COUNT; s++)
-			c->ist_top[s] = stack_alloc(AP_IST_PAGES);
-		if (!stack || !c->ist_top[IST_COUNT - 1])
+		/* Guarded stacks (kernel/mm/kstack.h): the boot stack becomes
+		 * the AP's idle thread's stack. */
+		uint64_t stack = kstack_alloc(CPU_STACK_PAGES, KSTACK_CPU, i,
+					      "idle");
+		int ist_ok = 1;
+		for (int s = 0; s < IST_COUNT; s++) {
+			c->ist_top[s] = kstack_alloc(IST_STACK_PAGES, KSTACK_CPU,
+						     i, ist_names[s]);
+			ist_ok = ist_ok && c->ist_top[s];
+		}
+		if (!stack || !ist_ok)
 			panic("smp: out of memory for AP stacks");
 		slots[i - 1] = (struct tramp_cpu){
 			.apic_id = c->apic_id == lost_apic ? NO_APIC_ID : c->apic_id,
@@ -308,6 +312,10 @@ void ap_entry(struct cpu *c)
 	gdt_init(c, c->ist_top);
 	idt_load();
 	write_cr0(read_cr0() | CR0_WP);
+	/* INIT cleared CR4; without MCE a machine check shuts this CPU down
+	 * instead of reaching #MC (SDM 3A 15.10.1). The trampoline sets it
+	 * too; this keeps the rule in C beside the BSP's (kernel/main.c). */
+	write_cr4(read_cr4() | CR4_MCE);
 	lapic_init_cpu();
 	if (c->apic_id == NO_APIC_ID) /* probe mode: learn who we are */
 		c->apic_id = lapic_id();

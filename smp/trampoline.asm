@@ -40,6 +40,7 @@
 %define CR0_PE          (1 << 0)
 %define CR0_PG          (1 << 31)
 %define CR4_PAE         (1 << 5)
+%define CR4_MCE         (1 << 6)
 %define MSR_EFER        0xc0000080
 %define EFER_LME        (1 << 8)
 %define EFER_NXE        (1 << 11)
@@ -72,7 +73,7 @@ start32:
         mov es, ax
         mov ss, ax
         mov eax, cr4
-        or eax, CR4_PAE
+        or eax, CR4_PAE | CR4_MCE     ; MCE: a machine check reaches #MC
         mov cr4, eax
         mov eax, [ebx + P_CR3_LOW]
         mov cr3, eax

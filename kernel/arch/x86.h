@@ -97,7 +97,20 @@ static inline uint64_t read_rflags(void)
 	return v;
 }
 
+static inline uint64_t read_cr4(void)
+{
+	uint64_t v;
+	__asm__ volatile("mov %%cr4, %0" : "=r"(v));
+	return v;
+}
+
+static inline void write_cr4(uint64_t v)
+{
+	__asm__ volatile("mov %0, %%cr4" ::"r"(v) : "memory");
+}
+
 #define RFLAGS_IF (1ULL << 9)
+#define CR4_MCE (1ULL << 6) /* machine-check enable (SDM 3A 2.5) */
 #define CR0_WP (1ULL << 16)
 
 static inline void irq_disable(void)

@@ -2,6 +2,8 @@
 /*
  * The kernel's virtual address layout (docs/boot.md has the picture):
  *   0xffff800000000000  direct map of physical memory from 0
+ *   0xfffffe0000000000  kernel stacks with guard pages (kstack.h)
+ *   0xffffff0000000000  scratch window for test mappings (vmm.h)
  *   0xffffffff80000000  kernel image (text, rodata, data, bss, ksyms)
  * The lower half is empty once the kernel drops the loader's identity page;
  * user space will live there.
@@ -24,11 +26,6 @@ static inline void *phys_to_virt(uint64_t phys)
 static inline uint64_t virt_to_phys(const void *virt)
 {
 	return (uint64_t)virt - DIRECT_MAP_BASE;
-}
-
-static inline int is_kernel_addr(uint64_t a)
-{
-	return a >= DIRECT_MAP_BASE;
 }
 
 #endif

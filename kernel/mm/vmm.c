@@ -52,6 +52,32 @@ int vmm_map_page(uint64_t virt, uint64_t phys, uint64_t flags)
 	return pte ? 0 : -1;
 }
 
+#define PT_SPAN (512 * 4096ULL) /* what one last-level table maps */
+
+int vmm_alloc_tables(uint64_t virt, uint64_t len)
+{
+	int r = 0;
+	uint64_t f = spin_lock_irqsave(&vmm_lock);
+	for (uint64_t v = virt & ~(PT_SPAN - 1); v < virt + len && !r; v += PT_SPAN)
+		r = walk(v, 1) ? 0 : -1;
+	spin_unlock_irqrestore(&vmm_lock, f);
+	return r;
+}
+
+int64_t vmm_unmap_page(uint64_t virt)
+{
+	uint64_t f = spin_lock_irqsave(&vmm_lock);
+	uint64_t *pte = walk(virt, 0);
+	int64_t r = -1;
+	if (pte && (*pte & PTE_P)) {
+		r = (int64_t)(*pte & PTE_ADDR);
+		*pte = 0;
+		__asm__ volatile("invlpg (%0)" ::"r"(virt) : "memory");
+	}
+	spin_unlock_irqrestore(&vmm_lock, f);
+	return r;
+}
+
 int64_t vmm_translate(uint64_t virt)
 {
 	uint64_t f = spin_lock_irqsave(&vmm_lock);

@@ -3,7 +3,7 @@
  * Kernel page-table edits (4-level paging, Intel SDM Vol. 3A 4.5). All CPUs
  * share the kernel's upper half, so a change here is seen everywhere once
  * the other CPUs' TLBs are flushed: callers that unmap or remap must call
- * tlb_shootdown() (smp/tlb.c) afterwards.
+ * tlb_shootdown() (smp/ipi.c) afterwards.
  */
 #ifndef COHORT_MM_VMM_H
 #define COHORT_MM_VMM_H
@@ -22,6 +22,14 @@
  * replaces an existing 4 KiB mapping. 0, or -1 if out of memory or the
  * address is covered by a large page. Does not flush other CPUs. */
 int vmm_map_page(uint64_t virt, uint64_t phys, uint64_t flags);
+/* Allocate every page table needed to map [virt, virt + len) with 4 KiB
+ * pages, mapping nothing; the tables stay for good. 0, or -1 if out of
+ * memory or part of the range is covered by a large page. */
+int vmm_alloc_tables(uint64_t virt, uint64_t len);
+/* Remove the 4 KiB mapping at virt and flush it from this CPU's TLB
+ * only. Returns the physical page that was mapped, or -1 if none (the
+ * page-table pages stay). Other CPUs: see the note at the top. */
+int64_t vmm_unmap_page(uint64_t virt);
 /* Physical address mapped at virt, or -1. */
 int64_t vmm_translate(uint64_t virt);
 

@@ -48,7 +48,56 @@ def test_unknown_selftest_fails_and_lists_tests(esp, boot):
 
 
 def test_allocator_selftests_pass(esp, boot):
-    for name in ("pmm", "heap"):
-        b = boot(esp(cmdline=f"test={name}"))
+    for name in ("pmm", "heap", "kstack"):
+        b = boot(esp(cmdline=f"test={name}"), smp=2)
         assert b.exit_code == cohortvm.EXIT_SUCCESS, b
         assert f"test: {name}: PASS" in b.log
+
+
+# A fatal report that faults must still end the run (defect 11 of issue 9):
+# a hang would show as a timeout here, so the budget is short.
+FATAL_TIMEOUT = 60
+
+
+def test_exception_with_corrupt_frame_pointer_exits(esp, boot):
+    b = boot(esp(cmdline="test=fault-bad-fp"), smp=2, timeout=FATAL_TIMEOUT)
+    assert not b.timed_out, b
+    assert b.exit_code == cohortvm.EXIT_FAILURE, b
+    log = b.log
+    assert "EXCEPTION #PF page fault (vector 14)" in log
+    assert re.search(r"rip ffffffff[0-9a-f]{8} fault_bad_fp", log)
+    # The walk stops at the corrupt frame pointer instead of reading it.
+    assert re.search(r"backtrace: frame pointer ffffc00000000000 is on no "
+                     r"known stack", log), log
+    assert "stopped by NMI" in log  # the other CPU was stopped
+    assert "halting: failure" in log
+
+
+def test_fault_inside_panic_report_exits(esp, boot):
+    b = boot(esp(cmdline="test=panic-bad-arg"), smp=2, timeout=FATAL_TIMEOUT)
+    assert not b.timed_out, b
+    assert b.exit_code == cohortvm.EXIT_FAILURE, b
+    log = b.log
+    # One line names the nested fault; the machine still stops.
+    assert re.search(r"FATAL: #PF page fault \(vector 14\) at rip "
+                     r"ffffffff[0-9a-f]{8} \S+ cr2 ffffc00000000000 while "
+                     r"reporting a fatal error", log), log
+    assert "stopped by NMI" in log
+    assert "halting: failure" in log
+
+
+def test_kernel_thread_stack_overflow_is_reported(esp, boot):
+    # Endless recursion in a kernel thread hits the guard page below its
+    # stack: one clear line naming thread and CPU, taken on the #DF IST
+    # stack, then the usual fatal path (other CPUs stopped, failure exit).
+    b = boot(esp(cmdline="test=stack-overflow"), smp=2, timeout=FATAL_TIMEOUT)
+    assert not b.timed_out, b
+    assert b.exit_code == cohortvm.EXIT_FAILURE, b
+    log = b.log
+    assert re.search(r"stack overflow in thread overflow on cpu\d+ \(guard "
+                     r"page hit at fffffe[0-9a-f]{10}, stack fffffe", log), log
+    assert "EXCEPTION #DF double fault (vector 8)" in log
+    assert "recurse_forever" in log[log.index("backtrace:"):]
+    assert "stopped by NMI" in log
+    assert "halting: failure" in log
+    assert "stack-overflow: the thread returned" not in log

@@ -48,6 +48,7 @@ struct op {
 };
 
 #define NQUEUES 2
+#define EXPLORE_BALANCE_NS (200 * US)
 #define MAX_CHILDREN 3
 
 struct program {
@@ -311,10 +312,14 @@ int explore_one(uint64_t seed, const struct explore_opts *o,
 		return -1;
 	}
 	p->random = true;
-	p->quiet = true;
+	p->quiet = !getenv("EXPLORE_VERBOSE"); /* sched/'s log lines */
 	p->rng = seed * 0xd1342543de82ef95ULL + 1;
 	p->switch_pct = pr.switch_pct;
 	p->max_step_ns = 20 * US;
+	/* A short balance interval makes the work-conservation check sharp
+	 * at this time scale (programs run for hundreds of us): an idle CPU
+	 * next to a waiter for longer than this is a failure. */
+	sched_tunable_set("balance_interval_ns", EXPLORE_BALANCE_NS);
 	for (int q = 0; q < NQUEUES; q++)
 		wait_queue_init(&X.wq[q], "explore");
 	for (int w = 0; w < pr.nworkers; w++) {

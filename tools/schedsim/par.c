@@ -83,6 +83,8 @@ static void fiber_entered(void)
 #endif
 
 #define PAR_STACK_SIZE (256 * 1024)
+/* Time that passes while every running thread computes (relax points). */
+#define PAR_QUANTUM_NS 10000
 
 /* Set while the main loop (not a coroutine) calls into sched/: hooks do
  * nothing and nothing may block. */
@@ -722,13 +724,9 @@ int par_run(struct par *p, uint64_t until_ns)
 			}
 			if (relaxers) {
 				/* Threads compute: time passes in quanta. */
-				uint64_t q = p->now_ns + 10000;
-				p->now_ns = next < q ? next : q;
-				if (p->now_ns < q && next == SCHED_TIMER_NONE)
-					p->now_ns = q;
-				for (int i = 0; i < p->ncpus; i++)
-					if (p->cpu[i].relaxing)
-						p->want_cpu = -1;
+				uint64_t q = p->now_ns + PAR_QUANTUM_NS;
+
+				p->now_ns = next < q && next > p->now_ns ? next : q;
 				/* Step each relaxing CPU once. */
 				for (int i = 0; i < p->ncpus && !p->failures;
 				     i++)

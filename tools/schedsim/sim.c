@@ -249,6 +249,14 @@ void arch_trace_event(const struct sched_trace_rec *r)
 {
 	char line[160];
 
+	if (par_current) {
+		if (!par_current->quiet) {
+			sched_trace_format(r, line, sizeof(line));
+			fprintf(stderr, "trace: %s\n", line);
+		}
+		return;
+	}
+
 	if (!sim_current || !sim_current->trace)
 		return;
 	sched_trace_format(r, line, sizeof(line));

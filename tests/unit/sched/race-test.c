@@ -156,6 +156,16 @@ static void irq_pin_victim_to_1(void *arg)
 	setter_result = thread_set_affinity(&victim->t, &m);
 }
 
+static struct par_thread *fair_victim;
+
+static void irq_unpin_fair(void *arg)
+{
+	struct cpumask m = mask_of(0, 1);
+
+	(void)arg;
+	setter_result = thread_set_affinity(&fair_victim->t, &m);
+}
+
 static void irq_unpin_victim(void *arg)
 {
 	struct cpumask m = mask_of(0, 1);
@@ -436,6 +446,49 @@ static void test_timer_now_before_lock_wait_underflow(void **state)
 	assert_true(cpu_rq(0)->stats.wait_ns < 10 * MS);
 }
 
+/* ---- Work conservation: a waiter next to an idle CPU ---------------------- */
+
+static void body_compute_2ms(struct par *p, struct par_thread *self)
+{
+	(void)self;
+	par_compute_until(p, 2 * MS);
+}
+
+static void body_block_then_compute(struct par *p, struct par_thread *self)
+{
+	(void)self;
+	wait_queue_block_if(&wq, never, NULL);
+	par_compute_until(p, p->now_ns + 1 * MS);
+}
+
+/*
+ * F runs on CPU0, CPU1 is idle; an RT thread pinned to CPU0 wakes and
+ * preempts F. F may run on CPU1 and must, at once: before the fix it
+ * waited for CPU0's periodic balance pass (up to a balance interval,
+ * 50 ms) while CPU1 idled. Found by the explorer with a 200 us balance
+ * interval ("work conservation failed").
+ */
+static void test_preempted_waiter_kicks_idle_cpu(void **state)
+{
+	struct sched_attr rt = { .policy = SCHED_POLICY_FIFO,
+				 .rt_priority = 10 };
+
+	(void)state;
+	fair_victim = spawn(0, "F", body_compute_2ms, NULL, 0, -1);
+	victim = spawn(0, "R", body_block_then_compute, &rt, 0, -1);
+	assert_int_equal(par_run(P, 100 * US), 0);
+	/* F may run anywhere from now on; it runs on CPU0. */
+	par_irq_call(P, 0, irq_unpin_fair, NULL);
+	assert_int_equal(par_run(P, 150 * US), 0);
+	assert_int_equal(par_running_on(P, fair_victim), 0);
+	assert_int_equal(victim->t.state, THREAD_BLOCKED);
+	par_irq_call(P, 1, irq_wake_victim, NULL);
+	assert_int_equal(par_run(P, 250 * US), 0);
+	assert_int_equal(par_running_on(P, victim), 0);
+	assert_int_equal(par_running_on(P, fair_victim), 1);
+	run_ok();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -450,6 +503,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			test_timer_now_before_lock_wait_underflow, setup,
 			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_preempted_waiter_kicks_idle_cpu, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_set_attr_vs_exit_double_release, setup, teardown),
 		cmocka_unit_test_setup_teardown(
