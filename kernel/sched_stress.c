@@ -24,13 +24,15 @@
  * and at the end stops everyone, joins everything and checks:
  *   - threads: created == joined, all within a bounded drain (a thread
  *     that never comes back, e.g. after a lost wakeup, is named);
- *   - wakeups: shared-queue waits == queue wakes; exit waits == exit
- *     wakes; per K thread, thread_wake hits == waits; no early sleep;
+ *   - wakeups: shared-queue waits == queue wakes; exit and reference
+ *     waits == their wakes; per K thread, thread_wake hits == waits; no
+ *     early sleep; no thread resumed from a wait still on the queue;
  *   - pages: pmm's free count equals the one taken before the first
  *     thread (the heap is warmed first, see warm_heap());
  *   - deadline bandwidth: back to empty on every CPU (admission probes);
  *   - work conservation: `sched_check=` ran during the stress (count and
- *     largest gap printed); a violation panics there and fails the run.
+ *     largest gap printed; a violation panics there), and the controller
+ *     ran the same checks on every iteration (a violation stops the run).
  *
  * Locking: each slot's lock guards its state, thread pointer and
  * reference count, nothing else, and is never held across a scheduler
