@@ -281,13 +281,14 @@ static void worker(void *arg);
 
 /* The controller's sleeps (it is never woken any other way), measured:
  * a sleep that overruns by far points at a lost timer, not at the test. */
-static uint64_t ctl_sleep_max_late_ns;
+static uint64_t ctl_sleep_max_late_ns, ctl_sleep_last_late_ns;
 
 static void ctl_sleep(uint64_t ns)
 {
 	uint64_t wake_at = now_ns() + ns;
 	thread_sleep_until(wake_at);
 	uint64_t now = now_ns();
+	ctl_sleep_last_late_ns = now > wake_at ? now - wake_at : 0;
 	if (now > wake_at && now - wake_at > ctl_sleep_max_late_ns) {
 		ctl_sleep_max_late_ns = now - wake_at;
 		if (ctl_sleep_max_late_ns > SEC)
@@ -867,9 +868,12 @@ int selftest_sched_stress(void)
 		if (sched_check_all() < 0 ||
 		    sched_check_work_conserving(now_ns()) < 0) {
 			check_failed = 1;
+			/* How late the controller's own last sleep ended says
+			 * whether the host was starving the vCPUs just then. */
 			kprintf("sched-stress: the scheduler's checks failed after "
-				"%lu ms (see above; seed %lu): stopping",
-				(now - start) / MS, seed);
+				"%lu ms (see above; seed %lu; the controller's last "
+				"1 ms sleep ended %lu us late): stopping",
+				(now - start) / MS, seed, ctl_sleep_last_late_ns / US);
 			report_cpus();
 			break;
 		}
