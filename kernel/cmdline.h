@@ -5,8 +5,8 @@
  * table (kernel/options.c, documented in docs/cmdline.md) with its kind and,
  * where it has one, its list of allowed values. Parsing validates each word
  * against that table: an unknown name, a missing or malformed value, or a
- * value outside the list or the range gets one warning line and is ignored; it never
- * stops the boot. A repeated option: the last one wins.
+ * value outside the list or the range gets one warning line and is
+ * ignored; it never stops the boot. A repeated option: the last one wins.
  *
  * Pure: builds on the host (tests/unit/kernel/cmdline-test.c).
  */

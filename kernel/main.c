@@ -127,12 +127,14 @@ static void log_boot_info(const struct boot_info *bi)
 			"will boot on one CPU");
 }
 
+/* Clean passes of the thread below; test=sched-stress reports them
+ * (declared in sched_stress.h). */
+atomic_ulong sched_check_passes;
+
 /* `sched_check=MS`: every MS milliseconds, run the scheduler's whole-state
  * checker and its work-conservation check, and panic loudly if either
  * fails. The system tests turn it on; it is off by default because the
  * checker takes every run-queue lock and its thread takes timer events. */
-atomic_ulong sched_check_passes; /* declared in sched_stress.h */
-
 static void sched_check_thread(void *arg)
 {
 	uint64_t period_ns = (uint64_t)(uintptr_t)arg * 1000000;
