@@ -35,8 +35,10 @@
  *     ran the same checks on every iteration (a violation stops the run).
  *
  * Locking: each slot's lock guards its state, thread pointer and
- * reference count, nothing else, and is never held across a scheduler
- * call (a wake may switch threads). Counters a thread writes for itself
+ * reference count, nothing else. It is a leaf: never held across a
+ * scheduler call (a wake may switch threads) or while taking another lock,
+ * and never taken inside one (the joiner's wait condition reads the
+ * reference count atomically instead). Counters a thread writes for itself
  * are plain; counters others write are atomics.
  */
 #include "sched_stress.h"
@@ -88,12 +90,15 @@ enum slot_state {
 };
 
 struct slot {
-	/* Guards state, t and refs. Held only for a few instructions, never
-	 * across a scheduler call. */
+	/* Guards state, t and changes of refs. A leaf: held for a few
+	 * instructions, never across a scheduler call or another lock. */
 	struct spinlock lock;
 	enum slot_state state;
 	struct thread *t;
-	int refs; /* operations in progress on t (its memory must stay) */
+	/* Operations in progress on t (its memory must stay). Changed under
+	 * lock; atomic so the joiner's wait condition can read it without
+	 * the lock (that runs under the wait queue's lock). */
+	atomic_int refs;
 
 	/* Written by the creator before the thread starts; read-only while
 	 * the slot is not FREE. */
@@ -270,11 +275,7 @@ static void slot_put(struct slot *s)
 
 static bool no_refs(void *arg)
 {
-	struct slot *s = arg;
-	uint64_t f = spin_lock_irqsave(&s->lock);
-	int refs = s->refs;
-	spin_unlock_irqrestore(&s->lock, f);
-	return refs == 0;
+	return atomic_load(&((struct slot *)arg)->refs) == 0;
 }
 
 static void worker(void *arg);
