@@ -728,6 +728,8 @@ static void report_cpus(void)
 /* After a failed drain: name every thread that did not finish. */
 static void report_stuck(void)
 {
+	static const char *const policies[] = { "fair", "fifo", "rr",
+						"deadline", "idle" };
 	static struct sched_thread_info info[STRESS_SLOTS + 32];
 	int n = sched_thread_snapshot(info, STRESS_SLOTS + 32);
 	if (n > STRESS_SLOTS + 32)
@@ -735,30 +737,25 @@ static void report_stuck(void)
 
 	for (int i = 0; i < STRESS_SLOTS; i++) {
 		struct slot *s = &slots[i];
-		if (s->state != SLOT_LIVE && s->state != SLOT_CLOSING)
+		uint64_t f = spin_lock_irqsave(&s->lock);
+		enum slot_state state = s->state;
+		if (state == SLOT_LIVE)
+			s->refs++; /* keeps t while we look */
+		spin_unlock_irqrestore(&s->lock, f);
+		if (state == SLOT_CLOSING)
+			kprintf("sched-stress: stuck: stress-%c%d seed %#lx: its "
+				"joiner is joining it", s->role == ROLE_K ? 'k' : 'q',
+				i, s->seed);
+		if (state != SLOT_LIVE)
 			continue;
+
 		struct thread *t = s->t;
-		const char *st = "?";
-		int cpu = -1;
+		const struct sched_thread_info *ti = 0;
 		for (int k = 0; k < n; k++)
-			if (t && info[k].tid == t->tid) {
-				st = (unsigned)info[k].state < 6 ?
-					     state_names[info[k].state] : "?";
-				cpu = info[k].cpu;
-			}
-		const char *pol = "?";
-		int prio = 0;
-		for (int k = 0; k < n; k++)
-			if (t && info[k].tid == t->tid) {
-				static const char *const pols[] = { "fair", "fifo",
-					"rr", "deadline", "idle" };
-				pol = (unsigned)info[k].policy < 5 ?
-					      pols[info[k].policy] : "?";
-				prio = info[k].policy == SCHED_POLICY_FAIR ?
-					       info[k].nice : info[k].rt_priority;
-			}
+			if (info[k].tid == t->tid)
+				ti = &info[k];
 		char dl[64] = "";
-		if (t && t->policy == SCHED_POLICY_DEADLINE) {
+		if (t->policy == SCHED_POLICY_DEADLINE) {
 			/* Racy reads: a report, not a decision. */
 			int64_t rep_ms = ((int64_t)t->dl.replenish_ns -
 					  (int64_t)now_ns()) / (int64_t)MS;
@@ -771,17 +768,23 @@ static void report_stuck(void)
 					   "%ld us", (long)(t->dl.budget_ns / 1000));
 		}
 		uint64_t mask = 0;
-		for (int c = 0; c < 64 && t; c++)
+		for (int c = 0; c < 64; c++)
 			if (cpumask_test(&t->allowed, c))
 				mask |= 1ULL << c;
+		bool fin = atomic_load(&s->finished);
 		kprintf("sched-stress: stuck: stress-%c%d tid %d seed %#lx "
 			"parent %d finished %d%s: %s on cpu%d (%s %d, cpus %#lx%s), "
-			"waiting on %s, %lu ops",
-			s->role == ROLE_K ? 'k' : 'q', i, t ? t->tid : -1, s->seed,
-			s->parent, atomic_load(&s->finished),
-			atomic_load(&s->finished) ? " (only its join is missing)" : "",
-			st, cpu, pol, prio, mask, dl,
-			t && t->waiting_on ? "a wait queue" : "no wait queue", s->ops);
+			"waiting on %s, %lu ops", s->role == ROLE_K ? 'k' : 'q', i,
+			t->tid, s->seed, s->parent, fin,
+			fin ? " (only its join is missing)" : "",
+			ti && (unsigned)ti->state < 6 ? state_names[ti->state] : "?",
+			ti ? ti->cpu : -1,
+			ti && (unsigned)ti->policy < 5 ? policies[ti->policy] : "?",
+			!ti ? 0 : ti->policy == SCHED_POLICY_FAIR ? ti->nice :
+								    ti->rt_priority,
+			mask, dl, t->waiting_on ? "a wait queue" : "no wait queue",
+			s->ops);
+		slot_put(s);
 	}
 	report_cpus();
 }
