@@ -44,13 +44,18 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 # -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer: panic() walks rbp.
 # -fno-pic -fno-stack-protector: no GOT, no TLS canary (no %fs set up).
 # -fno-asynchronous-unwind-tables: no .eh_frame; nothing unwinds with it.
+# -DCOHORT_DEBUG: DEBUG=1 (the default, so `make test` runs with it) turns
+#   on the debug checks: this_cpu() asserts the caller cannot migrate, and
+#   every lock acquisition is validated against the ranks in
+#   docs/locking.md. DEBUG=0 compiles them out (both variants always build).
+DEBUG ?= 1
 KERNEL_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -nostdinc \
 	-isystem $(shell $(CC) -print-file-name=include) \
 	-mcmodel=kernel -mno-red-zone -mgeneral-regs-only \
 	-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
 	-fno-pic -fno-stack-protector -fno-asynchronous-unwind-tables \
 	-Wall -Wextra -Werror -Wno-unused-parameter \
-	-I. -DCOHORT_VERSION='"$(VERSION)"' $(EXTRA_CFLAGS)
+	-I. -DCOHORT_VERSION='"$(VERSION)"' -DCOHORT_DEBUG=$(DEBUG) $(EXTRA_CFLAGS)
 KERNEL_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack \
 	-T kernel/kernel.ld
 

@@ -2,6 +2,8 @@
 #include "cpu.h"
 
 #include "arch/x86.h"
+#include "panic.h"
+#include "preempt.h"
 
 struct cpu cpus[MAX_CPUS];
 int cpu_ready;
@@ -43,4 +45,18 @@ void cpu_set_current(struct cpu *c)
 	c->self = c;
 	wrmsr(MSR_GS_BASE, (uint64_t)c);
 	cpu_ready = 1;
+}
+
+void this_cpu_unpinned(const char *site)
+{
+	panic("per-CPU access at %s with preemption and interrupts enabled: the "
+	      "caller may move to another CPU before it uses the answer "
+	      "(use preempt_disable(), or raw_this_cpu() if a stale answer is "
+	      "harmless)", site);
+}
+
+void preempt_underflow(void)
+{
+	panic("preempt_enable() without a matching preempt_disable() (count %d)",
+	      cpu_preempt_count());
 }

@@ -22,6 +22,7 @@
 #include "../kernel/log.h"
 #include "../kernel/mm/heap.h"
 #include "../kernel/panic.h"
+#include "../kernel/preempt.h"
 #include "../kernel/sched_glue.h"
 #include "../kernel/spinlock.h"
 #include "../kernel/time.h"
@@ -199,6 +200,7 @@ static struct {
 
 static void flush_local(uint64_t virt, uint64_t len)
 {
+	cpu_assert_pinned(); /* flushing "this" CPU means one CPU throughout */
 	if (len == 0 || len / 4096 > TLB_INVLPG_MAX_PAGES) {
 		write_cr3(read_cr3());
 		return;
@@ -261,9 +263,12 @@ bool smp_nmi_stop(struct trap_frame *f)
 
 void smp_stop_others(bool report)
 {
-	int me = cpu_ready ? this_cpu()->id : 0, others = 0;
 	if (lapic_mode() == LAPIC_MODE_NONE)
 		return;
+	/* "Every CPU but me" must mean the CPU this runs on throughout. */
+	if (cpu_ready)
+		preempt_disable();
+	int me = cpu_ready ? this_cpu()->id : 0, others = 0;
 	atomic_store(&stop_mode, report ? 2 : 1);
 	for (int cpu = 0; cpu < MAX_CPUS; cpu++) {
 		if (cpu == me || !cpu_online(cpu))
@@ -275,6 +280,8 @@ void smp_stop_others(bool report)
 	uint64_t end = now_ns() + STOP_WAIT_NS;
 	while (atomic_load(&stopped) < others && now_ns() < end)
 		cpu_relax();
+	if (cpu_ready)
+		preempt_enable();
 }
 
 void smp_ipi_init(void)
