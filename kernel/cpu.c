@@ -16,6 +16,13 @@ void cpu_mark_online(struct cpu *c)
 			  __ATOMIC_RELEASE);
 }
 
+void cpu_online_snapshot(struct cpumask *out)
+{
+	for (int i = 0; i < CPUMASK_WORDS; i++)
+		out->bits[i] = __atomic_load_n(&cpu_online_mask.bits[i],
+					       __ATOMIC_ACQUIRE);
+}
+
 bool cpu_online(int cpu)
 {
 	return (__atomic_load_n(&cpu_online_mask.bits[cpu / 64], __ATOMIC_ACQUIRE) >>

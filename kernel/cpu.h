@@ -96,6 +96,9 @@ extern struct cpu cpus[MAX_CPUS];
  * atomically; read by anyone. */
 extern struct cpumask cpu_online_mask;
 void cpu_mark_online(struct cpu *c);
+/* One consistent copy of cpu_online_mask (each word read atomically), for
+ * a sequence that must act on the same set of CPUs throughout. */
+void cpu_online_snapshot(struct cpumask *out);
 bool cpu_online(int cpu);
 int cpu_online_count(void);
 /* Fill list[] with the online logical ids below `limit`, in order; returns

@@ -125,12 +125,20 @@ static void run_here(void (*fn)(void *), void *arg)
 	irq_restore(f);
 }
 
+/*
+ * The call-function entry points pin the caller with preempt_disable()
+ * from the moment they decide which CPU is "me" until every request is
+ * posted and, with wait, done: a caller that moved in between would run
+ * fn on the wrong CPU, run it twice on one, or skip its own.
+ */
 int smp_call_on(int cpu, void (*fn)(void *), void *arg, bool wait)
 {
 	if (cpu < 0 || cpu >= MAX_CPUS || !cpu_online(cpu))
 		return -1;
+	preempt_disable();
 	if (cpu == this_cpu()->id) {
 		run_here(fn, arg);
+		preempt_enable();
 		return 0;
 	}
 	if (!wait) {
@@ -141,21 +149,25 @@ int smp_call_on(int cpu, void (*fn)(void *), void *arg, bool wait)
 		c->arg = arg;
 		c->free_after = true;
 		post(cpu, c);
+		preempt_enable();
 		return 0;
 	}
 	ASSERT(read_rflags() & RFLAGS_IF);
 	struct call c = { .fn = fn, .arg = arg };
 	post(cpu, &c);
 	wait_done(&c);
+	preempt_enable();
 	return 0;
 }
 
 void smp_call_many(const struct cpumask *mask, void (*fn)(void *), void *arg,
 		   bool wait)
 {
-	int me = this_cpu()->id, n = 0;
 	struct call *calls = 0;
+	int n = 0;
 
+	preempt_disable();
+	int me = this_cpu()->id;
 	int targets = cpumask_count(mask) - cpumask_test(mask, me);
 	if (wait && targets > 0) {
 		ASSERT(read_rflags() & RFLAGS_IF);
@@ -177,14 +189,18 @@ void smp_call_many(const struct cpumask *mask, void (*fn)(void *), void *arg,
 		run_here(fn, arg);
 	for (int i = 0; i < n; i++)
 		wait_done(&calls[i]);
+	preempt_enable();
 	kfree(calls);
 }
 
 void smp_call_others(void (*fn)(void *), void *arg, bool wait)
 {
-	struct cpumask m = cpu_online_mask;
+	struct cpumask m;
+	preempt_disable(); /* "others" is relative to the CPU we stay on */
+	cpu_online_snapshot(&m);
 	cpumask_unset(&m, this_cpu()->id);
 	smp_call_many(&m, fn, arg, wait);
+	preempt_enable();
 }
 
 /* ---- TLB shootdown -------------------------------------------------------- */
@@ -220,9 +236,11 @@ static void tlb_interrupt(struct trap_frame *f)
 void tlb_shootdown(uint64_t virt, uint64_t len)
 {
 	ASSERT(read_rflags() & RFLAGS_IF);
-	flush_local(virt, len);
+	/* The lock pins us (preemption off): the CPU flushed locally, the
+	 * one left out of the IPIs and the one waiting are the same. */
 	spin_lock(&tlb_lock);
 	int me = this_cpu()->id, targets = 0;
+	flush_local(virt, len);
 	tlb_req.virt = virt;
 	tlb_req.len = len;
 	/* Kernel mappings: every online CPU may hold them. Per-address-space

@@ -17,6 +17,7 @@
 #include "../kernel/mm/pmm.h"
 #include "../kernel/mm/vmm.h"
 #include "../kernel/panic.h"
+#include "../kernel/preempt.h"
 #include "../kernel/spinlock.h"
 #include "../kernel/time.h"
 #include "../kernel/timer.h"
@@ -95,7 +96,9 @@ int selftest_timer(void)
 		return 1;
 	}
 	smp_call_others(arm_timers, 0, true);
+	preempt_disable(); /* arm_timers() arms the timers of the CPU it runs on */
 	arm_timers(0);
+	preempt_enable();
 	if (!WAIT_FOR(atomic_load(&timers_fired) == n * TIMERS_PER_CPU)) {
 		kprintf("timer: only %d of %d timers fired",
 			atomic_load(&timers_fired), n * TIMERS_PER_CPU);
@@ -166,7 +169,9 @@ int selftest_ipi(void)
 		raw_before[list[k]] = smp_ipis_received(list[k]);
 	}
 	smp_call_others(ipi_sender, 0, true);
+	preempt_disable(); /* ipi_sender() skips the CPU it runs on */
 	ipi_sender(0);
+	preempt_enable();
 	uint64_t want = (uint64_t)IPI_ROUNDS * (uint64_t)(n - 1);
 	for (int k = 0; k < n; k++) {
 		int cpu = list[k];
