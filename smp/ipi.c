@@ -41,10 +41,12 @@ struct call {
 	struct call *next;
 };
 
+/* Requests run in the order they were posted (FIFO): a caller that posts
+ * "set up" and then "use" to one CPU gets them in that order. */
 struct mailbox {
-	/* Protects: head. */
+	/* Protects: head, tail (the queue, oldest first). */
 	struct spinlock lock;
-	struct call *head;
+	struct call *head, *tail;
 };
 
 static struct mailbox mailbox[MAX_CPUS];
@@ -89,7 +91,7 @@ static void call_interrupt(struct trap_frame *f)
 	this_cpu()->ipis_received++;
 	spin_lock(&mb->lock);
 	struct call *list = mb->head;
-	mb->head = 0;
+	mb->head = mb->tail = 0;
 	spin_unlock(&mb->lock);
 	while (list) {
 		struct call *c = list;
@@ -106,8 +108,12 @@ static void post(int cpu, struct call *c)
 {
 	struct mailbox *mb = &mailbox[cpu];
 	uint64_t f = spin_lock_irqsave(&mb->lock);
-	c->next = mb->head;
-	mb->head = c;
+	c->next = 0;
+	if (mb->tail)
+		mb->tail->next = c;
+	else
+		mb->head = c;
+	mb->tail = c;
 	spin_unlock_irqrestore(&mb->lock, f);
 	ipi(cpu, VEC_IPI_CALL_FUNCTION);
 }

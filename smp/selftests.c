@@ -202,6 +202,52 @@ static void count_async(void *arg)
 	atomic_fetch_add(&async_count, 1);
 }
 
+/* FIFO: requests queued to a CPU while it is busy run in the order they
+ * were posted. The target is held inside a first call (interrupts off, so
+ * its mailbox fills), then released. */
+#define ORDER_CALLS 8
+static atomic_int order_hold, order_next;
+static int call_order_seen[ORDER_CALLS];
+
+static void hold_here(void *arg)
+{
+	(void)arg;
+	atomic_store(&order_hold, 2); /* tell the sender we are inside */
+	while (atomic_load(&order_hold) == 2)
+		cpu_relax();
+}
+
+static void record_order(void *arg)
+{
+	call_order_seen[atomic_fetch_add(&order_next, 1)] = (int)(uintptr_t)arg;
+}
+
+static int check_call_order(int target)
+{
+	int fail = 0;
+	atomic_store(&order_hold, 1);
+	smp_call_on(target, hold_here, 0, false);
+	if (!WAIT_FOR(atomic_load(&order_hold) == 2)) {
+		kprintf("callfunc: cpu%d never ran the holding call", target);
+		return 1;
+	}
+	for (int i = 0; i < ORDER_CALLS; i++)
+		smp_call_on(target, record_order, (void *)(uintptr_t)i, false);
+	atomic_store(&order_hold, 0);
+	WAIT_FOR(atomic_load(&order_next) == ORDER_CALLS);
+	for (int i = 0; i < ORDER_CALLS; i++)
+		if (call_order_seen[i] != i) {
+			kprintf("callfunc: cpu%d ran request %d in place %d "
+				"(requests must run in the order posted)", target,
+				call_order_seen[i], i);
+			fail = 1;
+		}
+	if (!fail)
+		kprintf("callfunc: %d requests queued while cpu%d was busy ran in "
+			"order", ORDER_CALLS, target);
+	return fail;
+}
+
 int selftest_callfunc(void)
 {
 	int list[MAX_CPUS], n = cpu_online_list(list, MAX_CPUS), fail = 0;
@@ -230,6 +276,8 @@ int selftest_callfunc(void)
 		"async calls ran", n, atomic_load(&async_count), want);
 	if (atomic_load(&async_count) != want)
 		fail = 1;
+	if (n >= 2)
+		fail |= check_call_order(list[n - 1]);
 	if (smp_call_on(MAX_CPUS - 1, record_cpu, 0, true) != -1 &&
 	    !cpu_online(MAX_CPUS - 1)) {
 		kprintf("callfunc: a call to an offline CPU was accepted");
