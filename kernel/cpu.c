@@ -13,7 +13,11 @@ void cpu_mark_online(struct cpu *c)
 {
 	__atomic_store_n(&c->state, CPU_ONLINE, __ATOMIC_RELEASE);
 	__atomic_fetch_or(&cpu_online_mask.bits[c->id / 64], 1ULL << (c->id % 64),
-			  __ATOMIC_RELEASE);
+			  __ATOMIC_SEQ_CST);
+	/* A TLB shootdown that read the mask before the bit was set left
+	 * this CPU out (smp/ipi.c); the locked RMW above orders this flush
+	 * after that read, hence after the mapping change it followed. */
+	write_cr3(read_cr3());
 }
 
 void cpu_online_snapshot(struct cpumask *out)

@@ -131,6 +131,8 @@ static const struct selftest tests[] = {
 	{ "ipi", selftest_ipi, "every CPU sends IPIs to every other; exact counts" },
 	{ "callfunc", selftest_callfunc, "call-function: one, many, async" },
 	{ "tlb", selftest_tlb, "remap a page, shoot down, all CPUs see it" },
+	{ "tlb-online", selftest_tlb_online,
+	  "a CPU coming online mid-shootdown is waited for or left out" },
 	{ "lockstress", selftest_lockstress,
 	  "all CPUs hammer a lock and an atomic; exact totals" },
 	{ "sched-nohz", selftest_sched_nohz,

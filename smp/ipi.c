@@ -218,7 +218,25 @@ static struct spinlock tlb_lock = SPINLOCK_INIT("tlb");
 static struct {
 	uint64_t virt, len;
 	atomic_int pending;
+	struct cpumask sent; /* the CPUs IPI'd (for smp_tlb_last_targets) */
 } tlb_req;
+
+/* Flushes done by each CPU's shootdown handler (statistics and tests). */
+static atomic_ulong tlb_flushes[MAX_CPUS];
+
+void (*smp_tlb_test_hook)(void);
+
+uint64_t smp_tlb_flushes(int cpu)
+{
+	return atomic_load(&tlb_flushes[cpu]);
+}
+
+void smp_tlb_last_targets(struct cpumask *out)
+{
+	spin_lock(&tlb_lock);
+	*out = tlb_req.sent;
+	spin_unlock(&tlb_lock);
+}
 
 static void flush_local(uint64_t virt, uint64_t len)
 {
@@ -236,6 +254,7 @@ static void tlb_interrupt(struct trap_frame *f)
 	(void)f;
 	this_cpu()->ipis_received++;
 	flush_local(tlb_req.virt, tlb_req.len);
+	atomic_fetch_add(&tlb_flushes[this_cpu()->id], 1);
 	atomic_fetch_sub_explicit(&tlb_req.pending, 1, memory_order_release);
 }
 
@@ -245,18 +264,23 @@ void tlb_shootdown(uint64_t virt, uint64_t len)
 	/* The lock pins us (preemption off): the CPU flushed locally, the
 	 * one left out of the IPIs and the one waiting are the same. */
 	spin_lock(&tlb_lock);
-	int me = this_cpu()->id, targets = 0;
+	int me = this_cpu()->id;
 	flush_local(virt, len);
 	tlb_req.virt = virt;
 	tlb_req.len = len;
 	/* Kernel mappings: every online CPU may hold them. Per-address-space
-	 * masks come with user processes. */
-	for (int cpu = 0; cpu < MAX_CPUS; cpu++)
-		targets += cpu != me && cpu_online(cpu);
-	atomic_store_explicit(&tlb_req.pending, targets, memory_order_release);
-	for (int cpu = 0; cpu < MAX_CPUS; cpu++)
-		if (cpu != me && cpu_online(cpu))
-			ipi(cpu, VEC_IPI_TLB_SHOOTDOWN);
+	 * masks come with user processes. One snapshot decides both the
+	 * count waited for and the CPUs sent an IPI: a CPU that comes online
+	 * after it is left out, and flushes its own TLB as it comes online
+	 * (cpu_mark_online), after the mapping change this follows. */
+	cpu_online_snapshot(&tlb_req.sent);
+	cpumask_unset(&tlb_req.sent, me);
+	atomic_store_explicit(&tlb_req.pending, cpumask_count(&tlb_req.sent),
+			      memory_order_release);
+	if (smp_tlb_test_hook)
+		smp_tlb_test_hook();
+	for_each_cpu(cpu, &tlb_req.sent)
+		ipi(cpu, VEC_IPI_TLB_SHOOTDOWN);
 	while (atomic_load_explicit(&tlb_req.pending, memory_order_acquire))
 		cpu_relax();
 	spin_unlock(&tlb_lock);

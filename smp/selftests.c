@@ -337,6 +337,77 @@ int selftest_tlb(void)
 	return fail;
 }
 
+/* ---- test=tlb-online ------------------------------------------------------------ */
+
+/* A CPU that comes online while a shootdown is choosing its targets: it
+ * must either be waited for or not be sent an IPI at all; the shootdown
+ * may never return while a CPU it sent an IPI to has not flushed. The
+ * latecomer is an AP held inside a call with interrupts off (so it cannot
+ * flush yet) and hidden from cpu_online_mask; the hook brings it back at
+ * the moment tlb_shootdown() has chosen its targets. */
+static atomic_int late_hold;
+static int late_cpu = -1;
+
+static void late_hold_here(void *arg)
+{
+	(void)arg;
+	atomic_store(&late_hold, 2);
+	while (atomic_load(&late_hold) == 2)
+		cpu_relax();
+}
+
+static void late_comes_online(void)
+{
+	smp_tlb_test_hook = 0;
+	__atomic_fetch_or(&cpu_online_mask.bits[late_cpu / 64],
+			  1ULL << (late_cpu % 64), __ATOMIC_RELEASE);
+}
+
+int selftest_tlb_online(void)
+{
+	int list[MAX_CPUS], n = cpu_online_list(list, MAX_CPUS), fail = 0;
+	uint64_t before[MAX_CPUS];
+	struct cpumask sent;
+
+	if (n < 2) {
+		kprintf("tlb-online: needs at least 2 CPUs, have %d", n);
+		return 1;
+	}
+	late_cpu = list[n - 1];
+	atomic_store(&late_hold, 1);
+	smp_call_on(late_cpu, late_hold_here, 0, false);
+	if (!WAIT_FOR(atomic_load(&late_hold) == 2)) {
+		kprintf("tlb-online: cpu%d never ran the holding call", late_cpu);
+		return 1;
+	}
+	for (int k = 0; k < n; k++)
+		before[list[k]] = smp_tlb_flushes(list[k]);
+	__atomic_fetch_and(&cpu_online_mask.bits[late_cpu / 64],
+			   ~(1ULL << (late_cpu % 64)), __ATOMIC_RELEASE);
+	smp_tlb_test_hook = late_comes_online;
+	tlb_shootdown(0, 0);
+	/* Checked before the latecomer is released: it cannot have
+	 * flushed yet, so if it was sent an IPI the shootdown returned
+	 * too early. */
+	smp_tlb_last_targets(&sent);
+	for (int k = 0; k < n; k++) {
+		int cpu = list[k];
+		if (cpumask_test(&sent, cpu) && smp_tlb_flushes(cpu) == before[cpu]) {
+			kprintf("tlb-online: shootdown returned before cpu%d, which "
+				"it sent an IPI, had flushed", cpu);
+			fail = 1;
+		}
+	}
+	smp_tlb_test_hook = 0;
+	atomic_store(&late_hold, 0);
+	kprintf("tlb-online: cpu%d came online while targets were chosen: %s",
+		late_cpu, cpumask_test(&sent, late_cpu) ? "sent an IPI" :
+		"left out (it flushes as it comes online)");
+	/* Everyone, the latecomer included, must answer a shootdown now. */
+	tlb_shootdown(0, 0);
+	return fail;
+}
+
 /* ---- test=lockstress -------------------------------------------------------------- */
 
 /* Kept modest: under TCG a preempted lock holder's vCPU stalls everyone

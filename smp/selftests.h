@@ -7,6 +7,7 @@ int selftest_timer(void);
 int selftest_ipi(void);
 int selftest_callfunc(void);
 int selftest_tlb(void);
+int selftest_tlb_online(void);
 int selftest_lockstress(void);
 int selftest_panic_ap(void);
 

@@ -47,6 +47,14 @@ void smp_call_others(void (*fn)(void *), void *arg, bool wait);
  * only (it waits for others). */
 void tlb_shootdown(uint64_t virt, uint64_t len);
 
+/* For tests: flushes done by `cpu`'s shootdown handler so far; the CPUs
+ * the last shootdown sent IPIs to; and a hook tlb_shootdown() calls (with
+ * tlb_lock held) once it has chosen its targets, before any IPI, so a test
+ * can change the machine at that exact point (test=tlb-online). */
+uint64_t smp_tlb_flushes(int cpu);
+void smp_tlb_last_targets(struct cpumask *out);
+extern void (*smp_tlb_test_hook)(void);
+
 void smp_send_reschedule(int cpu);
 
 /* Stop all other CPUs with an NMI; each prints its registers first if

@@ -67,7 +67,8 @@ def test_ap_that_never_answers_is_retried_then_skipped(esp, boot):
     assert "cohort: ready (3 CPUs online)" in log
 
 
-@pytest.mark.parametrize("name", ["timer", "ipi", "callfunc", "tlb", "lockstress"])
+@pytest.mark.parametrize("name", ["timer", "ipi", "callfunc", "tlb", "tlb-online",
+                                  "lockstress"])
 def test_smp_selftests(esp, boot, name):
     b = boot(esp(cmdline=f"test={name}"), smp=4)
     assert b.exit_code == cohortvm.EXIT_SUCCESS, b
