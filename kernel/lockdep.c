@@ -104,14 +104,16 @@ static const char *describe(char *buf, size_t n, const char *site, uintptr_t ip)
 
 #define SITE_MAX 128
 
+/* Panic with both sites: "<what> at <site a>; <other> at <site b>". */
 __attribute__((noreturn)) static void report(const char *what,
 					      const char *site_a, uintptr_t ip_a,
+					      const char *other,
 					      const char *site_b, uintptr_t ip_b)
 {
 	char a[SITE_MAX], b[SITE_MAX];
 	lockdep_off();
-	panic("lockdep: %s: at %s; conflicting with %s", what,
-	      describe(a, sizeof(a), site_a, ip_a),
+	panic("lockdep: %s at %s; %s at %s", what,
+	      describe(a, sizeof(a), site_a, ip_a), other,
 	      describe(b, sizeof(b), site_b, ip_b));
 }
 
@@ -164,23 +166,23 @@ static void check_irq_usage(struct lock_class *k, struct spinlock *l,
 	if (in_irq) {
 		if (recorded(&k->irqs_on_state)) {
 			k_snprintf(what, sizeof(what), "lock '%s' taken in "
-				   "interrupt context, but also with interrupts on",
-				   l->name);
-			report(what, site, ip, k->irqs_on_site, k->irqs_on_ip);
+				   "interrupt context", l->name);
+			report(what, site, ip, "but also taken with interrupts on",
+			       k->irqs_on_site, k->irqs_on_ip);
 		}
 		if (k->flags & LOCK_IRQ_UNSAFE) {
 			k_snprintf(what, sizeof(what), "irq-unsafe lock '%s' taken "
 				   "in interrupt context", l->name);
-			report(what, site, ip, "its rank table entry (taken with "
-			       "interrupts on by design)", 0);
+			report(what, site, ip, "declared taken with interrupts on",
+			       "kernel/lockdep.c (rank table)", 0);
 		}
 		claim(&k->irq_state, &k->irq_site, &k->irq_ip, site, ip);
 	} else if (irqs_on) {
 		if (recorded(&k->irq_state)) {
 			k_snprintf(what, sizeof(what), "lock '%s' taken with "
-				   "interrupts on, but also in interrupt context",
-				   l->name);
-			report(what, site, ip, k->irq_site, k->irq_ip);
+				   "interrupts on", l->name);
+			report(what, site, ip, "but also taken in interrupt context",
+			       k->irq_site, k->irq_ip);
 		}
 		claim(&k->irqs_on_state, &k->irqs_on_site, &k->irqs_on_ip, site,
 		      ip);
@@ -201,11 +203,12 @@ static void check_order(struct cpu *c, struct lock_class *k, struct spinlock *l,
 		    (k->flags & LOCK_NEST_BY_ADDRESS) &&
 		    (uintptr_t)h->lock < (uintptr_t)l)
 			continue;
-		char what[128];
-		k_snprintf(what, sizeof(what), "lock order: '%s' (rank %d) taken "
-			   "while holding '%s' (rank %d)", l->name, k->rank,
-			   h->lock->name, hk->rank);
-		report(what, site, ip, h->site, h->ip);
+		char what[128], other[96];
+		k_snprintf(what, sizeof(what), "lock order: '%s' (rank %d) taken",
+			   l->name, k->rank);
+		k_snprintf(other, sizeof(other), "while holding '%s' (rank %d) "
+			   "taken", h->lock->name, hk->rank);
+		report(what, site, ip, other, h->site, h->ip);
 	}
 }
 

@@ -152,6 +152,12 @@ static const struct selftest tests[] = {
 	  "EDF, RT and fair threads for 300 ms: the `make trace` scenario" },
 	{ "panic-ap", selftest_panic_ap,
 	  "a panic on an AP stops every CPU and fails the run" },
+	{ "lockdep-order", selftest_lockdep_order,
+	  "locks taken out of rank order: a panic naming both sites" },
+	{ "lockdep-irq", selftest_lockdep_irq,
+	  "a lock taken with interrupts on, then in an interrupt: a panic" },
+	{ "lockdep-irq-on", selftest_lockdep_irq_on,
+	  "a lock taken in an interrupt, then with interrupts on: a panic" },
 };
 
 void selftest_run(const char *name)
