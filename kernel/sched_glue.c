@@ -234,6 +234,11 @@ void sched_glue_irq_exit(void)
 	sched_irq_exit();
 }
 
+bool sched_glue_resched_noted(int cpu)
+{
+	return __atomic_load_n(&glue[cpu].resched_due, __ATOMIC_RELAXED);
+}
+
 void sched_glue_resched_ipi(void)
 {
 	me()->resched_due = true;

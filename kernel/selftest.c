@@ -152,6 +152,8 @@ static const struct selftest tests[] = {
 	  "EDF, RT and fair threads for 300 ms: the `make trace` scenario" },
 	{ "panic-ap", selftest_panic_ap,
 	  "a panic on an AP stops every CPU and fails the run" },
+	{ "irq-exit-migrate", selftest_irq_exit_migrate,
+	  "a thread preempted in an interrupt exit resumes on another CPU" },
 	{ "lockdep-order", selftest_lockdep_order,
 	  "locks taken out of rank order: a panic naming both sites" },
 	{ "lockdep-irq", selftest_lockdep_irq,

@@ -12,6 +12,8 @@
 #include "../drivers/lapic.h"
 #include "../kernel/arch/x86.h"
 #include "../kernel/cpu.h"
+#include "../kernel/kthread.h"
+#include "../kernel/sched_glue.h"
 #include "../kernel/log.h"
 #include "../kernel/mm/layout.h"
 #include "../kernel/mm/pmm.h"
@@ -534,4 +536,87 @@ int selftest_lockdep_irq_on(void)
 	spin_lock(&lockdep_irq); /* interrupts on, after interrupt context */
 	spin_unlock(&lockdep_irq);
 	return lockdep_not_caught("lockdep-irq-on");
+}
+
+/* ---- test=irq-exit-migrate -------------------------------------------------------- */
+
+/*
+ * A thread preempted inside sched_glue_irq_exit() may resume on another
+ * CPU; the rest of that function must then act for the CPU it runs on.
+ * Interleaving: spinner S (pinned to cpu A) is preempted at a timer
+ * interrupt by the RT thread P, which wakes from a sleep there, so S is
+ * suspended inside sched_timer_event(). P disables preemption and notes a
+ * reschedule IPI on A (as one arriving now would be: deferred), then moves
+ * S to cpu B. S resumes on B and finishes its old interrupt exit. A's
+ * noted IPI must still be there when P looks: nothing on B may take it.
+ */
+static struct thread *mig_spinner_thread;
+static atomic_int mig_spinner_cpu = -1;
+static atomic_bool mig_stop;
+static int mig_a, mig_b, mig_result = -1;
+
+static void mig_spinner(void *arg)
+{
+	(void)arg;
+	while (!atomic_load(&mig_stop)) {
+		/* raw: the answer is reported, and a move shows up next turn */
+		atomic_store(&mig_spinner_cpu, raw_this_cpu()->id);
+		cpu_relax();
+	}
+}
+
+static void mig_preempter(void *arg)
+{
+	struct cpumask to_b;
+	(void)arg;
+	WAIT_FOR(atomic_load(&mig_spinner_cpu) == mig_a);
+	/* Wake by the timer on A, where the spinner is running. */
+	thread_sleep_for(5000000);
+	preempt_disable();
+	uint64_t f = irq_save();
+	sched_glue_resched_ipi(); /* noted on A, deferred: we are pinned */
+	irq_restore(f);
+	cpumask_clear(&to_b);
+	cpumask_set(&to_b, mig_b);
+	thread_set_affinity(mig_spinner_thread, &to_b);
+	bool moved = WAIT_FOR(atomic_load(&mig_spinner_cpu) == mig_b);
+	bool kept = sched_glue_resched_noted(mig_a);
+	preempt_enable(); /* the deferred IPI is acted on now */
+	if (!moved)
+		kprintf("irq-exit-migrate: the spinner never ran on cpu%d", mig_b);
+	else if (!kept)
+		kprintf("irq-exit-migrate: cpu%d's noted reschedule IPI was taken "
+			"by a thread that resumed on cpu%d", mig_a, mig_b);
+	mig_result = !moved || !kept;
+	atomic_store(&mig_stop, true);
+}
+
+int selftest_irq_exit_migrate(void)
+{
+	int list[MAX_CPUS], n = cpu_online_list(list, MAX_CPUS), err;
+	struct cpumask on_a;
+	struct sched_attr rt = { .policy = SCHED_POLICY_FIFO, .rt_priority = 50 };
+
+	if (n < 2) {
+		kprintf("irq-exit-migrate: needs at least 2 CPUs, have %d", n);
+		return 1;
+	}
+	mig_a = list[n - 2];
+	mig_b = list[n - 1];
+	cpumask_clear(&on_a);
+	cpumask_set(&on_a, mig_a);
+	mig_spinner_thread = kthread_create("mig-spinner", mig_spinner, 0, 0,
+					    &on_a, &err);
+	struct thread *p = kthread_create("mig-preempter", mig_preempter, 0, &rt,
+					  &on_a, &err);
+	if (!mig_spinner_thread || !p) {
+		kprintf("irq-exit-migrate: cannot create threads (%d)", err);
+		return 1;
+	}
+	kthread_join(p, 0);
+	kthread_join(mig_spinner_thread, 0);
+	if (!mig_result)
+		kprintf("irq-exit-migrate: cpu%d's noted IPI survived the spinner "
+			"resuming on cpu%d", mig_a, mig_b);
+	return mig_result;
 }
