@@ -3,6 +3,7 @@
 rule of docs/locking.md on purpose; the kernel must panic with one line
 naming both call sites and end with the failure exit."""
 import re
+from pathlib import Path
 
 import pytest
 
@@ -33,3 +34,19 @@ def test_lock_rule_violation_panics_with_both_sites(esp, boot, name):
     assert a != c, "the two sites must be different lines"
     assert "not caught" not in b.log
     assert f"test: {name}: PASS" not in b.log
+
+
+def test_rank_table_in_docs_matches_the_code():
+    # docs/locking.md "Lock ranks" and kernel/lockdep.c's table are one table
+    # written twice: the same names with the same ranks.
+    root = Path(__file__).resolve().parents[2]
+    code = (root / "kernel/lockdep.c").read_text()
+    in_code = {n: int(r) for n, r in re.findall(r'RANK\("([\w-]+)", (\d+),', code)}
+    doc = (root / "docs/locking.md").read_text()
+    table = doc[doc.index("## Lock ranks"):doc.index("## Lock validation")]
+    in_docs = {}
+    for rank, names in re.findall(r"^\| (\d+) \| (.*?) \|", table, re.M):
+        for n in re.findall(r"`([\w-]+)`", names):
+            in_docs[n] = int(rank)
+    assert in_code, "no RANK() entries found in kernel/lockdep.c"
+    assert in_docs == in_code
