@@ -59,28 +59,35 @@ KERNEL_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -nostdinc \
 KERNEL_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack \
 	-T kernel/kernel.ld
 
+# Every kernel object depends on this stamp, which changes only when DEBUG
+# does: switching DEBUG rebuilds the kernel, nothing else does.
+$(BUILD)/debug-flag: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(DEBUG)' > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+
 KERNEL_C := $(wildcard kernel/*.c kernel/lib/*.c kernel/mm/*.c drivers/*.c \
 	acpi/*.c smp/*.c sched/*.c)
 KERNEL_S := $(wildcard kernel/*.S smp/*.S)
 KERNEL_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(KERNEL_C)) \
 	$(patsubst %.S,$(BUILD)/%.o,$(KERNEL_S))
 
-$(BUILD)/kernel/%.o: kernel/%.c
+$(BUILD)/kernel/%.o: kernel/%.c $(BUILD)/debug-flag
 	@mkdir -p $(dir $@)
 	$(CC) $(KERNEL_CFLAGS) -MMD -MP -c $< -o $@
-$(BUILD)/kernel/%.o: kernel/%.S
+$(BUILD)/kernel/%.o: kernel/%.S $(BUILD)/debug-flag
 	@mkdir -p $(dir $@)
 	$(CC) $(KERNEL_CFLAGS) -MMD -MP -c $< -o $@
-$(BUILD)/drivers/%.o: drivers/%.c
+$(BUILD)/drivers/%.o: drivers/%.c $(BUILD)/debug-flag
 	@mkdir -p $(dir $@)
 	$(CC) $(KERNEL_CFLAGS) -MMD -MP -c $< -o $@
-$(BUILD)/acpi/%.o: acpi/%.c
+$(BUILD)/acpi/%.o: acpi/%.c $(BUILD)/debug-flag
 	@mkdir -p $(dir $@)
 	$(CC) $(KERNEL_CFLAGS) -MMD -MP -c $< -o $@
-$(BUILD)/smp/%.o: smp/%.c
+$(BUILD)/smp/%.o: smp/%.c $(BUILD)/debug-flag
 	@mkdir -p $(dir $@)
 	$(CC) $(KERNEL_CFLAGS) -MMD -MP -c $< -o $@
-$(BUILD)/sched/%.o: sched/%.c
+$(BUILD)/sched/%.o: sched/%.c $(BUILD)/debug-flag
 	@mkdir -p $(dir $@)
 	$(CC) $(KERNEL_CFLAGS) -MMD -MP -c $< -o $@
 
