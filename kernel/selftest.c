@@ -154,6 +154,8 @@ static const struct selftest tests[] = {
 	  "a panic on an AP stops every CPU and fails the run" },
 	{ "irq-exit-migrate", selftest_irq_exit_migrate,
 	  "a thread preempted in an interrupt exit resumes on another CPU" },
+	{ "spin-owner", selftest_spin_owner,
+	  "a thread moved while waiting for a spinlock: the owner it records" },
 	{ "lockdep-order", selftest_lockdep_order,
 	  "locks taken out of rank order: a panic naming both sites" },
 	{ "lockdep-irq", selftest_lockdep_irq,

@@ -620,3 +620,116 @@ int selftest_irq_exit_migrate(void)
 			"resuming on cpu%d", mig_a, mig_b);
 	return mig_result;
 }
+
+/* ---- test=spin-owner ------------------------------------------------------------ */
+
+/*
+ * A thread waiting for a spinlock must not move to another CPU: if it
+ * could, the owner CPU it recorded would be stale once it got the lock
+ * (and a later acquire on that CPU would be taken for a recursion).
+ * Interleaving, on cpus A, B, C: holder H (pinned to B) takes the lock
+ * with interrupts on; waiter W (pinned to A) queues for it; mover M (on C)
+ * sees W's ticket taken, then moves W to B. A waiter that can be preempted
+ * is switched out by the reschedule IPI and queued on B; a pinned one
+ * keeps A with the IPI's work noted and deferred. M releases H as soon as
+ * either is visible, and W reports the CPU it holds the lock on next to
+ * the owner CPU the lock recorded.
+ */
+static struct spinlock owner_lock = SPINLOCK_INIT("test-owner");
+static atomic_int owner_release, owner_w_cpu = -1, owner_w_owner = -1;
+static struct thread *_Atomic owner_waiter;
+static int owner_a, owner_b;
+
+static void owner_holder(void *arg)
+{
+	(void)arg;
+	spin_lock(&owner_lock); /* interrupts on, on B */
+	while (!atomic_load(&owner_release))
+		cpu_relax();
+	spin_unlock(&owner_lock);
+}
+
+static void owner_wait(void *arg)
+{
+	(void)arg;
+	spin_lock(&owner_lock);
+	atomic_store(&owner_w_cpu, raw_this_cpu()->id); /* pinned: exact */
+	atomic_store(&owner_w_owner, owner_lock.owner_cpu);
+	spin_unlock(&owner_lock);
+}
+
+static unsigned owner_tickets_out(void)
+{
+	return atomic_load(&owner_lock.next) - atomic_load(&owner_lock.serving);
+}
+
+static void owner_mover(void *arg)
+{
+	struct cpumask to_b;
+	(void)arg;
+	/* Two tickets out: H holds the lock and W is spinning for it. */
+	WAIT_FOR(owner_tickets_out() == 2 && owner_waiter);
+	cpumask_clear(&to_b);
+	cpumask_set(&to_b, owner_b);
+	thread_set_affinity(owner_waiter, &to_b);
+	WAIT_FOR(sched_glue_resched_noted(owner_a) ||
+		 __atomic_load_n(&owner_waiter->cpu, __ATOMIC_RELAXED) == owner_b);
+	atomic_store(&owner_release, 1);
+}
+
+int selftest_spin_owner(void)
+{
+	int list[MAX_CPUS], n = cpu_online_list(list, MAX_CPUS), err;
+	struct cpumask on_a, on_b, on_c;
+
+	if (n < 3) {
+		kprintf("spin-owner: needs at least 3 CPUs, have %d", n);
+		return 1;
+	}
+	owner_a = list[n - 3];
+	owner_b = list[n - 2];
+	cpumask_clear(&on_a);
+	cpumask_set(&on_a, owner_a);
+	cpumask_clear(&on_b);
+	cpumask_set(&on_b, owner_b);
+	cpumask_clear(&on_c);
+	cpumask_set(&on_c, list[n - 1]);
+	/* This thread moves to C first: a CPU where a thread spins with
+	 * preemption off (H on B, W on A) runs nothing else until it stops. */
+	preempt_disable();
+	struct thread *self = thread_current();
+	preempt_enable();
+	struct cpumask all;
+	cpu_online_snapshot(&all);
+	thread_set_affinity(self, &on_c);
+	/* raw: once it reads C we are on C, and the affinity keeps us there */
+	if (!WAIT_FOR(raw_this_cpu()->id == list[n - 1])) {
+		kprintf("spin-owner: cannot move the test thread to cpu%d",
+			list[n - 1]);
+		return 1;
+	}
+	struct thread *h = kthread_create("owner-holder", owner_holder, 0, 0,
+					  &on_b, &err);
+	if (!h || !WAIT_FOR(owner_tickets_out() == 1)) {
+		kprintf("spin-owner: the holder never took the lock");
+		return 1;
+	}
+	/* The mover first: this thread may share A with the waiter, which
+	 * then keeps A until the mover has the holder release the lock. */
+	struct thread *m = kthread_create("owner-mover", owner_mover, 0, 0,
+					  &on_c, &err);
+	owner_waiter = m ? kthread_create("owner-waiter", owner_wait, 0, 0,
+					  &on_a, &err) : 0;
+	if (!owner_waiter || !m) {
+		kprintf("spin-owner: cannot create threads (%d)", err);
+		return 1;
+	}
+	kthread_join(m, 0);
+	kthread_join(owner_waiter, 0);
+	kthread_join(h, 0);
+	thread_set_affinity(self, &all);
+	int got = atomic_load(&owner_w_cpu), owner = atomic_load(&owner_w_owner);
+	kprintf("spin-owner: the waiter got the lock on cpu%d; the lock recorded "
+		"owner cpu%d", got, owner);
+	return got != owner;
+}

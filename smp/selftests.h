@@ -11,6 +11,7 @@ int selftest_tlb_online(void);
 int selftest_lockstress(void);
 int selftest_panic_ap(void);
 int selftest_irq_exit_migrate(void);
+int selftest_spin_owner(void);
 int selftest_lockdep_order(void);
 int selftest_lockdep_irq(void);
 int selftest_lockdep_irq_on(void);

@@ -68,7 +68,7 @@ def test_ap_that_never_answers_is_retried_then_skipped(esp, boot):
 
 
 @pytest.mark.parametrize("name", ["timer", "ipi", "callfunc", "tlb", "tlb-online",
-                                  "lockstress", "irq-exit-migrate"])
+                                  "lockstress", "irq-exit-migrate", "spin-owner"])
 def test_smp_selftests(esp, boot, name):
     b = boot(esp(cmdline=f"test={name}"), smp=4)
     assert b.exit_code == cohortvm.EXIT_SUCCESS, b
