@@ -14,6 +14,9 @@
  * sched/ with the interrupt frame still on the interrupted thread's stack.
  * Switching there is safe: each thread has its own kernel stack, and when
  * the thread is switched back in it returns through its own frame (iretq).
+ * That is the only place a thread is preempted, and only when the CPU's
+ * preempt_count is zero (kernel/preempt.h); the thread may resume on
+ * another CPU, so nothing per-CPU read before a switch is used after it.
  *
  * Read next: kernel/kthread.c (thread stacks), sched/arch.h (the contract).
  */

@@ -8,8 +8,10 @@
  * target drains its whole mailbox per interrupt, so IPIs sent while it is
  * busy coalesce without losing requests.
  *
- * Lock order: tlb_lock -> mailbox[].lock (never held together today; the
- * order is written down for when they are). Both are leaves otherwise.
+ * Lock ranks (docs/locking.md): tlb 70 -> ipi-mailbox 71 (never held
+ * together today). Every entry point that picks "this CPU" runs pinned:
+ * tlb_shootdown() under tlb_lock, the call-function ones and
+ * smp_stop_others() with preempt_disable().
  */
 #include "smp.h"
 
