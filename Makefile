@@ -244,7 +244,7 @@ clean:
 	done
 
 help:
-	@echo "make            build loader, kernel and $(BUILD)/esp.img"
+	@echo "make            build loader, kernel and $(BUILD)/esp.img (DEBUG=0: no this_cpu()/lock checks)"
 	@echo "make run        boot in QEMU/OVMF (SMP=4 MEM=512M CMDLINE=... QEMU=...)"
 	@echo "make debug      boot halted with a gdb stub and attach gdb"
 	@echo "make test       unit tests + QEMU system tests"
