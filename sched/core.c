@@ -617,9 +617,9 @@ static void switch_or_rearm(struct rq *rq, uint64_t now_ns)
 
 void sched_timer_event(void)
 {
+	uint64_t flags = arch_irq_save(), now_ns;
 	int cpu = arch_this_cpu();
 	struct rq *rq = cpu_rq(cpu);
-	uint64_t flags = arch_irq_save(), now_ns;
 	struct thread *batch[SLEEPER_BATCH];
 	unsigned seqs[SLEEPER_BATCH];
 	int n;
@@ -970,7 +970,13 @@ struct thread *thread_current(void)
 
 int sched_current_cpu(void)
 {
-	return arch_this_cpu();
+	/* Pinned for the read only: the caller may be elsewhere by the time
+	 * it looks at the answer (a statistic, never an index to act on). */
+	uint64_t flags = arch_irq_save();
+	int cpu = arch_this_cpu();
+
+	arch_irq_restore(flags);
+	return cpu;
 }
 
 struct thread *sched_cpu_curr(int cpu)
