@@ -16,9 +16,10 @@
  *
  * Serialization rules (the lock order; docs/scheduler.md mirrors it):
  *
- *   sched_attr_lock            admission (deadline bandwidth sums) and
- *                              attribute / affinity changes
- *     -> wait_queue.lock       a wait queue's waiter list
+ *   sched_attr_lock            admission (deadline bandwidth sums),
+ *                              attribute / affinity changes, thread exit
+ *     -> wait_queue.lock       a wait queue's waiter list (and, with the
+ *                              waiter's rq->lock, its waiting_on)
  *       -> rq->lock            one CPU's run queue, its threads' scheduling
  *                              fields, its sleepers and statistics
  *         -> rq->lock          a second run queue: always the lower CPU id
@@ -31,6 +32,12 @@
  * (thread_rq_lock). Remote run queues are read without locks only through
  * balance_snapshot(), and every decision made from a snapshot is
  * re-validated under the locks before it is applied.
+ *
+ * The switch path is flat: __schedule does its new-idle pull before it
+ * puts prev back (dropping rq->lock to take the source's in order), and
+ * sched_finish_switch never switches; schedule() loops on need_resched.
+ * Nothing here reads the CPU id with interrupts on (a thread may migrate
+ * at any interrupt exit).
  *
  * Read next: fair.c (the common class), then balance.c.
  */
