@@ -50,6 +50,7 @@ static struct lock_class classes[] = {
 	RANK("heap", 60, 0),
 	RANK("vmm", 61, 0),
 	RANK("pmm", 62, 0),
+	RANK("kstack", 63, 0),
 	RANK("tlb", 70, LOCK_IRQ_UNSAFE),
 	RANK("ipi-mailbox", 71, 0),
 	RANK("test-monotonic", 80, 0),
