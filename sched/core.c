@@ -473,6 +473,7 @@ static bool __schedule(struct rq *rq, uint64_t now_ns)
 			 * it off every queue and re-place it once its context
 			 * is saved (sched_finish_switch). */
 			prev->state = THREAD_BLOCKED;
+			prev->replacing = true;
 			rq->migrate_pending = prev;
 		} else {
 			prev->class->put_prev(rq, prev, now_ns);
@@ -559,7 +560,7 @@ void sched_finish_switch(void)
 	if (prev_exited)
 		wait_queue_release_and_wake_all(&prev->join_wq, &prev->on_cpu);
 	if (moving)
-		sched_wake_internal(moving, false, 0, false);
+		sched_replace_thread(moving);
 	RACE_POINT("finish:exit");
 }
 
@@ -700,8 +701,9 @@ void sched_ipi(void)
  * whoever wakes it must take it off the queue first, under the queue's
  * lock, or it would run on while still linked there.
  */
-enum wake_result sched_wake_thread(struct thread *t, bool check_seq,
-				   unsigned seq, bool may_preempt)
+static enum wake_result wake_common(struct thread *t, bool check_seq,
+				    unsigned seq, bool may_preempt,
+				    bool replace)
 {
 	uint64_t flags = arch_irq_save(), now_ns;
 	struct rq *src, *dst;
@@ -711,7 +713,7 @@ enum wake_result sched_wake_thread(struct thread *t, bool check_seq,
 	for (;;) {
 		src = thread_rq_lock(t);
 		now_ns = arch_now_ns(); /* under the lock: see the timer */
-		if (t->state != THREAD_BLOCKED ||
+		if (t->state != THREAD_BLOCKED || t->replacing != replace ||
 		    (check_seq && t->block_seq != seq)) {
 			arch_spin_unlock(&src->lock);
 			arch_irq_restore(flags);
@@ -755,7 +757,8 @@ enum wake_result sched_wake_thread(struct thread *t, bool check_seq,
 		arch_spin_unlock(&src->lock);
 		RACE_POINT("wake:relock");
 		double_rq_lock(src, dst);
-		if (t->state != THREAD_BLOCKED || t->block_seq != seq) {
+		if (t->state != THREAD_BLOCKED || t->block_seq != seq ||
+		    t->replacing != replace) {
 			/* Someone else woke it (it may even have blocked
 			 * again: that block is not ours to end). */
 			double_rq_unlock(src, dst);
@@ -776,6 +779,7 @@ enum wake_result sched_wake_thread(struct thread *t, bool check_seq,
 		sched_trace(now_ns, target, STE_MIGRATE, t, NULL, src->cpu);
 	}
 	update_curr(dst, now_ns);
+	t->replacing = false;
 	activate(dst, t, ENQUEUE_WAKEUP, now_ns);
 	sched_trace(now_ns, arch_this_cpu(), STE_WAKEUP, t, NULL, target);
 	check_preempt(dst, t);
@@ -790,6 +794,19 @@ enum wake_result sched_wake_thread(struct thread *t, bool check_seq,
 	if (may_preempt)
 		maybe_preempt();
 	return WAKE_DONE;
+}
+
+enum wake_result sched_wake_thread(struct thread *t, bool check_seq,
+				   unsigned seq, bool may_preempt)
+{
+	return wake_common(t, check_seq, seq, may_preempt, false);
+}
+
+void sched_replace_thread(struct thread *t)
+{
+	/* Nobody else ends a transit (wake_common checks `replacing`), so
+	 * this cannot fail. */
+	SCHED_ASSERT(wake_common(t, false, 0, false, true) == WAKE_DONE);
 }
 
 bool sched_wake_internal(struct thread *t, bool check_seq, unsigned seq,
