@@ -44,15 +44,27 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 # -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer: panic() walks rbp.
 # -fno-pic -fno-stack-protector: no GOT, no TLS canary (no %fs set up).
 # -fno-asynchronous-unwind-tables: no .eh_frame; nothing unwinds with it.
+# -DCOHORT_DEBUG: DEBUG=1 (the default, so `make test` runs with it) turns
+#   on the debug checks: this_cpu() asserts the caller cannot migrate, and
+#   every lock acquisition is validated against the ranks in
+#   docs/locking.md. DEBUG=0 compiles them out (both variants always build).
+DEBUG ?= 1
 KERNEL_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -nostdinc \
 	-isystem $(shell $(CC) -print-file-name=include) \
 	-mcmodel=kernel -mno-red-zone -mgeneral-regs-only \
 	-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
 	-fno-pic -fno-stack-protector -fno-asynchronous-unwind-tables \
 	-Wall -Wextra -Werror -Wno-unused-parameter \
-	-I. -DCOHORT_VERSION='"$(VERSION)"' $(EXTRA_CFLAGS)
+	-I. -DCOHORT_VERSION='"$(VERSION)"' -DCOHORT_DEBUG=$(DEBUG) $(EXTRA_CFLAGS)
 KERNEL_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack \
 	-T kernel/kernel.ld
+
+# Every kernel object depends on this stamp, which changes only when DEBUG
+# does: switching DEBUG rebuilds the kernel, nothing else does.
+$(BUILD)/debug-flag: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(DEBUG)' > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 
 KERNEL_C := $(wildcard kernel/*.c kernel/lib/*.c kernel/mm/*.c drivers/*.c \
 	acpi/*.c smp/*.c sched/*.c)
@@ -60,22 +72,22 @@ KERNEL_S := $(wildcard kernel/*.S smp/*.S)
 KERNEL_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(KERNEL_C)) \
 	$(patsubst %.S,$(BUILD)/%.o,$(KERNEL_S))
 
-$(BUILD)/kernel/%.o: kernel/%.c
+$(BUILD)/kernel/%.o: kernel/%.c $(BUILD)/debug-flag
 	@mkdir -p $(dir $@)
 	$(CC) $(KERNEL_CFLAGS) -MMD -MP -c $< -o $@
-$(BUILD)/kernel/%.o: kernel/%.S
+$(BUILD)/kernel/%.o: kernel/%.S $(BUILD)/debug-flag
 	@mkdir -p $(dir $@)
 	$(CC) $(KERNEL_CFLAGS) -MMD -MP -c $< -o $@
-$(BUILD)/drivers/%.o: drivers/%.c
+$(BUILD)/drivers/%.o: drivers/%.c $(BUILD)/debug-flag
 	@mkdir -p $(dir $@)
 	$(CC) $(KERNEL_CFLAGS) -MMD -MP -c $< -o $@
-$(BUILD)/acpi/%.o: acpi/%.c
+$(BUILD)/acpi/%.o: acpi/%.c $(BUILD)/debug-flag
 	@mkdir -p $(dir $@)
 	$(CC) $(KERNEL_CFLAGS) -MMD -MP -c $< -o $@
-$(BUILD)/smp/%.o: smp/%.c
+$(BUILD)/smp/%.o: smp/%.c $(BUILD)/debug-flag
 	@mkdir -p $(dir $@)
 	$(CC) $(KERNEL_CFLAGS) -MMD -MP -c $< -o $@
-$(BUILD)/sched/%.o: sched/%.c
+$(BUILD)/sched/%.o: sched/%.c $(BUILD)/debug-flag
 	@mkdir -p $(dir $@)
 	$(CC) $(KERNEL_CFLAGS) -MMD -MP -c $< -o $@
 
@@ -247,7 +259,7 @@ clean:
 	done
 
 help:
-	@echo "make            build loader, kernel and $(BUILD)/esp.img"
+	@echo "make            build loader, kernel and $(BUILD)/esp.img (DEBUG=0: no this_cpu()/lock checks)"
 	@echo "make run        boot in QEMU/OVMF (SMP=4 MEM=512M CMDLINE=... QEMU=...)"
 	@echo "make debug      boot halted with a gdb stub and attach gdb"
 	@echo "make test       unit tests + QEMU system tests"

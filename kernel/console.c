@@ -52,12 +52,18 @@ static void cmd_cpus(void)
 		if (c->state != CPU_ONLINE)
 			continue;
 		struct sched_cpu_stats st = { 0 };
-		struct thread *cur = i < SCHED_MAX_CPUS ? sched_cpu_curr(i) : 0;
-		if (i < SCHED_MAX_CPUS)
+		/* A copy taken under that CPU's run-queue lock: the thread
+		 * running there may exit and be freed at any moment, so its
+		 * struct is never dereferenced from here. */
+		char name[16] = "-";
+		int tid = -1;
+		if (i < SCHED_MAX_CPUS) {
+			sched_cpu_curr_info(i, &tid, name);
 			sched_cpu_stats(i, &st);
+		}
 		kprintf("cpu%d: apic %u, running %s, %lu switches, %lu irqs, %lu "
 			"timer events, %lu IPIs in, %lu spurious",
-			c->id, c->apic_id, cur ? cur->name : "-",
+			c->id, c->apic_id, name,
 			(unsigned long)st.switches, c->irqs, c->timer_events,
 			c->ipis_received, c->spurious);
 	}

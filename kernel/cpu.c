@@ -2,6 +2,8 @@
 #include "cpu.h"
 
 #include "arch/x86.h"
+#include "panic.h"
+#include "preempt.h"
 
 struct cpu cpus[MAX_CPUS];
 int cpu_ready;
@@ -11,7 +13,18 @@ void cpu_mark_online(struct cpu *c)
 {
 	__atomic_store_n(&c->state, CPU_ONLINE, __ATOMIC_RELEASE);
 	__atomic_fetch_or(&cpu_online_mask.bits[c->id / 64], 1ULL << (c->id % 64),
-			  __ATOMIC_RELEASE);
+			  __ATOMIC_SEQ_CST);
+	/* A TLB shootdown that read the mask before the bit was set left
+	 * this CPU out (smp/ipi.c); the locked RMW above orders this flush
+	 * after that read, hence after the mapping change it followed. */
+	write_cr3(read_cr3());
+}
+
+void cpu_online_snapshot(struct cpumask *out)
+{
+	for (int i = 0; i < CPUMASK_WORDS; i++)
+		out->bits[i] = __atomic_load_n(&cpu_online_mask.bits[i],
+					       __ATOMIC_ACQUIRE);
 }
 
 bool cpu_online(int cpu)
@@ -43,4 +56,18 @@ void cpu_set_current(struct cpu *c)
 	c->self = c;
 	wrmsr(MSR_GS_BASE, (uint64_t)c);
 	cpu_ready = 1;
+}
+
+void this_cpu_unpinned(const char *site)
+{
+	panic("per-CPU access at %s with preemption and interrupts enabled: the "
+	      "caller may move to another CPU before it uses the answer "
+	      "(use preempt_disable(), or raw_this_cpu() if a stale answer is "
+	      "harmless)", site);
+}
+
+void preempt_underflow(void)
+{
+	panic("preempt_enable() without a matching preempt_disable() (count %d)",
+	      cpu_preempt_count());
 }

@@ -3,8 +3,8 @@
  * Per-CPU state. Each CPU reaches its own struct cpu through the GS base
  * (this_cpu()); the index is the dense logical id, 0 = BSP, never the APIC
  * id. It holds what is truly per CPU: descriptor tables and exception
- * stacks, the timer queue, statistics, the reschedule mailbox and the
- * count of spinlocks held. The run queues live in sched/ (indexed by the
+ * stacks, the timer queue, statistics, the reschedule mailbox, the
+ * preemption-disable count and the held-locks stack. The run queues live in sched/ (indexed by the
  * same id); the AP start-up slots in smp/boot.c.
  *
  * Read next: kernel/gdt.c (what the descriptor tables hold), smp/smp.h.
@@ -16,9 +16,18 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arch/x86.h"
 #include "cpumask.h"
 #include "gdt.h"
+#include "spinlock.h"
 #include "timer.h"
+
+/* Debug builds (make DEBUG=1, the default): this_cpu() asserts it cannot
+ * be migrated, and every lock acquisition is validated (docs/locking.md).
+ * A constant, not #ifdef, so both variants always compile. */
+#ifndef COHORT_DEBUG
+#define COHORT_DEBUG 0
+#endif
 
 #define MAX_CPUS 256
 #define IST_STACK_SIZE (16 * 1024)
@@ -41,10 +50,26 @@ struct cpu {
 	 * (release); others read it with acquire (cpu_online()). */
 	enum cpu_state state;
 	/* Owned by this CPU. */
-	/* Spinlocks held on this CPU right now (whichever thread took them:
-	 * the scheduler hands its run-queue lock across a switch). Nonzero
-	 * means "do not preempt here" (kernel/sched_glue.c). */
-	int locks_held;
+	/* Preemption-disable count, as Linux's preempt_count
+	 * (kernel/preempt.h): each held spinlock and each preempt_disable()
+	 * adds one. Nonzero means the thread running here may not be
+	 * preempted, so it stays on this CPU; the scheduler preempts only in
+	 * sched_glue_irq_exit() and only when it is zero. Per CPU, not per
+	 * thread, because the scheduler hands its run-queue lock across a
+	 * context switch: prev takes it on this CPU and the next thread to
+	 * run here releases it, so the count belongs to the CPU the lock is
+	 * held on. Changed only by one incl/decl on %gs, which an interrupt
+	 * cannot split from the CPU it applies to. */
+	int preempt_count;
+	/* Interrupt handlers running on this CPU (nested); sched_glue.c
+	 * counts them for trap.c. Read only with interrupts off. */
+	int irq_depth;
+	/* Lock validation (debug builds; kernel/lockdep.c): the locks held
+	 * on this CPU, oldest first. Per CPU for the same reason as
+	 * preempt_count. Touched only with preemption disabled. */
+#define CPU_HELD_LOCKS_MAX 16
+	int held_count;
+	struct held_lock held[CPU_HELD_LOCKS_MAX];
 	struct gdt gdt;
 	struct tss tss;
 	uint64_t ist_top[IST_COUNT]; /* exception stacks (set before start) */
@@ -71,18 +96,68 @@ extern struct cpu cpus[MAX_CPUS];
  * atomically; read by anyone. */
 extern struct cpumask cpu_online_mask;
 void cpu_mark_online(struct cpu *c);
+/* One consistent copy of cpu_online_mask (each word read atomically), for
+ * a sequence that must act on the same set of CPUs throughout. */
+void cpu_online_snapshot(struct cpumask *out);
 bool cpu_online(int cpu);
 int cpu_online_count(void);
 /* Fill list[] with the online logical ids below `limit`, in order; returns
  * how many. list must hold `limit` entries. */
 int cpu_online_list(int *list, int limit);
 
-static inline struct cpu *this_cpu(void)
+/*
+ * The calling CPU's struct cpu, with no check: the answer may be stale by
+ * the time it is used if the caller can be preempted (interrupts on and
+ * preempt_count zero) and so moved to another CPU. Use it only where a
+ * stale answer is harmless (log prefixes, statistics), and say why at the
+ * call site.
+ */
+static inline struct cpu *raw_this_cpu(void)
 {
 	struct cpu *c;
 	__asm__ volatile("mov %%gs:0, %0" : "=r"(c));
 	return c;
 }
+
+/* One %gs-relative load: the count of the CPU this instruction runs on. */
+static inline int cpu_preempt_count(void)
+{
+	int v;
+	__asm__ volatile("movl %%gs:%c1, %0"
+			 : "=r"(v)
+			 : "i"(__builtin_offsetof(struct cpu, preempt_count)));
+	return v;
+}
+
+/* True if the caller cannot move to another CPU: interrupts off (so no
+ * preemption; handlers run so) or preemption disabled. */
+static inline bool cpu_pinned(void)
+{
+	return !(read_rflags() & RFLAGS_IF) || cpu_preempt_count() > 0;
+}
+
+__attribute__((noreturn)) void this_cpu_unpinned(const char *site);
+
+static inline struct cpu *this_cpu_at(const char *site)
+{
+	if (COHORT_DEBUG && !cpu_pinned())
+		this_cpu_unpinned(site);
+	return raw_this_cpu();
+}
+
+/* For a per-CPU action that reads no struct cpu (a local TLB flush, a
+ * register of this CPU's LAPIC): the same check as this_cpu(). */
+#define cpu_assert_pinned()                                                  \
+	do {                                                                 \
+		if (COHORT_DEBUG && !cpu_pinned())                           \
+			this_cpu_unpinned(SPIN_SITE);                        \
+	} while (0)
+
+/* The calling CPU's struct cpu. The caller must not be able to move to
+ * another CPU while it uses the answer: interrupts off, a spinlock held,
+ * or preempt_disable() (kernel/preempt.h). Debug builds panic naming the
+ * call site otherwise. */
+#define this_cpu() this_cpu_at(SPIN_SITE)
 
 /* Point GS base at `c` (and set c->self). Interrupts must be off. */
 void cpu_set_current(struct cpu *c);

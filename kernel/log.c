@@ -66,7 +66,7 @@ void vkprintf(const char *fmt, va_list ap)
 		n = k_snprintf(line, sizeof(line), "[%5lu.%06lu] cpu%d: ",
 			       (unsigned long)(ns / 1000000000),
 			       (unsigned long)(ns / 1000 % 1000000),
-			       this_cpu()->id);
+			       raw_this_cpu()->id); /* a prefix: stale is harmless */
 	else
 		n = k_snprintf(line, sizeof(line), "[%5lu.%06lu] cpu?: ",
 			       (unsigned long)(ns / 1000000000),

@@ -14,6 +14,9 @@
  * sched/ with the interrupt frame still on the interrupted thread's stack.
  * Switching there is safe: each thread has its own kernel stack, and when
  * the thread is switched back in it returns through its own frame (iretq).
+ * That is the only place a thread is preempted, and only when the CPU's
+ * preempt_count is zero (kernel/preempt.h); the thread may resume on
+ * another CPU, so nothing per-CPU read before a switch is used after it.
  *
  * Read next: kernel/kthread.c (thread stacks), sched/arch.h (the contract).
  */
@@ -26,7 +29,9 @@
 #include "cpu.h"
 #include "kthread.h"
 #include "log.h"
+#include "lockdep.h"
 #include "panic.h"
+#include "preempt.h"
 #include "spinlock.h"
 #include "time.h"
 #include "timer.h"
@@ -38,14 +43,15 @@ _Static_assert(SCHED_MAX_CPUS <= MAX_CPUS, "scheduler CPU ids are logical ids");
 
 extern void switch_stack(uint64_t *save_rsp, uint64_t next_rsp);
 
-/* Per-CPU glue state. Owned by its CPU, touched with interrupts off. */
+/* Per-CPU glue state. Owned by its CPU, touched with interrupts off. A
+ * thread that may have switched must look its CPU's entry up again: it
+ * may resume on another CPU (sched_glue_irq_exit). */
 struct glue_cpu {
 	struct thread idle;
 	struct kctx idle_ctx;
 	struct timer timer; /* the scheduler's one-shot (arch_set_timer) */
 	bool timer_due;
 	bool resched_due;
-	int irq_depth;
 	bool online;
 };
 
@@ -57,6 +63,7 @@ static struct glue_cpu glue[MAX_CPUS];
 #define PREEMPT_RETRY_NS 100000
 static bool sched_running;
 
+/* Interrupts off or preemption disabled (this_cpu() checks it). */
 static struct glue_cpu *me(void)
 {
 	return &glue[this_cpu()->id];
@@ -69,6 +76,9 @@ uint64_t arch_now_ns(void)
 	return now_ns();
 }
 
+/* Checked in debug builds like every this_cpu(): sched/ reads the CPU id
+ * only with a run-queue lock held or interrupts off (thread_current,
+ * sched_irq_exit and sched_current_cpu pin themselves). */
 int arch_this_cpu(void)
 {
 	return this_cpu()->id;
@@ -98,6 +108,14 @@ void arch_set_timer(uint64_t deadline_ns)
 void arch_switch(struct thread *prev, struct thread *next)
 {
 	struct kctx *p = prev->arch_ctx, *n = next->arch_ctx;
+	/* Only this CPU's run-queue lock may be held across a switch (it is
+	 * handed to the next thread): anything else would be held by a
+	 * thread that is not running, or keep preemption off for a thread
+	 * that never took it. */
+	if (COHORT_DEBUG && cpu_preempt_count() != 1)
+		panic("sched: switch from '%s' with preempt_count %d (a lock "
+		      "held, or preempt_disable(), across a switch; expected only "
+		      "the run-queue lock)", prev->name, cpu_preempt_count());
 	switch_stack(&p->rsp, n->rsp);
 }
 
@@ -113,23 +131,33 @@ void arch_irq_restore(uint64_t flags)
 
 bool arch_in_irq(void)
 {
-	return me()->irq_depth > 0;
+	/* Handlers run with interrupts off, so with them on this is thread
+	 * context, and the answer needs no per-CPU state (which a thread that
+	 * can migrate could read from the wrong CPU). */
+	if (read_rflags() & RFLAGS_IF)
+		return false;
+	return this_cpu()->irq_depth > 0;
 }
 
 void arch_spin_init(struct sched_lock *l, const char *name)
 {
-	*(struct spinlock *)l->opaque = (struct spinlock)SPINLOCK_INIT(name);
+	struct spinlock *k = (struct spinlock *)l->opaque;
+	*k = (struct spinlock)SPINLOCK_INIT(name);
+	/* Ranked by role, not by name: every wait queue has its own name. */
+	k->lock_class = lockdep_sched_class(name);
 	l->name = name;
 }
 
-void arch_spin_lock(struct sched_lock *l)
+/* The call site reported for a scheduler lock is its name plus the
+ * caller's address in sched/ (symbolized in lock-validation reports). */
+__attribute__((noinline)) void arch_spin_lock(struct sched_lock *l)
 {
-	spin_lock_at((struct spinlock *)l->opaque, l->name);
+	spin_lock_ip((struct spinlock *)l->opaque, l->name, SPIN_IP);
 }
 
-void arch_spin_unlock(struct sched_lock *l)
+__attribute__((noinline)) void arch_spin_unlock(struct sched_lock *l)
 {
-	spin_unlock((struct spinlock *)l->opaque);
+	spin_unlock_ip((struct spinlock *)l->opaque, l->name, SPIN_IP);
 }
 
 bool arch_spin_held(const struct sched_lock *l)
@@ -151,33 +179,60 @@ void arch_assert_fail(const char *cond, const char *file, int line)
 
 void sched_glue_irq_enter(void)
 {
-	me()->irq_depth++;
+	this_cpu()->irq_depth++;
+}
+
+/* Take a per-CPU flag of the CPU the caller runs on NOW. */
+static bool take_timer_due(void)
+{
+	struct glue_cpu *g = me();
+	bool due = g->timer_due;
+	g->timer_due = false;
+	return due;
+}
+
+static bool take_resched_due(void)
+{
+	struct glue_cpu *g = me();
+	bool due = g->resched_due;
+	g->resched_due = false;
+	return due;
 }
 
 void sched_glue_irq_exit(void)
 {
-	struct glue_cpu *g = me();
-	g->irq_depth--;
-	if (!sched_running || !g->online || g->irq_depth)
-		return;
-	/* The interrupted code holds a spinlock (taken with interrupts on,
-	 * like tlb_lock): switching now could hand the CPU to a thread that
-	 * spins on that very lock. Leave the work noted and come back shortly
-	 * through the scheduler's own timer; its event re-programs the timer
-	 * from the scheduler's state, so nothing is lost by moving it. */
-	if (this_cpu()->locks_held) {
-		timer_arm(&g->timer, now_ns() + PREEMPT_RETRY_NS);
+	struct cpu *c = this_cpu(); /* interrupts are off until we return */
+	if (!sched_running || !glue[c->id].online || c->irq_depth > 1) {
+		c->irq_depth--;
 		return;
 	}
-	if (g->timer_due) {
-		g->timer_due = false;
+	/* The interrupted code has preemption disabled (it holds a spinlock,
+	 * like tlb_lock, or is in a per-CPU sequence): switching now could
+	 * move it off this CPU, or hand the CPU to a thread that spins on
+	 * its lock. Leave the work noted and come back shortly through the
+	 * scheduler's own timer; its event re-programs the timer from the
+	 * scheduler's state, so nothing is lost by moving it. Armed while
+	 * still counted as interrupt context: the timer lock is then not
+	 * ordered against the interrupted code's locks (lockdep.h). */
+	if (c->preempt_count) {
+		timer_arm(&glue[c->id].timer, now_ns() + PREEMPT_RETRY_NS);
+		c->irq_depth--;
+		return;
+	}
+	c->irq_depth--;
+	/* Each call below may switch this thread out; it may resume on
+	 * another CPU. So no per-CPU pointer survives a call: each flag is
+	 * read from the CPU the thread runs on at that moment. */
+	if (take_timer_due())
 		sched_timer_event();
-	}
-	if (g->resched_due) {
-		g->resched_due = false;
+	if (take_resched_due())
 		sched_ipi();
-	}
 	sched_irq_exit();
+}
+
+bool sched_glue_resched_noted(int cpu)
+{
+	return __atomic_load_n(&glue[cpu].resched_due, __ATOMIC_RELAXED);
 }
 
 void sched_glue_resched_ipi(void)
@@ -229,15 +284,16 @@ void sched_glue_init(void)
 
 void sched_glue_cpu_online(void)
 {
+	uint64_t f = irq_save(); /* first: the caller may not move meanwhile */
 	struct cpu *c = this_cpu();
 	if (c->id >= SCHED_MAX_CPUS) {
 		kprintf("sched: cpu%d is beyond SCHED_MAX_CPUS (%d): it takes no "
 			"threads", c->id, SCHED_MAX_CPUS);
+		irq_restore(f);
 		return;
 	}
 	struct glue_cpu *g = &glue[c->id];
 	trace_cpu_init(c->id);
-	uint64_t f = irq_save();
 	timer_init(&g->timer, timer_fired, 0);
 	sched_cpu_online(c->id, &g->idle); /* initialises the idle thread */
 	g->idle.arch_ctx = &g->idle_ctx;

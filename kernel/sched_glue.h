@@ -6,6 +6,7 @@
 #ifndef COHORT_SCHED_GLUE_H
 #define COHORT_SCHED_GLUE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Reset the scheduler and apply the sched.* boot options. BSP, once,
@@ -21,7 +22,9 @@ void sched_glue_idle(void) __attribute__((noreturn));
  * the EOI and may switch threads. */
 void sched_glue_irq_enter(void);
 void sched_glue_irq_exit(void);
-/* The reschedule IPI arrived (smp/ipi.c). */
+/* The reschedule IPI arrived (smp/ipi.c). Interrupts off. */
 void sched_glue_resched_ipi(void);
+/* For tests: `cpu` has a reschedule IPI noted and not yet acted on. */
+bool sched_glue_resched_noted(int cpu);
 
 #endif

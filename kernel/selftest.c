@@ -295,6 +295,8 @@ static const struct selftest tests[] = {
 	{ "ipi", selftest_ipi, "every CPU sends IPIs to every other; exact counts" },
 	{ "callfunc", selftest_callfunc, "call-function: one, many, async" },
 	{ "tlb", selftest_tlb, "remap a page, shoot down, all CPUs see it" },
+	{ "tlb-online", selftest_tlb_online,
+	  "a CPU coming online mid-shootdown is waited for or left out" },
 	{ "lockstress", selftest_lockstress,
 	  "all CPUs hammer a lock and an atomic; exact totals" },
 	{ "sched-nohz", selftest_sched_nohz,
@@ -317,6 +319,16 @@ static const struct selftest tests[] = {
 	  "EDF, RT and fair threads for 300 ms: the `make trace` scenario" },
 	{ "panic-ap", selftest_panic_ap,
 	  "a panic on an AP stops every CPU and fails the run" },
+	{ "irq-exit-migrate", selftest_irq_exit_migrate,
+	  "a thread preempted in an interrupt exit resumes on another CPU" },
+	{ "spin-owner", selftest_spin_owner,
+	  "a thread moved while waiting for a spinlock: the owner it records" },
+	{ "lockdep-order", selftest_lockdep_order,
+	  "locks taken out of rank order: a panic naming both sites" },
+	{ "lockdep-irq", selftest_lockdep_irq,
+	  "a lock taken with interrupts on, then in an interrupt: a panic" },
+	{ "lockdep-irq-on", selftest_lockdep_irq_on,
+	  "a lock taken in an interrupt, then with interrupts on: a panic" },
 };
 
 void selftest_run(const char *name)

@@ -125,8 +125,9 @@ void timer_init(struct timer *t, timer_fn fn, void *arg)
 
 void timer_arm(struct timer *t, uint64_t deadline_ns)
 {
+	uint64_t f = irq_save(); /* first: pins us to the CPU we queue on */
 	struct timer_cpu *tc = &this_cpu()->timer;
-	uint64_t f = spin_lock_irqsave(&tc->lock);
+	spin_lock(&tc->lock);
 	ASSERT(t->cpu == -1 || t->cpu == this_cpu()->id);
 	if (t->cpu != -1)
 		unlink(tc, t);
@@ -139,8 +140,9 @@ void timer_arm(struct timer *t, uint64_t deadline_ns)
 
 bool timer_cancel(struct timer *t)
 {
+	uint64_t f = irq_save(); /* first: pins us to the CPU we queue on */
 	struct timer_cpu *tc = &this_cpu()->timer;
-	uint64_t f = spin_lock_irqsave(&tc->lock);
+	spin_lock(&tc->lock);
 	bool was_head = tc->head == t;
 	bool queued = unlink(tc, t);
 	if (was_head)

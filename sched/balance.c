@@ -425,52 +425,56 @@ void balance_push_rt(int cpu, uint64_t now_ns)
  */
 void balance_kick_idle(int cpu, uint64_t now_ns)
 {
-	struct balance_load loads[SCHED_MAX_CPUS];
-	int targets[KICKS_PER_CALL], nt = 0, ncpus;
+	struct cpumask masks[KICKS_PER_CALL];
+	int nw = 0, ncpus;
 	struct rq *rq = cpu_rq(cpu);
 	struct rb_node *node;
 	struct list_node *pos;
-	struct cpumask m;
 
 	if (!READ_ONCE(rq->nr_queued))
 		return;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	ncpus = balance_snapshot(loads, now_ns);
+	ncpus = __atomic_load_n(&sched_nr_cpus, __ATOMIC_ACQUIRE);
+	/* Where may the waiters run? Most urgent first (deadline threads
+	 * never move). Copied, so the kicks below need no lock of ours. */
 	arch_spin_lock(&rq->lock);
-	/* Waiters, most urgent first (deadline threads never move). */
-	for (int p = SCHED_RT_NR_PRIO - 1; p >= 0 && nt < KICKS_PER_CALL; p--)
-		list_for_each(pos, &rq->rt.queue[p]) {
-			int t = -1;
-
-			runnable_mask(container_of(pos, struct thread, rt.node),
-				      &m);
-			t = balance_idle_target(loads, ncpus, &m);
-			if (t >= 0 && t != cpu && nt < KICKS_PER_CALL) {
-				targets[nt++] = t;
-				loads[t].nr_running = 1; /* one waiter each */
-			}
-		}
-	for (node = rb_first(&rq->fair.tree); node && nt < KICKS_PER_CALL;
-	     node = rb_next(node)) {
-		int t;
-
-		runnable_mask(container_of(node, struct thread, fair.node), &m);
-		t = balance_idle_target(loads, ncpus, &m);
-		if (t >= 0 && t != cpu) {
-			targets[nt++] = t;
-			loads[t].nr_running = 1;
-		}
-	}
+	for (int p = SCHED_RT_NR_PRIO - 1; p >= 0 && nw < KICKS_PER_CALL; p--)
+		list_for_each(pos, &rq->rt.queue[p])
+			if (nw < KICKS_PER_CALL)
+				runnable_mask(container_of(pos, struct thread,
+							   rt.node),
+					      &masks[nw++]);
+	for (node = rb_first(&rq->fair.tree); node && nw < KICKS_PER_CALL;
+	     node = rb_next(node))
+		runnable_mask(container_of(node, struct thread, fair.node),
+			      &masks[nw++]);
 	arch_spin_unlock(&rq->lock);
-	for (int i = 0; i < nt; i++) {
-		struct rq *idle = cpu_rq(targets[i]);
 
-		arch_spin_lock(&idle->lock);
-		/* Idle, or on its way there (newidle_pull published it):
-		 * it pulls in schedule(). */
-		if (idle->snap_rank == RANK_IDLE)
-			resched_rq(idle);
-		arch_spin_unlock(&idle->lock);
-	}
+	/* One idle CPU per waiter. A CPU counts as idle if it is, or is on
+	 * its way there (newidle_pull published it), and has not been
+	 * kicked already (need_resched): it will take one waiter, and two
+	 * waiters sent to it would leave another idle CPU idle. Checked under
+	 * its lock; a candidate that stopped being idle gives way to the
+	 * next. */
+	for (int w = 0; w < nw; w++)
+		for (int t = 0; t < ncpus; t++) {
+			struct rq *idle = cpu_rq(t);
+			bool kicked = false;
+
+			if (t == cpu || !cpumask_test(&masks[w], t) ||
+			    READ_ONCE(idle->snap_rank) != RANK_IDLE ||
+			    READ_ONCE(idle->need_resched))
+				continue;
+			arch_spin_lock(&idle->lock);
+			if (idle->snap_rank == RANK_IDLE && !idle->need_resched &&
+			    idle->nr_queued == idle->dl.nr_throttled) {
+				resched_rq(idle); /* it pulls in schedule() */
+				kicked = true;
+			}
+			arch_spin_unlock(&idle->lock);
+			if (kicked)
+				break;
+		}
+	(void)now_ns;
 }
 

@@ -16,9 +16,10 @@
  *
  * Serialization rules (the lock order; docs/scheduler.md mirrors it):
  *
- *   sched_attr_lock            admission (deadline bandwidth sums) and
- *                              attribute / affinity changes
- *     -> wait_queue.lock       a wait queue's waiter list
+ *   sched_attr_lock            admission (deadline bandwidth sums),
+ *                              attribute / affinity changes, thread exit
+ *     -> wait_queue.lock       a wait queue's waiter list (and, with the
+ *                              waiter's rq->lock, its waiting_on)
  *       -> rq->lock            one CPU's run queue, its threads' scheduling
  *                              fields, its sleepers and statistics
  *         -> rq->lock          a second run queue: always the lower CPU id
@@ -31,6 +32,12 @@
  * (thread_rq_lock). Remote run queues are read without locks only through
  * balance_snapshot(), and every decision made from a snapshot is
  * re-validated under the locks before it is applied.
+ *
+ * The switch path is flat: __schedule does its new-idle pull before it
+ * puts prev back (dropping rq->lock to take the source's in order), and
+ * sched_finish_switch never switches; schedule() loops on need_resched.
+ * Nothing here reads the CPU id with interrupts on (a thread may migrate
+ * at any interrupt exit).
  *
  * Read next: fair.c (the common class), then balance.c.
  */
@@ -466,6 +473,7 @@ static bool __schedule(struct rq *rq, uint64_t now_ns)
 			 * it off every queue and re-place it once its context
 			 * is saved (sched_finish_switch). */
 			prev->state = THREAD_BLOCKED;
+			prev->replacing = true;
 			rq->migrate_pending = prev;
 		} else {
 			prev->class->put_prev(rq, prev, now_ns);
@@ -552,7 +560,7 @@ void sched_finish_switch(void)
 	if (prev_exited)
 		wait_queue_release_and_wake_all(&prev->join_wq, &prev->on_cpu);
 	if (moving)
-		sched_wake_internal(moving, false, 0, false);
+		sched_replace_thread(moving);
 	RACE_POINT("finish:exit");
 }
 
@@ -617,9 +625,9 @@ static void switch_or_rearm(struct rq *rq, uint64_t now_ns)
 
 void sched_timer_event(void)
 {
+	uint64_t flags = arch_irq_save(), now_ns;
 	int cpu = arch_this_cpu();
 	struct rq *rq = cpu_rq(cpu);
-	uint64_t flags = arch_irq_save(), now_ns;
 	struct thread *batch[SLEEPER_BATCH];
 	unsigned seqs[SLEEPER_BATCH];
 	int n;
@@ -693,8 +701,9 @@ void sched_ipi(void)
  * whoever wakes it must take it off the queue first, under the queue's
  * lock, or it would run on while still linked there.
  */
-enum wake_result sched_wake_thread(struct thread *t, bool check_seq,
-				   unsigned seq, bool may_preempt)
+static enum wake_result wake_common(struct thread *t, bool check_seq,
+				    unsigned seq, bool may_preempt,
+				    bool replace)
 {
 	uint64_t flags = arch_irq_save(), now_ns;
 	struct rq *src, *dst;
@@ -704,7 +713,7 @@ enum wake_result sched_wake_thread(struct thread *t, bool check_seq,
 	for (;;) {
 		src = thread_rq_lock(t);
 		now_ns = arch_now_ns(); /* under the lock: see the timer */
-		if (t->state != THREAD_BLOCKED ||
+		if (t->state != THREAD_BLOCKED || t->replacing != replace ||
 		    (check_seq && t->block_seq != seq)) {
 			arch_spin_unlock(&src->lock);
 			arch_irq_restore(flags);
@@ -748,7 +757,8 @@ enum wake_result sched_wake_thread(struct thread *t, bool check_seq,
 		arch_spin_unlock(&src->lock);
 		RACE_POINT("wake:relock");
 		double_rq_lock(src, dst);
-		if (t->state != THREAD_BLOCKED || t->block_seq != seq) {
+		if (t->state != THREAD_BLOCKED || t->block_seq != seq ||
+		    t->replacing != replace) {
 			/* Someone else woke it (it may even have blocked
 			 * again: that block is not ours to end). */
 			double_rq_unlock(src, dst);
@@ -769,6 +779,7 @@ enum wake_result sched_wake_thread(struct thread *t, bool check_seq,
 		sched_trace(now_ns, target, STE_MIGRATE, t, NULL, src->cpu);
 	}
 	update_curr(dst, now_ns);
+	t->replacing = false;
 	activate(dst, t, ENQUEUE_WAKEUP, now_ns);
 	sched_trace(now_ns, arch_this_cpu(), STE_WAKEUP, t, NULL, target);
 	check_preempt(dst, t);
@@ -783,6 +794,19 @@ enum wake_result sched_wake_thread(struct thread *t, bool check_seq,
 	if (may_preempt)
 		maybe_preempt();
 	return WAKE_DONE;
+}
+
+enum wake_result sched_wake_thread(struct thread *t, bool check_seq,
+				   unsigned seq, bool may_preempt)
+{
+	return wake_common(t, check_seq, seq, may_preempt, false);
+}
+
+void sched_replace_thread(struct thread *t)
+{
+	/* Nobody else ends a transit (wake_common checks `replacing`), so
+	 * this cannot fail. */
+	SCHED_ASSERT(wake_common(t, false, 0, false, true) == WAKE_DONE);
 }
 
 bool sched_wake_internal(struct thread *t, bool check_seq, unsigned seq,
@@ -970,7 +994,13 @@ struct thread *thread_current(void)
 
 int sched_current_cpu(void)
 {
-	return arch_this_cpu();
+	/* Pinned for the read only: the caller may be elsewhere by the time
+	 * it looks at the answer (a statistic, never an index to act on). */
+	uint64_t flags = arch_irq_save();
+	int cpu = arch_this_cpu();
+
+	arch_irq_restore(flags);
+	return cpu;
 }
 
 struct thread *sched_cpu_curr(int cpu)

@@ -169,6 +169,12 @@ struct thread {
 	 * batch, a wait-queue pop) passes the number it saw, and a wakeup
 	 * meant for an earlier block is ignored. */
 	unsigned block_seq;
+	/* BLOCKED only in transit: its CPU left its affinity while it was
+	 * running or queued, and the CPU moving it re-places it through the
+	 * wakeup path. Not a block: no other wakeup may end it (thread_wake
+	 * returns false), or the caller would count a wakeup of a thread that
+	 * never blocked. */
+	bool replacing;
 	struct sched_thread_stats stats;
 
 	/* Set under rq lock by the CPU switching it out, cleared (release)

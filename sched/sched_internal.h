@@ -264,6 +264,9 @@ enum wake_result {
 };
 enum wake_result sched_wake_thread(struct thread *t, bool check_seq,
 				   unsigned seq, bool may_preempt);
+/* Re-place a thread that is BLOCKED in transit (t->replacing): the wakeup
+ * path without the "it blocked" meaning. Never preempts. */
+void sched_replace_thread(struct thread *t);
 
 /* Core services for thread.c (core.c). *_locked: rq->lock held. */
 void sched_start_new(struct thread *t);

@@ -387,12 +387,14 @@ static void commit_change(struct thread *t, const struct sched_attr *a,
 	if (queued && !thread_can_run_on(t, rq->cpu)) {
 		/* It may not wait here any more: off every queue, it goes
 		 * through the wakeup path, which places it on an allowed CPU.
-		 * (A concurrent waker may win that race; either way it ends
-		 * up queued exactly once.) */
+		 * In transit (replacing), not blocked: no other waker may
+		 * take this wakeup, so thread_wake() never reports waking a
+		 * thread that did not block. */
 		t->state = THREAD_BLOCKED;
+		t->replacing = true;
 		arch_spin_unlock(&rq->lock);
 		arch_irq_restore(flags);
-		sched_wake_internal(t, false, 0, false);
+		sched_replace_thread(t);
 		return;
 	}
 	if (queued)

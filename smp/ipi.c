@@ -8,8 +8,10 @@
  * target drains its whole mailbox per interrupt, so IPIs sent while it is
  * busy coalesce without losing requests.
  *
- * Lock order: tlb_lock -> mailbox[].lock (never held together today; the
- * order is written down for when they are). Both are leaves otherwise.
+ * Lock ranks (docs/locking.md): tlb 70 -> ipi-mailbox 71 (never held
+ * together today). Every entry point that picks "this CPU" runs pinned:
+ * tlb_shootdown() under tlb_lock, the call-function ones and
+ * smp_stop_others() with preempt_disable().
  */
 #include "smp.h"
 
@@ -22,6 +24,7 @@
 #include "../kernel/log.h"
 #include "../kernel/mm/heap.h"
 #include "../kernel/panic.h"
+#include "../kernel/preempt.h"
 #include "../kernel/sched_glue.h"
 #include "../kernel/spinlock.h"
 #include "../kernel/time.h"
@@ -40,10 +43,12 @@ struct call {
 	struct call *next;
 };
 
+/* Requests run in the order they were posted (FIFO): a caller that posts
+ * "set up" and then "use" to one CPU gets them in that order. */
 struct mailbox {
-	/* Protects: head. */
+	/* Protects: head, tail (the queue, oldest first). */
 	struct spinlock lock;
-	struct call *head;
+	struct call *head, *tail;
 };
 
 static struct mailbox mailbox[MAX_CPUS];
@@ -88,7 +93,7 @@ static void call_interrupt(struct trap_frame *f)
 	this_cpu()->ipis_received++;
 	spin_lock(&mb->lock);
 	struct call *list = mb->head;
-	mb->head = 0;
+	mb->head = mb->tail = 0;
 	spin_unlock(&mb->lock);
 	while (list) {
 		struct call *c = list;
@@ -105,8 +110,12 @@ static void post(int cpu, struct call *c)
 {
 	struct mailbox *mb = &mailbox[cpu];
 	uint64_t f = spin_lock_irqsave(&mb->lock);
-	c->next = mb->head;
-	mb->head = c;
+	c->next = 0;
+	if (mb->tail)
+		mb->tail->next = c;
+	else
+		mb->head = c;
+	mb->tail = c;
 	spin_unlock_irqrestore(&mb->lock, f);
 	ipi(cpu, VEC_IPI_CALL_FUNCTION);
 }
@@ -124,12 +133,20 @@ static void run_here(void (*fn)(void *), void *arg)
 	irq_restore(f);
 }
 
+/*
+ * The call-function entry points pin the caller with preempt_disable()
+ * from the moment they decide which CPU is "me" until every request is
+ * posted and, with wait, done: a caller that moved in between would run
+ * fn on the wrong CPU, run it twice on one, or skip its own.
+ */
 int smp_call_on(int cpu, void (*fn)(void *), void *arg, bool wait)
 {
 	if (cpu < 0 || cpu >= MAX_CPUS || !cpu_online(cpu))
 		return -1;
+	preempt_disable();
 	if (cpu == this_cpu()->id) {
 		run_here(fn, arg);
+		preempt_enable();
 		return 0;
 	}
 	if (!wait) {
@@ -140,21 +157,25 @@ int smp_call_on(int cpu, void (*fn)(void *), void *arg, bool wait)
 		c->arg = arg;
 		c->free_after = true;
 		post(cpu, c);
+		preempt_enable();
 		return 0;
 	}
 	ASSERT(read_rflags() & RFLAGS_IF);
 	struct call c = { .fn = fn, .arg = arg };
 	post(cpu, &c);
 	wait_done(&c);
+	preempt_enable();
 	return 0;
 }
 
 void smp_call_many(const struct cpumask *mask, void (*fn)(void *), void *arg,
 		   bool wait)
 {
-	int me = this_cpu()->id, n = 0;
 	struct call *calls = 0;
+	int n = 0;
 
+	preempt_disable();
+	int me = this_cpu()->id;
 	int targets = cpumask_count(mask) - cpumask_test(mask, me);
 	if (wait && targets > 0) {
 		ASSERT(read_rflags() & RFLAGS_IF);
@@ -176,14 +197,18 @@ void smp_call_many(const struct cpumask *mask, void (*fn)(void *), void *arg,
 		run_here(fn, arg);
 	for (int i = 0; i < n; i++)
 		wait_done(&calls[i]);
+	preempt_enable();
 	kfree(calls);
 }
 
 void smp_call_others(void (*fn)(void *), void *arg, bool wait)
 {
-	struct cpumask m = cpu_online_mask;
+	struct cpumask m;
+	preempt_disable(); /* "others" is relative to the CPU we stay on */
+	cpu_online_snapshot(&m);
 	cpumask_unset(&m, this_cpu()->id);
 	smp_call_many(&m, fn, arg, wait);
+	preempt_enable();
 }
 
 /* ---- TLB shootdown -------------------------------------------------------- */
@@ -195,10 +220,29 @@ static struct spinlock tlb_lock = SPINLOCK_INIT("tlb");
 static struct {
 	uint64_t virt, len;
 	atomic_int pending;
+	struct cpumask sent; /* the CPUs IPI'd (for smp_tlb_last_targets) */
 } tlb_req;
+
+/* Flushes done by each CPU's shootdown handler (statistics and tests). */
+static atomic_ulong tlb_flushes[MAX_CPUS];
+
+void (*smp_tlb_test_hook)(void);
+
+uint64_t smp_tlb_flushes(int cpu)
+{
+	return atomic_load(&tlb_flushes[cpu]);
+}
+
+void smp_tlb_last_targets(struct cpumask *out)
+{
+	spin_lock(&tlb_lock);
+	*out = tlb_req.sent;
+	spin_unlock(&tlb_lock);
+}
 
 static void flush_local(uint64_t virt, uint64_t len)
 {
+	cpu_assert_pinned(); /* flushing "this" CPU means one CPU throughout */
 	if (len == 0 || len / 4096 > TLB_INVLPG_MAX_PAGES) {
 		write_cr3(read_cr3());
 		return;
@@ -212,25 +256,33 @@ static void tlb_interrupt(struct trap_frame *f)
 	(void)f;
 	this_cpu()->ipis_received++;
 	flush_local(tlb_req.virt, tlb_req.len);
+	atomic_fetch_add(&tlb_flushes[this_cpu()->id], 1);
 	atomic_fetch_sub_explicit(&tlb_req.pending, 1, memory_order_release);
 }
 
 void tlb_shootdown(uint64_t virt, uint64_t len)
 {
 	ASSERT(read_rflags() & RFLAGS_IF);
-	flush_local(virt, len);
+	/* The lock pins us (preemption off): the CPU flushed locally, the
+	 * one left out of the IPIs and the one waiting are the same. */
 	spin_lock(&tlb_lock);
-	int me = this_cpu()->id, targets = 0;
+	int me = this_cpu()->id;
+	flush_local(virt, len);
 	tlb_req.virt = virt;
 	tlb_req.len = len;
 	/* Kernel mappings: every online CPU may hold them. Per-address-space
-	 * masks come with user processes. */
-	for (int cpu = 0; cpu < MAX_CPUS; cpu++)
-		targets += cpu != me && cpu_online(cpu);
-	atomic_store_explicit(&tlb_req.pending, targets, memory_order_release);
-	for (int cpu = 0; cpu < MAX_CPUS; cpu++)
-		if (cpu != me && cpu_online(cpu))
-			ipi(cpu, VEC_IPI_TLB_SHOOTDOWN);
+	 * masks come with user processes. One snapshot decides both the
+	 * count waited for and the CPUs sent an IPI: a CPU that comes online
+	 * after it is left out, and flushes its own TLB as it comes online
+	 * (cpu_mark_online), after the mapping change this follows. */
+	cpu_online_snapshot(&tlb_req.sent);
+	cpumask_unset(&tlb_req.sent, me);
+	atomic_store_explicit(&tlb_req.pending, cpumask_count(&tlb_req.sent),
+			      memory_order_release);
+	if (smp_tlb_test_hook)
+		smp_tlb_test_hook();
+	for_each_cpu(cpu, &tlb_req.sent)
+		ipi(cpu, VEC_IPI_TLB_SHOOTDOWN);
 	while (atomic_load_explicit(&tlb_req.pending, memory_order_acquire))
 		cpu_relax();
 	spin_unlock(&tlb_lock);
@@ -261,9 +313,12 @@ bool smp_nmi_stop(struct trap_frame *f)
 
 void smp_stop_others(bool report)
 {
-	int me = cpu_ready ? this_cpu()->id : 0, others = 0;
 	if (lapic_mode() == LAPIC_MODE_NONE)
 		return;
+	/* "Every CPU but me" must mean the CPU this runs on throughout. */
+	if (cpu_ready)
+		preempt_disable();
+	int me = cpu_ready ? this_cpu()->id : 0, others = 0;
 	atomic_store(&stop_mode, report ? 2 : 1);
 	for (int cpu = 0; cpu < MAX_CPUS; cpu++) {
 		if (cpu == me || !cpu_online(cpu))
@@ -275,6 +330,8 @@ void smp_stop_others(bool report)
 	uint64_t end = now_ns() + STOP_WAIT_NS;
 	while (atomic_load(&stopped) < others && now_ns() < end)
 		cpu_relax();
+	if (cpu_ready)
+		preempt_enable();
 }
 
 void smp_ipi_init(void)

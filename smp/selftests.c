@@ -12,11 +12,14 @@
 #include "../drivers/lapic.h"
 #include "../kernel/arch/x86.h"
 #include "../kernel/cpu.h"
+#include "../kernel/kthread.h"
+#include "../kernel/sched_glue.h"
 #include "../kernel/log.h"
 #include "../kernel/mm/layout.h"
 #include "../kernel/mm/pmm.h"
 #include "../kernel/mm/vmm.h"
 #include "../kernel/panic.h"
+#include "../kernel/preempt.h"
 #include "../kernel/spinlock.h"
 #include "../kernel/time.h"
 #include "../kernel/timer.h"
@@ -95,7 +98,9 @@ int selftest_timer(void)
 		return 1;
 	}
 	smp_call_others(arm_timers, 0, true);
+	preempt_disable(); /* arm_timers() arms the timers of the CPU it runs on */
 	arm_timers(0);
+	preempt_enable();
 	if (!WAIT_FOR(atomic_load(&timers_fired) == n * TIMERS_PER_CPU)) {
 		kprintf("timer: only %d of %d timers fired",
 			atomic_load(&timers_fired), n * TIMERS_PER_CPU);
@@ -166,7 +171,9 @@ int selftest_ipi(void)
 		raw_before[list[k]] = smp_ipis_received(list[k]);
 	}
 	smp_call_others(ipi_sender, 0, true);
+	preempt_disable(); /* ipi_sender() skips the CPU it runs on */
 	ipi_sender(0);
+	preempt_enable();
 	uint64_t want = (uint64_t)IPI_ROUNDS * (uint64_t)(n - 1);
 	for (int k = 0; k < n; k++) {
 		int cpu = list[k];
@@ -197,6 +204,52 @@ static void count_async(void *arg)
 	atomic_fetch_add(&async_count, 1);
 }
 
+/* FIFO: requests queued to a CPU while it is busy run in the order they
+ * were posted. The target is held inside a first call (interrupts off, so
+ * its mailbox fills), then released. */
+#define ORDER_CALLS 8
+static atomic_int order_hold, order_next;
+static int call_order_seen[ORDER_CALLS];
+
+static void hold_here(void *arg)
+{
+	(void)arg;
+	atomic_store(&order_hold, 2); /* tell the sender we are inside */
+	while (atomic_load(&order_hold) == 2)
+		cpu_relax();
+}
+
+static void record_order(void *arg)
+{
+	call_order_seen[atomic_fetch_add(&order_next, 1)] = (int)(uintptr_t)arg;
+}
+
+static int check_call_order(int target)
+{
+	int fail = 0;
+	atomic_store(&order_hold, 1);
+	smp_call_on(target, hold_here, 0, false);
+	if (!WAIT_FOR(atomic_load(&order_hold) == 2)) {
+		kprintf("callfunc: cpu%d never ran the holding call", target);
+		return 1;
+	}
+	for (int i = 0; i < ORDER_CALLS; i++)
+		smp_call_on(target, record_order, (void *)(uintptr_t)i, false);
+	atomic_store(&order_hold, 0);
+	WAIT_FOR(atomic_load(&order_next) == ORDER_CALLS);
+	for (int i = 0; i < ORDER_CALLS; i++)
+		if (call_order_seen[i] != i) {
+			kprintf("callfunc: cpu%d ran request %d in place %d "
+				"(requests must run in the order posted)", target,
+				call_order_seen[i], i);
+			fail = 1;
+		}
+	if (!fail)
+		kprintf("callfunc: %d requests queued while cpu%d was busy ran in "
+			"order", ORDER_CALLS, target);
+	return fail;
+}
+
 int selftest_callfunc(void)
 {
 	int list[MAX_CPUS], n = cpu_online_list(list, MAX_CPUS), fail = 0;
@@ -225,6 +278,8 @@ int selftest_callfunc(void)
 		"async calls ran", n, atomic_load(&async_count), want);
 	if (atomic_load(&async_count) != want)
 		fail = 1;
+	if (n >= 2)
+		fail |= check_call_order(list[n - 1]);
 	if (smp_call_on(MAX_CPUS - 1, record_cpu, 0, true) != -1 &&
 	    !cpu_online(MAX_CPUS - 1)) {
 		kprintf("callfunc: a call to an offline CPU was accepted");
@@ -281,6 +336,77 @@ int selftest_tlb(void)
 		dt / 1000);
 	tlb_shootdown(0, 0); /* the full-flush path, for coverage */
 	fail |= check_all(list, n, b_val, "after a full flush");
+	return fail;
+}
+
+/* ---- test=tlb-online ------------------------------------------------------------ */
+
+/* A CPU that comes online while a shootdown is choosing its targets: it
+ * must either be waited for or not be sent an IPI at all; the shootdown
+ * may never return while a CPU it sent an IPI to has not flushed. The
+ * latecomer is an AP held inside a call with interrupts off (so it cannot
+ * flush yet) and hidden from cpu_online_mask; the hook brings it back at
+ * the moment tlb_shootdown() has chosen its targets. */
+static atomic_int late_hold;
+static int late_cpu = -1;
+
+static void late_hold_here(void *arg)
+{
+	(void)arg;
+	atomic_store(&late_hold, 2);
+	while (atomic_load(&late_hold) == 2)
+		cpu_relax();
+}
+
+static void late_comes_online(void)
+{
+	smp_tlb_test_hook = 0;
+	__atomic_fetch_or(&cpu_online_mask.bits[late_cpu / 64],
+			  1ULL << (late_cpu % 64), __ATOMIC_RELEASE);
+}
+
+int selftest_tlb_online(void)
+{
+	int list[MAX_CPUS], n = cpu_online_list(list, MAX_CPUS), fail = 0;
+	uint64_t before[MAX_CPUS];
+	struct cpumask sent;
+
+	if (n < 2) {
+		kprintf("tlb-online: needs at least 2 CPUs, have %d", n);
+		return 1;
+	}
+	late_cpu = list[n - 1];
+	atomic_store(&late_hold, 1);
+	smp_call_on(late_cpu, late_hold_here, 0, false);
+	if (!WAIT_FOR(atomic_load(&late_hold) == 2)) {
+		kprintf("tlb-online: cpu%d never ran the holding call", late_cpu);
+		return 1;
+	}
+	for (int k = 0; k < n; k++)
+		before[list[k]] = smp_tlb_flushes(list[k]);
+	__atomic_fetch_and(&cpu_online_mask.bits[late_cpu / 64],
+			   ~(1ULL << (late_cpu % 64)), __ATOMIC_RELEASE);
+	smp_tlb_test_hook = late_comes_online;
+	tlb_shootdown(0, 0);
+	/* Checked before the latecomer is released: it cannot have
+	 * flushed yet, so if it was sent an IPI the shootdown returned
+	 * too early. */
+	smp_tlb_last_targets(&sent);
+	for (int k = 0; k < n; k++) {
+		int cpu = list[k];
+		if (cpumask_test(&sent, cpu) && smp_tlb_flushes(cpu) == before[cpu]) {
+			kprintf("tlb-online: shootdown returned before cpu%d, which "
+				"it sent an IPI, had flushed", cpu);
+			fail = 1;
+		}
+	}
+	smp_tlb_test_hook = 0;
+	atomic_store(&late_hold, 0);
+	kprintf("tlb-online: cpu%d came online while targets were chosen: %s",
+		late_cpu, cpumask_test(&sent, late_cpu) ? "sent an IPI" :
+		"left out (it flushes as it comes online)");
+	/* Everyone, the latecomer included, must answer a shootdown now. */
+	tlb_shootdown(0, 0);
 	return fail;
 }
 
@@ -344,4 +470,266 @@ int selftest_panic_ap(void)
 	WAIT_FOR(0);
 	kprintf("panic-ap: the AP's panic did not stop the boot CPU");
 	return 1;
+}
+
+/* ---- test=lockdep-order, lockdep-irq, lockdep-irq-on ------------------------------- */
+
+/* Each deliberately breaks one lock-validation rule (docs/locking.md); a
+ * debug build must panic naming both call sites, so reaching the end of
+ * one of these is the failure. Ranks: low 81 < high 82. */
+static struct spinlock lockdep_low = SPINLOCK_INIT("test-lockdep-low");
+static struct spinlock lockdep_high = SPINLOCK_INIT("test-lockdep-high");
+static struct spinlock lockdep_irq = SPINLOCK_INIT("test-lockdep-irq");
+
+static int lockdep_not_caught(const char *rule)
+{
+	kprintf("%s: not caught (is this a DEBUG=0 build?)", rule);
+	return 1;
+}
+
+int selftest_lockdep_order(void)
+{
+	uint64_t f = spin_lock_irqsave(&lockdep_high);
+	spin_lock(&lockdep_low); /* rank 81 inside rank 82: out of order */
+	spin_unlock(&lockdep_low);
+	spin_unlock_irqrestore(&lockdep_high, f);
+	return lockdep_not_caught("lockdep-order");
+}
+
+static atomic_int irq_lock_taken;
+
+static void take_in_irq(struct timer *t, uint64_t now)
+{
+	(void)t;
+	(void)now;
+	spin_lock(&lockdep_irq); /* interrupt context */
+	spin_unlock(&lockdep_irq);
+	atomic_store(&irq_lock_taken, 1);
+}
+
+/* Take lockdep_irq once from this CPU's timer interrupt, and wait. */
+static void take_from_interrupt(void)
+{
+	static struct timer t;
+	timer_init(&t, take_in_irq, 0);
+	preempt_disable(); /* timer_arm() queues on the CPU it runs on */
+	timer_arm(&t, now_ns() + 1000000);
+	preempt_enable();
+	WAIT_FOR(atomic_load(&irq_lock_taken));
+}
+
+int selftest_lockdep_irq(void)
+{
+	spin_lock(&lockdep_irq); /* interrupts on: now it is irq-unsafe */
+	spin_unlock(&lockdep_irq);
+	take_from_interrupt();
+	return lockdep_not_caught("lockdep-irq");
+}
+
+int selftest_lockdep_irq_on(void)
+{
+	take_from_interrupt();
+	if (!atomic_load(&irq_lock_taken)) {
+		kprintf("lockdep-irq-on: the timer never fired");
+		return 1;
+	}
+	spin_lock(&lockdep_irq); /* interrupts on, after interrupt context */
+	spin_unlock(&lockdep_irq);
+	return lockdep_not_caught("lockdep-irq-on");
+}
+
+/* ---- test=irq-exit-migrate -------------------------------------------------------- */
+
+/*
+ * A thread preempted inside sched_glue_irq_exit() may resume on another
+ * CPU; the rest of that function must then act for the CPU it runs on.
+ * Interleaving: spinner S (pinned to cpu A) is preempted at a timer
+ * interrupt by the RT thread P, which wakes from a sleep there, so S is
+ * suspended inside sched_timer_event(). P disables preemption and notes a
+ * reschedule IPI on A (as one arriving now would be: deferred), then moves
+ * S to cpu B. S resumes on B and finishes its old interrupt exit. A's
+ * noted IPI must still be there when P looks: nothing on B may take it.
+ */
+static struct thread *mig_spinner_thread;
+static atomic_int mig_spinner_cpu = -1;
+static atomic_bool mig_stop;
+static int mig_a, mig_b, mig_result = -1;
+
+static void mig_spinner(void *arg)
+{
+	(void)arg;
+	while (!atomic_load(&mig_stop)) {
+		/* raw: the answer is reported, and a move shows up next turn */
+		atomic_store(&mig_spinner_cpu, raw_this_cpu()->id);
+		cpu_relax();
+	}
+}
+
+static void mig_preempter(void *arg)
+{
+	struct cpumask to_b;
+	(void)arg;
+	WAIT_FOR(atomic_load(&mig_spinner_cpu) == mig_a);
+	/* Wake by the timer on A, where the spinner is running. */
+	thread_sleep_for(5000000);
+	preempt_disable();
+	uint64_t f = irq_save();
+	sched_glue_resched_ipi(); /* noted on A, deferred: we are pinned */
+	irq_restore(f);
+	cpumask_clear(&to_b);
+	cpumask_set(&to_b, mig_b);
+	thread_set_affinity(mig_spinner_thread, &to_b);
+	bool moved = WAIT_FOR(atomic_load(&mig_spinner_cpu) == mig_b);
+	bool kept = sched_glue_resched_noted(mig_a);
+	preempt_enable(); /* the deferred IPI is acted on now */
+	if (!moved)
+		kprintf("irq-exit-migrate: the spinner never ran on cpu%d", mig_b);
+	else if (!kept)
+		kprintf("irq-exit-migrate: cpu%d's noted reschedule IPI was taken "
+			"by a thread that resumed on cpu%d", mig_a, mig_b);
+	mig_result = !moved || !kept;
+	atomic_store(&mig_stop, true);
+}
+
+int selftest_irq_exit_migrate(void)
+{
+	int list[MAX_CPUS], n = cpu_online_list(list, MAX_CPUS), err;
+	struct cpumask on_a;
+	struct sched_attr rt = { .policy = SCHED_POLICY_FIFO, .rt_priority = 50 };
+
+	if (n < 2) {
+		kprintf("irq-exit-migrate: needs at least 2 CPUs, have %d", n);
+		return 1;
+	}
+	mig_a = list[n - 2];
+	mig_b = list[n - 1];
+	cpumask_clear(&on_a);
+	cpumask_set(&on_a, mig_a);
+	mig_spinner_thread = kthread_create("mig-spinner", mig_spinner, 0, 0,
+					    &on_a, &err);
+	struct thread *p = kthread_create("mig-preempter", mig_preempter, 0, &rt,
+					  &on_a, &err);
+	if (!mig_spinner_thread || !p) {
+		kprintf("irq-exit-migrate: cannot create threads (%d)", err);
+		return 1;
+	}
+	kthread_join(p, 0);
+	kthread_join(mig_spinner_thread, 0);
+	if (!mig_result)
+		kprintf("irq-exit-migrate: cpu%d's noted IPI survived the spinner "
+			"resuming on cpu%d", mig_a, mig_b);
+	return mig_result;
+}
+
+/* ---- test=spin-owner ------------------------------------------------------------ */
+
+/*
+ * A thread waiting for a spinlock must not move to another CPU: if it
+ * could, the owner CPU it recorded would be stale once it got the lock
+ * (and a later acquire on that CPU would be taken for a recursion).
+ * Interleaving, on cpus A, B, C: holder H (pinned to B) takes the lock
+ * with interrupts on; waiter W (pinned to A) queues for it; mover M (on C)
+ * sees W's ticket taken, then moves W to B. A waiter that can be preempted
+ * is switched out by the reschedule IPI and queued on B; a pinned one
+ * keeps A with the IPI's work noted and deferred. M releases H as soon as
+ * either is visible, and W reports the CPU it holds the lock on next to
+ * the owner CPU the lock recorded.
+ */
+static struct spinlock owner_lock = SPINLOCK_INIT("test-owner");
+static atomic_int owner_release, owner_w_cpu = -1, owner_w_owner = -1;
+static struct thread *_Atomic owner_waiter;
+static int owner_a, owner_b;
+
+static void owner_holder(void *arg)
+{
+	(void)arg;
+	spin_lock(&owner_lock); /* interrupts on, on B */
+	while (!atomic_load(&owner_release))
+		cpu_relax();
+	spin_unlock(&owner_lock);
+}
+
+static void owner_wait(void *arg)
+{
+	(void)arg;
+	spin_lock(&owner_lock);
+	atomic_store(&owner_w_cpu, raw_this_cpu()->id); /* pinned: exact */
+	atomic_store(&owner_w_owner, owner_lock.owner_cpu);
+	spin_unlock(&owner_lock);
+}
+
+static unsigned owner_tickets_out(void)
+{
+	return atomic_load(&owner_lock.next) - atomic_load(&owner_lock.serving);
+}
+
+static void owner_mover(void *arg)
+{
+	struct cpumask to_b;
+	(void)arg;
+	/* Two tickets out: H holds the lock and W is spinning for it. */
+	WAIT_FOR(owner_tickets_out() == 2 && owner_waiter);
+	cpumask_clear(&to_b);
+	cpumask_set(&to_b, owner_b);
+	thread_set_affinity(owner_waiter, &to_b);
+	WAIT_FOR(sched_glue_resched_noted(owner_a) ||
+		 __atomic_load_n(&owner_waiter->cpu, __ATOMIC_RELAXED) == owner_b);
+	atomic_store(&owner_release, 1);
+}
+
+int selftest_spin_owner(void)
+{
+	int list[MAX_CPUS], n = cpu_online_list(list, MAX_CPUS), err;
+	struct cpumask on_a, on_b, on_c;
+
+	if (n < 3) {
+		kprintf("spin-owner: needs at least 3 CPUs, have %d", n);
+		return 1;
+	}
+	owner_a = list[n - 3];
+	owner_b = list[n - 2];
+	cpumask_clear(&on_a);
+	cpumask_set(&on_a, owner_a);
+	cpumask_clear(&on_b);
+	cpumask_set(&on_b, owner_b);
+	cpumask_clear(&on_c);
+	cpumask_set(&on_c, list[n - 1]);
+	/* This thread moves to C first: a CPU where a thread spins with
+	 * preemption off (H on B, W on A) runs nothing else until it stops. */
+	preempt_disable();
+	struct thread *self = thread_current();
+	preempt_enable();
+	struct cpumask all;
+	cpu_online_snapshot(&all);
+	thread_set_affinity(self, &on_c);
+	/* raw: once it reads C we are on C, and the affinity keeps us there */
+	if (!WAIT_FOR(raw_this_cpu()->id == list[n - 1])) {
+		kprintf("spin-owner: cannot move the test thread to cpu%d",
+			list[n - 1]);
+		return 1;
+	}
+	struct thread *h = kthread_create("owner-holder", owner_holder, 0, 0,
+					  &on_b, &err);
+	if (!h || !WAIT_FOR(owner_tickets_out() == 1)) {
+		kprintf("spin-owner: the holder never took the lock");
+		return 1;
+	}
+	/* The mover first: this thread may share A with the waiter, which
+	 * then keeps A until the mover has the holder release the lock. */
+	struct thread *m = kthread_create("owner-mover", owner_mover, 0, 0,
+					  &on_c, &err);
+	owner_waiter = m ? kthread_create("owner-waiter", owner_wait, 0, 0,
+					  &on_a, &err) : 0;
+	if (!owner_waiter || !m) {
+		kprintf("spin-owner: cannot create threads (%d)", err);
+		return 1;
+	}
+	kthread_join(m, 0);
+	kthread_join(owner_waiter, 0);
+	kthread_join(h, 0);
+	thread_set_affinity(self, &all);
+	int got = atomic_load(&owner_w_cpu), owner = atomic_load(&owner_w_owner);
+	kprintf("spin-owner: the waiter got the lock on cpu%d; the lock recorded "
+		"owner cpu%d", got, owner);
+	return got != owner;
 }

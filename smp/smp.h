@@ -33,7 +33,9 @@ void smp_boot_aps(void);
 /* Run fn(arg) on `cpu` in interrupt context. With wait, returns after fn
  * returned (interrupts must be enabled: two CPUs waiting on each other
  * with interrupts off would deadlock). Running on the calling CPU just
- * calls fn. Returns 0, or -1 if the CPU is not online. */
+ * calls fn (interrupts off). Requests to one CPU run in the order posted.
+ * The caller may be preemptible: these pin it (preempt_disable()) while
+ * "the calling CPU" matters. Returns 0, or -1 if the CPU is not online. */
 int smp_call_on(int cpu, void (*fn)(void *), void *arg, bool wait);
 /* The same on every CPU in mask (the caller included if set). */
 void smp_call_many(const struct cpumask *mask, void (*fn)(void *), void *arg,
@@ -43,9 +45,19 @@ void smp_call_others(void (*fn)(void *), void *arg, bool wait);
 
 /* Invalidate kernel mappings [virt, virt + len) on every online CPU
  * (len == 0: everything, by reloading CR3) and wait until all have done
- * it. The caller's CPU is flushed too. May be called with interrupts on
- * only (it waits for others). */
+ * it. The caller's CPU is flushed too (under tlb_lock, so on the CPU left
+ * out of the IPIs). The targets are one snapshot of the online CPUs; a
+ * CPU that comes online later flushes itself. May be called with
+ * interrupts on only (it waits for others). */
 void tlb_shootdown(uint64_t virt, uint64_t len);
+
+/* For tests: flushes done by `cpu`'s shootdown handler so far; the CPUs
+ * the last shootdown sent IPIs to; and a hook tlb_shootdown() calls (with
+ * tlb_lock held) once it has chosen its targets, before any IPI, so a test
+ * can change the machine at that exact point (test=tlb-online). */
+uint64_t smp_tlb_flushes(int cpu);
+void smp_tlb_last_targets(struct cpumask *out);
+extern void (*smp_tlb_test_hook)(void);
 
 void smp_send_reschedule(int cpu);
 

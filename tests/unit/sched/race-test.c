@@ -489,6 +489,63 @@ static void test_preempted_waiter_kicks_idle_cpu(void **state)
 	run_ok();
 }
 
+/* ---- A thread in transit is not a blocked thread --------------------------- */
+
+static int wake_result = -1;
+
+static void irq_wake_victim_record(void *arg)
+{
+	(void)arg;
+	wake_result = thread_wake(&victim->t);
+}
+
+static void irq_move_victim_to_0_only(void *arg)
+{
+	struct cpumask m = mask_of(0, -1);
+
+	(void)arg;
+	setter_result = thread_set_affinity(&victim->t, &m);
+}
+
+static int hook_transit_wakes(struct par *p, int cpu, enum par_hook kind,
+			      const struct sched_lock *l, const char *point,
+			      void *arg)
+{
+	(void)point;
+	(void)arg;
+	if (armed && cpu == 1 && kind == PAR_HOOK_UNLOCK &&
+	    l == &cpu_rq(1)->lock && victim->t.state == THREAD_BLOCKED) {
+		armed = false;
+		par_irq_call(p, 0, irq_wake_victim_record, NULL);
+		return 0;
+	}
+	return -1;
+}
+
+/*
+ * T runs on CPU1; CPU0 takes CPU1 out of its mask. CPU1 switches T out
+ * marked BLOCKED and re-places it once its context is saved; CPU0 calls
+ * thread_wake(T) in that window. T never blocked, so the wake must say
+ * false: before the fix it returned true ("woke" it), and the stress
+ * test's accounting found a thread woken once more than it blocked.
+ */
+static void test_wake_during_affinity_transit_is_not_a_wakeup(void **state)
+{
+	(void)state;
+	victim = spawn(1, "T", body_busy_1ms, NULL, 0, 1);
+	assert_int_equal(par_run(P, 50 * US), 0);
+	assert_int_equal(par_running_on(P, victim), 1);
+	armed = true;
+	P->on_hook = hook_transit_wakes;
+	par_irq_call(P, 0, irq_move_victim_to_0_only, NULL);
+	run_ok();
+	assert_false(armed);
+	assert_int_equal(setter_result, 0);
+	assert_int_equal(wake_result, 0);
+	assert_true(victim->exited);
+	assert_int_equal(victim->t.cpu, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -505,6 +562,9 @@ int main(void)
 			teardown),
 		cmocka_unit_test_setup_teardown(
 			test_preempted_waiter_kicks_idle_cpu, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_wake_during_affinity_transit_is_not_a_wakeup, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(
 			test_set_attr_vs_exit_double_release, setup, teardown),
 		cmocka_unit_test_setup_teardown(
