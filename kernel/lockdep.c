@@ -59,6 +59,7 @@ static struct lock_class classes[] = {
 	RANK("test-lockdep-high", 82, 0),
 	RANK("test-lockdep-irq", 83, 0),
 	RANK("test-owner", 84, 0),
+	RANK("stress-slot", 85, 0),
 	RANK("ioapic", 90, 0),
 	RANK("trace-names", 91, 0),
 	RANK("log", 99, 0),
