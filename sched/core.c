@@ -354,6 +354,8 @@ void resched_rq(struct rq *rq)
 	if (rq->cpu != arch_this_cpu()) {
 		struct rq *me = cpu_rq(arch_this_cpu());
 
+		rq->resched_sent_ns = arch_now_ns();
+
 		__atomic_fetch_add(&me->stats.ipis_sent, 1, __ATOMIC_RELAXED);
 		sched_trace(arch_now_ns(), me->cpu, STE_IPI_SEND, NULL, NULL, rq->cpu);
 		arch_send_resched(rq->cpu);

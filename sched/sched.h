@@ -409,10 +409,20 @@ int sched_check_all(void);
 /*
  * Work conservation: fails (negative, with a log line) if some online CPU
  * has been idle while a thread queued on another CPU, allowed on it, was
- * waiting, and that overlap has lasted longer than one balance interval.
+ * waiting, and that overlap has lasted longer than one balance interval
+ * without the idle CPU being told to reschedule (a decision not made), or
+ * longer than SCHED_DELIVERY_LIMIT_INTERVALS intervals after it was told
+ * (a reschedule never acted on).
  * `now_ns` is passed so callers can check at any (simulated) instant.
  */
 int sched_check_work_conserving(uint64_t now_ns);
+
+/* A reschedule IPI to an idle CPU may take this many balance intervals to
+ * be acted on before the work-conservation check fails (see check.c). */
+#define SCHED_DELIVERY_LIMIT_INTERVALS 20
+/* Checks that found a waiter next to an idle CPU already told to
+ * reschedule (late delivery, within the limit above). */
+extern uint64_t sched_wc_late_deliveries;
 
 /* When true, DEBUG_CHECK runs rq_check after each schedule() (tests and
  * debug builds; off by default because it is O(n)). */

@@ -159,6 +159,10 @@ struct rq {
 				    * written only by the owning CPU */
 	bool timer_kicked;	   /* another CPU sent an IPI so this one
 				    * re-programs its timer (sched_ipi) */
+	uint64_t resched_sent_ns;  /* when another CPU last set need_resched
+				    * here and sent the IPI (the checker
+				    * tells a late delivery from a missing
+				    * decision) */
 	uint64_t idle_since_ns;	   /* when idle started (if curr is idle) */
 	uint64_t next_balance_ns;  /* next periodic balance pass */
 	uint64_t curr_stint_start_ns; /* curr got the CPU (rotation age) */
