@@ -265,10 +265,11 @@ int sched_check_work_conserving(uint64_t now_ns)
 			 * decision. Under emulation a vCPU can sit unscheduled
 			 * by the host for tens of ms, so that wait has its own,
 			 * longer bound; a decision never made fails at once. */
-			if (rq->need_resched && now_ns > rq->resched_sent_ns &&
-			    now_ns - rq->resched_sent_ns <=
-				    SCHED_DELIVERY_LIMIT_INTERVALS *
-					    sched_tunables.balance_interval_ns) {
+			if (rq->need_resched &&
+			    (now_ns <= rq->resched_sent_ns || /* after our now */
+			     now_ns - rq->resched_sent_ns <=
+				     SCHED_DELIVERY_LIMIT_INTERVALS *
+					     sched_tunables.balance_interval_ns)) {
 				sched_wc_late_deliveries++;
 				break;
 			}
