@@ -265,9 +265,15 @@ int sched_check_work_conserving(uint64_t now_ns)
 			 * decision. Under emulation a vCPU can sit unscheduled
 			 * by the host for tens of ms, so that wait has its own,
 			 * longer bound; a decision never made fails at once. */
-			if (rq->need_resched &&
-			    (now_ns <= rq->resched_sent_ns || /* after our now */
-			     now_ns - rq->resched_sent_ns <=
+			uint64_t told_ns = rq->picking ? rq->picking_since_ns :
+					   rq->need_resched ? rq->resched_sent_ns :
+							      0;
+			/* Also a CPU inside schedule() (picking: its pull
+			 * dropped the lock) is acting already, just not
+			 * running: the same bound. */
+			if ((rq->need_resched || rq->picking) &&
+			    (now_ns <= told_ns || /* after our now */
+			     now_ns - told_ns <=
 				     SCHED_DELIVERY_LIMIT_INTERVALS *
 					     sched_tunables.balance_interval_ns)) {
 				sched_wc_late_deliveries++;
@@ -278,6 +284,8 @@ int sched_check_work_conserving(uint64_t now_ns)
 				  cpu,
 				  (unsigned long long)(now_ns - rq->idle_since_ns),
 				  t->name, src,
+				  rq->picking ? "inside schedule(), never "
+						"finished" :
 				  rq->need_resched ? "told to reschedule, never "
 						     "acted" :
 						     "never told to reschedule");

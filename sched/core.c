@@ -441,6 +441,7 @@ static bool newidle_pull(struct rq *rq, struct thread *prev, uint64_t now_ns)
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	}
 	rq->picking = true;
+	rq->picking_since_ns = now_ns;
 	arch_spin_unlock(&rq->lock);
 	RACE_POINT("schedule:pull");
 	balance_pull(rq->cpu, now_ns, prev_rank);

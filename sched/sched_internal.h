@@ -176,6 +176,7 @@ struct rq {
 	bool picking;		   /* __schedule dropped the lock for its
 				    * new-idle pull: curr is on its way out,
 				    * need_resched already consumed */
+	uint64_t picking_since_ns; /* when that pull began (checker) */
 	struct thread *migrate_pending; /* curr lost its affinity: re-place it
 				    * after the switch (finish_switch) */
 
