@@ -92,10 +92,22 @@ def failure_lines(log):
                                   line))
 
 
+# Balance interval per CPU count. The work-conservation check allows one
+# interval for an idle CPU next to a waiter. With 8 vCPUs on this 2-core
+# host TCG leaves a vCPU unscheduled for 60-150 ms at times (traced: a CPU
+# with a running thread and a waiter took no timer event for 145 ms, then
+# everything at once), which the kernel cannot see; 200 ms keeps the check
+# about scheduling decisions there. docs/benchmarks.md has the evidence.
+BALANCE_NS = {4: None, 8: 200_000_000}
+
+
 @pytest.mark.parametrize("smp", [4, 8])
 def test_sched_stress(esp, boot, smp):
+    interval = (f"sched.balance_interval_ns={BALANCE_NS[smp]} "
+                if BALANCE_NS[smp] else "")
     b = boot(esp(cmdline=f"sched_check=10 stress_s={STRESS_S} stress_seed={smp} "
-                         "test=sched-stress"), smp=smp, timeout=STRESS_TIMEOUT)
+                         f"{interval}test=sched-stress"), smp=smp,
+             timeout=STRESS_TIMEOUT)
     assert not b.timed_out, f"{b}\n{failure_lines(b.log)}"
     assert f"sched-stress: seed {smp} (re-run with stress_seed={smp}), " \
            f"{STRESS_S} s on {smp} CPUs" in b.log
