@@ -466,8 +466,10 @@ void balance_kick_idle(int cpu, uint64_t now_ns)
 			    READ_ONCE(idle->need_resched))
 				continue;
 			arch_spin_lock(&idle->lock);
+			/* No runnable work of its own: a throttled RT class
+			 * or deadline thread queued there does not run. */
 			if (idle->snap_rank == RANK_IDLE && !idle->need_resched &&
-			    idle->nr_queued == idle->dl.nr_throttled) {
+			    rq_top_runnable_rank(idle) < 0) {
 				resched_rq(idle); /* it pulls in schedule() */
 				kicked = true;
 			}

@@ -313,6 +313,7 @@ int explore_one(uint64_t seed, const struct explore_opts *o,
 	}
 	p->random = true;
 	p->quiet = !getenv("EXPLORE_VERBOSE"); /* sched/'s log lines */
+	p->trace = !p->quiet;		       /* and its trace */
 	p->rng = seed * 0xd1342543de82ef95ULL + 1;
 	p->switch_pct = pr.switch_pct;
 	p->max_step_ns = 20 * US;

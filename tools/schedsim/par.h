@@ -117,6 +117,7 @@ struct par {
 	uint64_t max_step_ns;
 
 	bool quiet;		/* drop sched/'s log lines (explorer) */
+	bool trace;		/* print sched/'s trace records on stderr */
 
 	/* Checks, at points where no CPU holds a lock. */
 	bool check_each_step;

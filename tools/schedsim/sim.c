@@ -250,7 +250,7 @@ void arch_trace_event(const struct sched_trace_rec *r)
 	char line[160];
 
 	if (par_current) {
-		if (!par_current->quiet) {
+		if (par_current->trace) {
 			sched_trace_format(r, line, sizeof(line));
 			fprintf(stderr, "trace: %s\n", line);
 		}

@@ -546,6 +546,53 @@ static void test_wake_during_affinity_transit_is_not_a_wakeup(void **state)
 	assert_int_equal(victim->t.cpu, 0);
 }
 
+/* ---- A CPU whose only work is throttled is idle ---------------------------- */
+
+static void irq_widen_fair(void *arg)
+{
+	struct cpumask m = mask_of(0, 1);
+
+	(void)arg;
+	setter_result = thread_set_affinity(&fair_victim->t, &m);
+}
+
+static void body_compute_forever_ms(struct par *p, struct par_thread *self)
+{
+	(void)self;
+	par_compute_until(p, 3 * MS);
+}
+
+/*
+ * CPU1's RT thread has used its RT budget, so CPU1's RT class is throttled:
+ * the thread stays queued there but cannot run, and CPU1 idles. A fair
+ * thread waiting on CPU0 becomes allowed on CPU1. Before the fix the kick
+ * skipped CPU1 because it had a thread queued (nr_queued 1, none of it
+ * runnable), so the fair thread waited for the periodic pass.
+ */
+static void test_waiter_kicks_cpu_idle_behind_rt_throttle(void **state)
+{
+	struct sched_attr rt = { .policy = SCHED_POLICY_FIFO,
+				 .rt_priority = 10 };
+
+	(void)state;
+	assert_int_equal(sched_tunable_set("rt_period_ns", 1 * MS), 0);
+	assert_int_equal(sched_tunable_set("rt_runtime_ns", 300 * US), 0);
+	victim = spawn(1, "R", body_compute_forever_ms, &rt, 1, -1);
+	spawn(0, "B", body_compute_2ms, NULL, 0, -1);
+	fair_victim = spawn(0, "F", body_compute_2ms, NULL, 0, -1);
+	assert_int_equal(par_run(P, 500 * US), 0);
+	/* R is throttled (queued, not running); CPU1 idles; F waits on 0. */
+	assert_true(cpu_rq(1)->rt.throttled);
+	assert_int_equal(par_running_on(P, victim), -1);
+	assert_ptr_equal(cpu_rq(1)->curr, cpu_rq(1)->idle);
+	assert_int_equal(par_running_on(P, fair_victim), -1);
+	par_irq_call(P, 0, irq_widen_fair, NULL);
+	assert_int_equal(par_run(P, 600 * US), 0);
+	assert_int_equal(setter_result, 0);
+	assert_int_equal(par_running_on(P, fair_victim), 1);
+	run_ok();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -564,6 +611,9 @@ int main(void)
 			test_preempted_waiter_kicks_idle_cpu, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_wake_during_affinity_transit_is_not_a_wakeup, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_waiter_kicks_cpu_idle_behind_rt_throttle, setup,
 			teardown),
 		cmocka_unit_test_setup_teardown(
 			test_set_attr_vs_exit_double_release, setup, teardown),
