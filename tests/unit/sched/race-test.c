@@ -148,31 +148,27 @@ static void irq_wake_victim(void *arg)
 	thread_wake(&victim->t);
 }
 
-static void irq_pin_victim_to_1(void *arg)
-{
-	struct cpumask m = mask_of(1, -1);
+/* thread_set_affinity from an interrupt on the calling CPU, for tests:
+ * whose mask (a pointer to the test's thread pointer) and which CPUs. */
+struct mask_call {
+	struct par_thread **who;
+	int a, b;
+};
 
-	(void)arg;
-	setter_result = thread_set_affinity(&victim->t, &m);
+static void irq_set_mask(void *arg)
+{
+	const struct mask_call *c = arg;
+	struct cpumask m = mask_of(c->a, c->b);
+
+	setter_result = thread_set_affinity(&(*c->who)->t, &m);
 }
 
 static struct par_thread *fair_victim;
+static const struct mask_call victim_to_1 = { &victim, 1, -1 };
+static const struct mask_call victim_to_0 = { &victim, 0, -1 };
+static const struct mask_call victim_to_both = { &victim, 0, 1 };
+static const struct mask_call fair_to_both = { &fair_victim, 0, 1 };
 
-static void irq_unpin_fair(void *arg)
-{
-	struct cpumask m = mask_of(0, 1);
-
-	(void)arg;
-	setter_result = thread_set_affinity(&fair_victim->t, &m);
-}
-
-static void irq_unpin_victim(void *arg)
-{
-	struct cpumask m = mask_of(0, 1);
-
-	(void)arg;
-	setter_result = thread_set_affinity(&victim->t, &m);
-}
 
 static int hook_relock_pins(struct par *p, int cpu, enum par_hook kind,
 			    const struct sched_lock *l, const char *point,
@@ -183,7 +179,7 @@ static int hook_relock_pins(struct par *p, int cpu, enum par_hook kind,
 	if (armed && cpu == 0 && kind == PAR_HOOK_POINT &&
 	    strcmp(point, "wake:relock") == 0) {
 		armed = false;
-		par_irq_call(p, 1, irq_pin_victim_to_1, NULL);
+		par_irq_call(p, 1, irq_set_mask, (void *)&victim_to_1);
 		return 1;
 	}
 	return -1;
@@ -203,7 +199,7 @@ static void test_wake_vs_set_affinity_lost_wakeup(void **state)
 	spawn(1, "B", body_busy_1ms, NULL, 1, -1);
 	assert_int_equal(par_run(P, 50 * US), 0);
 	assert_int_equal(victim->t.state, THREAD_BLOCKED);
-	par_irq_call(P, 1, irq_unpin_victim, NULL);
+	par_irq_call(P, 1, irq_set_mask, (void *)&victim_to_both);
 	assert_int_equal(par_run(P, 100 * US), 0);
 	assert_int_equal(setter_result, 0);
 
@@ -284,14 +280,6 @@ static void irq_make_victim_fair(void *arg)
 	setter_result = thread_set_attr(&victim->t, &a);
 }
 
-static void irq_move_victim_to_0(void *arg)
-{
-	struct cpumask m = mask_of(0, -1);
-
-	(void)arg;
-	setter_result = thread_set_affinity(&victim->t, &m);
-}
-
 static int hook_attr_lock_exits(struct par *p, int cpu, enum par_hook kind,
 				const struct sched_lock *l, const char *point,
 				void *arg)
@@ -315,7 +303,7 @@ static const struct sched_attr dl_attr = {
 	.dl_period_ns = 10 * MS,
 };
 
-static void attr_vs_exit(void (*setter)(void *))
+static void attr_vs_exit(void (*setter)(void *), const void *arg)
 {
 	victim = spawn(1, "D", body_until_exit_flag, &dl_attr, 1, -1);
 	victim->t.dl.home_cpu = victim->t.dl.home_cpu; /* admitted on 1 */
@@ -323,7 +311,7 @@ static void attr_vs_exit(void (*setter)(void *))
 	assert_true(dl_cpu_bw(1) > 0);
 	armed = true;
 	P->on_hook = hook_attr_lock_exits;
-	par_irq_call(P, 0, setter, NULL);
+	par_irq_call(P, 0, setter, (void *)arg);
 	run_ok();
 	assert_false(armed);
 	assert_true(victim->exited);
@@ -343,7 +331,7 @@ static void test_set_attr_vs_exit_double_release(void **state)
 {
 	(void)state;
 	exit_now = false;
-	attr_vs_exit(irq_make_victim_fair);
+	attr_vs_exit(irq_make_victim_fair, NULL);
 }
 
 /* The same window for thread_set_affinity: before the fix the zombie was
@@ -352,7 +340,7 @@ static void test_set_affinity_vs_exit_leaks_bandwidth(void **state)
 {
 	(void)state;
 	exit_now = false;
-	attr_vs_exit(irq_move_victim_to_0);
+	attr_vs_exit(irq_set_mask, &victim_to_0);
 }
 
 /* ---- Defects 1 and 4: no switch inside sched_finish_switch -------------- */
@@ -478,7 +466,7 @@ static void test_preempted_waiter_kicks_idle_cpu(void **state)
 	victim = spawn(0, "R", body_block_then_compute, &rt, 0, -1);
 	assert_int_equal(par_run(P, 100 * US), 0);
 	/* F may run anywhere from now on; it runs on CPU0. */
-	par_irq_call(P, 0, irq_unpin_fair, NULL);
+	par_irq_call(P, 0, irq_set_mask, (void *)&fair_to_both);
 	assert_int_equal(par_run(P, 150 * US), 0);
 	assert_int_equal(par_running_on(P, fair_victim), 0);
 	assert_int_equal(victim->t.state, THREAD_BLOCKED);
@@ -497,14 +485,6 @@ static void irq_wake_victim_record(void *arg)
 {
 	(void)arg;
 	wake_result = thread_wake(&victim->t);
-}
-
-static void irq_move_victim_to_0_only(void *arg)
-{
-	struct cpumask m = mask_of(0, -1);
-
-	(void)arg;
-	setter_result = thread_set_affinity(&victim->t, &m);
 }
 
 static int hook_transit_wakes(struct par *p, int cpu, enum par_hook kind,
@@ -537,7 +517,7 @@ static void test_wake_during_affinity_transit_is_not_a_wakeup(void **state)
 	assert_int_equal(par_running_on(P, victim), 1);
 	armed = true;
 	P->on_hook = hook_transit_wakes;
-	par_irq_call(P, 0, irq_move_victim_to_0_only, NULL);
+	par_irq_call(P, 0, irq_set_mask, (void *)&victim_to_0);
 	run_ok();
 	assert_false(armed);
 	assert_int_equal(setter_result, 0);
@@ -547,14 +527,6 @@ static void test_wake_during_affinity_transit_is_not_a_wakeup(void **state)
 }
 
 /* ---- A CPU whose only work is throttled is idle ---------------------------- */
-
-static void irq_widen_fair(void *arg)
-{
-	struct cpumask m = mask_of(0, 1);
-
-	(void)arg;
-	setter_result = thread_set_affinity(&fair_victim->t, &m);
-}
 
 static void body_compute_forever_ms(struct par *p, struct par_thread *self)
 {
@@ -586,7 +558,7 @@ static void test_waiter_kicks_cpu_idle_behind_rt_throttle(void **state)
 	assert_int_equal(par_running_on(P, victim), -1);
 	assert_ptr_equal(cpu_rq(1)->curr, cpu_rq(1)->idle);
 	assert_int_equal(par_running_on(P, fair_victim), -1);
-	par_irq_call(P, 0, irq_widen_fair, NULL);
+	par_irq_call(P, 0, irq_set_mask, (void *)&fair_to_both);
 	assert_int_equal(par_run(P, 600 * US), 0);
 	assert_int_equal(setter_result, 0);
 	assert_int_equal(par_running_on(P, fair_victim), 1);
