@@ -423,7 +423,7 @@ void balance_push_rt(int cpu, uint64_t now_ns)
  * publishes that then looks for waiters, so at least one of the two sees
  * the other (both reading first is the store-buffer race).
  */
-void balance_kick_idle(int cpu, uint64_t now_ns)
+void balance_kick_idle(int cpu)
 {
 	struct cpumask masks[KICKS_PER_CALL];
 	int nw = 0, ncpus;
@@ -477,6 +477,5 @@ void balance_kick_idle(int cpu, uint64_t now_ns)
 			if (kicked)
 				break;
 		}
-	(void)now_ns;
 }
 

@@ -355,9 +355,9 @@ void resched_rq(struct rq *rq)
 		struct rq *me = cpu_rq(arch_this_cpu());
 
 		rq->resched_sent_ns = arch_now_ns();
-
 		__atomic_fetch_add(&me->stats.ipis_sent, 1, __ATOMIC_RELAXED);
-		sched_trace(arch_now_ns(), me->cpu, STE_IPI_SEND, NULL, NULL, rq->cpu);
+		sched_trace(rq->resched_sent_ns, me->cpu, STE_IPI_SEND, NULL,
+			    NULL, rq->cpu);
 		arch_send_resched(rq->cpu);
 	}
 }
@@ -557,7 +557,7 @@ void sched_finish_switch(void)
 	if (READ_ONCE(rq->rt.nr_queued) > 0)
 		balance_push_rt(rq->cpu, arch_now_ns());
 	if (READ_ONCE(rq->nr_queued) > 0)
-		balance_kick_idle(rq->cpu, arch_now_ns());
+		balance_kick_idle(rq->cpu);
 	/* Wakes that may mark this CPU for rescheduling, never switch:
 	 * our caller loops on need_resched. */
 	if (prev_exited)
@@ -792,7 +792,7 @@ static enum wake_result wake_common(struct thread *t, bool check_seq,
 		arch_spin_unlock(&src->lock);
 	arch_spin_unlock(&dst->lock);
 	if (waits) /* queued behind running work: an idle CPU may take it */
-		balance_kick_idle(dst->cpu, now_ns);
+		balance_kick_idle(dst->cpu);
 	arch_irq_restore(flags);
 	if (may_preempt)
 		maybe_preempt();
@@ -809,7 +809,9 @@ void sched_replace_thread(struct thread *t)
 {
 	/* Nobody else ends a transit (wake_common checks `replacing`), so
 	 * this cannot fail. */
-	SCHED_ASSERT(wake_common(t, false, 0, false, true) == WAKE_DONE);
+	enum wake_result r = wake_common(t, false, 0, false, true);
+
+	SCHED_ASSERT(r == WAKE_DONE);
 }
 
 bool sched_wake_internal(struct thread *t, bool check_seq, unsigned seq,
@@ -843,7 +845,7 @@ void sched_start_new(struct thread *t)
 	waits = dst->curr != dst->idle;
 	arch_spin_unlock(&dst->lock);
 	if (waits) /* as in a wakeup */
-		balance_kick_idle(target, now_ns);
+		balance_kick_idle(target);
 	arch_irq_restore(flags);
 	maybe_preempt();
 }

@@ -389,6 +389,6 @@ bool balance_pull(int cpu, uint64_t now_ns, int prev_rank);
 void balance_push_rt(int cpu, uint64_t now_ns);
 /* Waiters queued on cpu: make idle CPUs that may run them schedule (and
  * pull). No lock held. */
-void balance_kick_idle(int cpu, uint64_t now_ns);
+void balance_kick_idle(int cpu);
 
 #endif

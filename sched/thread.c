@@ -403,7 +403,7 @@ static void commit_change(struct thread *t, const struct sched_attr *a,
 	/* Still waiting here, maybe now allowed on an idle CPU (a wider
 	 * mask, a class that may run elsewhere): let that CPU pull it. */
 	if (queued)
-		balance_kick_idle(rq->cpu, now_ns);
+		balance_kick_idle(rq->cpu);
 	arch_irq_restore(flags);
 }
 
@@ -411,6 +411,26 @@ static bool thread_is_live(const struct thread *t)
 {
 	return t && t->state != THREAD_NEW && t->state != THREAD_ZOMBIE &&
 	       t->state != THREAD_DEAD && t->class != &idle_class;
+}
+
+/*
+ * Take sched_attr_lock (interrupts off, see thread_create) if t is live.
+ * Liveness is checked under the lock thread_exit holds to become a ZOMBIE:
+ * checked before it, an exit in between made commit_change release (or
+ * re-charge) a dead thread's deadline bandwidth. 0 with the lock held, or
+ * -EINVAL with one log line and nothing held.
+ */
+static int attr_lock_live(const struct thread *t, const char *what,
+			  uint64_t *flags)
+{
+	*flags = arch_irq_save();
+	arch_spin_lock(&sched_attr_lock);
+	if (thread_is_live(t))
+		return 0;
+	arch_spin_unlock(&sched_attr_lock);
+	arch_irq_restore(*flags);
+	sched_log("sched: %s: thread not live", what);
+	return -EINVAL;
 }
 
 int thread_set_attr(struct thread *t, const struct sched_attr *attr)
@@ -424,17 +444,10 @@ int thread_set_attr(struct thread *t, const struct sched_attr *attr)
 		sched_log("sched: set_attr: NULL thread");
 		return -EINVAL;
 	}
-	uint64_t flags = arch_irq_save(); /* see thread_create */
-	arch_spin_lock(&sched_attr_lock);
-	/* Liveness under the lock thread_exit holds to become a ZOMBIE:
-	 * checked before it, an exit in between made commit_change release
-	 * (or re-charge) a dead thread's deadline bandwidth. */
-	if (!thread_is_live(t)) {
-		arch_spin_unlock(&sched_attr_lock);
-		arch_irq_restore(flags);
-		sched_log("sched: set_attr: thread not live");
-		return -EINVAL;
-	}
+	uint64_t flags;
+
+	if ((err = attr_lock_live(t, "set_attr", &flags)))
+		return err;
 	if (a.policy == SCHED_POLICY_DEADLINE) {
 		bool was_dl = t->class == &dl_class;
 
@@ -477,14 +490,10 @@ int thread_set_affinity(struct thread *t, const struct cpumask *mask)
 		sched_log("sched: set_affinity: NULL thread");
 		return -EINVAL;
 	}
-	uint64_t flags = arch_irq_save(); /* see thread_create */
-	arch_spin_lock(&sched_attr_lock);
-	if (!thread_is_live(t)) { /* under the lock: see thread_set_attr */
-		arch_spin_unlock(&sched_attr_lock);
-		arch_irq_restore(flags);
-		sched_log("sched: set_affinity: thread not live");
-		return -EINVAL;
-	}
+	uint64_t flags;
+
+	if ((err = attr_lock_live(t, "set_affinity", &flags)))
+		return err;
 	if (t->class == &dl_class &&
 	    (err = dl_admit(t->dl.bw, mask, t->dl.home_cpu, t->dl.bw, &home))) {
 		arch_spin_unlock(&sched_attr_lock);
@@ -567,17 +576,26 @@ int wait_queue_wake_one(struct wait_queue *wq)
  * queue's memory) only after we dropped the lock and left the queue for
  * good. Called from sched_finish_switch: never preempts.
  */
-int wait_queue_release_and_wake_all(struct wait_queue *wq, atomic_int *on_cpu)
+/* Wake every waiter of wq (wq->lock held); how many woke. */
+static int wq_wake_all_locked(struct wait_queue *wq)
 {
-	uint64_t flags = arch_irq_save();
 	struct list_node *n;
 	int woke = 0;
 
-	arch_spin_lock(&wq->lock);
-	atomic_store_explicit(on_cpu, 0, memory_order_release);
 	while ((n = list_first(&wq->waiters)))
 		woke += wq_detach_and_wake(
 			wq, container_of(n, struct thread, wait_node));
+	return woke;
+}
+
+int wait_queue_release_and_wake_all(struct wait_queue *wq, atomic_int *on_cpu)
+{
+	uint64_t flags = arch_irq_save();
+	int woke;
+
+	arch_spin_lock(&wq->lock);
+	atomic_store_explicit(on_cpu, 0, memory_order_release);
+	woke = wq_wake_all_locked(wq);
 	arch_spin_unlock(&wq->lock);
 	arch_irq_restore(flags);
 	return woke;
@@ -586,13 +604,10 @@ int wait_queue_release_and_wake_all(struct wait_queue *wq, atomic_int *on_cpu)
 int wait_queue_wake_all(struct wait_queue *wq)
 {
 	uint64_t flags = arch_irq_save();
-	struct list_node *n;
-	int woke = 0;
+	int woke;
 
 	arch_spin_lock(&wq->lock);
-	while ((n = list_first(&wq->waiters)))
-		woke += wq_detach_and_wake(
-			wq, container_of(n, struct thread, wait_node));
+	woke = wq_wake_all_locked(wq);
 	arch_spin_unlock(&wq->lock);
 	arch_irq_restore(flags);
 	sched_preempt_point();
