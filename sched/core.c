@@ -469,6 +469,11 @@ static bool __schedule(struct rq *rq, uint64_t now_ns)
 	yielded = rq->yielding;
 	rq->yielding = false;
 	looked_idle = newidle_pull(rq, prev, now_ns);
+	/* The pull dropped the lock: a thread queued here meanwhile carries
+	 * a later stamp than our reading. Read again (wait_ns must not wrap)
+	 * and charge the window to prev. */
+	now_ns = arch_now_ns();
+	update_curr(rq, now_ns);
 
 	if (prev != rq->idle && prev->state == THREAD_RUNNING) {
 		if (!thread_can_run_on(prev, rq->cpu)) {
@@ -618,6 +623,9 @@ static void maybe_preempt(void)
  * current state and unlock. */
 static void switch_or_rearm(struct rq *rq, uint64_t now_ns)
 {
+	/* The caller dropped the lock on the way here (sleeper wakes,
+	 * balancing): read the clock again, under it. */
+	now_ns = arch_now_ns();
 	if (rq->need_resched && __schedule(rq, now_ns)) {
 		sched_finish_switch();
 		return;

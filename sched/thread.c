@@ -296,13 +296,17 @@ void thread_yield(void)
 static bool wq_detach_and_wake(struct wait_queue *wq, struct thread *t)
 {
 	struct rq *rq = sched_thread_rq_lock(t);
+	unsigned seq = t->block_seq;
 
 	ASSERT_HELD(&wq->lock);
 	SCHED_ASSERT(t->waiting_on == wq);
 	list_del(&t->wait_node);
 	t->waiting_on = NULL;
 	arch_spin_unlock(&rq->lock);
-	return sched_wake_internal(t, false, 0, false);
+	RACE_POINT("wq:detached");
+	/* Off the queue, a thread_wake() may wake it first, and it may run
+	 * and block again (a sleep): this wake is for the wait it was in. */
+	return sched_wake_internal(t, true, seq, false);
 }
 
 bool thread_wake(struct thread *t)
@@ -315,6 +319,11 @@ bool thread_wake(struct thread *t)
 		 * it is on a queue (then we come back here). */
 		struct wait_queue *wq = READ_ONCE(t->waiting_on);
 
+		/* TODO: the queue read here may be freed before we lock it (a
+		 * join queue whose thread is reaped meanwhile; a queue on a
+		 * stack). Closing that needs queue lifetimes the scheduler can
+		 * see (a reference, or RCU-like deferral), which is bigger than
+		 * this fix; found in review of issue 9, recorded there. */
 		if (wq) {
 			uint64_t flags = arch_irq_save();
 			bool mine = false, woke = false;
@@ -558,8 +567,8 @@ int wait_queue_wake_one(struct wait_queue *wq)
 	int woke = 0;
 
 	arch_spin_lock(&wq->lock);
-	/* Every waiter is blocked (it is woken only by leaving the queue),
-	 * so the first one wakes. */
+	/* Every waiter is blocked (it is woken only by leaving the queue);
+	 * the first one wakes unless a thread_wake() beat us to it. */
 	if ((n = list_first(&wq->waiters)))
 		woke = wq_detach_and_wake(
 			wq, container_of(n, struct thread, wait_node));

@@ -565,6 +565,63 @@ static void test_waiter_kicks_cpu_idle_behind_rt_throttle(void **state)
 	run_ok();
 }
 
+/* ---- A queue wakeup must not end a later sleep ------------------------------ */
+
+static uint64_t slept_at, woke_at;
+static int wake_one_result = -1;
+
+static void body_block_then_sleep(struct par *p, struct par_thread *self)
+{
+	(void)self;
+	wait_queue_block_if(&wq, never, NULL);
+	slept_at = p->now_ns;
+	thread_sleep_for(500 * US);
+	woke_at = p->now_ns;
+}
+
+static void irq_wake_one(void *arg)
+{
+	(void)arg;
+	wake_one_result = wait_queue_wake_one(&wq);
+}
+
+static int hook_detached_wakes(struct par *p, int cpu, enum par_hook kind,
+			       const struct sched_lock *l, const char *point,
+			       void *arg)
+{
+	(void)l;
+	(void)arg;
+	if (armed && cpu == 0 && kind == PAR_HOOK_POINT &&
+	    strcmp(point, "wq:detached") == 0) {
+		armed = false;
+		par_irq_call(p, 1, irq_wake_victim, NULL);
+		return 1; /* T wakes, runs and goes to sleep */
+	}
+	return -1;
+}
+
+/*
+ * CPU0's wait_queue_wake_one takes T off the queue; before it wakes T,
+ * CPU1's thread_wake(T) wakes it, and T runs and sleeps for 500 us. CPU0's
+ * wake, meant for the wait, must not end that sleep: before the fix it
+ * did (T woke at once), found by review.
+ */
+static void test_queue_wake_does_not_end_a_later_sleep(void **state)
+{
+	(void)state;
+	victim = spawn(1, "T", body_block_then_sleep, NULL, 1, -1);
+	assert_int_equal(par_run(P, 50 * US), 0);
+	assert_int_equal(victim->t.state, THREAD_BLOCKED);
+	armed = true;
+	P->on_hook = hook_detached_wakes;
+	par_irq_call(P, 0, irq_wake_one, NULL);
+	run_ok();
+	assert_false(armed);
+	assert_true(victim->exited);
+	assert_true(woke_at >= slept_at + 500 * US);
+	assert_int_equal(wake_one_result, 0); /* thread_wake woke it */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -586,6 +643,9 @@ int main(void)
 			teardown),
 		cmocka_unit_test_setup_teardown(
 			test_waiter_kicks_cpu_idle_behind_rt_throttle, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_queue_wake_does_not_end_a_later_sleep, setup,
 			teardown),
 		cmocka_unit_test_setup_teardown(
 			test_set_attr_vs_exit_double_release, setup, teardown),
