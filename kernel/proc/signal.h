@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Signals, Linux's numbers and semantics for the subset in
+ * docs/userspace.md: per-thread pending and blocked masks plus a
+ * process-wide pending set, actions shared by the threads of a process,
+ * delivery on the way back to user mode with a Linux-compatible
+ * rt_sigframe, default actions, and interruption of blocking calls.
+ *
+ * Read next: kernel/proc/signal.c.
+ */
+#ifndef COHORT_PROC_SIGNAL_H
+#define COHORT_PROC_SIGNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define SIGHUP 1
+#define SIGINT 2
+#define SIGQUIT 3
+#define SIGILL 4
+#define SIGTRAP 5
+#define SIGABRT 6
+#define SIGBUS 7
+#define SIGFPE 8
+#define SIGKILL 9
+#define SIGUSR1 10
+#define SIGSEGV 11
+#define SIGUSR2 12
+#define SIGPIPE 13
+#define SIGALRM 14
+#define SIGTERM 15
+#define SIGSTKFLT 16
+#define SIGCHLD 17
+#define SIGCONT 18
+#define SIGSTOP 19
+#define SIGTSTP 20
+#define SIGTTIN 21
+#define SIGTTOU 22
+#define SIGURG 23
+#define SIGXCPU 24
+#define SIGXFSZ 25
+#define SIGVTALRM 26
+#define SIGPROF 27
+#define SIGWINCH 28
+#define SIGIO 29
+#define SIGPWR 30
+#define SIGSYS 31
+#define SIGRTMIN 32
+#define NSIG 64 /* signals 1..64; bit (sig - 1) in a sigset */
+
+typedef uint64_t sigset_t_k;
+
+struct process;
+struct uthread;
+
+/* Make `sig` pending for the process (any thread that does not block it
+ * takes it) and wake a thread that can. 0, -EINVAL (bad number). Any
+ * context except interrupts with a process lock held. */
+int signal_send_process(struct process *p, int sig);
+/* Pending for one thread only (tgkill, SIGPIPE, faults). */
+int signal_send_thread(struct uthread *t, int sig);
+/* Every process in process group `pgid` (Ctrl-C on the console). */
+int signal_send_pgrp(int pgid, int sig);
+
+/* True if the current thread has a pending signal it does not block: a
+ * blocking call returns -EINTR (or restarts) when this is true after it
+ * wakes. */
+bool signal_pending_current(void);
+
+#endif
