@@ -66,9 +66,10 @@ $(BUILD)/debug-flag: FORCE
 	@echo '$(DEBUG)' > $@.tmp
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 
-KERNEL_C := $(wildcard kernel/*.c kernel/lib/*.c kernel/mm/*.c drivers/*.c \
-	acpi/*.c smp/*.c sched/*.c)
-KERNEL_S := $(wildcard kernel/*.S smp/*.S)
+KERNEL_C := $(wildcard kernel/*.c kernel/lib/*.c kernel/mm/*.c kernel/proc/*.c \
+	kernel/syscall/*.c kernel/fs/*.c kernel/shims/*.c drivers/*.c acpi/*.c \
+	smp/*.c sched/*.c)
+KERNEL_S := $(wildcard kernel/*.S kernel/mm/*.S kernel/syscall/*.S smp/*.S)
 KERNEL_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(KERNEL_C)) \
 	$(patsubst %.S,$(BUILD)/%.o,$(KERNEL_S))
 

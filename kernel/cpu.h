@@ -42,6 +42,11 @@ enum cpu_state {
 struct cpu {
 	/* Must stay first: this_cpu() loads it from %gs:0. */
 	struct cpu *self;
+	/* Owned by this CPU; at fixed offsets for kernel/syscall/entry.S,
+	 * which reaches them through %gs before it has a stack. */
+	uint64_t syscall_kernel_rsp; /* kernel stack top of the running
+				      * user thread (= tss.rsp[0]) */
+	uint64_t syscall_user_rsp;   /* scratch: user rsp during entry */
 	/* Set before the CPU runs; read-only afterwards. */
 	int id;		  /* logical id, 0 = BSP */
 	uint32_t apic_id; /* may be sparse; never an index */
@@ -87,6 +92,12 @@ struct cpu {
 	/* Atomic: any CPU adds; this CPU drains in its reschedule IPI. */
 	atomic_uint resched_pending;
 };
+
+/* kernel/syscall/entry.S hard-codes these (CPU_SYSCALL_*_RSP). */
+_Static_assert(__builtin_offsetof(struct cpu, syscall_kernel_rsp) == 8,
+	       "entry.S: CPU_SYSCALL_KERNEL_RSP");
+_Static_assert(__builtin_offsetof(struct cpu, syscall_user_rsp) == 16,
+	       "entry.S: CPU_SYSCALL_USER_RSP");
 
 _Static_assert(MAX_CPUS <= CPUMASK_BITS, "cpumask too small for MAX_CPUS");
 

@@ -5,6 +5,15 @@
  * vector number, so trap_common always sees struct trap_frame (trap.h).
  * Long mode aligns the stack to 16 before pushing the CPU frame; the 22
  * quadwords of the frame keep it aligned for the C call.
+ *
+ * GS: from user mode the GS base is the user's, so trap_common swaps it
+ * for the kernel's when the saved CS is a user selector, and back before
+ * iretq. NMI, #DF and #MC cannot trust CS for that: they may arrive in
+ * kernel mode between `syscall` and its swapgs, or between the return
+ * path's swapgs and sysret (kernel/syscall/entry.S). They go through
+ * trap_paranoid, which asks the GS base MSR itself: a kernel GS base is a
+ * higher-half address (bit 63 set), a user one never is (user addresses
+ * are below USER_TOP).
  */
 	.text
 
@@ -16,11 +25,19 @@ isr_\vec:
 	pushq	$0
 	.endif
 	pushq	$\vec
+	.if (\vec == 2 || \vec == 8 || \vec == 18)
+	jmp	trap_paranoid
+	.else
 	jmp	trap_common
+	.endif
 .endm
 
 	.globl trap_common
 trap_common:
+	testb	$3, 24(%rsp)		/* saved CS: from user mode? */
+	jz	1f
+	swapgs
+1:
 	pushq	%rax
 	pushq	%rbx
 	pushq	%rcx
@@ -55,6 +72,60 @@ trap_common:
 	popq	%rbx
 	popq	%rax
 	add	$16, %rsp	/* vector, error code */
+	testb	$3, 8(%rsp)		/* returning to user mode? */
+	jz	2f
+	swapgs
+2:
+	iretq
+
+/* As trap_common, but swapgs decided by the GS base MSR (see the top). */
+trap_paranoid:
+	pushq	%rax
+	pushq	%rbx
+	pushq	%rcx
+	pushq	%rdx
+	pushq	%rsi
+	pushq	%rdi
+	pushq	%rbp
+	pushq	%r8
+	pushq	%r9
+	pushq	%r10
+	pushq	%r11
+	pushq	%r12
+	pushq	%r13
+	pushq	%r14
+	pushq	%r15
+	cld
+	xorl	%ebx, %ebx		/* rbx (callee-saved): 1 = we swapped */
+	movl	$0xc0000101, %ecx	/* MSR_GS_BASE */
+	rdmsr
+	testl	%edx, %edx
+	js	3f			/* kernel GS base already */
+	swapgs
+	movl	$1, %ebx
+3:
+	mov	%rsp, %rdi
+	call	trap_dispatch
+	testl	%ebx, %ebx
+	jz	4f
+	swapgs
+4:
+	popq	%r15
+	popq	%r14
+	popq	%r13
+	popq	%r12
+	popq	%r11
+	popq	%r10
+	popq	%r9
+	popq	%r8
+	popq	%rbp
+	popq	%rdi
+	popq	%rsi
+	popq	%rdx
+	popq	%rcx
+	popq	%rbx
+	popq	%rax
+	add	$16, %rsp
 	iretq
 
 	.altmacro

@@ -19,6 +19,9 @@
 struct kctx {
 	uint64_t rsp;	/* saved by switch_stack while not running */
 	uint64_t stack_top; /* kstack_alloc()'s result; 0 for idle threads */
+	/* A user thread's machine state (kernel/proc/uctx.h), NULL for a
+	 * kernel thread. Set before the thread starts; read-only after. */
+	struct uctx *uctx;
 };
 
 struct kthread {

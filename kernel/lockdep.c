@@ -42,6 +42,10 @@ struct lock_class {
 /* docs/locking.md, "Lock ranks". A lock may be taken only while every
  * lock held in the same context has a lower rank. */
 static struct lock_class classes[] = {
+	RANK("proc_table", 2, LOCK_IRQ_UNSAFE),
+	RANK("proc", 4, LOCK_IRQ_UNSAFE),
+	RANK("proc_reap", 6, 0),
+	RANK("futex", 8, LOCK_IRQ_UNSAFE),
 	RANK("sched_attr", 10, 0),
 	RANK("wait_queue", 20, 0), /* any other scheduler lock name */
 	RANK("rq", 30, LOCK_NEST_BY_ADDRESS),

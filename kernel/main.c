@@ -15,6 +15,7 @@
 #include "cmdline.h"
 #include "cpu.h"
 #include "gdt.h"
+#include "lib/string.h"
 #include "log.h"
 #include "mm/heap.h"
 #include "mm/kstack.h"
@@ -22,6 +23,8 @@
 #include "mm/pmm.h"
 #include "kthread.h"
 #include "panic.h"
+#include "proc/proc.h"
+#include "syscall/syscall.h"
 #include "sched_glue.h"
 #include "platform.h"
 #include "../smp/bench.h"
@@ -161,11 +164,75 @@ static void start_sched_check(void)
 			"%lu ms", ms);
 }
 
+/* The words after " -- " on the command line: pid 1's arguments. Set by
+ * kernel_main before the command line is parsed; read-only afterwards. */
+static char init_args[BOOT_CMDLINE_MAX];
+
+/* Split `line` at its first " -- " (or a leading "-- "): the kernel's own
+ * words go to `kernel`, the rest to init_args. */
+static void split_cmdline(const char *line, char *kernel, size_t size)
+{
+	const char *sep = 0;
+	size_t n = strlen(line), klen = n;
+	if (n >= 3 && memcmp(line, "-- ", 3) == 0) {
+		sep = line + 3;
+		klen = 0;
+	} else if (n >= 3 && strcmp(line + n - 3, " --") == 0) {
+		sep = line + n;
+		klen = n - 3;
+	} else {
+		for (size_t i = 0; i + 4 <= n && !sep; i++)
+			if (memcmp(line + i, " -- ", 4) == 0) {
+				sep = line + i + 4;
+				klen = i;
+			}
+	}
+	if (klen >= size)
+		klen = size - 1;
+	memcpy(kernel, line, klen);
+	kernel[klen] = 0;
+	if (sep) {
+		size_t r = strlen(sep) < sizeof(init_args) - 1 ? strlen(sep) :
+								 sizeof(init_args) - 1;
+		memcpy(init_args, sep, r);
+		init_args[r] = 0;
+	}
+}
+
+#define INIT_ARGS_MAX 32
+
+/* pid 1: init= (default /bin/init) with the words after " -- ". */
+static void start_userspace(void)
+{
+	static char *argv[INIT_ARGS_MAX + 1];
+	const char *path = cmdline_get(&boot_cmdline, "init");
+	if (!path)
+		path = "/bin/init";
+	int argc = 0;
+	argv[argc++] = (char *)path;
+	for (char *w = init_args; *w && argc < INIT_ARGS_MAX;) {
+		while (*w == ' ')
+			*w++ = 0;
+		if (!*w)
+			break;
+		argv[argc++] = w;
+		while (*w && *w != ' ')
+			w++;
+	}
+	argv[argc] = 0;
+	if (proc_start_init(path, argc, argv) == 0)
+		kprintf("init: started %s as pid 1", path);
+	else
+		kprintf("init: no user space (%s could not start); the kernel "
+			"console stays available", path);
+}
+
 /* Runs what the command line asks for once the system is up. */
 static void init_thread(void *arg)
 {
 	(void)arg;
 	start_sched_check();
+	proc_init();
 	const char *bench = cmdline_get(&boot_cmdline, "bench");
 	if (bench) {
 		bench_run(bench);
@@ -173,8 +240,11 @@ static void init_thread(void *arg)
 		qemu_exit(QEMU_EXIT_SUCCESS);
 	}
 	const char *test = cmdline_get(&boot_cmdline, "test");
-	if (test)
+	if (test) {
 		selftest_run(test);
+		return;
+	}
+	start_userspace();
 }
 
 /* The loader's boot stack and the early IST stacks have no guard page;
@@ -230,6 +300,7 @@ void kernel_main(const struct boot_info *bi)
 	 * the CPU down (SDM 3A 15.10.1); after idt_init, so the handler is
 	 * there. The APs do the same in ap_entry. */
 	write_cr4(read_cr4() | CR4_MCE);
+	syscall_cpu_init();
 
 	check_boot_info(bi);
 	boot_info = bi;
@@ -246,7 +317,9 @@ void kernel_main(const struct boot_info *bi)
 	else
 		kprintf("tsc: no reference clock answered; log times read 0");
 
-	cmdline_parse(&boot_cmdline, bi->cmdline, kernel_options,
+	static char kernel_words[BOOT_CMDLINE_MAX];
+	split_cmdline(bi->cmdline, kernel_words, sizeof(kernel_words));
+	cmdline_parse(&boot_cmdline, kernel_words, kernel_options,
 		      kernel_option_count, cmdline_warn);
 	log_boot_info(bi);
 
@@ -270,6 +343,8 @@ static void kernel_main_late(const struct boot_info *bi)
 {
 	/* ACPI, APICs, clocks, timers; interrupts are on afterwards. */
 	platform_init(bi);
+	fpu_cpu_init();
+	time_realtime_init();
 	sched_glue_init();
 	cpus[0].online_ns = now_ns();
 	sched_glue_cpu_online();

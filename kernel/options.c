@@ -11,6 +11,11 @@ const struct cmdline_option kernel_options[] = {
 	{ "bench", CMDLINE_STRING, "all|ipi|tlb|timer|sched",
 	  "run in-kernel micro-benchmarks after boot, print figures, exit 33 "
 	  "(tools/bench/smp)" },
+	{ "init", CMDLINE_STRING, 0,
+	  "the first user program, pid 1 (default /bin/init); the words after "
+	  "` -- ` are its arguments" },
+	{ "proc_limit", CMDLINE_UINT, "1..32767",
+	  "most processes at once; fork past it fails with EAGAIN (default 1024)" },
 	{ "memmap", CMDLINE_FLAG, 0, "log every boot memory map entry" },
 	{ "acpidump", CMDLINE_FLAG, 0,
 	  "print every ACPI table in acpidump text format (tools/acpi-extract)" },

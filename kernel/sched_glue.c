@@ -32,6 +32,7 @@
 #include "lockdep.h"
 #include "panic.h"
 #include "preempt.h"
+#include "proc/uctx.h"
 #include "spinlock.h"
 #include "time.h"
 #include "timer.h"
@@ -116,6 +117,10 @@ void arch_switch(struct thread *prev, struct thread *next)
 		panic("sched: switch from '%s' with preempt_count %d (a lock "
 		      "held, or preempt_disable(), across a switch; expected only "
 		      "the run-queue lock)", prev->name, cpu_preempt_count());
+	/* A user thread's FPU registers, FS base, kernel stack for entries
+	 * from user mode, and page tables (kernel/proc/uctx.h). */
+	if (p->uctx || n->uctx)
+		uctx_switch(p->uctx, n->uctx);
 	switch_stack(&p->rsp, n->rsp);
 }
 
@@ -137,6 +142,19 @@ bool arch_in_irq(void)
 	if (read_rflags() & RFLAGS_IF)
 		return false;
 	return this_cpu()->irq_depth > 0;
+}
+
+bool arch_preemptible(void)
+{
+	if (cpu_preempt_count() == 0)
+		return true;
+	/* A wakeup under one of the kernel's own spinlocks (a futex bucket,
+	 * a process lock) found a more urgent thread for this CPU. Switching
+	 * now would take the lock along; come back through the scheduler's
+	 * timer shortly, as the interrupt path does (pinned: the count is
+	 * nonzero). */
+	timer_arm(&me()->timer, now_ns() + PREEMPT_RETRY_NS);
+	return false;
 }
 
 void arch_spin_init(struct sched_lock *l, const char *name)

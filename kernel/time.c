@@ -5,6 +5,7 @@
 #include "../drivers/lapic.h"
 #include "../drivers/pit.h"
 #include "../drivers/pmtimer.h"
+#include "../drivers/rtc.h"
 #include "../drivers/tsc.h"
 #include "arch/x86.h"
 #include "cmdline.h"
@@ -212,4 +213,24 @@ void delay_us(uint64_t us)
 	uint64_t end = now_ns() + us * 1000;
 	while (now_ns() < end)
 		cpu_relax();
+}
+
+/* Written once at boot (time_realtime_init), before user space. */
+static uint64_t realtime_offset_ns;
+
+void time_realtime_init(void)
+{
+	int64_t secs = rtc_read_epoch();
+	uint64_t now = now_ns();
+	if (secs < 0) {
+		kprintf("time: no valid RTC date: CLOCK_REALTIME starts at 1970");
+		return;
+	}
+	realtime_offset_ns = (uint64_t)secs * 1000000000ULL - now;
+	kprintf("time: RTC says %ld s since 1970 (UTC)", (long)secs);
+}
+
+uint64_t time_realtime_offset_ns(void)
+{
+	return realtime_offset_ns;
 }

@@ -52,6 +52,13 @@ uint64_t now_ns(void);
 /* Busy-wait (for hardware delays before timers exist: INIT/SIPI). */
 void delay_us(uint64_t us);
 
+/* CLOCK_REALTIME: read the RTC once (after time_init) and keep the
+ * offset from now_ns() to Unix time. Logs the date, or that there is no
+ * usable RTC (then the epoch starts at boot). */
+void time_realtime_init(void);
+/* now_ns() + this = nanoseconds since 1970-01-01 UTC. */
+uint64_t time_realtime_offset_ns(void);
+
 /* The calibrated TSC conversion (ns <-> cycles), for programming the
  * TSC-deadline timer (timer_deadline_tsc()). Set by time_init(). */
 const struct clockconv *time_tsc_conv(void);

@@ -6,12 +6,15 @@
 #include "../smp/smp.h"
 #include "arch/x86.h"
 #include "cpu.h"
+#include "errno.h"
 #include "gdt.h"
 #include "ksyms.h"
 #include "log.h"
 #include "lib/printf.h"
+#include "mm/aspace.h"
 #include "mm/kstack.h"
 #include "panic.h"
+#include "proc/proc.h"
 #include "../sched/sched.h"
 #include "sched_glue.h"
 #include "vectors.h"
@@ -202,14 +205,89 @@ static void nested_fault(int claim, struct trap_frame *f)
 	panic_halt_or_nested(claim, what);
 }
 
+/* Linux's si_code values for fault signals (uapi/asm-generic/siginfo.h). */
+#define SEGV_MAPERR 1
+#define SEGV_ACCERR 2
+#define ILL_ILLOPN 2
+#define FPE_INTDIV 1
+#define FPE_FLTINV 7
+#define BUS_ADRALN 1
+#define TRAP_BRKPT 1
+#define SI_KERNEL 0x80
+#define PF_ERR_PRESENT 1
+
+/* An exception in user mode: the memory system resolves a page fault
+ * (demand paging, COW, stack growth); anything else, or a fault it
+ * cannot resolve, becomes the signal Linux would send. Never fatal to
+ * the kernel. */
+static void user_exception(struct trap_frame *f)
+{
+	/* CR2 first: once interrupts are on, a switch to another thread that
+	 * faults would overwrite it. */
+	uint64_t cr2 = f->vector == VEC_PAGE_FAULT ? read_cr2() : 0;
+	struct uthread *t = uthread_current();
+	this_cpu()->exceptions++;
+	irq_enable();
+	switch (f->vector) {
+	case VEC_PAGE_FAULT: {
+		int r = aspace_fault(t->proc->as, cr2, f->error);
+		if (r == 0)
+			break;
+		if (r == -ENOMEM) {
+			kprintf("%s[%d]: out of memory at %lx: killed",
+				t->proc->name, t->proc->pid, cr2);
+			signal_send_process(t->proc, SIGKILL);
+			break;
+		}
+		signal_force_fault(SIGSEGV, f->error & PF_ERR_PRESENT ?
+						    SEGV_ACCERR : SEGV_MAPERR,
+				   cr2);
+		break;
+	}
+	case 0: /* #DE */
+		signal_force_fault(SIGFPE, FPE_INTDIV, f->rip);
+		break;
+	case 1: /* #DB */
+	case 3: /* #BP */
+		signal_force_fault(SIGTRAP, TRAP_BRKPT, f->rip);
+		break;
+	case 6: /* #UD */
+		signal_force_fault(SIGILL, ILL_ILLOPN, f->rip);
+		break;
+	case 16: /* #MF */
+	case 19: /* #XM */
+		signal_force_fault(SIGFPE, FPE_FLTINV, f->rip);
+		break;
+	case 17: /* #AC */
+		signal_force_fault(SIGBUS, BUS_ADRALN, f->rip);
+		break;
+	default: /* #GP (cli, hlt, wrmsr, a kernel address), #SS, #NP, ... */
+		signal_force_fault(SIGSEGV, SI_KERNEL, 0);
+		break;
+	}
+	user_exit_work(f);
+}
+
 void trap_dispatch(struct trap_frame *f)
 {
 	if (f->vector >= VEC_FIRST_EXTERNAL) {
 		interrupt(f);
+		/* Back to user mode: signals and group exits first (with
+		 * interrupts on, on this thread's own stack; irq_depth is 0
+		 * again). */
+		if (f->cs & 3) {
+			irq_enable();
+			user_exit_work(f);
+		}
 		return;
 	}
 	if (f->vector == VEC_NMI && smp_nmi_stop(f))
 		return; /* not reached: a stopped CPU halts */
+	if ((f->cs & 3) && f->vector != VEC_NMI &&
+	    f->vector != VEC_MACHINE_CHECK && f->vector != VEC_DOUBLE_FAULT) {
+		user_exception(f);
+		return;
+	}
 	int claim = panic_begin();
 	if (claim != PANIC_CLAIMED)
 		nested_fault(claim, f); /* or halt: another CPU reports */

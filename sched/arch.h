@@ -27,6 +27,11 @@
  *   the previous state; restore it.
  * - arch_in_irq(): true inside an interrupt handler (no blocking; a needed
  *   reschedule happens at interrupt exit through sched_ipi/timer paths).
+ * - arch_preemptible(): false when the calling thread may not be switched
+ *   out right now although it is not in an interrupt (the kernel: it holds
+ *   a spinlock of its own, or disabled preemption). sched/ then leaves a
+ *   reschedule it would do after a wakeup noted, and the platform must act
+ *   on it soon (the kernel arms a short retry timer).
  * - arch_spin_*: a non-recursive spinlock, struct sched_lock. The kernel
  *   wraps its ticket lock (kernel/spinlock.h) in the glue file; the
  *   simulator's is a checked flag. arch_spin_held() is for assertions.
@@ -69,6 +74,7 @@ void arch_switch(struct thread *prev, struct thread *next);
 uint64_t arch_irq_save(void);
 void arch_irq_restore(uint64_t flags);
 bool arch_in_irq(void);
+bool arch_preemptible(void);
 
 void arch_spin_init(struct sched_lock *l, const char *name);
 void arch_spin_lock(struct sched_lock *l);

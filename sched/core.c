@@ -609,7 +609,7 @@ void sched_irq_exit(void)
 /* Preemption point for thread-context callers after they woke someone. */
 static void maybe_preempt(void)
 {
-	if (!arch_in_irq())
+	if (!arch_in_irq() && arch_preemptible())
 		sched_irq_exit();
 }
 

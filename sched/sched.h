@@ -175,6 +175,10 @@ struct thread {
 	 * returns false), or the caller would count a wakeup of a thread that
 	 * never blocked. */
 	bool replacing;
+	/* Set by thread_interrupt() on a thread that was not blocked: its
+	 * next block (wait queue or sleep) returns at once instead, and
+	 * clears it. */
+	bool interrupt_pending;
 	struct sched_thread_stats stats;
 
 	/* Set under rq lock by the CPU switching it out, cleared (release)
@@ -275,6 +279,14 @@ void thread_yield(void);
 /* Wake a blocked (sleeping or waiting) thread. Returns true if this call
  * woke it. Safe from interrupts and any CPU. May preempt the caller. */
 bool thread_wake(struct thread *t);
+
+/* As thread_wake, and if `t` is not blocked, its next block (a wait
+ * queue or a sleep) returns at once instead of blocking. For waking a
+ * thread out of whatever it does next, such as a signal that must
+ * interrupt a blocking call the thread is about to make: the caller
+ * sets its condition first, and the thread re-checks it after every
+ * block. Returns true if this call woke it. Safe from any CPU. */
+bool thread_interrupt(struct thread *t);
 
 /* Change class/priority/nice/EDF parameters in one call. Validates fully
  * first: -EINVAL (bad policy, range, zero fields, runtime > deadline >

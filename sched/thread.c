@@ -232,6 +232,12 @@ void thread_sleep_until(uint64_t wake_ns)
 	arch_spin_lock(&rq->lock);
 	t = rq->curr;
 	SCHED_ASSERT(t != rq->idle);
+	if (t->interrupt_pending) { /* thread_interrupt came first */
+		t->interrupt_pending = false;
+		arch_spin_unlock(&rq->lock);
+		arch_irq_restore(flags);
+		return;
+	}
 	t->state = THREAD_BLOCKED;
 	t->wake_at_ns = wake_ns;
 	t->sleeping = true;
@@ -349,6 +355,27 @@ bool thread_wake(struct thread *t)
 		case WAKE_ON_QUEUE:
 			break; /* it blocked on a queue meanwhile */
 		}
+	}
+}
+
+bool thread_interrupt(struct thread *t)
+{
+	if (!t || READ_ONCE(t->cpu) < 0)
+		return false; /* never started: it checks before it runs */
+	for (;;) {
+		if (thread_wake(t))
+			return true;
+		uint64_t flags = arch_irq_save();
+		struct rq *rq = sched_thread_rq_lock(t);
+		/* Blocked now (it blocked after thread_wake looked): wake it.
+		 * Otherwise its next block must not start. */
+		bool blocked = t->state == THREAD_BLOCKED && !t->replacing;
+		if (!blocked)
+			t->interrupt_pending = true;
+		arch_spin_unlock(&rq->lock);
+		arch_irq_restore(flags);
+		if (!blocked)
+			return false;
 	}
 }
 
@@ -542,10 +569,18 @@ bool wait_queue_block_if(struct wait_queue *wq, bool (*cond)(void *),
 		arch_irq_restore(flags);
 		return false;
 	}
+	RACE_POINT("block:checked");
 	arch_spin_lock(&rq->lock);
 	t = rq->curr;
 	SCHED_ASSERT(t != rq->idle);
 	SCHED_ASSERT(!t->waiting_on && !list_linked(&t->wait_node));
+	if (t->interrupt_pending) { /* thread_interrupt came first */
+		t->interrupt_pending = false;
+		arch_spin_unlock(&rq->lock);
+		arch_spin_unlock(&wq->lock);
+		arch_irq_restore(flags);
+		return false;
+	}
 	/* Blocked and on the queue in one step under both locks, so no
 	 * waker can see one without the other (sched.h, waiting_on). */
 	t->state = THREAD_BLOCKED;

@@ -25,6 +25,8 @@
 #include "../kernel/mm/layout.h"
 #include "../kernel/mm/pmm.h"
 #include "../kernel/panic.h"
+#include "../kernel/proc/uctx.h"
+#include "../kernel/syscall/syscall.h"
 #include "../kernel/platform.h"
 #include "../kernel/sched_glue.h"
 #include "../kernel/time.h"
@@ -316,6 +318,8 @@ void ap_entry(struct cpu *c)
 	 * instead of reaching #MC (SDM 3A 15.10.1). The trampoline sets it
 	 * too; this keeps the rule in C beside the BSP's (kernel/main.c). */
 	write_cr4(read_cr4() | CR4_MCE);
+	syscall_cpu_init();
+	fpu_cpu_init();
 	lapic_init_cpu();
 	if (c->apic_id == NO_APIC_ID) /* probe mode: learn who we are */
 		c->apic_id = lapic_id();

@@ -147,6 +147,11 @@ static inline void irq_restore(uint64_t flags)
 		irq_enable();
 }
 
+#define MSR_EFER 0xc0000080
+#define MSR_STAR 0xc0000081  /* syscall/sysret selectors */
+#define MSR_LSTAR 0xc0000082 /* syscall entry point */
+#define MSR_FMASK 0xc0000084 /* RFLAGS bits syscall clears */
+#define MSR_FS_BASE 0xc0000100
 #define MSR_GS_BASE 0xc0000101
 #define MSR_KERNEL_GS_BASE 0xc0000102
 

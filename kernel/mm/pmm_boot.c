@@ -135,6 +135,14 @@ void pmm_free_pages(uint64_t phys, uint64_t count)
 		      count, phys);
 }
 
+uint64_t pmm_total_count(void)
+{
+	uint64_t f = spin_lock_irqsave(&pmm_lock);
+	uint64_t n = pmm.usable_pages;
+	spin_unlock_irqrestore(&pmm_lock, f);
+	return n;
+}
+
 uint64_t pmm_free_count(void)
 {
 	uint64_t f = spin_lock_irqsave(&pmm_lock);

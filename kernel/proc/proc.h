@@ -10,8 +10,18 @@
  * mode, FS base and FPU/SSE/AVX state (struct uctx), signal masks. sched/
  * knows nothing of any of this: it schedules threads.
  *
- * Read next: kernel/proc/process.c (pids, lifetime), exec.c, fork.c,
- * exit.c (exit and wait).
+ * Lifetime. A process is created by fork (or proc_start_init for pid 1),
+ * lives while it has threads, then is a zombie (its exit status kept)
+ * until its parent reaps it with wait4/waitid; orphans go to pid 1. A
+ * thread that exits is joined and freed by the reaper thread (process.c),
+ * after its last context switch.
+ *
+ * Lock order (docs/locking.md): proc_table_lock -> process.lock ->
+ * scheduler locks -> heap/pmm. Neither proc lock is held across a
+ * blocking call or a user copy.
+ *
+ * Read next: kernel/proc/process.c (pids, threads, the reaper), exec.c,
+ * fork.c, exit.c (exit and wait), futex.c.
  */
 #ifndef COHORT_PROC_PROC_H
 #define COHORT_PROC_PROC_H
@@ -23,6 +33,7 @@
 #include "../kthread.h"
 #include "../spinlock.h"
 #include "signal.h"
+#include "uctx.h"
 
 struct aspace;
 struct fd_table;
@@ -30,41 +41,152 @@ struct fs_ctx;
 struct trap_frame;
 
 #define PROC_NAME_MAX 16
+#define PID_MAX 32768	   /* pids are 1 .. PID_MAX - 1, reused cyclically */
+#define PROC_LIMIT_DEFAULT 1024 /* processes at once (proc_limit= option) */
+#define UTHREAD_STACK_PAGES 4	/* 16 KiB kernel stack per user thread */
 
-struct uthread;
+enum proc_state {
+	PROC_ALIVE = 0,
+	PROC_ZOMBIE, /* every thread exited; waiting for the parent */
+};
+
+struct sigaction_k {
+	uint64_t handler; /* SIG_DFL 0, SIG_IGN 1, else a user address */
+	uint64_t flags;	  /* SA_* */
+	uint64_t restorer;
+	sigset_t_k mask;
+};
 
 struct process {
 	/* Set at creation; read-only afterwards. */
 	int pid;
-	/* Written by exec (under `lock`), read racily for logs. */
-	char name[PROC_NAME_MAX];
 
-	/* Guarded by `lock`. The address space, descriptor table and cwd
-	 * are replaced only by exec (as) or never; each holds its own
-	 * reference. Threads of this process read them without the lock:
-	 * exec first stops every other thread. */
+	/* Guarded by proc_table_lock: the tree and the life state. */
+	struct process *parent;
+	struct list_node children; /* struct process.sibling */
+	struct list_node sibling;
+	enum proc_state state;
+	int exit_status; /* Linux wait status, valid once ZOMBIE */
+	int pgid, sid;
+
+	/* Guarded by `lock`. `as`/`files`/`fs` each hold a reference; the
+	 * process's own threads read them without the lock (only exec
+	 * replaces `as`, and it first ends every other thread). */
+	struct spinlock lock;
+	char name[PROC_NAME_MAX];
 	struct aspace *as;
 	struct fd_table *files;
 	struct fs_ctx *fs;
-	struct spinlock lock;
 	struct list_node threads; /* struct uthread.proc_node */
-	int nthreads;		  /* live (not yet exited) threads */
-	int pgid, sid;
+	int nthreads;		  /* started and not yet exited */
+	bool group_exit;	  /* exit_group/fatal signal: all threads go */
+	int group_exit_status;
+	struct sigaction_k actions[NSIG];
+	sigset_t_k shared_pending;
 	uint32_t uid, gid, euid, egid;
+	/* Run time of exited threads, and of reaped children (rusage). */
+	uint64_t dead_threads_run_ns, children_run_ns;
+	uint64_t dead_threads_nvcsw, dead_threads_nivcsw;
+
+	/* wait4: a child changed state. child_events counts such events
+	 * (atomic: read by the waiter's condition under child_wq's lock,
+	 * bumped by the exiting child before it wakes the queue). */
+	struct wait_queue child_wq;
+	atomic_uint child_events;
+
+	/* vfork: the parent blocks on the CHILD's vfork_wq until the child
+	 * execs or exits (vfork_done set, then the queue woken). */
+	struct wait_queue vfork_wq;
+	atomic_bool vfork_done;
+	uint64_t start_ns;
 };
 
 struct uthread {
 	/* Must stay first: a struct thread * of a user thread is a struct
 	 * uthread *. */
 	struct kthread kt;
+	/* Set at creation; read-only afterwards. */
 	struct process *proc;
-	struct list_node proc_node; /* guarded by proc->lock */
-	int tid;		    /* = kt.t.tid */
+	struct uctx uctx;
+	/* Guarded by proc->lock. */
+	struct list_node proc_node;
+	/* Owned by the thread itself. */
+	uint64_t clear_child_tid;
+	int linux_policy; /* SCHED_* as last set (kernel/syscall/sys_sched.c) */ /* set_tid_address / CLONE_CHILD_CLEARTID */
+	/* Signals: blocked is written only by the thread itself; pending by
+	 * anyone, under proc->lock. */
+	sigset_t_k blocked;
+	sigset_t_k pending;
+	uint64_t altstack_sp, altstack_size;
+	int altstack_flags;
+	/* The last fault's signal details (signal_force_fault), written
+	 * under proc->lock by the thread itself, consumed when it delivers
+	 * that signal. */
+	int fault_sig, fault_code;
+	uint64_t fault_addr;
+	/* The reaper's list (process.c), guarded by the reap lock. */
+	struct list_node reap_node;
 };
 
 /* The running thread's process, or NULL in a kernel thread. */
 struct process *proc_current(void);
 /* The running user thread, or NULL in a kernel thread. */
 struct uthread *uthread_current(void);
+/* The user thread behind a sched/ thread, or NULL for a kernel thread. */
+struct uthread *uthread_of(struct thread *t);
+
+/* Serialises the process tree (parent/children, zombies, pids). */
+extern struct spinlock proc_table_lock;
+
+/* Boot: the reaper thread, the pid table, the syscall table. Call once
+ * from a thread, after the scheduler runs. */
+void proc_init(void);
+
+/* Start pid 1 from `path` with argv (argv[0] = path) and a default
+ * environment; logs and returns -errno if it cannot. */
+int proc_start_init(const char *path, int argc, char *const argv[]);
+
+/* A new process (pid allocated, parent linked, empty threads), or NULL
+ * with *err: -EAGAIN past the process limit or out of pids, -ENOMEM. */
+struct process *proc_alloc(struct process *parent, int *err);
+/* Undo proc_alloc of a process that never ran a thread. */
+void proc_free_unstarted(struct process *p);
+
+/* A new thread of `p` whose first run returns to user mode with `frame`
+ * (copied); not started. NULL if out of memory. */
+struct uthread *uthread_alloc(struct process *p, const struct trap_frame *frame);
+/* Start it with the given scheduling attributes/affinity (NULL = fair
+ * nice 0 / any CPU); on error frees it. 0 or -errno. */
+int uthread_start(struct uthread *t, const struct sched_attr *attr,
+		  const struct cpumask *mask);
+
+/* Thread `tid` of process `tgid` (of any process when tgid <= 0), or NULL.
+ * proc_table_lock must be held: the thread stays while it is (it leaves
+ * its process's list under the process lock before it is freed, and a
+ * process is freed only under proc_table_lock). */
+struct uthread *uthread_find_locked(int tgid, int tid);
+/* Processes alive or zombie. */
+int proc_count(void);
+
+/* The process by pid, or NULL; proc_table_lock must be held. */
+struct process *proc_find_locked(int pid);
+
+/* End the calling thread / the whole process. Never return. `status` is a
+ * Linux wait status: (code & 0xff) << 8 for an exit, the signal number
+ * for a kill. */
+__attribute__((noreturn)) void proc_thread_exit(int status);
+__attribute__((noreturn)) void proc_exit_group(int status);
+
+/* exec: replace the current process's image. Returns 0 with the frame
+ * set for the new program, or -errno with the old image intact. `argv`
+ * and `envp` are kernel copies. */
+int proc_exec(struct trap_frame *f, const char *path, int argc,
+	      char *const argv[], int envc, char *const envp[]);
+
+/* Futex wake for CLONE_CHILD_CLEARTID at thread exit (futex.c). */
+int futex_wake_addr(struct process *p, uint64_t uaddr, int n);
+
+/* For `ps`: one line per process and thread. */
+void proc_print_all(void);
 
 #endif

@@ -62,6 +62,13 @@ int signal_send_thread(struct uthread *t, int sig);
 /* Every process in process group `pgid` (Ctrl-C on the console). */
 int signal_send_pgrp(int pgid, int sig);
 
+/* A fault in user mode becomes `sig` for the current thread, with si_code
+ * `code` and si_addr `addr`; delivered on its way back to user mode. */
+void signal_force_fault(int sig, int code, uint64_t addr);
+
+/* Name for logs ("SIGSEGV"), or "signal". */
+const char *signal_name(int sig);
+
 /* True if the current thread has a pending signal it does not block: a
  * blocking call returns -EINTR (or restarts) when this is true after it
  * wakes. */

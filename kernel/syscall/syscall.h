@@ -39,7 +39,20 @@ struct syscall_args {
 	struct trap_frame *frame;
 };
 
-/* Returns the value for rax: >= 0 on success, -errno on failure. */
+/* Returns the value for rax: >= 0 on success, -errno on failure; or
+ * SYSCALL_FRAME_SET when the handler has set the whole user frame itself
+ * (execve, rt_sigreturn), rax included. No call returns that value
+ * otherwise: it is below every errno and no address is negative. */
+#define SYSCALL_FRAME_SET (-4097L)
+
+/* A blocking call interrupted by a signal returns this; on the way out it
+ * becomes a restart (SA_RESTART, or the signal had no handler) or -EINTR
+ * (Linux's ERESTARTSYS; never seen by user programs). */
+#define ERESTARTSYS 512
+
+/* trap_frame.vector of a frame built by `syscall` (not a CPU vector);
+ * its `error` slot then holds the call's number (Linux's orig_rax). */
+#define SYSCALL_FRAME_VECTOR 0x100
 typedef long (*syscall_fn)(const struct syscall_args *args);
 
 struct syscall_entry {
@@ -52,6 +65,8 @@ struct syscall_entry {
 extern const struct syscall_entry syscalls_fs[];     /* sys_fs.c */
 extern const struct syscall_entry syscalls_mm[];     /* sys_mm.c */
 extern const struct syscall_entry syscalls_proc[];   /* sys_proc.c */
+extern const struct syscall_entry syscalls_fork[];   /* proc/fork.c */
+extern const struct syscall_entry syscalls_futex[];  /* proc/futex.c */
 extern const struct syscall_entry syscalls_signal[]; /* proc/signal.c */
 extern const struct syscall_entry syscalls_time[];   /* sys_time.c */
 extern const struct syscall_entry syscalls_sched[];  /* sys_sched.c */

@@ -112,6 +112,12 @@ void arch_irq_restore(uint64_t flags)
 	sim_current->irq_flags = flags;
 }
 
+/* Simulated threads hold no locks of their own across a wakeup. */
+bool arch_preemptible(void)
+{
+	return true;
+}
+
 bool arch_in_irq(void)
 {
 	if (par_current)

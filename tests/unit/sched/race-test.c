@@ -622,6 +622,93 @@ static void test_queue_wake_does_not_end_a_later_sleep(void **state)
 	assert_int_equal(wake_one_result, 0); /* thread_wake woke it */
 }
 
+/* ---- thread_interrupt vs. a thread about to block -------------------------- */
+
+static bool stop_flag;
+static bool stop_requested(void *arg)
+{
+	(void)arg;
+	return stop_flag;
+}
+
+static void body_block_until_stop(struct par *p, struct par_thread *self)
+{
+	(void)self;
+	par_compute_until(p, 20 * US);
+	/* Loop as every kernel caller does: a return is only a hint. */
+	while (!stop_flag)
+		wait_queue_block_if(&wq, stop_requested, NULL);
+	victim_ran = true;
+}
+
+static bool use_interrupt;
+static bool interrupt_result;
+
+/* The waker's side: set the condition, then wake without the queue's
+ * lock (a signal sender does not know which queue the thread is on). */
+static void irq_stop_victim(void *arg)
+{
+	(void)arg;
+	stop_flag = true;
+	interrupt_result = use_interrupt ? thread_interrupt(&victim->t) :
+					   thread_wake(&victim->t);
+}
+
+static int hook_block_checked(struct par *p, int cpu, enum par_hook kind,
+			      const struct sched_lock *l, const char *point,
+			      void *arg)
+{
+	(void)l;
+	(void)arg;
+	if (armed && cpu == 1 && kind == PAR_HOOK_POINT &&
+	    strcmp(point, "block:checked") == 0) {
+		armed = false;
+		par_irq_call(p, 0, irq_stop_victim, NULL);
+		return 0;
+	}
+	return -1;
+}
+
+/*
+ * T on CPU1 found its condition false and is about to block; CPU0 sets the
+ * condition and wakes T without the queue's lock, in that window. A plain
+ * thread_wake finds T still running and does nothing, and T then blocks
+ * for good: the lost wakeup signals would suffer (kernel/proc/signal.c).
+ * thread_interrupt leaves a mark that T's block sees, so T goes on.
+ */
+static void run_block_checked(bool interrupt)
+{
+	use_interrupt = interrupt;
+	stop_flag = false;
+	victim = spawn(1, "T", body_block_until_stop, NULL, 1, -1);
+	armed = true;
+	P->on_hook = hook_block_checked;
+	assert_int_equal(par_run(P, 500 * US), 0);
+	assert_false(armed); /* the window was reached */
+	assert_false(interrupt_result); /* T was not blocked yet */
+}
+
+static void test_wake_before_block_is_lost(void **state)
+{
+	(void)state;
+	run_block_checked(false);
+	assert_false(victim_ran);
+	assert_int_equal(victim->t.state, THREAD_BLOCKED);
+	/* Let the test end: wake it for real. */
+	par_irq_call(P, 0, irq_wake_victim, NULL);
+	run_ok();
+}
+
+static void test_interrupt_before_block_is_kept(void **state)
+{
+	(void)state;
+	run_block_checked(true);
+	run_ok();
+	assert_true(victim_ran);
+	assert_true(victim->exited);
+	assert_false(victim->t.interrupt_pending);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -652,6 +739,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			test_set_affinity_vs_exit_leaks_bandwidth, setup,
 			teardown),
+		cmocka_unit_test_setup_teardown(test_wake_before_block_is_lost,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_interrupt_before_block_is_kept, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -63,6 +63,11 @@ bool arch_in_irq(void)
 	return false;
 }
 
+bool arch_preemptible(void)
+{
+	return true;
+}
+
 void arch_spin_init(struct sched_lock *l, const char *name)
 {
 	memset(l, 0, sizeof(*l));

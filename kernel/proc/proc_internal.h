@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Functions shared between the files of kernel/proc/ only.
+ */
+#ifndef COHORT_PROC_INTERNAL_H
+#define COHORT_PROC_INTERNAL_H
+
+#include <stddef.h>
+
+#include "proc.h"
+
+/* Load `path` into a new address space for p and point `u`/`f` at it:
+ * the body of execve, also used to start pid 1 (exec.c). 0 or -errno,
+ * with p unchanged on error. */
+int proc_exec_into(struct process *p, struct uctx *u, struct trap_frame *f,
+		   const char *path, int argc, char *const argv[], int envc,
+		   char *const envp[]);
+
+/* A reaped zombie's last reference (process.c). */
+void proc_release_zombie(struct process *p);
+/* An exiting thread hands itself to the reaper (process.c). */
+void uthread_queue_for_reaper(struct uthread *t);
+
+/* Free a thread from uthread_alloc that was never started. */
+void uthread_free_unstarted(struct uthread *t);
+
+/* Random bytes: RDRAND where the CPU has it, else a generator seeded
+ * from the TSC at boot (random.c). Not for cryptography. */
+void random_fill(void *buf, size_t n);
+
+/* Signals (signal.c): reset handled actions to default at exec. */
+void signal_exec_reset(struct process *p);
+
+#endif

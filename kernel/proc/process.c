@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Processes: pids, the process table and tree, user threads' memory, the
+ * reaper that frees exited threads, and pid 1's start (proc.h).
+ *
+ * Why a reaper thread: a thread cannot free its own kernel stack, and its
+ * last context switch happens after everything it can do itself. sched/'s
+ * thread_join returns only after that switch (the thread is a zombie and
+ * off every CPU), so one kernel thread joins exited user threads and frees
+ * their stacks, FPU areas and structs.
+ */
+#include "proc.h"
+
+#include "../cmdline.h"
+#include "../cpu.h"
+#include "../errno.h"
+#include "../fs/vfs.h"
+#include "../lib/printf.h"
+#include "../lib/string.h"
+#include "../log.h"
+#include "../mm/aspace.h"
+#include "../mm/heap.h"
+#include "../mm/kstack.h"
+#include "../panic.h"
+#include "../syscall/syscall.h"
+#include "../time.h"
+#include "../trap.h"
+#include "proc_internal.h"
+
+struct spinlock proc_table_lock = SPINLOCK_INIT("proc_table");
+
+/* Guarded by proc_table_lock. */
+static struct process *pid_table[PID_MAX];
+static int next_pid = 1;
+static int nprocs;
+static int proc_limit = PROC_LIMIT_DEFAULT;
+
+/* The reaper: exited threads wait here to be joined and freed. reap_lock
+ * guards reap_list; reap_count (atomic) is the reaper's wake condition,
+ * read under reap_wq's lock. */
+static struct spinlock reap_lock = SPINLOCK_INIT("proc_reap");
+static struct list_node reap_list;
+static atomic_int reap_count;
+static struct wait_queue reap_wq;
+
+struct uthread *uthread_of(struct thread *t)
+{
+	struct kctx *k = t ? t->arch_ctx : 0;
+	return k && k->uctx ? (struct uthread *)t : 0;
+}
+
+struct uthread *uthread_current(void)
+{
+	return uthread_of(thread_current());
+}
+
+struct process *proc_current(void)
+{
+	struct uthread *u = uthread_current();
+	return u ? u->proc : 0;
+}
+
+struct process *proc_find_locked(int pid)
+{
+	ASSERT(spin_held_by_me(&proc_table_lock));
+	if (pid <= 0 || pid >= PID_MAX)
+		return 0;
+	return pid_table[pid];
+}
+
+struct uthread *uthread_find_locked(int tgid, int tid)
+{
+	ASSERT(spin_held_by_me(&proc_table_lock));
+	if (tid <= 0)
+		return 0;
+	int lo = tgid > 0 ? tgid : 1, hi = tgid > 0 ? tgid + 1 : PID_MAX;
+	if (hi > PID_MAX)
+		return 0;
+	for (int pid = lo; pid < hi; pid++) {
+		struct process *p = pid_table[pid];
+		if (!p || p->state != PROC_ALIVE)
+			continue;
+		struct uthread *found = 0;
+		spin_lock(&p->lock);
+		struct list_node *n;
+		list_for_each(n, &p->threads) {
+			struct uthread *t = container_of(n, struct uthread, proc_node);
+			if (t->kt.t.tid == tid)
+				found = t;
+		}
+		spin_unlock(&p->lock);
+		if (found)
+			return found;
+	}
+	return 0;
+}
+
+int proc_count(void)
+{
+	return __atomic_load_n(&nprocs, __ATOMIC_RELAXED);
+}
+
+struct process *proc_alloc(struct process *parent, int *err)
+{
+	struct process *p = kzalloc(sizeof(*p));
+	if (!p) {
+		*err = -ENOMEM;
+		return 0;
+	}
+	p->lock = (struct spinlock)SPINLOCK_INIT("proc");
+	list_init(&p->threads);
+	list_init(&p->children);
+	wait_queue_init(&p->child_wq, "proc-child");
+	wait_queue_init(&p->vfork_wq, "proc-vfork");
+	p->start_ns = now_ns();
+
+	spin_lock(&proc_table_lock);
+	int pid = 0;
+	if (nprocs < proc_limit) {
+		for (int i = 0; i < PID_MAX - 1 && !pid; i++) {
+			int cand = next_pid;
+			next_pid = next_pid + 1 < PID_MAX ? next_pid + 1 : 2;
+			if (!pid_table[cand])
+				pid = cand;
+		}
+	}
+	if (!pid) {
+		spin_unlock(&proc_table_lock);
+		kfree(p);
+		*err = -EAGAIN;
+		return 0;
+	}
+	p->pid = pid;
+	pid_table[pid] = p;
+	nprocs++;
+	p->parent = parent;
+	if (parent) {
+		list_add_tail(&parent->children, &p->sibling);
+		p->pgid = parent->pgid;
+		p->sid = parent->sid;
+	} else {
+		list_init(&p->sibling);
+		p->pgid = p->sid = pid;
+	}
+	spin_unlock(&proc_table_lock);
+	*err = 0;
+	return p;
+}
+
+/* Drop p from the table and its parent's list; proc_table_lock held. */
+static void proc_unlink_locked(struct process *p)
+{
+	pid_table[p->pid] = 0;
+	nprocs--;
+	if (p->parent)
+		list_del(&p->sibling);
+}
+
+void proc_free_unstarted(struct process *p)
+{
+	spin_lock(&proc_table_lock);
+	proc_unlink_locked(p);
+	spin_unlock(&proc_table_lock);
+	if (p->as)
+		aspace_put(p->as);
+	if (p->files)
+		fdt_put(p->files);
+	if (p->fs)
+		fs_ctx_put(p->fs);
+	kfree(p);
+}
+
+/* Called by exit.c's wait once it has taken the zombie's status. */
+void proc_release_zombie(struct process *p);
+void proc_release_zombie(struct process *p)
+{
+	spin_lock(&proc_table_lock);
+	proc_unlink_locked(p);
+	spin_unlock(&proc_table_lock);
+	kfree(p);
+}
+
+/* ---- Threads ---------------------------------------------------------- */
+
+struct uthread *uthread_alloc(struct process *p, const struct trap_frame *frame)
+{
+	struct uthread *t = kzalloc(sizeof(*t));
+	uint64_t top = t ? kstack_alloc(UTHREAD_STACK_PAGES, KSTACK_THREAD, -1,
+					"uthread") :
+			   0;
+	if (!t || !top || uctx_init(&t->uctx, top, p->as) < 0) {
+		if (top)
+			kstack_free(top);
+		kfree(t);
+		return 0;
+	}
+	t->proc = p;
+	t->kt.ctx.stack_top = top;
+	t->kt.ctx.uctx = &t->uctx;
+	t->kt.t.arch_ctx = &t->kt.ctx;
+	*uctx_frame(&t->uctx) = *frame;
+	uctx_prepare_first_switch(&t->kt.ctx, &t->uctx);
+	kstack_set_thread(top, &t->kt.t);
+	return t;
+}
+
+static void uthread_free(struct uthread *t)
+{
+	kstack_free(t->kt.ctx.stack_top);
+	uctx_free(&t->uctx);
+	kfree(t);
+}
+
+void uthread_free_unstarted(struct uthread *t)
+{
+	uthread_free(t);
+}
+
+int uthread_start(struct uthread *t, const struct sched_attr *attr,
+		  const struct cpumask *mask)
+{
+	struct process *p = t->proc;
+	char name[16];
+	/* "prog[pid]" would not fit 15 characters for long names: the trace
+	 * tools show the tid next to it, so the name plus pid is enough. */
+	k_snprintf(name, sizeof(name), "%.9s[%d]", p->name, p->pid);
+
+	spin_lock(&p->lock);
+	list_add_tail(&p->threads, &t->proc_node);
+	p->nthreads++;
+	spin_unlock(&p->lock);
+
+	int r = thread_create(&t->kt.t, name, attr, mask);
+	if (r) {
+		spin_lock(&proc_table_lock); /* see uthread_find_locked */
+		spin_lock(&p->lock);
+		list_del(&t->proc_node);
+		p->nthreads--;
+		spin_unlock(&p->lock);
+		spin_unlock(&proc_table_lock);
+		uthread_free(t);
+	}
+	return r;
+}
+
+/* ---- The reaper ---------------------------------------------------------- */
+
+/* The exiting thread queues itself; it must not touch its process after
+ * this (the process may be reaped by then). */
+void uthread_queue_for_reaper(struct uthread *t);
+void uthread_queue_for_reaper(struct uthread *t)
+{
+	uint64_t f = spin_lock_irqsave(&reap_lock);
+	list_add_tail(&reap_list, &t->reap_node);
+	atomic_fetch_add(&reap_count, 1);
+	spin_unlock_irqrestore(&reap_lock, f);
+	wait_queue_wake_one(&reap_wq);
+}
+
+static bool reap_ready(void *arg)
+{
+	(void)arg;
+	return atomic_load(&reap_count) > 0;
+}
+
+static void reaper_thread(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		wait_queue_block_if(&reap_wq, reap_ready, 0);
+		while (atomic_load(&reap_count) > 0) {
+			uint64_t f = spin_lock_irqsave(&reap_lock);
+			struct list_node *n = list_first(&reap_list);
+			list_del(n);
+			atomic_fetch_sub(&reap_count, 1);
+			spin_unlock_irqrestore(&reap_lock, f);
+			struct uthread *t =
+				container_of(n, struct uthread, reap_node);
+			int code;
+			while (thread_join(&t->kt.t, &code) == -EAGAIN)
+				;
+			uthread_free(t);
+		}
+	}
+}
+
+/* ---- Boot -------------------------------------------------------------------- */
+
+void proc_init(void)
+{
+	list_init(&reap_list);
+	wait_queue_init(&reap_wq, "proc-reap");
+	uint64_t v;
+	const char *s = cmdline_get(&boot_cmdline, "proc_limit");
+	if (s && cmdline_parse_uint(s, &v) == 0 && v >= 1 && v < PID_MAX)
+		proc_limit = (int)v;
+	syscall_table_init();
+	int err;
+	if (!kthread_create("reaper", reaper_thread, 0, 0, 0, &err))
+		panic("proc: cannot start the reaper thread (%d)", err);
+}
+
+static char *const init_envp[] = {
+	"HOME=/",
+	"PATH=/bin:/test",
+	"TERM=vt100",
+};
+
+int proc_start_init(const char *path, int argc, char *const argv[])
+{
+	int err;
+	struct process *p = proc_alloc(0, &err);
+	if (!p)
+		return err;
+	p->files = fdt_create();
+	p->fs = fs_ctx_create();
+	p->as = aspace_create();
+	if (!p->files || !p->fs || !p->as ||
+	    (err = fdt_open_console(p->files)) < 0) {
+		kprintf("init: cannot set up pid 1 (%d)", err ? err : -ENOMEM);
+		proc_free_unstarted(p);
+		return err ? err : -ENOMEM;
+	}
+	struct trap_frame f;
+	memset(&f, 0, sizeof(f));
+	struct uthread *t = uthread_alloc(p, &f);
+	if (!t) {
+		proc_free_unstarted(p);
+		return -ENOMEM;
+	}
+	/* Build the image directly into the new thread's frame, as execve
+	 * does for a running process. */
+	err = proc_exec_into(p, &t->uctx, uctx_frame(&t->uctx), path, argc,
+			     argv, sizeof(init_envp) / sizeof(init_envp[0]),
+			     init_envp);
+	if (err < 0) {
+		kprintf("init: cannot run %s (%d)", path, err);
+		uthread_free(t);
+		proc_free_unstarted(p);
+		return err;
+	}
+	err = uthread_start(t, 0, 0);
+	if (err < 0) {
+		proc_free_unstarted(p);
+		return err;
+	}
+	return 0;
+}
