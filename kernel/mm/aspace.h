@@ -41,6 +41,8 @@
 #define VM_EXEC 0x4
 #define VM_SHARED 0x10	   /* MAP_SHARED: fork shares pages, no COW */
 #define VM_GROWSDOWN 0x20  /* the stack: faults below it extend it */
+#define VM_NOWRITE 0x40	   /* mprotect may not add VM_WRITE (a shared
+			    * mapping of a read-only file) */
 
 struct aspace;
 
