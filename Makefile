@@ -67,8 +67,8 @@ $(BUILD)/debug-flag: FORCE
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 
 KERNEL_C := $(wildcard kernel/*.c kernel/lib/*.c kernel/mm/*.c drivers/*.c \
-	acpi/*.c smp/*.c sched/*.c)
-KERNEL_S := $(wildcard kernel/*.S smp/*.S)
+	acpi/*.c smp/*.c sched/*.c kernel/syscall/*.c kernel/shims/*.c)
+KERNEL_S := $(wildcard kernel/*.S kernel/mm/*.S smp/*.S)
 KERNEL_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(KERNEL_C)) \
 	$(patsubst %.S,$(BUILD)/%.o,$(KERNEL_S))
 

@@ -16,6 +16,7 @@
 #include "cpu.h"
 #include "gdt.h"
 #include "log.h"
+#include "mm/aspace.h"
 #include "mm/heap.h"
 #include "mm/kstack.h"
 #include "mm/layout.h"
@@ -251,6 +252,7 @@ void kernel_main(const struct boot_info *bi)
 	log_boot_info(bi);
 
 	pmm_init(bi);
+	aspace_init(); /* before anything maps kernel pages (docs/userspace.md) */
 	if (cmdline_flag(&boot_cmdline, "memmap"))
 		pmm_print_map(bi);
 	if (cmdline_flag(&boot_cmdline, "acpidump"))

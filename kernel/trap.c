@@ -11,6 +11,7 @@
 #include "log.h"
 #include "lib/printf.h"
 #include "mm/kstack.h"
+#include "mm/usercopy.h"
 #include "panic.h"
 #include "../sched/sched.h"
 #include "sched_glue.h"
@@ -210,6 +211,8 @@ void trap_dispatch(struct trap_frame *f)
 	}
 	if (f->vector == VEC_NMI && smp_nmi_stop(f))
 		return; /* not reached: a stopped CPU halts */
+	if (usercopy_fault(f))
+		return; /* a user copy's fault: retried or -EFAULT */
 	int claim = panic_begin();
 	if (claim != PANIC_CLAIMED)
 		nested_fault(claim, f); /* or halt: another CPU reports */
