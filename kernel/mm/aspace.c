@@ -477,6 +477,10 @@ int aspace_protect(struct aspace *as, uint64_t addr, uint64_t len,
 		   unsigned prot)
 {
 	uint64_t end = addr + len;
+	if ((addr | len) & (PAGE_SIZE - 1))
+		return -EINVAL;
+	if (len == 0 || end < addr || end > USER_TOP)
+		return -ENOMEM;
 	prot &= VM_READ | VM_WRITE | VM_EXEC;
 	spin_lock(&as->lock);
 	int r = 0;
@@ -513,6 +517,10 @@ int aspace_protect(struct aspace *as, uint64_t addr, uint64_t len,
 int aspace_dontneed(struct aspace *as, uint64_t addr, uint64_t len)
 {
 	uint64_t end = addr + len;
+	if ((addr | len) & (PAGE_SIZE - 1))
+		return -EINVAL;
+	if (len == 0 || end < addr || end > USER_TOP)
+		return -ENOMEM;
 	spin_lock(&as->lock);
 	int r = region_covered(&as->regions, addr, end) ? 0 : -ENOMEM;
 	struct gather g = { .as = as, .lo = addr, .hi = end };

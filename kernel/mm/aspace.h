@@ -121,16 +121,18 @@ int64_t aspace_mmap(struct aspace *as, uint64_t addr, uint64_t len,
  * or -EINVAL. */
 int aspace_unmap(struct aspace *as, uint64_t addr, uint64_t len);
 
-/* mprotect: set the protection of [addr, addr + len). 0; -ENOMEM if part
- * of the range is not mapped (nothing changed); -EACCES if it would make a
- * VM_NOWRITE region writable. */
+/* mprotect: set the protection of [addr, addr + len) (page aligned, else
+ * -EINVAL). 0; -ENOMEM if part of the range is not mapped or outside user
+ * space (nothing changed); -EACCES if it would make a VM_NOWRITE region
+ * writable. */
 int aspace_protect(struct aspace *as, uint64_t addr, uint64_t len,
 		   unsigned prot);
 
 /* madvise(MADV_DONTNEED): drop the pages of the private regions in the
  * range (the next touch gives zeros, or the file's bytes again); shared
  * regions keep theirs, which is what Linux's shared memory shows too. 0,
- * or -ENOMEM if part of the range is not mapped (the rest is done). */
+ * or -ENOMEM if part of the range is not mapped (the rest is done);
+ * -EINVAL if unaligned. */
 int aspace_dontneed(struct aspace *as, uint64_t addr, uint64_t len);
 
 /* brk: move the break to `want` if possible; returns the break after the

@@ -23,6 +23,8 @@
  */
 #include "aspace_test.h"
 
+#include <stdatomic.h>
+
 #include "../arch/x86.h"
 #include "../cpu.h"
 #include "../errno.h"
@@ -416,6 +418,92 @@ static void shootdown_checks(struct aspace *as, int me, int other)
 	aspace_map(as, A_BASE, PG, VM_READ | VM_WRITE, 0, 0, 0, 0);
 }
 
+/* ---- Two CPUs on one address space ------------------------------------------ */
+
+#define P_BASE 0x80000000ULL /* the peer's 8 private pages */
+#define Q_BASE 0x90000000ULL /* this thread's mmap/munmap churn */
+#define PEER_ROUNDS 3000
+#define MAIN_ROUNDS 300
+
+struct peer {
+	struct aspace *as;
+	atomic_int done;
+	int errors;
+};
+
+/* Writes and reads its own pages while the other CPU forks (making them
+ * copy-on-write under it), unmaps and remaps next to them, and shoots
+ * down this CPU's TLB; every value it reads must be the one it wrote. */
+static void peer_thread(void *arg)
+{
+	struct peer *p = arg;
+	preempt_disable();
+	load(p->as);
+	for (uint64_t i = 1; i <= PEER_ROUNDS; i++) {
+		uint64_t a = P_BASE + (i % 8) * PG + (i % 500) * 8;
+		if (write_u64(a, i) || read_u64(a) != i)
+			p->errors++;
+		if (i % 256 == 0)
+			aspace_dontneed(p->as, P_BASE, 8 * PG);
+	}
+	unload();
+	preempt_enable();
+	atomic_store(&p->done, 1);
+}
+
+static void concurrent(struct aspace *as, int other)
+{
+	if (other < 0)
+		return;
+	struct peer p = { .as = as };
+	struct cpumask one;
+	int err, errors = 0;
+	aspace_map(as, P_BASE, 8 * PG, VM_READ | VM_WRITE, 0, 0, 0, 0);
+	cpumask_clear(&one);
+	cpumask_set(&one, other);
+	struct thread *t = kthread_create("aspace-peer", peer_thread, &p, 0,
+					  &one, &err);
+	if (!t) {
+		check(false, "create the peer thread");
+		return;
+	}
+	int i, done_at = -1;
+	for (i = 0; i < MAIN_ROUNDS || !atomic_load(&p.done); i++) {
+		if (done_at < 0 && atomic_load(&p.done))
+			done_at = i;
+		if (aspace_map(as, Q_BASE, 4 * PG, VM_READ | VM_WRITE, 0, 0, 0,
+			       0) ||
+		    write_u64(Q_BASE + (i % 4) * PG, (uint64_t)i) ||
+		    aspace_protect(as, Q_BASE, 4 * PG, VM_READ) ||
+		    read_u64(Q_BASE + (i % 4) * PG) != (uint64_t)i ||
+		    aspace_unmap(as, Q_BASE, 4 * PG))
+			errors++;
+		if (i % 16 == 0) {
+			struct aspace *c = aspace_fork(as);
+			if (c)
+				aspace_put(c);
+			else
+				errors++;
+		}
+	}
+	/* Joining blocks: let this CPU schedule, then load the address space
+	 * again (a context switch may have loaded the kernel's meanwhile). */
+	preempt_enable();
+	kthread_join(t, 0);
+	preempt_disable();
+	load(as);
+	if (!quiet)
+		kprintf("aspace: %d rounds of map/protect/unmap and %d forks here; "
+			"the peer finished %s", i, (i + 15) / 16,
+			done_at < 0 ? "after them" : "during them");
+	check(errors == 0 && p.errors == 0,
+	      "two CPUs on one address space: faults, COW breaks, munmap and "
+	      "fork shootdowns, every value read back as written");
+	if (errors || p.errors)
+		kprintf("aspace: %d errors here, %d on the peer", errors, p.errors);
+	aspace_unmap(as, P_BASE, 8 * PG);
+}
+
 /* One round of everything; false if the address space could not even be
  * created. */
 static bool scenario(int me, int other)
@@ -435,6 +523,7 @@ static bool scenario(int me, int other)
 	syscalls();
 	fork_checks(as);
 	shootdown_checks(as, me, other);
+	concurrent(as, other);
 	check(aspace_resident_pages(as) > 0, "aspace_resident_pages counts");
 
 	unload();
