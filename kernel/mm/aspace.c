@@ -183,6 +183,15 @@ static int grow_regions(struct vm_region_set *s, int cap)
 	return 0;
 }
 
+/* Debug builds check the region set after every edit (a few dozen
+ * entries: cheap). */
+static void regions_checked(struct aspace *as)
+{
+	if (COHORT_DEBUG && region_check(&as->regions))
+		panic("mm: region set broken at entry %d",
+		      region_check(&as->regions) - 1);
+}
+
 /* Room for one more region edit. as->lock held. */
 static int ensure_room(struct aspace *as)
 {
@@ -378,6 +387,7 @@ static int map_locked(struct aspace *as, uint64_t addr, uint64_t len,
 	struct gather g = { .as = as, .lo = addr, .hi = addr + len };
 	zap(&g, addr, addr + len);
 	region_insert(&as->regions, &r);
+	regions_checked(as);
 	gather_flush(&g);
 	return 0;
 }
@@ -444,6 +454,7 @@ int aspace_unmap(struct aspace *as, uint64_t addr, uint64_t len)
 		struct gather g = { .as = as, .lo = addr, .hi = addr + len };
 		zap(&g, addr, addr + len);
 		region_remove(&as->regions, addr, addr + len);
+		regions_checked(as);
 		gather_flush(&g);
 	}
 	spin_unlock(&as->lock);
@@ -507,6 +518,7 @@ int aspace_protect(struct aspace *as, uint64_t addr, uint64_t len,
 			changed |= c.changed;
 		}
 		region_protect(&as->regions, addr, end, prot);
+		regions_checked(as);
 		if (changed)
 			aspace_flush(as, addr, len);
 	}
@@ -567,6 +579,7 @@ uint64_t aspace_brk(struct aspace *as, uint64_t want)
 		struct gather g = { .as = as, .lo = new_top, .hi = old_top };
 		zap(&g, new_top, old_top);
 		region_remove(&as->regions, new_top, old_top);
+		regions_checked(as);
 		gather_flush(&g);
 	}
 	as->brk_end = cur = want;

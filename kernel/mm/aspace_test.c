@@ -238,6 +238,47 @@ static void basics(struct aspace *as)
 	      "strncpy_from_user at an unmapped address: -EFAULT");
 }
 
+#define W_BASE 0xa0000000ULL /* a private, writable file mapping */
+
+/* A private writable file mapping: writes go to a private copy (the file
+ * stays as it was); MADV_DONTNEED brings the file's bytes back. And
+ * aspace_write (exec's way to fill a stack) into an address space that is
+ * not loaded anywhere. */
+static void file_and_write(struct aspace *as)
+{
+	struct vm_file f = { file_bytes, sizeof(file_bytes) };
+	aspace_map(as, W_BASE, PG, VM_READ | VM_WRITE, 0, &f, PG, PG);
+	uint64_t want = *(uint64_t *)(file_bytes + PG);
+	check(read_u64(W_BASE) == want && write_u64(W_BASE, 1) == 0 &&
+		      read_u64(W_BASE) == 1 && *(uint64_t *)(file_bytes + PG) == want,
+	      "private file mapping at an offset: file bytes, then a private copy");
+	check(aspace_dontneed(as, W_BASE, PG) == 0 && read_u64(W_BASE) == want,
+	      "MADV_DONTNEED on a file mapping: the file's bytes again");
+	aspace_unmap(as, W_BASE, PG);
+
+	struct aspace *other = aspace_create();
+	if (!other) {
+		check(false, "aspace_create for aspace_write");
+		return;
+	}
+	aspace_map(other, A_BASE, 2 * PG, VM_READ | VM_WRITE, 0, 0, 0, 0);
+	aspace_map(other, R_BASE, PG, VM_READ, 0, 0, 0, 0);
+	memset(buf, 0x3c, 2 * PG);
+	check(aspace_write(other, A_BASE + 100, buf, PG + 50) == 0 &&
+		      aspace_write(other, R_BASE, buf, 1) == -EFAULT &&
+		      aspace_write(other, NOTHING, buf, 1) == -EFAULT,
+	      "aspace_write into an address space not loaded: writable "
+	      "regions only");
+	load(other);
+	memset(buf, 0, 2 * PG);
+	check(copy_from_user(buf, U(A_BASE), 2 * PG) == 0 && all(buf, 0, 100) &&
+		      all(buf + 100, 0x3c, PG + 50) &&
+		      all(buf + 100 + PG + 50, 0, PG - 150),
+	      "... and its bytes are there once it is loaded");
+	load(as);
+	aspace_put(other);
+}
+
 static void stack_growth(struct aspace *as)
 {
 	(void)as;
@@ -518,6 +559,7 @@ static bool scenario(int me, int other)
 	check((read_cr3() & ~0xfffULL) != vmm_kernel_pml4(),
 	      "aspace_switch loaded the address space's own PML4");
 	basics(as);
+	file_and_write(as);
 	stack_growth(as);
 	protections(as);
 	syscalls();

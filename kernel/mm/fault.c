@@ -35,8 +35,7 @@ static struct vm_region *region_for(struct aspace *as, uint64_t addr)
 		return 0;
 	/* r is the lowest region ending above addr and does not contain it,
 	 * so the region below (if any) ends at or below addr's page. */
-	region_grow_down(&as->regions, r, addr & ~(PAGE_SIZE - 1));
-	return r;
+	return region_grow_down(&as->regions, r, addr & ~(PAGE_SIZE - 1));
 }
 
 static void fill_from_file(uint64_t phys, const struct vm_region *r,

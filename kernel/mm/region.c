@@ -167,13 +167,15 @@ void region_protect(struct vm_region_set *s, uint64_t start, uint64_t end,
 		merge_around(s, k);
 }
 
-void region_grow_down(struct vm_region_set *s, struct vm_region *r,
-		      uint64_t new_start)
+struct vm_region *region_grow_down(struct vm_region_set *s,
+				   struct vm_region *r, uint64_t new_start)
 {
-	(void)s;
+	int i = (int)(r - s->v);
 	if (r->file_data)
 		r->file_off -= r->start - new_start;
 	r->start = new_start;
+	merge_around(s, i);
+	return region_find(s, new_start);
 }
 
 uint64_t region_find_free(const struct vm_region_set *s, uint64_t len,

@@ -74,9 +74,11 @@ void region_remove(struct vm_region_set *s, uint64_t start, uint64_t end);
 void region_protect(struct vm_region_set *s, uint64_t start, uint64_t end,
 		    unsigned prot);
 /* Lower r's start to new_start (stack growth). new_start must be page
- * aligned and above the previous region's end. */
-void region_grow_down(struct vm_region_set *s, struct vm_region *r,
-		      uint64_t new_start);
+ * aligned and at or above the previous region's end. Returns the region
+ * that now holds new_start: r, or the neighbour below it merged with it
+ * (r is then no longer valid). */
+struct vm_region *region_grow_down(struct vm_region_set *s,
+				   struct vm_region *r, uint64_t new_start);
 
 /* The highest address a with [a, a + len) inside [lo, hi) and free, or 0
  * if there is none (len page aligned, > 0). */

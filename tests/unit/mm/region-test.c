@@ -224,9 +224,20 @@ static void test_grow_down(void **state)
 	struct vm_region st = anon(90, 100, VM_READ | VM_WRITE);
 	st.flags = VM_GROWSDOWN;
 	insert(st);
-	region_grow_down(&s, &s.v[0], 80 * P);
+	assert_ptr_equal(region_grow_down(&s, &s.v[0], 80 * P), &s.v[0]);
 	assert_int_equal(region_check(&s), 0);
 	expect(0, 80, 100, VM_READ | VM_WRITE);
+	/* Growing until it touches an identical region below merges the
+	 * two; the region returned is the merged one. */
+	struct vm_region below = anon(60, 70, VM_READ | VM_WRITE);
+	below.flags = VM_GROWSDOWN;
+	insert(below);
+	assert_int_equal(s.n, 2);
+	struct vm_region *r = region_grow_down(&s, &s.v[1], 70 * P);
+	assert_int_equal(region_check(&s), 0);
+	assert_int_equal(s.n, 1);
+	assert_ptr_equal(r, &s.v[0]);
+	expect(0, 60, 100, VM_READ | VM_WRITE);
 }
 
 /* ---- Randomized against a page model ---- */
