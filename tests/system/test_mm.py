@@ -12,13 +12,12 @@ import pytest
 from conftest import cohortvm
 
 CPU_MAX = ["-cpu", "max"]
-TIMEOUT = 90
 SUMMARY = re.compile(r"aspace: (\d+) passed, (\d+) failed")
 
 
 @pytest.mark.parametrize("cpu", ["default", "max"])
 def test_aspace_selftest(esp, boot, cpu):
-    b = boot(esp(cmdline="test=aspace"), smp=2, timeout=TIMEOUT,
+    b = boot(esp(cmdline="test=aspace"), smp=2,
              extra=CPU_MAX if cpu == "max" else [])
     assert b.exit_code == cohortvm.EXIT_SUCCESS, b
     m = SUMMARY.search(b.log)
@@ -31,7 +30,7 @@ def test_aspace_selftest(esp, boot, cpu):
 
 
 def test_cpu_protections_with_cpu_max(esp, boot):
-    b = boot(esp(cmdline="test=boot"), smp=2, timeout=TIMEOUT, extra=CPU_MAX)
+    b = boot(esp(cmdline="test=boot"), smp=2, extra=CPU_MAX)
     assert b.exit_code == cohortvm.EXIT_SUCCESS, b
     assert "mm: CPU protections: NX on, SMEP on, SMAP on, UMIP on" in b.log
 
@@ -41,7 +40,7 @@ def test_cpu_protections_with_cpu_max(esp, boot):
     ("aspace-smep", r"\[protection read kernel instruction-fetch\]"),
 ])
 def test_stray_kernel_access_to_user_memory_faults(esp, boot, name, detail):
-    b = boot(esp(cmdline=f"test={name}"), smp=1, timeout=TIMEOUT,
+    b = boot(esp(cmdline=f"test={name}"), smp=1,
              extra=CPU_MAX)
     assert b.exit_code == cohortvm.EXIT_FAILURE, b
     assert re.search(r"EXCEPTION #PF page fault \(vector 14\), error 0x[0-9a-f]+ "
