@@ -201,10 +201,10 @@ test: deps
 	$(MAKE) test-unit
 	$(MAKE) test-system
 
-# Host tests: the core suite, then the ACPI and scheduler suites (each has
+# Host tests: the core suite, then the ACPI, scheduler and mm suites (each has
 # its own Makefile listing its sources), then a short fuzzing smoke run of
 # the ACPI parsers (`make fuzz` runs longer).
-UNIT_DIRS := tests/unit tests/unit/acpi tests/unit/sched
+UNIT_DIRS := tests/unit tests/unit/acpi tests/unit/sched tests/unit/mm
 test-unit:
 	@set -e; for d in $(UNIT_DIRS); do \
 		if [ -f $$d/Makefile ]; then $(MAKE) -C $$d PYTHON=$(PYTHON); fi; \

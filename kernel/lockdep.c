@@ -51,6 +51,7 @@ static struct lock_class classes[] = {
 	RANK("rq", 30, LOCK_NEST_BY_ADDRESS),
 	RANK("sched_threads", 40, 0),
 	RANK("timer", 50, 0),
+	RANK("aspace", 55, LOCK_IRQ_UNSAFE),
 	RANK("heap", 60, 0),
 	RANK("vmm", 61, 0),
 	RANK("pmm", 62, 0),

@@ -17,6 +17,7 @@
 #include "gdt.h"
 #include "lib/string.h"
 #include "log.h"
+#include "mm/aspace.h"
 #include "mm/heap.h"
 #include "mm/kstack.h"
 #include "mm/layout.h"
@@ -324,6 +325,7 @@ void kernel_main(const struct boot_info *bi)
 	log_boot_info(bi);
 
 	pmm_init(bi);
+	aspace_init(); /* before anything maps kernel pages (docs/userspace.md) */
 	if (cmdline_flag(&boot_cmdline, "memmap"))
 		pmm_print_map(bi);
 	if (cmdline_flag(&boot_cmdline, "acpidump"))

@@ -13,6 +13,7 @@
 #include "../smp/smp.h"
 #include "lib/string.h"
 #include "log.h"
+#include "mm/aspace_test.h"
 #include "mm/heap.h"
 #include "mm/layout.h"
 #include "mm/pmm.h"
@@ -290,6 +291,12 @@ static const struct selftest tests[] = {
 	  "guarded stacks: allocate/free past the slot count, all returned" },
 	{ "pmm", test_pmm, "page allocator: exhaust-ish, verify, free" },
 	{ "heap", test_heap, "kmalloc/kfree patterns, contents checked" },
+	{ "aspace", selftest_aspace,
+	  "user address spaces: faults, COW, user copies, targeted shootdown" },
+	{ "aspace-smap", selftest_aspace_smap,
+	  "a kernel read of user memory outside the copy routines: SMAP fault" },
+	{ "aspace-smep", selftest_aspace_smep,
+	  "a kernel call into a user page: SMEP fault" },
 	{ "timer", selftest_timer,
 	  "every CPU's timers fire in order; now_ns() monotonic across CPUs" },
 	{ "ipi", selftest_ipi, "every CPU sends IPIs to every other; exact counts" },

@@ -13,6 +13,7 @@
 #include "lib/printf.h"
 #include "mm/aspace.h"
 #include "mm/kstack.h"
+#include "mm/usercopy.h"
 #include "panic.h"
 #include "proc/proc.h"
 #include "../sched/sched.h"
@@ -288,6 +289,8 @@ void trap_dispatch(struct trap_frame *f)
 		user_exception(f);
 		return;
 	}
+	if (usercopy_fault(f))
+		return; /* a user copy's fault: retried or -EFAULT */
 	int claim = panic_begin();
 	if (claim != PANIC_CLAIMED)
 		nested_fault(claim, f); /* or halt: another CPU reports */

@@ -20,6 +20,7 @@
 #include "../kernel/cpu.h"
 #include "../kernel/lib/string.h"
 #include "../kernel/log.h"
+#include "../kernel/mm/aspace.h"
 #include "../kernel/mm/heap.h"
 #include "../kernel/mm/kstack.h"
 #include "../kernel/mm/layout.h"
@@ -318,6 +319,7 @@ void ap_entry(struct cpu *c)
 	 * instead of reaching #MC (SDM 3A 15.10.1). The trampoline sets it
 	 * too; this keeps the rule in C beside the BSP's (kernel/main.c). */
 	write_cr4(read_cr4() | CR4_MCE);
+	aspace_cpu_init(); /* NX, SMEP, SMAP, UMIP (kernel/mm/aspace.h) */
 	syscall_cpu_init();
 	fpu_cpu_init();
 	lapic_init_cpu();

@@ -260,22 +260,31 @@ static void tlb_interrupt(struct trap_frame *f)
 	atomic_fetch_sub_explicit(&tlb_req.pending, 1, memory_order_release);
 }
 
-void tlb_shootdown(uint64_t virt, uint64_t len)
+/* Both shootdowns: `mask` NULL means every online CPU (kernel mappings),
+ * else only the CPUs in it (an address space's CPU mask, which its owner
+ * updates atomically while we read it: a CPU that joins after our read
+ * loads the new tables after the change we follow, and one that leaves
+ * has already loaded other tables). */
+static void shootdown(const struct cpumask *mask, uint64_t virt, uint64_t len)
 {
 	ASSERT(read_rflags() & RFLAGS_IF);
 	/* The lock pins us (preemption off): the CPU flushed locally, the
 	 * one left out of the IPIs and the one waiting are the same. */
 	spin_lock(&tlb_lock);
 	int me = this_cpu()->id;
-	flush_local(virt, len);
+	if (!mask || cpumask_test(mask, me))
+		flush_local(virt, len);
 	tlb_req.virt = virt;
 	tlb_req.len = len;
-	/* Kernel mappings: every online CPU may hold them. Per-address-space
-	 * masks come with user processes. One snapshot decides both the
-	 * count waited for and the CPUs sent an IPI: a CPU that comes online
-	 * after it is left out, and flushes its own TLB as it comes online
-	 * (cpu_mark_online), after the mapping change this follows. */
+	/* One snapshot decides both the count waited for and the CPUs sent
+	 * an IPI: a CPU that comes online after it is left out, and flushes
+	 * its own TLB as it comes online (cpu_mark_online), after the
+	 * mapping change this follows. */
 	cpu_online_snapshot(&tlb_req.sent);
+	if (mask)
+		for (int i = 0; i < CPUMASK_WORDS; i++)
+			tlb_req.sent.bits[i] &= __atomic_load_n(&mask->bits[i],
+								__ATOMIC_SEQ_CST);
 	cpumask_unset(&tlb_req.sent, me);
 	atomic_store_explicit(&tlb_req.pending, cpumask_count(&tlb_req.sent),
 			      memory_order_release);
@@ -286,6 +295,17 @@ void tlb_shootdown(uint64_t virt, uint64_t len)
 	while (atomic_load_explicit(&tlb_req.pending, memory_order_acquire))
 		cpu_relax();
 	spin_unlock(&tlb_lock);
+}
+
+void tlb_shootdown(uint64_t virt, uint64_t len)
+{
+	shootdown(0, virt, len);
+}
+
+void tlb_shootdown_mask(const struct cpumask *mask, uint64_t virt,
+			uint64_t len)
+{
+	shootdown(mask, virt, len);
 }
 
 /* ---- Stop ------------------------------------------------------------------ */

@@ -50,6 +50,12 @@ void smp_call_others(void (*fn)(void *), void *arg, bool wait);
  * CPU that comes online later flushes itself. May be called with
  * interrupts on only (it waits for others). */
 void tlb_shootdown(uint64_t virt, uint64_t len);
+/* The same for user mappings: only the CPUs in `mask` (an address space's
+ * CPU mask, kernel/mm/aspace.c; read word by word atomically, as its
+ * owners change it) and online; the caller's CPU is flushed only if it is
+ * in the mask. Same rules: interrupts on. */
+void tlb_shootdown_mask(const struct cpumask *mask, uint64_t virt,
+			uint64_t len);
 
 /* For tests: flushes done by `cpu`'s shootdown handler so far; the CPUs
  * the last shootdown sent IPIs to; and a hook tlb_shootdown() calls (with

@@ -25,6 +25,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct cpumask;
+
 #define USER_MIN 0x10000ULL		  /* Linux's default mmap_min_addr */
 #define USER_TOP 0x00007ffffffff000ULL	  /* Linux TASK_SIZE_MAX: the last
 					   * canonical page stays unmapped so
@@ -41,6 +43,8 @@
 #define VM_EXEC 0x4
 #define VM_SHARED 0x10	   /* MAP_SHARED: fork shares pages, no COW */
 #define VM_GROWSDOWN 0x20  /* the stack: faults below it extend it */
+#define VM_NOWRITE 0x40	   /* mprotect may not add VM_WRITE (a shared
+			    * mapping of a read-only file) */
 
 struct aspace;
 
@@ -51,6 +55,14 @@ struct vm_file {
 	uint64_t size;
 };
 
+/*
+ * Provided by kernel/fs (the fs part): the file open on descriptor `fd` of
+ * the calling process, as an immutable view for mmap. 0; -EBADF (no such
+ * descriptor); -EACCES (not opened for reading); -ENODEV (not a regular
+ * file: a device, pipe or directory cannot be mapped).
+ */
+int vfs_fd_vm_file(int fd, struct vm_file *out);
+
 /* A new address space with an empty user half. NULL if out of memory.
  * Reference count 1. */
 struct aspace *aspace_create(void);
@@ -60,8 +72,15 @@ struct aspace *aspace_create(void);
  * stay shared. NULL if out of memory (nothing leaked). */
 struct aspace *aspace_fork(struct aspace *parent);
 
-/* References (threads sharing it through CLONE_VM, vfork, a CPU lazily
- * keeping it loaded). The last put frees every page and table. */
+/* References (the process, threads sharing it through CLONE_VM, vfork).
+ * A CPU that keeps the tables loaded lazily (after switching to a kernel
+ * thread) holds NO reference: the last put first makes every such CPU
+ * load the kernel's PML4 (an IPI to the CPUs in the mask, waited for),
+ * then frees every page and table. So the context switch never frees an
+ * address space (it runs with the run-queue lock held and interrupts
+ * off), and the cost of dropping a dead address space lands on whoever
+ * drops it. aspace_put may wait for other CPUs: interrupts on, no
+ * spinlock held, and `as` no longer used by the caller's own thread. */
 void aspace_get(struct aspace *as);
 void aspace_put(struct aspace *as);
 
@@ -80,6 +99,48 @@ int aspace_map(struct aspace *as, uint64_t addr, uint64_t len, unsigned prot,
 
 /* A free range of `len` bytes in the mmap area (top-down), or 0. */
 uint64_t aspace_find_free(struct aspace *as, uint64_t len);
+
+/* How aspace_mmap places a mapping. */
+#define ASPACE_MAP_HINT 0      /* at `addr` if free there, else top-down */
+#define ASPACE_MAP_FIXED 1     /* at `addr`, replacing what is there */
+#define ASPACE_MAP_NOREPLACE 2 /* at `addr`, -EEXIST if anything is there */
+
+/*
+ * mmap's placement and mapping in one step under the address space's lock
+ * (so two threads cannot pick the same free range). len > 0, page aligned;
+ * prot, flags, file, file_off as aspace_map (file_len unlimited). Returns
+ * the address, or -EINVAL (fixed address unaligned or outside
+ * [USER_MIN, USER_TOP)), -EEXIST, -ENOMEM (no free range, no memory).
+ */
+int64_t aspace_mmap(struct aspace *as, uint64_t addr, uint64_t len,
+		    unsigned prot, unsigned flags, int how,
+		    const struct vm_file *file, uint64_t file_off);
+
+/* munmap: remove [addr, addr + len) (page aligned, inside user space;
+ * unmapped parts are fine), free its pages once no CPU can reach them. 0
+ * or -EINVAL. */
+int aspace_unmap(struct aspace *as, uint64_t addr, uint64_t len);
+
+/* mprotect: set the protection of [addr, addr + len) (page aligned, else
+ * -EINVAL). 0; -ENOMEM if part of the range is not mapped or outside user
+ * space (nothing changed); -EACCES if it would make a VM_NOWRITE region
+ * writable. */
+int aspace_protect(struct aspace *as, uint64_t addr, uint64_t len,
+		   unsigned prot);
+
+/* madvise(MADV_DONTNEED): drop the pages of the private regions in the
+ * range (the next touch gives zeros, or the file's bytes again); shared
+ * regions keep theirs, which is what Linux's shared memory shows too. 0,
+ * or -ENOMEM if part of the range is not mapped (the rest is done);
+ * -EINVAL if unaligned. */
+int aspace_dontneed(struct aspace *as, uint64_t addr, uint64_t len);
+
+/* brk: move the break to `want` if possible; returns the break after the
+ * call (the old one if it could not move: below the start, past
+ * USER_BRK_MAX above it, into another mapping, out of memory), as
+ * Linux's brk does. 0 before aspace_set_brk. */
+#define USER_BRK_MAX (1ULL << 32)
+uint64_t aspace_brk(struct aspace *as, uint64_t want);
 
 /* Write `len` bytes into `as` at user address `addr` (which need not be
  * the current address space), faulting pages in; exec uses it to build
@@ -108,11 +169,31 @@ void aspace_switch(struct aspace *next);
  * NULL in a kernel thread. */
 struct aspace *aspace_current(void);
 
+/* Load the kernel's own PML4 on this CPU now (not lazily) and leave the
+ * previous address space's CPU mask; aspace_current() becomes NULL. For a
+ * kernel thread that borrowed an address space (the self-test).
+ * Interrupts off. */
+void aspace_switch_kernel(void);
+
+/* The CPUs that have `as` loaded (a snapshot), for tests. */
+void aspace_cpu_mask(const struct aspace *as, struct cpumask *out);
+
+/* The physical page mapped at user address `addr` in `as`, or -1 (none,
+ * or not resident). For tests and debugging. */
+int64_t aspace_translate(struct aspace *as, uint64_t addr);
+
 /* Pages currently mapped (resident) in `as`, for ps and rusage. */
 uint64_t aspace_resident_pages(const struct aspace *as);
 
 /* Enable NX, SMEP, SMAP, UMIP on this CPU where CPUID has them (every CPU,
  * at boot). Logs once which are on. */
 void aspace_cpu_init(void);
+
+/* BSP, once, right after pmm_init (before anything maps kernel pages):
+ * records the kernel PML4 (vmm_init), gives every kernel-half PML4 entry
+ * a page-directory-pointer table so a new PML4's copy of entries 256-511
+ * stays right forever, allocates the page reference counts, and runs
+ * aspace_cpu_init() for the BSP. */
+void aspace_init(void);
 
 #endif

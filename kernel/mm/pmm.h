@@ -59,6 +59,9 @@ void pmm_free_pages(uint64_t phys, uint64_t count);
 uint64_t pmm_free_count(void);
 /* Pages the allocator manages (free or handed out). */
 uint64_t pmm_total_count(void);
+/* Pages tracked (pfn 0 .. n-1): every page pmm can hand out is below it.
+ * Fixed after pmm_init. */
+uint64_t pmm_page_count(void);
 /* Log every memory map entry (the `memmap` boot option). */
 void pmm_print_map(const struct boot_info *bi);
 

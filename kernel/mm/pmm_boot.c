@@ -150,3 +150,8 @@ uint64_t pmm_free_count(void)
 	spin_unlock_irqrestore(&pmm_lock, f);
 	return n;
 }
+
+uint64_t pmm_page_count(void)
+{
+	return pmm.npages; /* set once in pmm_init, before any other CPU runs */
+}

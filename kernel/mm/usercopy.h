@@ -17,8 +17,11 @@
 #ifndef COHORT_MM_USERCOPY_H
 #define COHORT_MM_USERCOPY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+struct trap_frame;
 
 /* 0, or -EFAULT (some of the bytes may have been copied). */
 int copy_from_user(void *dst, const void *usrc, size_t n);
@@ -36,5 +39,18 @@ int copy_from_user_nofault(void *dst, const void *usrc, size_t n);
 /* True if [addr, addr + n) lies inside user space (no overflow). Checks
  * the range only, not whether it is mapped. */
 int user_range_ok(uint64_t addr, uint64_t n);
+
+/*
+ * The page-fault hook (kernel/trap.c calls it first for every exception).
+ * True if it handled the fault: a kernel-mode #PF on one of the user-copy
+ * instructions (usercopy_asm.S's exception table) at a user address. It runs
+ * the address space's fault handler with interrupts back on (unless the
+ * instruction belongs to a _nofault routine, or the copy ran with
+ * interrupts off), and returns to retry the access if that filled the
+ * page, or to the routine's fixup (which returns -EFAULT) if not. False
+ * for everything else: user-mode faults, and kernel faults anywhere else,
+ * which stay fatal.
+ */
+bool usercopy_fault(struct trap_frame *f);
 
 #endif

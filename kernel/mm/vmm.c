@@ -2,6 +2,7 @@
 #include "vmm.h"
 
 #include "../arch/x86.h"
+#include "../panic.h"
 #include "../spinlock.h"
 #include "layout.h"
 #include "pmm.h"
@@ -14,6 +15,19 @@
  * allocating the same missing table. Lock order: vmm_lock -> pmm_lock. */
 static struct spinlock vmm_lock = SPINLOCK_INIT("vmm");
 
+/* Written once by vmm_init (BSP, boot), read-only afterwards. */
+static uint64_t kernel_pml4;
+
+void vmm_init(void)
+{
+	kernel_pml4 = read_cr3() & PTE_ADDR;
+}
+
+uint64_t vmm_kernel_pml4(void)
+{
+	return kernel_pml4;
+}
+
 static uint64_t *table(uint64_t entry)
 {
 	return phys_to_virt(entry & PTE_ADDR);
@@ -22,7 +36,8 @@ static uint64_t *table(uint64_t entry)
 /* The entry for `virt` at the last level, or NULL. */
 static uint64_t *walk(uint64_t virt, int alloc)
 {
-	uint64_t *t = phys_to_virt(read_cr3() & PTE_ADDR);
+	ASSERT(kernel_pml4); /* vmm_init not called yet */
+	uint64_t *t = phys_to_virt(kernel_pml4);
 	for (int shift = 39; shift > 12; shift -= 9) {
 		uint64_t *e = &t[(virt >> shift) & 511];
 		if (!(*e & PTE_P)) {

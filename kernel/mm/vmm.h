@@ -18,6 +18,14 @@
  * map and the kernel image. */
 #define VMM_SCRATCH_BASE 0xffffff0000000000ULL
 
+/* Record the kernel's own PML4 (the one loaded now, at boot, before any
+ * user address space exists). Every later walk starts there rather than at
+ * CR3, which may hold a user PML4 (whose upper half is the same tables,
+ * kernel/mm/aspace.c). BSP, once, before any other vmm call. */
+void vmm_init(void);
+/* Its physical address. */
+uint64_t vmm_kernel_pml4(void);
+
 /* Map one 4 KiB page in the kernel half (allocating tables as needed);
  * replaces an existing 4 KiB mapping. 0, or -1 if out of memory or the
  * address is covered by a large page. Does not flush other CPUs. */

@@ -16,6 +16,7 @@
 
 #include "../../drivers/qemu_exit.h"
 #include "../../smp/smp.h"
+#include "../arch/x86.h"
 #include "../cpu.h"
 #include "../errno.h"
 #include "../fs/vfs.h"
@@ -85,8 +86,13 @@ static void proc_exit_last(struct process *p, struct uthread *t, int status)
 	p->fs = 0;
 	p->as = 0;
 	spin_unlock(&p->lock);
-	aspace_put(as); /* this CPU may keep it loaded: aspace.h, lazy TLB */
-	(void)t;
+	/* Off these tables before the last reference goes: a later switch
+	 * back to this thread must not load them (uctx_switch). */
+	uint64_t flags = irq_save();
+	t->uctx.as = 0;
+	aspace_switch_kernel();
+	irq_restore(flags);
+	aspace_put(as);
 	if (!atomic_exchange(&p->vfork_done, true))
 		wait_queue_wake_all(&p->vfork_wq);
 
