@@ -167,7 +167,8 @@ INITRD_DIR := $(BUILD)/initrd
 EXTRA_SRC := $(shell find esp/extra \( -type f -o -type l \) 2>/dev/null | LC_ALL=C sort)
 INITRD_EXTRA := $(patsubst esp/extra/%,$(INITRD_DIR)/%,$(EXTRA_SRC))
 # test=vfs (kernel/fs/vfs_test.c) regenerates this content and compares.
-INITRD_TEST := $(INITRD_DIR)/etc/cohort-test.txt $(INITRD_DIR)/etc/cohort-test.link
+INITRD_TEST := $(INITRD_DIR)/etc/cohort-test.txt $(INITRD_DIR)/etc/cohort-test.link \
+	$(INITRD_DIR)/etc/cohort-loop
 
 $(INITRD_DIR)/%: esp/extra/%
 	@mkdir -p $(dir $@)
@@ -179,6 +180,9 @@ $(INITRD_DIR)/etc/cohort-test.txt:
 $(INITRD_DIR)/etc/cohort-test.link:
 	@mkdir -p $(dir $@)
 	ln -sfn cohort-test.txt $@
+$(INITRD_DIR)/etc/cohort-loop:
+	@mkdir -p $(dir $@)
+	ln -sfn cohort-loop $@
 
 $(BUILD)/initrd.cpio: $(USER_BINS) $(INITRD_EXTRA) $(INITRD_TEST) tools/mkinitrd FORCE
 	@mkdir -p $(INITRD_DIR)

@@ -211,6 +211,8 @@ void fs_ctx_set_cwd(struct fs_ctx *c, struct vnode *dir);
 
 /* ---- Devices, pipes, console ---- */
 void dev_init(void); /* /dev/null, /dev/zero, /dev/console nodes */
+#define PIPE_SIZE (16 * 1024) /* ring bytes per pipe (Linux: 64 KiB) */
+#define PIPE_BUF 4096	      /* atomic write size (POSIX minimum 512) */
 extern const struct file_ops tty_ops;
 extern const struct file_ops dir_ops;
 void tty_init(void);

@@ -25,8 +25,6 @@
 #include "fs_internal.h"
 #include "pipe_ring.h"
 
-#define PIPE_SIZE (16 * 1024) /* Linux: 64 KiB */
-#define PIPE_BUF 4096	      /* atomic write size (POSIX minimum 512) */
 
 struct pipe {
 	/* Protects: ring, readers, writers. Never held across a copy to or
