@@ -65,7 +65,7 @@ struct vnode {
 	uint32_t ino;
 	uint32_t rdev;	/* character devices: Linux's (major << 8) | minor */
 	uint16_t name_len;
-	const char *name; /* not NUL-terminated; "" for the root */
+	const char *name; /* a copy, right after the node; "" for the root */
 	struct vnode *parent; /* the root is its own parent */
 	/* Directories: children in insertion (archive, sorted) order. */
 	struct vnode **child;
@@ -81,7 +81,8 @@ struct vnode {
 /* ---- The tree (vfs_tree.c: pure, host-tested) ---- */
 
 struct vnode *vfs_root(void);
-/* A fresh empty root (tests; vfs_init). NULL without memory. */
+/* A fresh empty root, freeing the old tree (tests; vfs_init, before any
+ * other thread can hold a node). NULL without memory. */
 struct vnode *vfs_tree_reset(void);
 /* Add an archive entry at `path` (relative to the root; "./", "/" and
  * empty components skipped), creating missing parent directories. 0,
