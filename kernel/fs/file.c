@@ -301,6 +301,8 @@ struct file *fdt_get_file(struct fd_table *t, int fd)
 int fdt_install(struct fd_table *t, struct file *f, int min_fd, bool cloexec)
 {
 	int r = -EMFILE;
+	if (!t)
+		return -EBADF;
 	if (min_fd < 0)
 		return -EINVAL;
 	spin_lock(&t->lock);
@@ -318,7 +320,7 @@ int fdt_install(struct fd_table *t, struct file *f, int min_fd, bool cloexec)
 int fdt_install_at(struct fd_table *t, struct file *f, int fd, bool cloexec)
 {
 	struct file *old;
-	if (fd < 0 || fd >= FD_MAX)
+	if (!t || fd < 0 || fd >= FD_MAX)
 		return -EBADF;
 	spin_lock(&t->lock);
 	old = t->fd[fd];
@@ -332,7 +334,7 @@ int fdt_install_at(struct fd_table *t, struct file *f, int fd, bool cloexec)
 int fdt_close(struct fd_table *t, int fd)
 {
 	struct file *f;
-	if (fd < 0 || fd >= FD_MAX)
+	if (!t || fd < 0 || fd >= FD_MAX)
 		return -EBADF;
 	spin_lock(&t->lock);
 	f = t->fd[fd];
@@ -348,7 +350,7 @@ int fdt_close(struct fd_table *t, int fd)
 int fdt_get_cloexec(struct fd_table *t, int fd)
 {
 	int r = -EBADF;
-	if (fd < 0 || fd >= FD_MAX)
+	if (!t || fd < 0 || fd >= FD_MAX)
 		return -EBADF;
 	spin_lock(&t->lock);
 	if (t->fd[fd])
@@ -360,7 +362,7 @@ int fdt_get_cloexec(struct fd_table *t, int fd)
 int fdt_set_cloexec(struct fd_table *t, int fd, bool on)
 {
 	int r = -EBADF;
-	if (fd < 0 || fd >= FD_MAX)
+	if (!t || fd < 0 || fd >= FD_MAX)
 		return -EBADF;
 	spin_lock(&t->lock);
 	if (t->fd[fd]) {

@@ -67,21 +67,41 @@ static void wake(struct wait_queue *wq)
 	fs_poll_notify();
 }
 
+/* Small transfers (the usual ping-pong) bounce through the stack; larger
+ * ones through one PIPE_BUF allocation per call. */
+#define PIPE_SMALL 256
+
+static uint8_t *get_bounce(size_t want, uint8_t *small, size_t *cap)
+{
+	if (want <= PIPE_SMALL) {
+		*cap = PIPE_SMALL;
+		return small;
+	}
+	*cap = PIPE_BUF;
+	return kmalloc(PIPE_BUF);
+}
+
+static void put_bounce(uint8_t *b, uint8_t *small)
+{
+	if (b != small)
+		kfree(b);
+}
+
 static long pipe_read(struct file *f, struct iobuf *b, uint64_t *pos)
 {
 	struct pipe *p = f->priv;
-	size_t want = iob_left(b);
-	uint8_t *bounce;
+	size_t want = iob_left(b), cap;
+	uint8_t small[PIPE_SMALL], *bounce;
 	long got = 0;
 
 	if (want == 0)
 		return 0;
-	bounce = kmalloc(PIPE_BUF);
+	bounce = get_bounce(want, small, &cap);
 	if (!bounce)
 		return -ENOMEM;
 	for (;;) {
 		uint64_t fl = spin_lock_irqsave(&p->lock);
-		size_t n = want - got < PIPE_BUF ? want - got : PIPE_BUF;
+		size_t n = want - got < cap ? want - got : cap;
 		n = pipe_ring_pop(&p->ring, bounce, n);
 		bool eof = p->writers == 0;
 		spin_unlock_irqrestore(&p->lock, fl);
@@ -108,7 +128,7 @@ static long pipe_read(struct file *f, struct iobuf *b, uint64_t *pos)
 		}
 		wait_queue_block_if(&p->rd_wq, can_read, p);
 	}
-	kfree(bounce);
+	put_bounce(bounce, small);
 	return got;
 }
 
@@ -122,18 +142,18 @@ static void send_sigpipe(void)
 static long pipe_write(struct file *f, struct iobuf *b, uint64_t *pos)
 {
 	struct pipe *p = f->priv;
-	size_t total = iob_left(b), written = 0;
+	size_t total = iob_left(b), written = 0, cap;
 	bool atomic_write = total <= PIPE_BUF;
-	uint8_t *bounce;
+	uint8_t small[PIPE_SMALL], *bounce;
 	long err = 0;
 
 	if (total == 0)
 		return 0;
-	bounce = kmalloc(PIPE_BUF);
+	bounce = get_bounce(total, small, &cap);
 	if (!bounce)
 		return -ENOMEM;
 	while (written < total && !err) {
-		size_t chunk = total - written < PIPE_BUF ? total - written : PIPE_BUF;
+		size_t chunk = total - written < cap ? total - written : cap;
 		size_t off = 0;
 		if (iob_get(b, bounce, chunk)) {
 			err = -EFAULT;
@@ -170,7 +190,7 @@ static long pipe_write(struct file *f, struct iobuf *b, uint64_t *pos)
 		}
 		written += off;
 	}
-	kfree(bounce);
+	put_bounce(bounce, small);
 	return written ? (long)written : err;
 }
 

@@ -671,8 +671,10 @@ static bool poll_seq_moved(void *arg)
 static long do_poll(uint64_t ufds, uint64_t n, uint64_t timeout_ns)
 {
 	struct linux_pollfd *p;
-	uint64_t deadline = timeout_ns == UINT64_MAX ? UINT64_MAX
-						       : now_ns() + timeout_ns;
+	uint64_t now0 = now_ns();
+	/* A timeout past the end of time is no timeout. */
+	uint64_t deadline = timeout_ns >= UINT64_MAX - now0 ? UINT64_MAX
+							    : now0 + timeout_ns;
 	long r;
 
 	if (n > FD_MAX)
@@ -680,7 +682,7 @@ static long do_poll(uint64_t ufds, uint64_t n, uint64_t timeout_ns)
 	p = kmalloc(n ? n * sizeof(*p) : 1);
 	if (!p)
 		return -ENOMEM;
-	if (copy_from_user(p, (const void *)ufds, n * sizeof(*p))) {
+	if (n && copy_from_user(p, (const void *)ufds, n * sizeof(*p))) {
 		kfree(p);
 		return -EFAULT;
 	}
@@ -706,7 +708,7 @@ static long do_poll(uint64_t ufds, uint64_t n, uint64_t timeout_ns)
 			thread_sleep_until(wake);
 		}
 	}
-	if (r >= 0 && copy_to_user((void *)ufds, p, n * sizeof(*p)))
+	if (r >= 0 && n && copy_to_user((void *)ufds, p, n * sizeof(*p)))
 		r = -EFAULT;
 	kfree(p);
 	return r;
@@ -728,10 +730,11 @@ static long sys_ppoll(const struct syscall_args *a)
 			return -EFAULT;
 		if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
 			return -EINVAL;
-		t = (uint64_t)ts.tv_sec > (UINT64_MAX - 1) / 1000000000ULL - 1
-			    ? UINT64_MAX - 1
-			    : (uint64_t)ts.tv_sec * 1000000000ULL +
-				      (uint64_t)ts.tv_nsec;
+		if ((uint64_t)ts.tv_sec >= UINT64_MAX / 1000000000ULL - 1)
+			t = UINT64_MAX; /* centuries: no timeout */
+		else
+			t = (uint64_t)ts.tv_sec * 1000000000ULL +
+			    (uint64_t)ts.tv_nsec;
 	}
 	/* TODO: the signal mask (a[3], a[4]) is not applied during the
 	 * wait; that needs the signal code's mask swap (coordinator). */
