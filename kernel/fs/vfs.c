@@ -205,6 +205,33 @@ long vfs_pread(struct file *f, void *buf, size_t n, uint64_t off)
 	return file_rw(f, &b, false, (int64_t)off);
 }
 
+long vfs_lseek(struct file *f, int64_t off, int whence)
+{
+	int64_t base, pos;
+	if (!f->ops->seekable)
+		return -ESPIPE;
+	switch (whence) {
+	case SEEK_SET:
+		base = 0;
+		break;
+	case SEEK_CUR:
+		base = (int64_t)atomic_load(&f->pos);
+		break;
+	case SEEK_END:
+		/* A directory's offsets are entry indexes: no end. */
+		if (!f->node || vnode_is_dir(f->node))
+			return -EINVAL;
+		base = (int64_t)f->node->size;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (__builtin_add_overflow(base, off, &pos) || pos < 0)
+		return -EINVAL;
+	atomic_store(&f->pos, (uint64_t)pos);
+	return pos;
+}
+
 struct linux_dirent64_hdr {
 	uint64_t d_ino;
 	int64_t d_off;

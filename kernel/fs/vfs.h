@@ -25,6 +25,10 @@ struct fd_table;
 struct fs_ctx;
 struct vm_file;
 
+#define SEEK_SET 0
+#define SEEK_CUR 1
+#define SEEK_END 2
+
 #define FD_MAX 1024 /* descriptors per table (RLIMIT_NOFILE default) */
 
 /* Unpack the initramfs the loader described in boot_info (validating every
@@ -86,6 +90,9 @@ int vfs_open(struct fs_ctx *ctx, const char *path, int flags,
 long vfs_read(struct file *f, void *buf, size_t n);
 long vfs_write(struct file *f, const void *buf, size_t n);
 long vfs_pread(struct file *f, void *buf, size_t n, uint64_t off);
+/* SEEK_SET/CUR/END (0/1/2): the new position, -ESPIPE (pipe, console),
+ * -EINVAL (bad whence, negative result, SEEK_END on a directory). */
+long vfs_lseek(struct file *f, int64_t off, int whence);
 /* A pipe: ends[0] reads, ends[1] writes (blocking). 0 or -ENOMEM. */
 int vfs_pipe(struct file *ends[2]);
 void vfs_close(struct file *f);

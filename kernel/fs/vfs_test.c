@@ -81,6 +81,15 @@ static void test_read_back(void)
 	n = vfs_pread(f, buf, 100, TEST_SIZE - 10);
 	CHECK(n == 10, "pread across the end: %ld", n);
 	CHECK(vfs_write(f, "x", 1) == -EBADF, "write to a read-only file");
+	CHECK(vfs_lseek(f, 0, SEEK_END) == TEST_SIZE, "SEEK_END");
+	CHECK(vfs_read(f, buf, 10) == 0, "read at the end");
+	CHECK(vfs_lseek(f, -22, SEEK_CUR) == TEST_SIZE - 22, "SEEK_CUR back");
+	n = vfs_read(f, buf, 100);
+	CHECK(n == 22 && matches(buf, TEST_SIZE - 22, 22), "last line: %ld", n);
+	CHECK(vfs_lseek(f, -1, SEEK_SET) == -EINVAL, "negative position");
+	CHECK(vfs_lseek(f, 0, 7) == -EINVAL, "bad whence");
+	CHECK(vfs_lseek(f, 100000, SEEK_SET) == 100000, "past the end is fine");
+	CHECK(vfs_read(f, buf, 10) == 0, "and reads 0");
 	vfs_close(f);
 
 	r = vfs_open(0, "/etc/cohort-test.link", O_RDONLY, &f);
@@ -147,11 +156,27 @@ static void test_dirs(void)
 	CHECK(dir_has("/dev", dev, 3), "listing /dev");
 
 	struct file *f;
-	char buf[8];
+	char buf[40];
 	int r = vfs_open(0, "/etc", O_RDONLY, &f);
 	CHECK(r == 0, "open /etc: %d", r);
 	if (!r) {
+		struct kiov v = { buf, 23 };
+		struct iobuf b;
 		CHECK(vfs_read(f, buf, 8) == -EISDIR, "read on a directory");
+		/* "." needs 24 bytes (19 + name + NUL, rounded to 8). */
+		iob_init(&b, &v, 1, false);
+		long n = vfs_getdents_iob(f, &b);
+		CHECK(n == -EINVAL, "getdents into 23 bytes: %ld", n);
+		v.len = 40;
+		iob_init(&b, &v, 1, false);
+		n = vfs_getdents_iob(f, &b);
+		CHECK(n == 24 && strcmp(buf + 19, ".") == 0,
+		      "one record fits in 40 bytes: %ld", n);
+		CHECK(vfs_lseek(f, 0, SEEK_END) == -EINVAL, "SEEK_END on a dir");
+		CHECK(vfs_lseek(f, 0, SEEK_SET) == 0, "rewinddir");
+		iob_init(&b, &v, 1, false);
+		n = vfs_getdents_iob(f, &b);
+		CHECK(n == 24 && strcmp(buf + 19, ".") == 0, "after rewind");
 		vfs_close(f);
 	}
 }
@@ -342,6 +367,7 @@ static void test_pipe_basics(void)
 	CHECK(vfs_read(p[1], buf, 1) == -EBADF, "read on the write end");
 	CHECK(vfs_write(p[0], "x", 1) == -EBADF, "write on the read end");
 	CHECK(vfs_pread(p[0], buf, 1, 0) == -ESPIPE, "pread on a pipe");
+	CHECK(vfs_lseek(p[0], 0, SEEK_SET) == -ESPIPE, "lseek on a pipe");
 	vfs_write(p[1], "tail", 4);
 	vfs_close(p[1]);
 	n = vfs_read(p[0], buf, sizeof(buf));
@@ -431,6 +457,79 @@ static void test_pipe_threads(void)
 	vfs_close(p[0]);
 }
 
+/* PIPE_BUF atomicity under contention: WRITERS threads each write RECORDS
+ * records of RECORD bytes (all bytes = writer id + record number), at
+ * once; the stream the reader sees must be whole records, and each
+ * writer's in order. */
+#define WRITERS 3
+#define RECORDS 150
+#define RECORD 1000
+
+struct rec_writer {
+	struct file *w;
+	int id;
+};
+
+static void record_writer(void *arg)
+{
+	struct rec_writer *rw = arg;
+	uint8_t rec[RECORD];
+	for (int i = 0; i < RECORDS; i++) {
+		memset(rec, (uint8_t)(rw->id * 64 + i % 64), RECORD);
+		if (vfs_write(rw->w, rec, RECORD) != RECORD)
+			break;
+	}
+	vfs_close(rw->w);
+}
+
+static void test_pipe_atomic_writers(void)
+{
+	struct file *p[2];
+	struct rec_writer rw[WRITERS];
+	struct thread *t[WRITERS];
+	uint8_t *rec = kmalloc(RECORD);
+	int next[WRITERS] = { 0 }, err, bad = 0, records = 0;
+	if (!rec || pipe_create(p, 0)) {
+		CHECK(0, "pipe or memory");
+		kfree(rec);
+		return;
+	}
+	for (int i = 0; i < WRITERS; i++) {
+		rw[i] = (struct rec_writer){ p[1], i };
+		file_get(p[1]);
+		t[i] = kthread_create("vfs-recwriter", record_writer, &rw[i], 0,
+				      0, &err);
+		if (!t[i])
+			vfs_close(p[1]);
+	}
+	vfs_close(p[1]); /* the writers hold the write end now */
+	size_t have = 0;
+	long n;
+	while ((n = vfs_read(p[0], rec + have, RECORD - have)) > 0) {
+		have += (size_t)n;
+		if (have < RECORD)
+			continue;
+		have = 0;
+		records++;
+		int id = rec[0] / 64, seq = rec[0] % 64;
+		bool whole = true;
+		for (int i = 1; i < RECORD; i++)
+			whole = whole && rec[i] == rec[0];
+		if (!whole || id >= WRITERS || seq != next[id] % 64)
+			bad++;
+		else
+			next[id]++;
+	}
+	for (int i = 0; i < WRITERS; i++)
+		if (t[i])
+			kthread_join(t[i], 0);
+	CHECK(n == 0 && have == 0 && bad == 0 && records == WRITERS * RECORDS,
+	      "atomic writers: %d records (want %d), %d torn or out of order",
+	      records, WRITERS * RECORDS, bad);
+	vfs_close(p[0]);
+	kfree(rec);
+}
+
 int vfs_selftest(void)
 {
 	passed = failed = 0;
@@ -444,6 +543,7 @@ int vfs_selftest(void)
 	test_fd_table();
 	test_pipe_basics();
 	test_pipe_threads();
+	test_pipe_atomic_writers();
 	kprintf("vfs-test: %d passed, %d failed", passed, failed);
 	return failed != 0;
 }

@@ -26,9 +26,6 @@
 #define AT_SYMLINK_NOFOLLOW 0x100
 #define AT_NO_AUTOMOUNT 0x800
 #define AT_EMPTY_PATH 0x1000
-#define SEEK_SET 0
-#define SEEK_CUR 1
-#define SEEK_END 2
 #define F_DUPFD 0
 #define F_GETFD 1
 #define F_SETFD 2
@@ -286,35 +283,10 @@ static long sys_writev(const struct syscall_args *a)
 static long sys_lseek(const struct syscall_args *a)
 {
 	struct file *f = get_fd((int)a->a[0]);
-	int64_t off = (int64_t)a->a[1], base, pos;
 	long r;
-
 	if (!f)
 		return -EBADF;
-	if (!f->ops->seekable) {
-		file_put(f);
-		return -ESPIPE;
-	}
-	switch ((int)a->a[2]) {
-	case SEEK_SET:
-		base = 0;
-		break;
-	case SEEK_CUR:
-		base = (int64_t)atomic_load(&f->pos);
-		break;
-	case SEEK_END:
-		base = f->node && !vnode_is_dir(f->node) ? (int64_t)f->node->size
-							 : -1;
-		break;
-	default:
-		base = -1;
-	}
-	if (base < 0 || __builtin_add_overflow(base, off, &pos) || pos < 0)
-		r = -EINVAL;
-	else {
-		atomic_store(&f->pos, (uint64_t)pos);
-		r = pos;
-	}
+	r = vfs_lseek(f, (int64_t)a->a[1], (int)a->a[2]);
 	file_put(f);
 	return r;
 }
