@@ -291,6 +291,8 @@ static const struct selftest tests[] = {
 	  "guarded stacks: allocate/free past the slot count, all returned" },
 	{ "vfs", vfs_selftest,
 	  "initramfs read-back, directories, lookup errors, fds, devices, console, pipes" },
+	{ "vfs-console", vfs_console_selftest,
+	  "read a typed line and EOF from /dev/console (Ctrl-T line to the kernel)" },
 	{ "pmm", test_pmm, "page allocator: exhaust-ish, verify, free" },
 	{ "heap", test_heap, "kmalloc/kfree patterns, contents checked" },
 	{ "timer", selftest_timer,

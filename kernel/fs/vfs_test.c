@@ -547,3 +547,36 @@ int vfs_selftest(void)
 	kprintf("vfs-test: %d passed, %d failed", passed, failed);
 	return failed != 0;
 }
+
+/*
+ * test=vfs-console: real serial input through the receive interrupt.
+ * Holds /dev/console open for reading (so the tty owns the input) and
+ * blocks reading it; tests/system/test_fs.py types a Ctrl-T line for the
+ * kernel console, then a line for us, then Ctrl-D.
+ */
+int vfs_console_selftest(void)
+{
+	struct file *f;
+	char buf[64];
+	long n;
+	int r = vfs_open(0, "/dev/console", O_RDONLY, &f);
+	if (r) {
+		kprintf("vfs-console: open /dev/console: %d", r);
+		return 1;
+	}
+	kprintf("vfs-console: reading");
+	n = vfs_read(f, buf, sizeof(buf) - 1);
+	if (n <= 0) {
+		kprintf("vfs-console: read %ld", n);
+		vfs_close(f);
+		return 1;
+	}
+	buf[n] = 0;
+	if (buf[n - 1] == '\n')
+		buf[n - 1] = 0;
+	kprintf("vfs-console: got '%s' (%ld bytes)", buf, n);
+	n = vfs_read(f, buf, sizeof(buf));
+	kprintf("vfs-console: %s", n == 0 ? "EOF" : "no EOF");
+	vfs_close(f);
+	return n != 0;
+}

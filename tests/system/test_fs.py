@@ -95,3 +95,17 @@ def test_mkinitrd_is_deterministic(tmp_path):
                      "etc/b.conf"], listing
     assert "-rwxr-xr-x   1 root     root           12 Jan  1  1970 bin/prog" \
         in listing, listing
+
+
+def test_console_input_goes_to_the_reader(esp, boot):
+    """A reader of /dev/console owns serial input; Ctrl-T sends one line
+    to the kernel console; Enter completes a line, Ctrl-D ends input."""
+    b = boot(esp(cmdline="test=vfs-console"), smp=2,
+             inputs=[(r"vfs-console: reading", "\x14help\r"),
+                     (r"console: help\s", "hel\x7flo\r"),
+                     (r"vfs-console: got", "\x04")])
+    assert b.exit_code == cohortvm.EXIT_SUCCESS, b
+    assert re.search(r"console: help\s+list commands", b.log), b.log
+    assert "vfs-console: got 'helo' (5 bytes)" in b.log, b.log
+    assert "vfs-console: EOF" in b.log
+    assert "unknown command" not in b.log
