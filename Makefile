@@ -153,6 +153,45 @@ $(eval $(call efi_app,$(BUILD)/BOOTX64.EFI,$(BUILD)/efi,))
 # tests check that the kernel refuses it clearly.
 $(eval $(call efi_app,$(BUILD)/test/BOOTX64-badversion.EFI,$(BUILD)/efi-badversion,-DBOOT_INFO_VERSION=999))
 
+# ---- Initramfs -----------------------------------------------------------------
+#
+# build/initrd/ is the staging directory: the user programs (USER_BINS, from
+# tests/user/build.mk), everything under esp/extra/ at the same path, and
+# the files test=vfs reads. tools/mkinitrd packs it into a cpio newc
+# archive deterministically (sorted names, mtime 0, uid/gid 0), so no cpio
+# tool's habits leak in; the ESP carries it as \EFI\COHORT\INITRD.
+# The archive is rebuilt every time but replaced only when its bytes
+# change, so the ESP is rebuilt only then. A file removed from esp/extra/
+# stays staged until `make clean`.
+include tests/user/build.mk
+INITRD_DIR := $(BUILD)/initrd
+EXTRA_SRC := $(shell find esp/extra \( -type f -o -type l \) 2>/dev/null | LC_ALL=C sort)
+INITRD_EXTRA := $(patsubst esp/extra/%,$(INITRD_DIR)/%,$(EXTRA_SRC))
+# test=vfs (kernel/fs/vfs_test.c) regenerates this content and compares.
+INITRD_TEST := $(INITRD_DIR)/etc/cohort-test.txt $(INITRD_DIR)/etc/cohort-test.link \
+	$(INITRD_DIR)/etc/cohort-loop
+
+$(INITRD_DIR)/%: esp/extra/%
+	@mkdir -p $(dir $@)
+	@rm -f $@
+	cp -P --preserve=mode $< $@
+$(INITRD_DIR)/etc/cohort-test.txt:
+	@mkdir -p $(dir $@)
+	$(PYTHON) -c 'import sys; sys.stdout.write("".join("cohort-test line %04d\n" % i for i in range(400)))' > $@
+$(INITRD_DIR)/etc/cohort-test.link:
+	@mkdir -p $(dir $@)
+	ln -sfn cohort-test.txt $@
+$(INITRD_DIR)/etc/cohort-loop:
+	@mkdir -p $(dir $@)
+	ln -sfn cohort-loop $@
+
+$(BUILD)/initrd.cpio: $(USER_BINS) $(INITRD_EXTRA) $(INITRD_TEST) tools/mkinitrd FORCE
+	@mkdir -p $(INITRD_DIR)
+	@$(PYTHON) tools/mkinitrd $@.new $(INITRD_DIR)
+	@cmp -s $@.new $@ && rm -f $@.new || { mv $@.new $@; echo "mkinitrd $@"; }
+
+initrd: $(BUILD)/initrd.cpio
+
 # ---- ESP and USB images -----------------------------------------------------
 #
 # A 64 MiB FAT32 image built with mkfs.fat + mtools: no loop mounts, no
@@ -165,15 +204,17 @@ $(BUILD)/CMDLINE.TXT: FORCE
 	 else cat esp/CMDLINE.TXT; fi > $@.tmp
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 
-$(BUILD)/esp.img: $(BUILD)/BOOTX64.EFI $(BUILD)/kernel.elf $(BUILD)/CMDLINE.TXT tools/mkesp
-	tools/mkesp $@ $(ESP_MIB) $(BUILD)/BOOTX64.EFI $(BUILD)/kernel.elf $(BUILD)/CMDLINE.TXT
+$(BUILD)/esp.img: $(BUILD)/BOOTX64.EFI $(BUILD)/kernel.elf $(BUILD)/CMDLINE.TXT \
+		$(BUILD)/initrd.cpio tools/mkesp
+	tools/mkesp $@ $(ESP_MIB) $(BUILD)/BOOTX64.EFI $(BUILD)/kernel.elf \
+		$(BUILD)/CMDLINE.TXT $(BUILD)/initrd.cpio
 
 $(BUILD)/cohort-usb.img: $(BUILD)/esp.img tools/mkusb
 	tools/mkusb $< $@
 
 # ---- Top-level targets -------------------------------------------------------
 
-.PHONY: all kernel loader esp usb run debug test test-unit test-system fuzz \
+.PHONY: all kernel loader esp initrd usb run debug test test-unit test-system fuzz \
 	bench-boot bench-smp bench-sched trace explore soak deps clean help FORCE
 
 all: $(BUILD)/BOOTX64.EFI $(BUILD)/kernel.elf $(BUILD)/esp.img
@@ -201,10 +242,11 @@ test: deps
 	$(MAKE) test-unit
 	$(MAKE) test-system
 
-# Host tests: the core suite, then the ACPI, scheduler and mm suites (each has
-# its own Makefile listing its sources), then a short fuzzing smoke run of
-# the ACPI parsers (`make fuzz` runs longer).
-UNIT_DIRS := tests/unit tests/unit/acpi tests/unit/sched tests/unit/mm
+# Host tests: the core suite, then the ACPI, scheduler, mm and file-system
+# suites (each has its own Makefile listing its sources), then a short
+# fuzzing smoke run of the ACPI parsers and the cpio reader (`make fuzz`
+# runs longer).
+UNIT_DIRS := tests/unit tests/unit/acpi tests/unit/sched tests/unit/mm tests/unit/fs
 test-unit:
 	@set -e; for d in $(UNIT_DIRS); do \
 		if [ -f $$d/Makefile ]; then $(MAKE) -C $$d PYTHON=$(PYTHON); fi; \
@@ -264,7 +306,8 @@ help:
 	@echo "make run        boot in QEMU/OVMF (SMP=4 MEM=512M CMDLINE=... QEMU=...)"
 	@echo "make debug      boot halted with a gdb stub and attach gdb"
 	@echo "make test       unit tests + QEMU system tests"
-	@echo "make fuzz       fuzz the ACPI parsers (FUZZ_SECONDS=60)"
+	@echo "make fuzz       fuzz the ACPI parsers and the cpio reader (FUZZ_SECONDS=60 each)"
+	@echo "make initrd     $(BUILD)/initrd.cpio from $(BUILD)/initrd/ (user programs + esp/extra/)"
 	@echo "make trace      traced scheduler run -> build/trace/ (SCENARIO=trace-mix)"
 	@echo "make explore    scheduler interleaving explorer (SEEDS=20000 FIRST=1)"
 	@echo "make usb        $(BUILD)/cohort-usb.img for a USB stick"

@@ -11,6 +11,7 @@
  *      (which OVMF mirrors to serial) and returns to the firmware;
  *   3. reserve a page below 1 MiB for the AP trampoline, the boot stack,
  *      the boot_info page and the page tables, all as EfiLoaderData;
+ *      read \EFI\COHORT\INITRD (optional) into EfiLoaderData pages too;
  *   4. ExitBootServices, retrying with a fresh map on a stale key;
  *   5. jump to the kernel through handoff_jump.S.
  * Scratch buffers (the ELF file, the raw memory map) are EfiBootServicesData
@@ -218,6 +219,78 @@ static EFI_STATUS read_file(EFI_FILE_HANDLE root, CHAR16 *path, UINTN max,
 	((char *)*buf)[len] = 0;
 	*size = len;
 	return EFI_SUCCESS;
+}
+
+/*
+ * The initramfs, read whole into pages the kernel keeps (EfiLoaderData is
+ * BOOT_MEM_KERNEL: never handed out by the page allocator). Its contents
+ * are not looked at here: the kernel validates every header. Nothing about
+ * it stops the boot: a missing file is normal (no user space), and any
+ * other problem is one line on screen plus a status the kernel reports.
+ */
+static void load_initrd(EFI_FILE_HANDLE root, struct boot_info *bi)
+{
+	EFI_FILE_HANDLE fh;
+	EFI_STATUS st;
+	uint64_t phys;
+
+	st = root->Open(root, &fh, L"\\EFI\\COHORT\\INITRD",
+			EFI_FILE_MODE_READ, 0);
+	if (EFI_ERROR(st)) {
+		bi->initrd_status = BOOT_INITRD_NONE;
+		Print(L"cohort-loader: no \\EFI\\COHORT\\INITRD: booting "
+		      L"without user space\r\n");
+		return;
+	}
+	EFI_FILE_INFO *info = LibFileInfo(fh);
+	if (!info) {
+		fh->Close(fh);
+		bi->initrd_status = BOOT_INITRD_READ_ERROR;
+		Print(L"cohort-loader: \\EFI\\COHORT\\INITRD: cannot read its "
+		      L"size; skipped\r\n");
+		return;
+	}
+	uint64_t len = info->FileSize;
+	FreePool(info);
+	if (len > BOOT_INITRD_MAX) {
+		fh->Close(fh);
+		bi->initrd_status = BOOT_INITRD_TOO_BIG;
+		Print(L"cohort-loader: \\EFI\\COHORT\\INITRD is %ld MiB, over the "
+		      L"%ld MiB limit; skipped\r\n", len >> 20,
+		      BOOT_INITRD_MAX >> 20);
+		return;
+	}
+	/* At least one page, so an empty file still has an address. */
+	UINTN pages = (len + PAGE_SIZE - 1) / PAGE_SIZE;
+	st = alloc_pages(pages ? pages : 1, EfiLoaderData, &phys);
+	if (EFI_ERROR(st)) {
+		fh->Close(fh);
+		bi->initrd_status = BOOT_INITRD_NO_MEMORY;
+		Print(L"cohort-loader: no memory for \\EFI\\COHORT\\INITRD (%ld "
+		      L"KiB); skipped\r\n", len >> 10);
+		return;
+	}
+	uint64_t got = 0;
+	while (got < len) {
+		UINTN chunk = len - got;
+		st = fh->Read(fh, &chunk, (uint8_t *)phys + got);
+		if (EFI_ERROR(st) || chunk == 0)
+			break;
+		got += chunk;
+	}
+	fh->Close(fh);
+	if (got != len) {
+		BS->FreePages(phys, pages ? pages : 1);
+		bi->initrd_status = BOOT_INITRD_READ_ERROR;
+		Print(L"cohort-loader: \\EFI\\COHORT\\INITRD: read failed after "
+		      L"%ld of %ld bytes (%r); skipped\r\n", got, len, st);
+		return;
+	}
+	bi->initrd_phys = phys;
+	bi->initrd_size = len;
+	bi->initrd_status = BOOT_INITRD_LOADED;
+	Print(L"cohort-loader: initramfs %ld KiB at phys 0x%lx\r\n",
+	      (len + 1023) >> 10, phys);
 }
 
 /* ---- What the firmware tells us --------------------------------------- */
@@ -529,6 +602,7 @@ EFI_STATUS efi_main(EFI_HANDLE image_handle, EFI_SYSTEM_TABLE *systab)
 	bi->pml4 = pml4_phys;
 
 	reserve_trampoline(bi);
+	load_initrd(root, bi);
 
 	Print(L"cohort-loader: kernel %ld KiB at phys 0x%lx, entry 0x%lx\r\n",
 	      bi->kernel_size / 1024, bi->kernel_phys, img.entry);

@@ -28,7 +28,7 @@
 
 #define BOOT_INFO_MAGIC 0x54524f484f43ULL /* "COHORT" little-endian */
 #ifndef BOOT_INFO_VERSION
-#define BOOT_INFO_VERSION 1
+#define BOOT_INFO_VERSION 2
 #endif
 
 /* Fixed virtual layout set up by the loader. */
@@ -67,6 +67,14 @@ struct boot_mmap_entry {
 #define BOOT_TRAMP_NONE 0	   /* no page below 1 MiB: boot on one CPU */
 #define BOOT_TRAMP_ALLOCATED 1	   /* AllocatePages before ExitBootServices */
 #define BOOT_TRAMP_BOOT_SERVICES 2 /* reclaimed boot-services page after */
+
+/* What became of the initramfs (\EFI\COHORT\INITRD). */
+#define BOOT_INITRD_NONE 0	/* no such file on the ESP: not an error */
+#define BOOT_INITRD_LOADED 1	/* initrd_phys/initrd_size describe it */
+#define BOOT_INITRD_TOO_BIG 2	/* larger than BOOT_INITRD_MAX: skipped */
+#define BOOT_INITRD_NO_MEMORY 3 /* no pages for it: skipped */
+#define BOOT_INITRD_READ_ERROR 4 /* the firmware failed to read it */
+#define BOOT_INITRD_MAX (512ULL << 20)
 
 #define BOOT_FB_NONE 0
 #define BOOT_FB_RGBX 1 /* byte order R, G, B, reserved */
@@ -131,6 +139,18 @@ struct boot_info {
 	/* EFI system table, physical; 0 if unknown. Not used yet: recorded
 	 * so a future reboot/poweroff path can reach runtime services. */
 	uint64_t efi_system_table;
+
+	/* The initramfs: a cpio newc archive (docs/userspace.md, "Files"),
+	 * copied by the loader into whole pages of type EfiLoaderData, which
+	 * the memory map reports as BOOT_MEM_KERNEL, so the page allocator
+	 * never hands them out and the kernel may keep pointers into it for
+	 * its whole life. initrd_phys is page aligned; bytes past initrd_size
+	 * up to the page end are zero. 0 and 0 unless status is LOADED (an
+	 * empty file is LOADED with size 0). Since version 2. */
+	uint64_t initrd_phys;
+	uint64_t initrd_size;	/* bytes */
+	uint32_t initrd_status; /* BOOT_INITRD_* */
+	uint32_t pad3;
 };
 
 #endif

@@ -6,6 +6,7 @@
 #include "../drivers/serial.h"
 #include "../sched/sched.h"
 #include "cpu.h"
+#include "fs/tty.h"
 #include "kthread.h"
 #include "lib/printf.h"
 #include "lib/string.h"
@@ -24,6 +25,8 @@
 /* Owned by the interrupt handler (one CPU, interrupts off). */
 static char line[CONSOLE_LINE_MAX];
 static int len;
+/* Ctrl-T while /dev/console owns the input: this one line is ours. */
+static bool escaped_line;
 
 struct command {
 	const char *name;
@@ -199,10 +202,22 @@ static void rx_interrupt(struct trap_frame *f)
 	(void)f;
 	while ((c = serial_getc()) >= 0) {
 		char echo[3] = { (char)c, 0, 0 };
+		/* docs/console.md: a user program reading /dev/console owns
+		 * the input; a line already begun here is finished here. */
+		if (!escaped_line && len == 0 && tty_owns_input()) {
+			if (c == TTY_ESCAPE_KERNEL) {
+				escaped_line = true;
+				log_raw("kernel> ");
+			} else {
+				tty_input(c);
+			}
+			continue;
+		}
 		if (c == '\r' || c == '\n') {
 			log_raw("\n");
 			run_line();
 			len = 0;
+			escaped_line = false;
 		} else if (c == BACKSPACE || c == DELETE) {
 			if (len > 0) {
 				len--;

@@ -90,3 +90,8 @@ void log_raw(const char *s)
 {
 	out(s, strlen(s));
 }
+
+void log_write(const char *s, unsigned long len)
+{
+	out(s, len);
+}

@@ -16,6 +16,9 @@ void vkprintf(const char *fmt, va_list ap);
 
 /* Raw text, no prefix, no newline added (banners, continuation). */
 void log_raw(const char *s);
+/* `len` raw bytes (any values, NULs too), no prefix, under the log lock:
+ * /dev/console output and its echo. */
+void log_write(const char *s, unsigned long len);
 
 /* Stop using the log lock (called once by the panicking CPU). */
 void log_panic_mode(void);

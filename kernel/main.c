@@ -14,6 +14,7 @@
 #include "boot_info.h"
 #include "cmdline.h"
 #include "cpu.h"
+#include "fs/vfs.h"
 #include "gdt.h"
 #include "lib/string.h"
 #include "log.h"
@@ -353,6 +354,7 @@ static void kernel_main_late(const struct boot_info *bi)
 	cpu_mark_online(&cpus[0]);
 	smp_ipi_init();
 	smp_boot_aps();
+	vfs_init(bi);
 
 	uint64_t now = rdtsc();
 	boot_ready_ns = uptime_ns();

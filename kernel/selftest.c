@@ -4,6 +4,7 @@
 #include "../drivers/qemu_exit.h"
 #include "arch/x86.h"
 #include "cpu.h"
+#include "fs/vfs_test.h"
 #include "kthread.h"
 #include "mm/kstack.h"
 #include "../smp/selftests.h"
@@ -289,6 +290,10 @@ static const struct selftest tests[] = {
 	  "endless recursion in a kernel thread: a stack overflow report" },
 	{ "kstack", test_kstack,
 	  "guarded stacks: allocate/free past the slot count, all returned" },
+	{ "vfs", vfs_selftest,
+	  "initramfs read-back, directories, lookup errors, fds, devices, console, pipes" },
+	{ "vfs-console", vfs_console_selftest,
+	  "read a typed line and EOF from /dev/console (Ctrl-T line to the kernel)" },
 	{ "pmm", test_pmm, "page allocator: exhaust-ish, verify, free" },
 	{ "heap", test_heap, "kmalloc/kfree patterns, contents checked" },
 	{ "aspace", selftest_aspace,

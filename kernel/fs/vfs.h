@@ -9,12 +9,14 @@
  * What it does not do: write to the initramfs, mount anything else, or
  * know about processes beyond the two objects proc/ hands it.
  *
- * Read next: kernel/fs/initramfs.c, kernel/fs/file.c, kernel/syscall/sys_fs.c.
+ * Read next: kernel/fs/fs_internal.h (nodes, files, buffers), vfs.c,
+ * file.c, pipe.c, tty.c, kernel/syscall/sys_fs.c.
  */
 #ifndef COHORT_FS_VFS_H
 #define COHORT_FS_VFS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct boot_info;
@@ -22,6 +24,10 @@ struct file;
 struct fd_table;
 struct fs_ctx;
 struct vm_file;
+
+#define SEEK_SET 0
+#define SEEK_CUR 1
+#define SEEK_END 2
 
 #define FD_MAX 1024 /* descriptors per table (RLIMIT_NOFILE default) */
 
@@ -55,5 +61,40 @@ void fs_ctx_put(struct fs_ctx *c);
  * -ENOTDIR, -EACCES (not executable, or a directory/device), -ENAMETOOLONG.
  */
 int vfs_exec_file(struct fs_ctx *ctx, const char *path, struct vm_file *out);
+
+/*
+ * For mmap of a file descriptor of the current process: the same view of
+ * an initramfs regular file. 0, -EBADF (not an open descriptor), -EACCES
+ * (a directory, device or pipe). Any thread context.
+ */
+int vfs_fd_vm_file(int fd, struct vm_file *out);
+
+/* Regular files in the initramfs, or -1 if there is none (missing or
+ * corrupt archive). For pid 1's start-up message. */
+int vfs_initramfs_files(void);
+
+/*
+ * The kernel-internal file API, over kernel buffers (self-tests, kernel
+ * threads). The system calls use the same file operations with user
+ * buffers (struct iobuf, fs_internal.h). Each returns what the system
+ * call of the same name would: >= 0, or -errno.
+ *
+ * vfs_open: resolve `path` from ctx's cwd (ctx NULL: the root), follow a
+ * final symlink unless O_NOFOLLOW, open with `flags` (O_* values as
+ * Linux): a write open of an initramfs file or O_CREAT of a missing one
+ * is -EROFS, a directory opened for writing -EISDIR. The file has one
+ * reference: vfs_close drops it.
+ */
+int vfs_open(struct fs_ctx *ctx, const char *path, int flags,
+	     struct file **out);
+long vfs_read(struct file *f, void *buf, size_t n);
+long vfs_write(struct file *f, const void *buf, size_t n);
+long vfs_pread(struct file *f, void *buf, size_t n, uint64_t off);
+/* SEEK_SET/CUR/END (0/1/2): the new position, -ESPIPE (pipe, console),
+ * -EINVAL (bad whence, negative result, SEEK_END on a directory). */
+long vfs_lseek(struct file *f, int64_t off, int whence);
+/* A pipe: ends[0] reads, ends[1] writes (blocking). 0 or -ENOMEM. */
+int vfs_pipe(struct file *ends[2]);
+void vfs_close(struct file *f);
 
 #endif
