@@ -170,6 +170,10 @@ $(BUILD)/esp.img: $(BUILD)/BOOTX64.EFI $(BUILD)/kernel.elf $(BUILD)/CMDLINE.TXT 
 $(BUILD)/cohort-usb.img: $(BUILD)/esp.img tools/mkusb
 	tools/mkusb $< $@
 
+# ---- User programs (musl-gcc -static) ----------------------------------------
+
+include tests/user/build.mk
+
 # ---- Top-level targets -------------------------------------------------------
 
 .PHONY: all kernel loader esp usb run debug test test-unit test-system fuzz \
@@ -264,6 +268,8 @@ help:
 	@echo "make debug      boot halted with a gdb stub and attach gdb"
 	@echo "make test       unit tests + QEMU system tests"
 	@echo "make fuzz       fuzz the ACPI parsers (FUZZ_SECONDS=60)"
+	@echo "make user       build the user programs into $(BUILD)/initrd/{bin,test}"
+	@echo "make test-user-host  run the user test programs under this machine's Linux"
 	@echo "make trace      traced scheduler run -> build/trace/ (SCENARIO=trace-mix)"
 	@echo "make explore    scheduler interleaving explorer (SEEDS=20000 FIRST=1)"
 	@echo "make usb        $(BUILD)/cohort-usb.img for a USB stick"
