@@ -45,8 +45,10 @@ static inline int probe_read(const volatile void *p)
 
 	fault_catch(1);
 	sig = sigsetjmp(fault_jmp, 1);
+	/* Through a volatile pointer: gcc must not reason about the address. */
+	const volatile char *volatile q = p;
 	if (sig == 0)
-		(void)*(const volatile char *)p;
+		(void)*q;
 	fault_catch(0);
 	return sig;
 }
@@ -57,8 +59,9 @@ static inline int probe_write(volatile void *p, char v)
 
 	fault_catch(1);
 	sig = sigsetjmp(fault_jmp, 1);
+	volatile char *volatile q = p;
 	if (sig == 0)
-		*(volatile char *)p = v;
+		*q = v;
 	fault_catch(0);
 	return sig;
 }
