@@ -308,6 +308,8 @@ help:
 	@echo "make test       unit tests + QEMU system tests"
 	@echo "make fuzz       fuzz the ACPI parsers and the cpio reader (FUZZ_SECONDS=60 each)"
 	@echo "make initrd     $(BUILD)/initrd.cpio from $(BUILD)/initrd/ (user programs + esp/extra/)"
+	@echo "make user       build the user programs into $(BUILD)/initrd/{bin,test}"
+	@echo "make test-user-host  run the user test programs under this machine's Linux"
 	@echo "make trace      traced scheduler run -> build/trace/ (SCENARIO=trace-mix)"
 	@echo "make explore    scheduler interleaving explorer (SEEDS=20000 FIRST=1)"
 	@echo "make usb        $(BUILD)/cohort-usb.img for a USB stick"
