@@ -54,6 +54,13 @@ trap_common:
 	pushq	%r14
 	pushq	%r15
 	cld
+	/* Close SMAP: an interrupt may arrive inside a user copy (which runs
+	 * with RFLAGS.AC set); iretq gives the copy its AC back. clac is
+	 * #UD on a CPU without SMAP, hence the flag. */
+	testb	$1, usercopy_smap(%rip)
+	jz	5f
+	clac
+5:
 	mov	%rsp, %rdi
 	call	trap_dispatch
 	popq	%r15
@@ -96,6 +103,10 @@ trap_paranoid:
 	pushq	%r14
 	pushq	%r15
 	cld
+	testb	$1, usercopy_smap(%rip)	/* close SMAP, as trap_common */
+	jz	6f
+	clac
+6:
 	xorl	%ebx, %ebx		/* rbx (callee-saved): 1 = we swapped */
 	movl	$0xc0000101, %ecx	/* MSR_GS_BASE */
 	rdmsr

@@ -43,9 +43,10 @@ struct lock_class {
  * lock held in the same context has a lower rank. */
 static struct lock_class classes[] = {
 	RANK("proc_table", 2, LOCK_IRQ_UNSAFE),
+	RANK("proc_alarm", 3, LOCK_IRQ_UNSAFE),
 	RANK("proc", 4, LOCK_IRQ_UNSAFE),
 	RANK("proc_reap", 6, 0),
-	RANK("futex", 8, LOCK_IRQ_UNSAFE),
+	RANK("futex", 8, LOCK_IRQ_UNSAFE | LOCK_NEST_BY_ADDRESS),
 	RANK("sched_attr", 10, 0),
 	RANK("wait_queue", 20, 0), /* any other scheduler lock name */
 	RANK("rq", 30, LOCK_NEST_BY_ADDRESS),
@@ -74,7 +75,6 @@ static struct lock_class classes[] = {
 };
 
 #define NR_CLASSES (sizeof(classes) / sizeof(classes[0]))
-#define CLASS_WAIT_QUEUE 1 /* index of "wait_queue" */
 
 static atomic_bool validation_off;
 
@@ -97,7 +97,7 @@ uint16_t lockdep_sched_class(const char *name)
 	if (c && (strcmp(name, "sched_attr") == 0 || strcmp(name, "rq") == 0 ||
 		  strcmp(name, "sched_threads") == 0))
 		return c;
-	return CLASS_WAIT_QUEUE + 1;
+	return class_by_name("wait_queue");
 }
 
 /* Format "site (symbol+0xoff)" for a report. */

@@ -41,8 +41,6 @@
 #define P_PID 1
 #define P_PGID 2
 
-#define CLD_EXITED 1
-#define CLD_KILLED 2
 
 static const char *const signal_names[32] = {
 	[SIGHUP] = "SIGHUP",   [SIGINT] = "SIGINT",   [SIGQUIT] = "SIGQUIT",
@@ -77,6 +75,7 @@ static void proc_exit_last(struct process *p, struct uthread *t, int status)
 		status = p->group_exit_status;
 	if (p->pid == 1)
 		init_exited(status);
+	itimer_exit(p);
 
 	fdt_put(p->files);
 	fs_ctx_put(p->fs);
@@ -115,7 +114,13 @@ static void proc_exit_last(struct process *p, struct uthread *t, int status)
 	if (parent) {
 		atomic_fetch_add(&parent->child_events, 1);
 		wait_queue_wake_all(&parent->child_wq);
-		signal_send_process(parent, SIGCHLD);
+		struct ksiginfo info = {
+			.pid = p->pid,
+			.uid = p->uid,
+			.code = (status & 0x7f) ? CLD_KILLED : CLD_EXITED,
+			.status = (status & 0x7f) ? (status & 0x7f) : (status >> 8) & 0xff,
+		};
+		signal_send_process_info(parent, SIGCHLD, &info);
 	}
 	if (init_notify && init != parent) {
 		atomic_fetch_add(&init->child_events, 1);
@@ -147,6 +152,7 @@ void proc_thread_exit(int status)
 	p->dead_threads_nvcsw += t->kt.t.stats.voluntary_switches;
 	p->dead_threads_nivcsw += t->kt.t.stats.involuntary_switches;
 	spin_unlock(&p->lock);
+	uthread_release_id_locked(t);
 	spin_unlock(&proc_table_lock);
 	if (last)
 		proc_exit_last(p, t, status);
@@ -211,9 +217,9 @@ struct wait_result {
 /*
  * The common body of wait4 and waitid: reap (or with `nowait`, only look
  * at) a zombie child matching (idtype, id). `deliver` copies the result to
- * user memory BEFORE the zombie is released, so a bad pointer (-EFAULT)
- * loses no child. Returns the pid, 0 (WNOHANG and none ready), -ECHILD,
- * -EINTR, or deliver's error.
+ * user memory; if that fails the child is still reaped and the call
+ * returns deliver's error (-EFAULT), as Linux does. Returns the pid, 0
+ * (WNOHANG and none ready), -ECHILD, -EINTR, or deliver's error.
  */
 static long wait_common(int idtype, int id, int options, bool nowait,
 			int (*deliver)(const struct wait_result *, void *),
@@ -245,11 +251,11 @@ static long wait_common(int idtype, int id, int options, bool nowait,
 		spin_unlock(&proc_table_lock);
 
 		if (z) {
+			/* Like Linux, a status that cannot be stored is an
+			 * -EFAULT, and the child is reaped all the same. */
 			int r = deliver(&res, arg);
-			if (r < 0)
-				return r;
 			if (nowait)
-				return res.pid;
+				return r < 0 ? r : res.pid;
 			spin_lock(&proc_table_lock);
 			bool still = proc_find_locked(res.pid) == z &&
 				     z->parent == self;
@@ -261,7 +267,7 @@ static long wait_common(int idtype, int id, int options, bool nowait,
 			spin_unlock(&proc_table_lock);
 			if (still) {
 				proc_release_zombie(z);
-				return res.pid;
+				return r < 0 ? r : res.pid;
 			}
 			continue; /* another thread of ours reaped it first */
 		}

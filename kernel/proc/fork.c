@@ -84,7 +84,7 @@ static long clone_thread(const struct clone_req *rq, struct trap_frame *f)
 	child.rax = 0;
 	if (rq->stack)
 		child.rsp = rq->stack;
-	struct uthread *t = uthread_alloc(p, &child);
+	struct uthread *t = uthread_alloc(p, &child, false);
 	if (!t)
 		return -ENOMEM;
 	uctx_copy_current(&t->uctx);
@@ -109,7 +109,7 @@ static long clone_thread(const struct clone_req *rq, struct trap_frame *f)
 	r = uthread_start(t, &attr, &mask);
 	if (r)
 		return r;
-	int tid = t->kt.t.tid;
+	int tid = t->tid;
 	/* The new thread may already run and even exit: only its tid,
 	 * copied above, is used below. */
 	if (rq->flags & CLONE_PARENT_SETTID)
@@ -164,7 +164,7 @@ static long clone_process(const struct clone_req *rq, struct trap_frame *f)
 	child.rax = 0;
 	if (rq->stack)
 		child.rsp = rq->stack;
-	struct uthread *t = c->as && c->files && c->fs ? uthread_alloc(c, &child) : 0;
+	struct uthread *t = c->as && c->files && c->fs ? uthread_alloc(c, &child, true) : 0;
 	if (!t) {
 		proc_free_unstarted(c);
 		return -ENOMEM;

@@ -50,6 +50,16 @@ enum proc_state {
 	PROC_ZOMBIE, /* every thread exited; waiting for the parent */
 };
 
+#define RLIMIT_STACK 3
+#define RLIMIT_NPROC 6
+#define RLIMIT_NOFILE 7
+#define RLIM_NLIMITS 16
+#define RLIM_INFINITY (~0ULL)
+
+struct rlimit_k {
+	uint64_t cur, max;
+};
+
 struct sigaction_k {
 	uint64_t handler; /* SIG_DFL 0, SIG_IGN 1, else a user address */
 	uint64_t flags;	  /* SA_* */
@@ -83,7 +93,12 @@ struct process {
 	int group_exit_status;
 	struct sigaction_k actions[NSIG];
 	sigset_t_k shared_pending;
+	struct ksiginfo shared_info[NSIG]; /* for each bit of shared_pending */
 	uint32_t uid, gid, euid, egid;
+	/* Resource limits (prlimit64), Linux's RLIMIT_* order. Written by
+	 * the process's own threads; read racily (a limit changing during a
+	 * call applies from the next one). */
+	struct rlimit_k rlim[RLIM_NLIMITS];
 	/* Run time of exited threads, and of reaped children (rusage). */
 	uint64_t dead_threads_run_ns, children_run_ns;
 	uint64_t dead_threads_nvcsw, dead_threads_nivcsw;
@@ -99,6 +114,10 @@ struct process {
 	struct wait_queue vfork_wq;
 	atomic_bool vfork_done;
 	uint64_t start_ns;
+
+	/* ITIMER_REAL (itimer.c), guarded by its alarm lock. */
+	struct list_node alarm_node;
+	uint64_t alarm_at_ns, alarm_interval_ns;
 };
 
 struct uthread {
@@ -107,6 +126,7 @@ struct uthread {
 	struct kthread kt;
 	/* Set at creation; read-only afterwards. */
 	struct process *proc;
+	int tid; /* the user-visible id (gettid); = pid for the main thread */
 	struct uctx uctx;
 	/* Guarded by proc->lock. */
 	struct list_node proc_node;
@@ -119,11 +139,7 @@ struct uthread {
 	sigset_t_k pending;
 	uint64_t altstack_sp, altstack_size;
 	int altstack_flags;
-	/* The last fault's signal details (signal_force_fault), written
-	 * under proc->lock by the thread itself, consumed when it delivers
-	 * that signal. */
-	int fault_sig, fault_code;
-	uint64_t fault_addr;
+	struct ksiginfo info[NSIG]; /* for each bit of pending */
 	/* The reaper's list (process.c), guarded by the reap lock. */
 	struct list_node reap_node;
 };
@@ -153,8 +169,10 @@ struct process *proc_alloc(struct process *parent, int *err);
 void proc_free_unstarted(struct process *p);
 
 /* A new thread of `p` whose first run returns to user mode with `frame`
- * (copied); not started. NULL if out of memory. */
-struct uthread *uthread_alloc(struct process *p, const struct trap_frame *frame);
+ * (copied); not started. Its tid is p's pid for the main thread, else a
+ * fresh id from the shared pid/tid space. NULL if out of memory or ids. */
+struct uthread *uthread_alloc(struct process *p, const struct trap_frame *frame,
+			      bool main_thread);
 /* Start it with the given scheduling attributes/affinity (NULL = fair
  * nice 0 / any CPU); on error frees it. 0 or -errno. */
 int uthread_start(struct uthread *t, const struct sched_attr *attr,
@@ -167,6 +185,10 @@ int uthread_start(struct uthread *t, const struct sched_attr *attr,
 struct uthread *uthread_find_locked(int tgid, int tid);
 /* Processes alive or zombie. */
 int proc_count(void);
+
+/* Descriptors the calling process may have open: RLIMIT_NOFILE's soft
+ * limit (at most FD_MAX, kernel/fs/vfs.h); FD_MAX in a kernel thread. */
+int proc_nofile_limit(void);
 
 /* The process by pid, or NULL; proc_table_lock must be held. */
 struct process *proc_find_locked(int pid);

@@ -21,8 +21,23 @@ void proc_release_zombie(struct process *p);
 /* An exiting thread hands itself to the reaper (process.c). */
 void uthread_queue_for_reaper(struct uthread *t);
 
+/* Give a thread's id back (not the main thread's: it is the pid);
+ * proc_table_lock held. */
+void uthread_release_id_locked(struct uthread *t);
+
 /* Free a thread from uthread_alloc that was never started. */
 void uthread_free_unstarted(struct uthread *t);
+
+/* The futex hash buckets (futex.c); before the first user thread. */
+void futex_boot_init(void);
+
+/* ITIMER_REAL (itimer.c): the alarm thread (boot); arm, disarm (value
+ * 0) or read a process's alarm, in ns from now; drop it at exit. */
+void itimer_init(void);
+void itimer_set(struct process *p, uint64_t value_ns, uint64_t interval_ns,
+		uint64_t *old_value_ns, uint64_t *old_interval_ns);
+void itimer_get(struct process *p, uint64_t *value_ns, uint64_t *interval_ns);
+void itimer_exit(struct process *p);
 
 /* Random bytes: RDRAND where the CPU has it, else a generator seeded
  * from the TSC at boot (random.c). Not for cryptography. */

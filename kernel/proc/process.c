@@ -29,10 +29,26 @@
 
 struct spinlock proc_table_lock = SPINLOCK_INIT("proc_table");
 
-/* Guarded by proc_table_lock. */
+/* Guarded by proc_table_lock. Pids and tids share one id space, as on
+ * Linux: a process's pid is its main thread's tid. */
 static struct process *pid_table[PID_MAX];
+static uint8_t id_used[PID_MAX];
 static int next_pid = 1;
 static int nprocs;
+
+/* A free id (2.. after pid 1 was given), or 0 if none. */
+static int id_alloc_locked(void)
+{
+	for (int i = 0; i < PID_MAX - 1; i++) {
+		int cand = next_pid;
+		next_pid = next_pid + 1 < PID_MAX ? next_pid + 1 : 2;
+		if (!id_used[cand]) {
+			id_used[cand] = 1;
+			return cand;
+		}
+	}
+	return 0;
+}
 static int proc_limit = PROC_LIMIT_DEFAULT;
 
 /* The reaper: exited threads wait here to be joined and freed. reap_lock
@@ -85,7 +101,7 @@ struct uthread *uthread_find_locked(int tgid, int tid)
 		struct list_node *n;
 		list_for_each(n, &p->threads) {
 			struct uthread *t = container_of(n, struct uthread, proc_node);
-			if (t->kt.t.tid == tid)
+			if (t->tid == tid)
 				found = t;
 		}
 		spin_unlock(&p->lock);
@@ -100,6 +116,25 @@ int proc_count(void)
 	return __atomic_load_n(&nprocs, __ATOMIC_RELAXED);
 }
 
+/* Linux's defaults for the limits Cohort enforces; the rest unlimited. */
+static void rlimits_default(struct rlimit_k *r)
+{
+	for (int i = 0; i < RLIM_NLIMITS; i++)
+		r[i] = (struct rlimit_k){ RLIM_INFINITY, RLIM_INFINITY };
+	r[RLIMIT_STACK] = (struct rlimit_k){ USER_STACK_MAX, RLIM_INFINITY };
+	r[RLIMIT_NOFILE] = (struct rlimit_k){ FD_MAX, FD_MAX };
+	r[RLIMIT_NPROC] = (struct rlimit_k){ PROC_LIMIT_DEFAULT, PROC_LIMIT_DEFAULT };
+}
+
+int proc_nofile_limit(void)
+{
+	struct process *p = proc_current();
+	if (!p)
+		return FD_MAX;
+	uint64_t cur = __atomic_load_n(&p->rlim[RLIMIT_NOFILE].cur, __ATOMIC_RELAXED);
+	return cur < FD_MAX ? (int)cur : FD_MAX;
+}
+
 struct process *proc_alloc(struct process *parent, int *err)
 {
 	struct process *p = kzalloc(sizeof(*p));
@@ -110,20 +145,17 @@ struct process *proc_alloc(struct process *parent, int *err)
 	p->lock = (struct spinlock)SPINLOCK_INIT("proc");
 	list_init(&p->threads);
 	list_init(&p->children);
+	list_init(&p->alarm_node);
 	wait_queue_init(&p->child_wq, "proc-child");
 	wait_queue_init(&p->vfork_wq, "proc-vfork");
 	p->start_ns = now_ns();
+	if (parent)
+		memcpy(p->rlim, parent->rlim, sizeof(p->rlim));
+	else
+		rlimits_default(p->rlim);
 
 	spin_lock(&proc_table_lock);
-	int pid = 0;
-	if (nprocs < proc_limit) {
-		for (int i = 0; i < PID_MAX - 1 && !pid; i++) {
-			int cand = next_pid;
-			next_pid = next_pid + 1 < PID_MAX ? next_pid + 1 : 2;
-			if (!pid_table[cand])
-				pid = cand;
-		}
-	}
+	int pid = nprocs < proc_limit ? id_alloc_locked() : 0;
 	if (!pid) {
 		spin_unlock(&proc_table_lock);
 		kfree(p);
@@ -151,6 +183,7 @@ struct process *proc_alloc(struct process *parent, int *err)
 static void proc_unlink_locked(struct process *p)
 {
 	pid_table[p->pid] = 0;
+	id_used[p->pid] = 0;
 	nprocs--;
 	if (p->parent)
 		list_del(&p->sibling);
@@ -182,8 +215,26 @@ void proc_release_zombie(struct process *p)
 
 /* ---- Threads ---------------------------------------------------------- */
 
-struct uthread *uthread_alloc(struct process *p, const struct trap_frame *frame)
+/* A thread's id goes back when it exits, except the main thread's: that
+ * is the pid, which lives until the process is reaped. */
+void uthread_release_id_locked(struct uthread *t)
 {
+	ASSERT(spin_held_by_me(&proc_table_lock));
+	if (t->tid != t->proc->pid)
+		id_used[t->tid] = 0;
+}
+
+struct uthread *uthread_alloc(struct process *p, const struct trap_frame *frame,
+			      bool main_thread)
+{
+	int tid = p->pid;
+	if (!main_thread) {
+		spin_lock(&proc_table_lock);
+		tid = id_alloc_locked();
+		spin_unlock(&proc_table_lock);
+		if (!tid)
+			return 0;
+	}
 	struct uthread *t = kzalloc(sizeof(*t));
 	uint64_t top = t ? kstack_alloc(UTHREAD_STACK_PAGES, KSTACK_THREAD, -1,
 					"uthread") :
@@ -192,8 +243,14 @@ struct uthread *uthread_alloc(struct process *p, const struct trap_frame *frame)
 		if (top)
 			kstack_free(top);
 		kfree(t);
+		if (!main_thread) {
+			spin_lock(&proc_table_lock);
+			id_used[tid] = 0;
+			spin_unlock(&proc_table_lock);
+		}
 		return 0;
 	}
+	t->tid = tid;
 	t->proc = p;
 	t->kt.ctx.stack_top = top;
 	t->kt.ctx.uctx = &t->uctx;
@@ -213,6 +270,9 @@ static void uthread_free(struct uthread *t)
 
 void uthread_free_unstarted(struct uthread *t)
 {
+	spin_lock(&proc_table_lock);
+	uthread_release_id_locked(t);
+	spin_unlock(&proc_table_lock);
 	uthread_free(t);
 }
 
@@ -237,6 +297,7 @@ int uthread_start(struct uthread *t, const struct sched_attr *attr,
 		list_del(&t->proc_node);
 		p->nthreads--;
 		spin_unlock(&p->lock);
+		uthread_release_id_locked(t);
 		spin_unlock(&proc_table_lock);
 		uthread_free(t);
 	}
@@ -294,6 +355,8 @@ void proc_init(void)
 	const char *s = cmdline_get(&boot_cmdline, "proc_limit");
 	if (s && cmdline_parse_uint(s, &v) == 0 && v >= 1 && v < PID_MAX)
 		proc_limit = (int)v;
+	futex_boot_init();
+	itimer_init();
 	syscall_table_init();
 	int err;
 	if (!kthread_create("reaper", reaper_thread, 0, 0, 0, &err))
@@ -323,7 +386,7 @@ int proc_start_init(const char *path, int argc, char *const argv[])
 	}
 	struct trap_frame f;
 	memset(&f, 0, sizeof(f));
-	struct uthread *t = uthread_alloc(p, &f);
+	struct uthread *t = uthread_alloc(p, &f, true);
 	if (!t) {
 		proc_free_unstarted(p);
 		return -ENOMEM;

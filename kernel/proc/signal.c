@@ -62,8 +62,6 @@
 #define SS_DISABLE 2
 #define MINSIGSTKSZ 2048
 
-#define SI_USER 0
-#define SI_TKILL (-6)
 
 #define BIT(sig) (1ULL << ((sig) - 1))
 #define UNBLOCKABLE (BIT(SIGKILL) | BIT(SIGSTOP))
@@ -119,6 +117,11 @@ struct siginfo_k {
 			int32_t pid;
 			uint32_t uid;
 		} kill;
+		struct {
+			int32_t pid;
+			uint32_t uid;
+			int32_t status;
+		} chld;
 		uint64_t addr; /* SIGSEGV, SIGBUS, SIGFPE, SIGILL */
 		uint8_t pad[112];
 	} u;
@@ -139,13 +142,6 @@ struct sigaction_user {
 	uint64_t flags;
 	uint64_t restorer;
 	sigset_t_k mask;
-};
-
-/* Fault details for a signal raised by an exception (per thread, set and
- * consumed by the thread itself). */
-struct fault_info {
-	int sig, code;
-	uint64_t addr;
 };
 
 /* ---- Defaults ----------------------------------------------------------- */
@@ -212,7 +208,8 @@ static int sig_valid(int sig)
 	return sig >= 1 && sig <= NSIG;
 }
 
-int signal_send_process(struct process *p, int sig)
+int signal_send_process_info(struct process *p, int sig,
+			     const struct ksiginfo *info)
 {
 	if (!sig_valid(sig))
 		return -EINVAL;
@@ -225,6 +222,8 @@ int signal_send_process(struct process *p, int sig)
 		p->group_exit = true;
 		p->group_exit_status = SIGKILL;
 	}
+	if (!(p->shared_pending & BIT(sig)))
+		p->shared_info[sig - 1] = *info;
 	p->shared_pending |= BIT(sig);
 	/* Wake every thread for a kill (each must leave), else the first
 	 * that does not block it (Linux prefers the main thread too). */
@@ -241,13 +240,22 @@ int signal_send_process(struct process *p, int sig)
 	return 0;
 }
 
-int signal_send_thread(struct uthread *t, int sig)
+int signal_send_process(struct process *p, int sig)
+{
+	struct ksiginfo info = { .code = SI_KERNEL };
+	return signal_send_process_info(p, sig, &info);
+}
+
+int signal_send_thread_info(struct uthread *t, int sig,
+			    const struct ksiginfo *info)
 {
 	if (!sig_valid(sig))
 		return -EINVAL;
 	struct process *p = t->proc;
 	spin_lock(&p->lock);
 	if (!sig_ignored_locked(p, sig)) {
+		if (!(t->pending & BIT(sig)))
+			t->info[sig - 1] = *info;
 		t->pending |= BIT(sig);
 		if (sig == SIGKILL && !p->group_exit) {
 			p->group_exit = true;
@@ -257,6 +265,24 @@ int signal_send_thread(struct uthread *t, int sig)
 	}
 	spin_unlock(&p->lock);
 	return 0;
+}
+
+/* The calling process as a sender (SI_USER), or the kernel. */
+static struct ksiginfo sender_info(int code)
+{
+	struct process *self = proc_current();
+	struct ksiginfo i = { .code = self ? code : SI_KERNEL };
+	if (self) {
+		i.pid = self->pid;
+		i.uid = self->uid;
+	}
+	return i;
+}
+
+int signal_send_thread(struct uthread *t, int sig)
+{
+	struct ksiginfo info = sender_info(SI_USER);
+	return signal_send_thread_info(t, sig, &info);
 }
 
 int signal_send_pgrp(int pgid, int sig)
@@ -315,10 +341,10 @@ void signal_force_fault(int sig, int code, uint64_t addr)
 		__atomic_store_n(&t->blocked, t->blocked & ~BIT(sig),
 				 __ATOMIC_RELEASE);
 	}
+	/* A fault's details replace any earlier info: this is the signal
+	 * the program must see for the instruction that faulted. */
+	t->info[sig - 1] = (struct ksiginfo){ .code = code, .addr = addr };
 	t->pending |= BIT(sig);
-	t->fault_sig = sig;
-	t->fault_code = code;
-	t->fault_addr = addr;
 	spin_unlock(&p->lock);
 }
 
@@ -351,9 +377,16 @@ static void sanitize_fpu_image(uint8_t *area)
 
 /* Build the frame for `sig` on the user stack and point the registers at
  * the handler. false if the frame cannot be written (the caller kills). */
+static bool is_fault(int sig, const struct ksiginfo *info)
+{
+	return info->code > 0 && info->code < SI_KERNEL &&
+	       (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL ||
+		sig == SIGFPE || sig == SIGTRAP);
+}
+
 static bool setup_frame(struct uthread *t, struct trap_frame *f, int sig,
 			const struct sigaction_k *a, sigset_t_k old_blocked,
-			const struct fault_info *fi)
+			const struct ksiginfo *info)
 {
 	uint32_t fpsize = fpu_area_size();
 	uint64_t sp = f->rsp;
@@ -383,18 +416,24 @@ static bool setup_frame(struct uthread *t, struct trap_frame *f, int sig,
 	m->rdx = f->rdx, m->rax = f->rax, m->rcx = f->rcx, m->rsp = f->rsp;
 	m->rip = f->rip, m->eflags = f->rflags;
 	m->cs = (uint16_t)f->cs, m->ss = (uint16_t)f->ss;
-	m->err = fi ? f->error : 0;
-	m->trapno = fi ? f->vector : 0;
-	m->cr2 = fi ? fi->addr : 0;
+	bool fault = is_fault(sig, info);
+	m->err = fault ? f->error : 0;
+	m->trapno = fault ? f->vector : 0;
+	m->cr2 = fault ? info->addr : 0;
 	m->oldmask = old_blocked;
 	m->fpstate = fp;
 	k.uc.uc_sigmask = old_blocked;
 	k.info.si_signo = sig;
-	if (fi) {
-		k.info.si_code = fi->code;
-		k.info.u.addr = fi->addr;
+	k.info.si_code = info->code;
+	if (fault) {
+		k.info.u.addr = info->addr;
+	} else if (sig == SIGCHLD) {
+		k.info.u.chld.pid = info->pid;
+		k.info.u.chld.uid = info->uid;
+		k.info.u.chld.status = info->status;
 	} else {
-		k.info.si_code = SI_USER;
+		k.info.u.kill.pid = info->pid;
+		k.info.u.kill.uid = info->uid;
 	}
 
 	/* The FPU image: bring the thread's area up to date and copy it. */
@@ -433,13 +472,17 @@ static bool setup_frame(struct uthread *t, struct trap_frame *f, int sig,
 /* Kill the process for `sig` with the default action (one log line for
  * a fault, like Linux's "segfault at"). Never returns. */
 static void die_by_signal(struct uthread *t, struct trap_frame *f, int sig,
-			  const struct fault_info *fi)
+			  const struct ksiginfo *info)
 {
 	struct process *p = t->proc;
-	if (fi && sig == SIGSEGV)
+	bool fault = info && is_fault(sig, info);
+	if (fault && sig == SIGSEGV)
 		kprintf("%s[%d]: segfault at %lx ip %016lx sp %016lx error %lx",
-			p->name, p->pid, fi->addr, f->rip, f->rsp, f->error);
-	else if (fi)
+			p->name, p->pid, info->addr, f->rip, f->rsp, f->error);
+	else if (info && sig == SIGSEGV && info->code == SI_KERNEL)
+		kprintf("%s[%d]: general protection fault ip %016lx sp %016lx "
+			"error %lx", p->name, p->pid, f->rip, f->rsp, f->error);
+	else if (fault)
 		kprintf("%s[%d]: %s at ip %016lx sp %016lx (fatal)", p->name,
 			p->pid, sig == SIGILL ? "illegal instruction" :
 				sig == SIGFPE ? "arithmetic fault" :
@@ -480,29 +523,28 @@ void user_exit_work(struct trap_frame *f)
 			syscall_restart(f, true); /* nothing to run: go again */
 			break;
 		}
-		if (t->pending & BIT(sig))
+		struct ksiginfo info;
+		if (t->pending & BIT(sig)) {
 			t->pending &= ~BIT(sig);
-		else
+			info = t->info[sig - 1];
+		} else {
 			p->shared_pending &= ~BIT(sig);
+			info = p->shared_info[sig - 1];
+		}
 		struct sigaction_k a = p->actions[sig - 1];
 		if (a.handler > SIG_IGN && (a.flags & SA_RESETHAND))
 			p->actions[sig - 1].handler = SIG_DFL;
 		spin_unlock(&p->lock);
 
-		/* Fault details belong to the signal the fault raised. */
-		struct fault_info fi = { t->fault_sig, t->fault_code, t->fault_addr };
-		bool fault = t->fault_sig == sig;
-		if (fault)
-			t->fault_sig = 0;
 		if (a.handler == SIG_IGN ||
 		    (a.handler == SIG_DFL && default_action(sig) == SIGDEF_IGNORE))
 			continue;
 		if (a.handler == SIG_DFL)
-			die_by_signal(t, f, sig, fault ? &fi : 0);
+			die_by_signal(t, f, sig, &info);
 		syscall_restart(f, a.flags & SA_RESTART);
 		sigset_t_k old = t->blocked;
 		if (!(a.flags & SA_RESTORER) ||
-		    !setup_frame(t, f, sig, &a, old, fault ? &fi : 0)) {
+		    !setup_frame(t, f, sig, &a, old, &info)) {
 			kprintf("%s[%d]: cannot deliver signal %d (no restorer or "
 				"bad stack at %lx): killed",
 				p->name, p->pid, sig, f->rsp);
@@ -714,11 +756,12 @@ static long sys_kill(const struct syscall_args *args)
 		}
 		return signal_send_pgrp(-pid, sig);
 	}
+	struct ksiginfo info = sender_info(SI_USER);
 	spin_lock(&proc_table_lock);
 	struct process *p = proc_find_locked(pid);
 	int r = p && p->state == PROC_ALIVE ? 0 : -ESRCH;
 	if (!r && sig)
-		signal_send_process(p, sig);
+		signal_send_process_info(p, sig, &info);
 	spin_unlock(&proc_table_lock);
 	return r;
 }
@@ -727,10 +770,11 @@ static long thread_kill(int tgid, int tid, int sig)
 {
 	if (tid <= 0 || sig < 0 || sig > NSIG)
 		return -EINVAL;
+	struct ksiginfo info = sender_info(SI_TKILL);
 	spin_lock(&proc_table_lock);
 	struct uthread *t = uthread_find_locked(tgid, tid);
 	if (t && sig)
-		signal_send_thread(t, sig);
+		signal_send_thread_info(t, sig, &info);
 	spin_unlock(&proc_table_lock);
 	return t ? 0 : -ESRCH;
 }

@@ -50,6 +50,21 @@
 
 typedef uint64_t sigset_t_k;
 
+/* What a pending signal's siginfo will say (Linux siginfo_t fields). */
+struct ksiginfo {
+	int32_t code;	/* si_code: SI_USER, SI_TKILL, SI_KERNEL, CLD_*, fault codes */
+	int32_t pid;	/* sender (kill), or the child (SIGCHLD) */
+	uint32_t uid;
+	int32_t status; /* SIGCHLD: exit code or signal */
+	uint64_t addr;	/* faults: the address */
+};
+
+#define SI_USER 0
+#define SI_KERNEL 0x80
+#define SI_TKILL (-6)
+#define CLD_EXITED 1
+#define CLD_KILLED 2
+
 struct process;
 struct uthread;
 
@@ -59,6 +74,14 @@ struct uthread;
 int signal_send_process(struct process *p, int sig);
 /* Pending for one thread only (tgkill, SIGPIPE, faults). */
 int signal_send_thread(struct uthread *t, int sig);
+/* The same with the siginfo to deliver (kill, tgkill, SIGCHLD). The first
+ * sender's info is kept while the signal is pending, as Linux does for
+ * the standard signals. signal_send_process/_thread use SI_KERNEL and
+ * SI_USER (from the calling process) respectively. */
+int signal_send_process_info(struct process *p, int sig,
+			     const struct ksiginfo *info);
+int signal_send_thread_info(struct uthread *t, int sig,
+			    const struct ksiginfo *info);
 /* Every process in process group `pgid` (Ctrl-C on the console). */
 int signal_send_pgrp(int pgid, int sig);
 

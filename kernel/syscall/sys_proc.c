@@ -15,6 +15,7 @@
 #include "../mm/usercopy.h"
 #include "../proc/proc.h"
 #include "../proc/proc_internal.h"
+#include "../fs/vfs.h"
 #include "../time.h"
 #include "../trap.h"
 
@@ -134,7 +135,7 @@ static long sys_getpid(const struct syscall_args *a)
 
 static long sys_gettid(const struct syscall_args *a)
 {
-	return thread_current()->tid;
+	return uthread_current()->tid;
 }
 
 static long sys_getppid(const struct syscall_args *a)
@@ -169,7 +170,7 @@ static long sys_getegid(const struct syscall_args *a)
 static long sys_set_tid_address(const struct syscall_args *a)
 {
 	uthread_current()->clear_child_tid = a->a[0];
-	return thread_current()->tid;
+	return uthread_current()->tid;
 }
 
 static long sys_arch_prctl(const struct syscall_args *a)
@@ -305,57 +306,41 @@ static long sys_getrandom(const struct syscall_args *a)
 	return (long)len;
 }
 
-#define RLIMIT_STACK 3
-#define RLIMIT_NPROC 6
-#define RLIMIT_NOFILE 7
-#define RLIM_NLIMITS 16
-#define RLIM_INFINITY (~0ULL)
-
-struct rlimit_k {
-	uint64_t cur, max;
-};
-
-/* The limits Cohort enforces are fixed (docs/userspace.md): report them;
- * setting one to what it already is succeeds, anything else is EPERM. */
-static struct rlimit_k rlimit_of(int res)
-{
-	switch (res) {
-	case RLIMIT_STACK:
-		return (struct rlimit_k){ USER_STACK_MAX, USER_STACK_MAX };
-	case RLIMIT_NPROC:
-		return (struct rlimit_k){ PROC_LIMIT_DEFAULT, PROC_LIMIT_DEFAULT };
-	case RLIMIT_NOFILE:
-		return (struct rlimit_k){ 1024, 1024 };
-	default:
-		return (struct rlimit_k){ RLIM_INFINITY, RLIM_INFINITY };
-	}
-}
-
+/* Every process is root, so it may raise a hard limit too (Linux
+ * without capabilities dropped), but not past what Cohort can give:
+ * RLIMIT_NOFILE stops at FD_MAX. Enforced: NOFILE (descriptors). Kept and
+ * reported only: the others (docs/userspace.md). */
 static long sys_prlimit64(const struct syscall_args *a)
 {
 	int pid = (int)a->a[0], res = (int)a->a[1];
 	uint64_t unew = a->a[2], uold = a->a[3];
 	if (res < 0 || res >= RLIM_NLIMITS)
 		return -EINVAL;
-	if (pid && pid != proc_current()->pid) {
-		spin_lock(&proc_table_lock);
-		bool exists = proc_find_locked(pid) != 0;
-		spin_unlock(&proc_table_lock);
-		if (!exists)
-			return -ESRCH;
-	}
-	struct rlimit_k cur = rlimit_of(res);
+	struct rlimit_k n;
 	if (unew) {
-		struct rlimit_k n;
 		if (copy_from_user(&n, (void *)unew, sizeof(n)))
 			return -EFAULT;
 		if (n.cur > n.max)
 			return -EINVAL;
-		if (n.max > cur.max)
+		if (res == RLIMIT_NOFILE && n.max > FD_MAX)
 			return -EPERM;
-		/* Lowering is accepted and not enforced (docs/userspace.md). */
 	}
-	if (uold && copy_to_user((void *)uold, &cur, sizeof(cur)))
+	struct process *self = proc_current(), *p = self;
+	spin_lock(&proc_table_lock);
+	if (pid && pid != self->pid) {
+		p = proc_find_locked(pid);
+		if (!p || p->state != PROC_ALIVE) {
+			spin_unlock(&proc_table_lock);
+			return -ESRCH;
+		}
+	}
+	spin_lock(&p->lock);
+	struct rlimit_k old = p->rlim[res];
+	if (unew)
+		p->rlim[res] = n;
+	spin_unlock(&p->lock);
+	spin_unlock(&proc_table_lock);
+	if (uold && copy_to_user((void *)uold, &old, sizeof(old)))
 		return -EFAULT;
 	return 0;
 }
@@ -376,7 +361,8 @@ static long sys_sysinfo(const struct syscall_args *a)
 {
 	struct sysinfo_k s;
 	memset(&s, 0, sizeof(s));
-	s.uptime = (int64_t)(now_ns() / 1000000000);
+	/* Rounded up, as Linux does: a system up 0.2 s reports 1. */
+	s.uptime = (int64_t)((now_ns() + 999999999) / 1000000000);
 	s.totalram = pmm_total_count() * 4096;
 	s.freeram = pmm_free_count() * 4096;
 	s.procs = (uint16_t)proc_count();

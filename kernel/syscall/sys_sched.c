@@ -69,7 +69,7 @@ static long with_target(int pid, long (*fn)(struct uthread *, void *), void *arg
 		return -EINVAL;
 	/* The caller itself needs no lock to stay alive, and must hold none:
 	 * a change of its own affinity or class may switch it out. */
-	if (pid == 0 || pid == thread_current()->tid)
+	if (pid == 0 || pid == uthread_current()->tid)
 		return fn(uthread_current(), arg);
 	spin_lock(&proc_table_lock);
 	struct uthread *t = target_locked(pid);
@@ -209,8 +209,21 @@ static long sys_sched_setattr(const struct syscall_args *a)
 		return -EFAULT;
 	if (size == 0)
 		size = SCHED_ATTR_SIZE_VER0;
-	if (size < SCHED_ATTR_SIZE_VER0 || size > 4096)
+	/* Linux: a size it cannot use, or a longer struct whose extra bytes
+	 * are not zero, is -E2BIG with the size it knows written back. */
+	bool too_big = size < SCHED_ATTR_SIZE_VER0 || size > 4096;
+	for (uint32_t off = SCHED_ATTR_SIZE_VER0; !too_big && off < size; off++) {
+		uint8_t b;
+		if (copy_from_user(&b, (uint8_t *)a->a[1] + off, 1))
+			return -EFAULT;
+		too_big = b != 0;
+	}
+	if (too_big) {
+		uint32_t known = SCHED_ATTR_SIZE_VER0;
+		if (copy_to_user((void *)a->a[1], &known, 4))
+			return -EFAULT;
 		return -E2BIG;
+	}
 	if (copy_from_user(&u, (void *)a->a[1], sizeof(u)))
 		return -EFAULT;
 	struct attr_req r;

@@ -18,6 +18,7 @@
 #include "../lib/string.h"
 #include "../mm/usercopy.h"
 #include "../proc/proc.h"
+#include "../proc/proc_internal.h"
 #include "../time.h"
 
 #define CLOCK_REALTIME 0
@@ -209,9 +210,14 @@ static long sys_clock_nanosleep(const struct syscall_args *a)
 {
 	int clock = (int)a->a[0], flags = (int)a->a[1];
 	uint64_t ns;
+	/* Linux: an unknown clock or the thread's CPU clock is -EINVAL; the
+	 * other known clocks Cohort cannot sleep on are -EOPNOTSUPP. */
 	if (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC &&
 	    clock != CLOCK_BOOTTIME)
-		return clock == CLOCK_THREAD_CPUTIME_ID ? -EINVAL : -EOPNOTSUPP;
+		return clock < 0 || clock > CLOCK_BOOTTIME ||
+				       clock == CLOCK_THREAD_CPUTIME_ID ?
+			       -EINVAL :
+			       -EOPNOTSUPP;
 	if (flags & ~TIMER_ABSTIME)
 		return -EINVAL;
 	long r = get_timespec(a->a[2], &ns);
@@ -288,6 +294,91 @@ static long sys_getrusage(const struct syscall_args *a)
 	return copy_to_user((void *)a->a[1], &ru, sizeof(ru)) ? -EFAULT : 0;
 }
 
+/* ---- ITIMER_REAL, alarm, pause -------------------------------------------- */
+
+#define ITIMER_REAL 0
+#define ITIMER_VIRTUAL 1
+#define ITIMER_PROF 2
+
+struct itimerval_k {
+	struct timeval_k interval, value;
+};
+
+static long get_timeval(const struct timeval_k *tv, uint64_t *ns)
+{
+	if (tv->tv_sec < 0 || tv->tv_usec < 0 || tv->tv_usec >= 1000000)
+		return -EINVAL;
+	*ns = (uint64_t)tv->tv_sec > UINT64_MAX / 4 / NS_PER_S ?
+		      UINT64_MAX / 4 :
+		      (uint64_t)tv->tv_sec * NS_PER_S + (uint64_t)tv->tv_usec * 1000;
+	return 0;
+}
+
+static struct timeval_k ns_to_tv(uint64_t ns)
+{
+	/* Round up to the next microsecond: a pending alarm never reads 0. */
+	uint64_t us = (ns + 999) / 1000;
+	return (struct timeval_k){ (int64_t)(us / 1000000), (int64_t)(us % 1000000) };
+}
+
+/* ITIMER_VIRTUAL and ITIMER_PROF need user/system time accounting that
+ * Cohort does not keep yet: -EINVAL (docs/userspace.md). */
+static long sys_setitimer(const struct syscall_args *a)
+{
+	if ((int)a->a[0] != ITIMER_REAL)
+		return -EINVAL;
+	struct itimerval_k nv = { 0 };
+	uint64_t value = 0, interval = 0, ov, oi;
+	if (a->a[1]) {
+		if (copy_from_user(&nv, (void *)a->a[1], sizeof(nv)))
+			return -EFAULT;
+		long r = get_timeval(&nv.value, &value);
+		if (!r)
+			r = get_timeval(&nv.interval, &interval);
+		if (r)
+			return r;
+	}
+	if (a->a[2]) {
+		/* Check the old-value buffer before changing anything. */
+		struct itimerval_k probe;
+		if (copy_from_user(&probe, (void *)a->a[2], sizeof(probe)))
+			return -EFAULT;
+	}
+	itimer_set(proc_current(), value, interval, &ov, &oi);
+	if (a->a[2]) {
+		struct itimerval_k old = { ns_to_tv(oi), ns_to_tv(ov) };
+		if (copy_to_user((void *)a->a[2], &old, sizeof(old)))
+			return -EFAULT;
+	}
+	return 0;
+}
+
+static long sys_getitimer(const struct syscall_args *a)
+{
+	if ((int)a->a[0] != ITIMER_REAL)
+		return -EINVAL;
+	uint64_t v, i;
+	itimer_get(proc_current(), &v, &i);
+	struct itimerval_k cur = { ns_to_tv(i), ns_to_tv(v) };
+	return copy_to_user((void *)a->a[1], &cur, sizeof(cur)) ? -EFAULT : 0;
+}
+
+static long sys_alarm(const struct syscall_args *a)
+{
+	uint64_t ov, oi, secs = (uint32_t)a->a[0];
+	itimer_set(proc_current(), secs * NS_PER_S, 0, &ov, &oi);
+	/* Linux: the seconds left, rounded to nearest, at least 1 if armed. */
+	uint64_t left = (ov + NS_PER_S / 2) / NS_PER_S;
+	return (long)(ov && !left ? 1 : left);
+}
+
+static long sys_pause(const struct syscall_args *a)
+{
+	while (!signal_pending_current())
+		thread_sleep_until(UINT64_MAX / 4);
+	return -EINTR; /* after the handler, never restarted (Linux) */
+}
+
 const struct syscall_entry syscalls_time[] = {
 	{ SYS_clock_gettime, sys_clock_gettime, "clock_gettime" },
 	{ SYS_clock_getres, sys_clock_getres, "clock_getres" },
@@ -297,5 +388,9 @@ const struct syscall_entry syscalls_time[] = {
 	{ SYS_clock_nanosleep, sys_clock_nanosleep, "clock_nanosleep" },
 	{ SYS_times, sys_times, "times" },
 	{ SYS_getrusage, sys_getrusage, "getrusage" },
+	{ SYS_setitimer, sys_setitimer, "setitimer" },
+	{ SYS_getitimer, sys_getitimer, "getitimer" },
+	{ SYS_alarm, sys_alarm, "alarm" },
+	{ SYS_pause, sys_pause, "pause" },
 	{ 0, 0, 0 },
 };

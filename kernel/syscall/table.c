@@ -90,7 +90,7 @@ const char *syscall_name(int nr)
 	return nr >= 0 && nr < SYS_COUNT && table[nr] ? table[nr]->name : 0;
 }
 
-static void log_enosys(int nr)
+static void log_enosys(uint64_t nr)
 {
 	static _Atomic uint64_t window_start_ns;
 	static _Atomic int in_window;
@@ -102,8 +102,8 @@ static void log_enosys(int nr)
 	if (in_window++ >= ENOSYS_LOG_PER_S)
 		return;
 	struct process *p = proc_current();
-	kprintf("syscall: %s[%d]: system call %d is not implemented (-ENOSYS)",
-		p ? p->name : "?", p ? p->pid : -1, nr);
+	kprintf("syscall: %s[%d]: system call %ld is not implemented (-ENOSYS)",
+		p ? p->name : "?", p ? p->pid : -1, (long)nr);
 }
 
 void syscall_dispatch(struct trap_frame *f)
@@ -120,7 +120,7 @@ void syscall_dispatch(struct trap_frame *f)
 	if (f->rax < SYS_COUNT && table[f->rax]) {
 		r = table[f->rax]->fn(&a);
 	} else {
-		log_enosys(f->rax < SYS_COUNT ? (int)f->rax : -1);
+		log_enosys(f->rax);
 		r = -ENOSYS;
 	}
 	/* execve and rt_sigreturn set the whole frame themselves. */
