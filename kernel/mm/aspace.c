@@ -118,6 +118,12 @@ uint64_t aspace_leaf_flags(const struct vm_region *r, bool writable)
 void aspace_flush(struct aspace *as, uint64_t va, uint64_t len)
 {
 	struct cpumask m;
+	/* The entry changes before this must be visible before the mask is
+	 * read (x86 may let a load pass an earlier store): a CPU whose bit
+	 * we do not see yet loads CR3 after setting it, and its walk must
+	 * then find the new entries. aspace_switch's locked bit-set is the
+	 * other half. */
+	atomic_thread_fence(memory_order_seq_cst);
 	aspace_cpu_mask(as, &m);
 	if (cpumask_empty(&m))
 		return; /* loaded nowhere: no TLB holds its entries */
