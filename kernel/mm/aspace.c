@@ -251,8 +251,8 @@ static void unload_if_loaded(void *arg)
 			   __ATOMIC_SEQ_CST);
 }
 
-/* Free a table of `level` (4 = PML4's children... 1 = leaf table) and
- * everything below it. */
+/* Free a table of `level` (3: a PDPT, 2: a page directory, 1: a page
+ * table) and everything below it, dropping the pages' references. */
 static void free_table(uint64_t phys, int level)
 {
 	uint64_t *t = phys_to_virt(phys);
