@@ -144,7 +144,9 @@ uint64_t aspace_brk(struct aspace *as, uint64_t want);
 
 /* Write `len` bytes into `as` at user address `addr` (which need not be
  * the current address space), faulting pages in; exec uses it to build
- * the initial stack. 0 or -EFAULT. */
+ * the initial stack. Honours the regions' protection (a write fault).
+ * 0, -EFAULT, or -ENOMEM (no page for it); some bytes may have been
+ * written on failure. Interrupts on, no spinlock held. */
 int aspace_write(struct aspace *as, uint64_t addr, const void *src,
 		 uint64_t len);
 

@@ -79,6 +79,11 @@ uint64_t aspace_leaf_flags(const struct vm_region *r, bool writable);
  * loaded, waiting for them. as->lock held, interrupts on. */
 void aspace_flush(struct aspace *as, uint64_t va, uint64_t len);
 
+/* Make every CPU that still has `as` loaded (lazily: no thread uses it
+ * any more) load the kernel's PML4, and wait for them (aspace_cpu.c). For
+ * the last put: interrupts on, no spinlock held. */
+void aspace_unload_everywhere(struct aspace *as);
+
 /* The fault handler's body, as->lock held (fault.c). */
 int aspace_fault_locked(struct aspace *as, uint64_t addr, uint64_t error);
 

@@ -10,7 +10,6 @@
  */
 #include "syscall.h"
 
-#include "../log.h"
 #include "../mm/aspace.h"
 
 #define PAGE 4096ULL
@@ -194,6 +193,8 @@ static long sys_madvise(const struct syscall_args *a)
 	}
 	if (addr & (PAGE - 1))
 		return -EINVAL;
+	if (len && !page_up(len))
+		return -EINVAL; /* rounding wrapped */
 	uint64_t end = addr + page_up(len);
 	if (end < addr)
 		return -EINVAL;
