@@ -291,6 +291,8 @@ def cmd_run(args):
     display = ["-display", "gtk"] if args.gui else ["-display", "none"]
     extra = display + (["-S", "-gdb", f"tcp::{args.gdb_port}"]
                        if args.halt else [])
+    if args.cpu:
+        extra += ["-cpu", args.cpu]
     cmd = qemu_command(args.esp, vars_copy, args.smp, args.mem, args.qemu,
                        args.machine, serial="mon:stdio", extra=extra)
     print(" ".join(cmd), flush=True)
@@ -346,6 +348,8 @@ def main():
                            help="start halted with a gdb stub")
             p.add_argument("--vars", default=str(BUILD / "ovmf-vars.fd"),
                            help="private copy of the OVMF variables")
+            p.add_argument("--cpu", default="",
+                           help="QEMU CPU model, e.g. max (SMEP/SMAP, XSAVE)")
         else:
             p.add_argument("--kernel", default=str(BUILD / "kernel.elf"))
             p.add_argument("--serial-log", default=str(BUILD / "serial.log"))
