@@ -418,6 +418,9 @@ int main(int argc, char **argv)
 			    st->last_nr);
 		}
 	}
+	/* Let any deferred freeing of the dead children's memory finish. */
+	struct timespec settle = { 0, 200000000 };
+	nanosleep(&settle, NULL);
 	sysinfo(&si1);
 	say("t_fuzz: %ld batches: %ld finished, %ld died by an expected signal "
 	    "(SEGV %ld BUS %ld ALRM %ld PIPE %ld KILL %ld; %ld killed after "
