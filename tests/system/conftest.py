@@ -18,6 +18,13 @@ sys.path.insert(0, str(ROOT / "tools"))
 import cohortvm  # noqa: E402
 
 BUILD = ROOT / "build"
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "userspace: boots user programs through /bin/init "
+        "(tests/system/test_user.py); select with -m userspace")
+
 BOOT_TIMEOUT = int(os.environ.get("COHORT_BOOT_TIMEOUT", "120"))
 
 

@@ -76,8 +76,8 @@ check_report(int ok, int err, const char *detail, const char *fmt, ...)
 	}
 }
 
+/* cond may test errno itself: it is not cleared first. */
 #define CHECK(cond, ...) do {						\
-	errno = 0;							\
 	int ok_ = !!(cond);						\
 	check_report(ok_, errno, #cond, __VA_ARGS__);			\
 } while (0)

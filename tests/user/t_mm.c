@@ -41,10 +41,17 @@ static void test_anon_private(void)
 	      "si_addr is the page, si_code SEGV_MAPERR");
 	CHECK(probe_read(p) == 0 && probe_read(p + 2 * PG) == 0,
 	      "neighbours still mapped");
-	CHECK_ERR(syscall(SYS_write, 1, p + PG, 16), EFAULT,
+	int pfd[2];
+	pipe(pfd);
+	CHECK_ERR(syscall(SYS_write, pfd[1], p + PG, 16), EFAULT,
 		  "write from an unmapped page EFAULT");
-	CHECK_ERR(syscall(SYS_write, 1, p + PG - 8, 16), EFAULT,
-		  "write from a buffer running into an unmapped page EFAULT");
+	/* Linux gives EFAULT or the bytes before the hole, by file type. */
+	errno = 0;
+	long w = syscall(SYS_write, pfd[1], p + PG - 8, 16);
+	CHECK((w == -1 && errno == EFAULT) || w == 8,
+	      "write running into an unmapped page: EFAULT or 8 bytes (%ld)", w);
+	close(pfd[0]);
+	close(pfd[1]);
 	CHECK_OK(munmap(p, 4 * PG), "munmap a range with a hole");
 	CHECK_OK(munmap(p, 4 * PG), "munmap of nothing mapped is fine");
 }

@@ -1,0 +1,144 @@
+# SPDX-License-Identifier: MIT
+"""User space: the static musl programs of tests/user/ run as Cohort
+processes under /bin/init (esp/bin/init.c), booted with
+`init=/bin/init -- /test/NAME` (docs/userspace.md, "User tests").
+
+Each program prints one line per check and `N passed, N failed`; init
+prints `init: PROG exited with status N` or `... killed by signal S (NAME)`
+and exits 0 iff every command exited 0, which the kernel turns into QEMU's
+exit code (33 / 35). The same binaries pass under Linux first
+(`make test-user-host`), so a failure here is the kernel's.
+
+Every test here carries the `userspace` marker: `make test` leaves them out
+until the kernel runs user programs (`pytest -m "not userspace"`), and
+`pytest -m userspace tests/system/test_user.py` runs them.
+"""
+import os
+import re
+
+import pytest
+
+from conftest import BOOT_TIMEOUT, cohortvm
+
+pytestmark = pytest.mark.userspace
+
+# The t_* programs, each run alone on 1 and 4 CPUs.
+PROGRAMS = ["t_basic", "t_mm", "t_fork", "t_thread", "t_signal", "t_fs",
+            "t_sched", "t_exec_helper", "iso_kptr"]
+# The isolation programs and the signal each must die with (iso.h).
+ISOLATION = {
+    "iso_kwrite": 11, "iso_kjump": 11, "iso_nx": 11, "iso_nx heap": 11,
+    "iso_nx mmap": 11, "iso_cli": 11, "iso_hlt": 11, "iso_wrmsr": 11,
+}
+# Boot (~10-30 s under TCG on a busy host) plus the program's own bound;
+# COHORT_USER_TIMEOUT overrides it for a slow (or an impatient) machine.
+PROGRAM_TIMEOUT = int(os.environ.get("COHORT_USER_TIMEOUT",
+                                     BOOT_TIMEOUT + 180))
+FUZZ_SECONDS = 60
+STRESS_SECONDS = 240
+
+SUMMARY = re.compile(r"^(\d+) passed, (\d+) failed$", re.M)
+
+
+def run_init(esp, boot, commands, smp, timeout=PROGRAM_TIMEOUT, extra=""):
+    """Boots with init running `commands` (a list of command strings)."""
+    line = f"{extra}init=/bin/init -- " + " ; ".join(commands)
+    return boot(esp(cmdline=line), smp=smp, timeout=timeout)
+
+
+def exit_line(cmd, status):
+    prog = cmd.split()[0]
+    return re.compile(rf"^init: {re.escape(prog)} exited with status "
+                      rf"{status}$", re.M)
+
+
+def assert_passed(b, cmd):
+    """The program printed a clean summary and init saw it exit 0."""
+    assert not b.timed_out, f"{cmd}: no end within the timeout"
+    assert not re.search(r"^FAIL ", b.log, re.M), \
+        "\n".join(l for l in b.log.splitlines() if l.startswith("FAIL "))
+    sums = SUMMARY.findall(b.log)
+    assert sums, f"{cmd}: no 'N passed, N failed' line"
+    passed, failed = map(int, sums[-1])
+    assert failed == 0 and passed > 0, sums[-1]
+    assert exit_line(cmd, 0).search(b.log), f"{cmd}: init did not see exit 0"
+
+
+@pytest.mark.parametrize("smp", [1, 4])
+@pytest.mark.parametrize("name", PROGRAMS)
+def test_user_program(esp, boot, name, smp):
+    cmd = f"/test/{name}"
+    b = run_init(esp, boot, [cmd], smp)
+    assert_passed(b, cmd)
+    assert "init: exited with status 0" in b.log
+    assert b.exit_code == cohortvm.EXIT_SUCCESS, b
+
+
+@pytest.mark.parametrize("label", list(ISOLATION))
+def test_isolation_kills_and_the_system_goes_on(esp, boot, label):
+    """The forbidden operation kills the program with the right signal, and
+    then another program still runs to a clean end."""
+    prog, *args = label.split()
+    cmd = " ".join([f"/test/{prog}", *args])
+    sig = ISOLATION[label]
+    b = run_init(esp, boot, [cmd, "/test/t_basic"], smp=2)
+    assert not b.timed_out, b
+    assert re.search(rf"^init: /test/{prog} killed by signal {sig} \(",
+                     b.log, re.M), f"{label}: not killed by signal {sig}"
+    assert not re.search(rf"{prog}: FAIL survived", b.log)
+    assert_passed(b, "/test/t_basic")
+    # init exits 1 (one command failed, as it must): QEMU's failure code.
+    assert "init: exited with status 1" in b.log
+    assert b.exit_code == cohortvm.EXIT_FAILURE, b
+    assert "PANIC" not in b.log and "EXCEPTION" not in b.log
+
+
+def test_fuzzer_on_4_cpus(esp, boot):
+    cmd = f"/test/t_fuzz 1 40 400 {FUZZ_SECONDS}"
+    b = run_init(esp, boot, [cmd], smp=4, extra="sched_check=20 ",
+                 timeout=BOOT_TIMEOUT + FUZZ_SECONDS + 120)
+    assert_passed(b, cmd)
+    assert b.exit_code == cohortvm.EXIT_SUCCESS, b
+    assert "PANIC" not in b.log and "EXCEPTION" not in b.log
+    # Every batch's process is gone: its memory must be back (a few pages
+    # of slack for the fuzzer's own stdio and page tables).
+    m = re.search(r"t_fuzz: \d+ calls, \d+ returned an error; free memory "
+                  r"(\d+) KiB before, (\d+) KiB after", b.log)
+    assert m, "no memory line from t_fuzz"
+    before, after = int(m[1]), int(m[2])
+    assert after >= before - 16, f"{before - after} KiB not returned"
+
+
+def test_stress_on_4_cpus(esp, boot):
+    cmd = f"/test/t_stress 200 4 {STRESS_SECONDS}"
+    b = run_init(esp, boot, [cmd], smp=4, extra="sched_check=20 ",
+                 timeout=BOOT_TIMEOUT + STRESS_SECONDS + 120)
+    assert_passed(b, cmd)
+    assert re.search(r"^ok   200 exited 0", b.log, re.M)
+    assert b.exit_code == cohortvm.EXIT_SUCCESS, b
+
+
+def test_init_reports_each_command(esp, boot):
+    helper = "/test/t_exec_helper"
+    b = run_init(esp, boot, [f"{helper} exit 0", f"{helper} exit 3",
+                             "/test/iso_kwrite", "/test/no-such-program"],
+                 smp=1)
+    assert not b.timed_out, b
+    inits = [l for l in b.log.splitlines()
+             if re.match(r"^init: /test/", l) and "cannot execute" not in l]
+    assert inits == [f"init: {helper} exited with status 0",
+                     f"init: {helper} exited with status 3",
+                     "init: /test/iso_kwrite killed by signal 11 (SIGSEGV)",
+                     "init: /test/no-such-program exited with status 127"]
+    assert "init: exited with status 1" in b.log
+    assert b.exit_code == cohortvm.EXIT_FAILURE, b
+
+
+def test_init_without_arguments_stays_up(esp, boot):
+    """What `make run` does: init has nothing to run, says so, and pid 1
+    keeps running (its exit would end the machine)."""
+    b = boot(esp(cmdline="init=/bin/init"), smp=1, stop_on=r"init: nothing",
+             timeout=PROGRAM_TIMEOUT)
+    assert not b.timed_out, "init never said it had nothing to run"
+    assert "init: nothing to run (give init=... -- PROG)" in b.log
+    assert b.exit_code not in (cohortvm.EXIT_SUCCESS, cohortvm.EXIT_FAILURE)
