@@ -161,8 +161,9 @@ $(eval $(call efi_app,$(BUILD)/test/BOOTX64-badversion.EFI,$(BUILD)/efi-badversi
 # archive deterministically (sorted names, mtime 0, uid/gid 0), so no cpio
 # tool's habits leak in; the ESP carries it as \EFI\COHORT\INITRD.
 # The archive is rebuilt every time but replaced only when its bytes
-# change, so the ESP is rebuilt only then. A file removed from esp/extra/
-# stays staged until `make clean`.
+# change, so the ESP is rebuilt only then. mkinitrd packs exactly the
+# listed files (and their directories): a file removed from esp/extra/ or
+# from USER_BINS may stay in build/initrd/ but leaves the archive.
 include tests/user/build.mk
 INITRD_DIR := $(BUILD)/initrd
 EXTRA_SRC := $(shell find esp/extra \( -type f -o -type l \) 2>/dev/null | LC_ALL=C sort)
@@ -187,7 +188,8 @@ $(INITRD_DIR)/etc/cohort-loop:
 
 $(BUILD)/initrd.cpio: $(USER_BINS) $(INITRD_EXTRA) $(INITRD_TEST) tools/mkinitrd FORCE
 	@mkdir -p $(INITRD_DIR)
-	@$(PYTHON) tools/mkinitrd $@.new $(INITRD_DIR)
+	@$(PYTHON) tools/mkinitrd $@.new $(INITRD_DIR) \
+		$(patsubst $(INITRD_DIR)/%,%,$(sort $(USER_BINS) $(INITRD_EXTRA) $(INITRD_TEST)))
 	@cmp -s $@.new $@ && rm -f $@.new || { mv $@.new $@; echo "mkinitrd $@"; }
 
 initrd: $(BUILD)/initrd.cpio

@@ -153,4 +153,10 @@ struct boot_info {
 	uint32_t pad3;
 };
 
+/* The PE loader and the ELF kernel must agree byte for byte; a change
+ * here is a new BOOT_INFO_VERSION and a docs/boot.md update. */
+_Static_assert(sizeof(struct boot_info) == 1240, "struct boot_info layout");
+_Static_assert(__builtin_offsetof(struct boot_info, initrd_phys) == 1216,
+	       "struct boot_info layout");
+
 #endif

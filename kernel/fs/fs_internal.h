@@ -202,6 +202,10 @@ int fdt_set_cloexec(struct fd_table *t, int fd, bool on);
  * off (pread, -ESPIPE if not seekable) or, with off < 0, at the file's
  * position, which moves by what was transferred. */
 long file_rw(struct file *f, struct iobuf *b, bool write, int64_t off);
+/* open(O_CREAT) of a missing `path`: what Linux says on a read-only file
+ * system: -EROFS if its directory exists, else that lookup's error
+ * (-ENOENT, -ENOTDIR, ...). */
+int vfs_create_error(struct vnode *base, const char *path);
 /* getdents64 records (struct linux_dirent64) into b; bytes or -errno. */
 long vfs_getdents_iob(struct file *f, struct iobuf *b);
 unsigned fs_poll_seq(void);

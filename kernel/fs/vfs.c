@@ -149,6 +149,31 @@ void vfs_init(const struct boot_info *bi)
 
 /* ---- Kernel-internal file API ------------------------------------------ */
 
+int vfs_create_error(struct vnode *base, const char *path)
+{
+	size_t len = strlen(path), cut;
+	struct vnode *dir;
+	char *parent;
+	int r;
+
+	while (len > 1 && path[len - 1] == '/')
+		len--;
+	for (cut = len; cut > 0 && path[cut - 1] != '/'; cut--)
+		;
+	if (cut == 0)
+		return -EROFS; /* in base itself, which is a directory */
+	parent = kmalloc(cut + 1);
+	if (!parent)
+		return -ENOMEM;
+	memcpy(parent, path, cut);
+	parent[cut] = 0;
+	r = vfs_lookup(base, parent, LOOKUP_FOLLOW, &dir);
+	kfree(parent);
+	if (r)
+		return r;
+	return vnode_is_dir(dir) ? -EROFS : -ENOTDIR;
+}
+
 int vfs_open(struct fs_ctx *ctx, const char *path, int flags,
 	     struct file **out)
 {
@@ -156,7 +181,7 @@ int vfs_open(struct fs_ctx *ctx, const char *path, int flags,
 	int r = vfs_lookup(fs_ctx_cwd(ctx), path,
 			   (flags & O_NOFOLLOW) ? 0 : LOOKUP_FOLLOW, &n);
 	if (r == -ENOENT && (flags & O_CREAT))
-		return -EROFS;
+		return vfs_create_error(fs_ctx_cwd(ctx), path);
 	if (r)
 		return r;
 	return vfs_open_node(n, flags, out);

@@ -232,6 +232,14 @@ static void test_lookup_errors(void)
 	CHECK(r == -EROFS, "write open: %d", r);
 	r = vfs_open(0, "/etc/new", O_WRONLY | O_CREAT, &f);
 	CHECK(r == -EROFS, "create: %d", r);
+	r = vfs_open(0, "/nodir/new", O_WRONLY | O_CREAT, &f);
+	CHECK(r == -ENOENT, "create in a missing directory: %d", r);
+	r = vfs_open(0, "/etc/cohort-test.txt/new", O_WRONLY | O_CREAT, &f);
+	CHECK(r == -ENOTDIR, "create under a file: %d", r);
+	r = vfs_open(0, "/etc/cohort-test.txt", O_RDONLY | O_CREAT, &f);
+	CHECK(r == 0, "O_CREAT of an existing file opens it: %d", r);
+	if (!r)
+		vfs_close(f);
 	r = vfs_open(0, "/etc", O_RDWR, &f);
 	CHECK(r == -EISDIR, "directory opened for writing: %d", r);
 	r = vfs_open(0, "/etc/cohort-test.txt", O_RDONLY | O_DIRECTORY, &f);

@@ -158,9 +158,9 @@ static long do_openat(long dirfd, uint64_t upath, long flags)
 	if (!r)
 		r = vfs_lookup(base, path,
 			       (flags & O_NOFOLLOW) ? 0 : LOOKUP_FOLLOW, &n);
-	kfree(path);
 	if (r == -ENOENT && (flags & O_CREAT))
-		return -EROFS;
+		r = vfs_create_error(base, path);
+	kfree(path);
 	if (r)
 		return r;
 	r = vfs_open_node(n, (int)flags, &f);

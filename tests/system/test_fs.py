@@ -109,3 +109,16 @@ def test_console_input_goes_to_the_reader(esp, boot):
     assert "vfs-console: got 'helo' (5 bytes)" in b.log, b.log
     assert "vfs-console: EOF" in b.log
     assert "unknown command" not in b.log
+
+
+def test_mkinitrd_packs_only_listed_paths(tmp_path):
+    stage = tmp_path / "stage"
+    (stage / "bin").mkdir(parents=True)
+    (stage / "bin/new").write_text("new\n")
+    (stage / "bin/stale").write_text("left behind\n")
+    out = tmp_path / "o.cpio"
+    subprocess.run([str(ROOT / "tools/mkinitrd"), str(out), str(stage),
+                    "bin/new"], check=True)
+    listing = subprocess.run(["cpio", "-it"], input=out.read_bytes(),
+                             capture_output=True, check=True).stdout.decode()
+    assert listing.split() == ["bin", "bin/new"], listing

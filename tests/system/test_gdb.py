@@ -44,6 +44,6 @@ def test_gdb_breaks_at_kernel_main():
     assert re.search(r"Breakpoint 1, kernel_main \(bi=0xffff8000[0-9a-f]+\)", out), out
     assert re.search(r"#0\s+kernel_main", out), out
     assert "= 0x54524f484f43" in out, out  # BOOT_INFO_MAGIC, "COHORT"
-    assert re.search(r"\$2 = 1\b", out), out
+    assert re.search(r"\$2 = 2\b", out), out  # BOOT_INFO_VERSION
     assert re.search(r"\$3 = \d+", out), out
     assert '"test"' in out, out
