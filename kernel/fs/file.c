@@ -15,6 +15,7 @@
 #include "../lib/string.h"
 #include "../mm/heap.h"
 #include "../mm/usercopy.h"
+#include "../proc/proc.h"
 #include "../spinlock.h"
 #include "fs_internal.h"
 
@@ -305,8 +306,10 @@ int fdt_install(struct fd_table *t, struct file *f, int min_fd, bool cloexec)
 		return -EBADF;
 	if (min_fd < 0)
 		return -EINVAL;
+	/* The calling process's RLIMIT_NOFILE (FD_MAX in a kernel thread). */
+	int limit = proc_nofile_limit();
 	spin_lock(&t->lock);
-	for (int i = min_fd; i < FD_MAX; i++)
+	for (int i = min_fd; i < limit; i++)
 		if (!t->fd[i]) {
 			t->fd[i] = f;
 			t->cloexec[i] = cloexec;

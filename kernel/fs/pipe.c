@@ -7,7 +7,8 @@
  * to the writing thread once no read end is left. A write of at most
  * PIPE_BUF bytes goes in whole or not at all (never interleaved with
  * another writer's); larger ones may be split. O_NONBLOCK gives -EAGAIN
- * instead of blocking; a signal gives -EINTR (or the bytes moved so far).
+ * instead of blocking; a signal gives -ERESTARTSYS (restarted or -EINTR on
+ * the way out, kernel/proc/signal.c), or the bytes moved so far.
  *
  * Locking: `lock` ("pipe") guards the ring and the end counts. User
  * memory is never touched under it: bytes go through a kernel bounce
@@ -22,6 +23,7 @@
 #include "../proc/proc.h"
 #include "../proc/signal.h"
 #include "../spinlock.h"
+#include "../syscall/syscall.h"
 #include "fs_internal.h"
 #include "pipe_ring.h"
 
@@ -123,7 +125,7 @@ static long pipe_read(struct file *f, struct iobuf *b, uint64_t *pos)
 			break;
 		}
 		if (signal_pending_current()) {
-			got = -EINTR;
+			got = -ERESTARTSYS;
 			break;
 		}
 		wait_queue_block_if(&p->rd_wq, can_read, p);
@@ -182,7 +184,7 @@ static long pipe_write(struct file *f, struct iobuf *b, uint64_t *pos)
 				break;
 			}
 			if (signal_pending_current()) {
-				err = -EINTR;
+				err = -ERESTARTSYS;
 				break;
 			}
 			struct write_wait w = { p, need };

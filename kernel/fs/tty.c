@@ -23,6 +23,7 @@
 #include "../proc/proc.h"
 #include "../proc/signal.h"
 #include "../spinlock.h"
+#include "../syscall/syscall.h"
 #include "fs_internal.h"
 
 #define TTY_LINE_MAX 256
@@ -159,7 +160,7 @@ void tty_input(int c)
 		fs_poll_notify();
 	}
 	if (intr)
-		signal_send_pgrp(atomic_load(&tty_fg_pgrp), SIGINT);
+		signal_send_pgrp_irq(atomic_load(&tty_fg_pgrp), SIGINT);
 }
 
 static bool tty_can_read(void *arg)
@@ -202,7 +203,7 @@ static long tty_read(struct file *f, struct iobuf *b, uint64_t *pos)
 		if (atomic_load(&f->flags) & O_NONBLOCK)
 			return -EAGAIN;
 		if (signal_pending_current())
-			return -EINTR;
+			return -ERESTARTSYS;
 		wait_queue_block_if(&tty_rd_wq, tty_can_read, 0);
 	}
 }

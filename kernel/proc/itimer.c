@@ -11,6 +11,10 @@
  * move between CPUs; a thread with a sorted list is simpler and exact to
  * within the sleep's latency.
  *
+ * The same thread sends the signals interrupt handlers ask for (Ctrl-C on
+ * the console: signal_send_pgrp_irq): sending takes process locks, which
+ * are never taken in interrupt context.
+ *
  * Lifetime: the list holds processes that have not exited; the last
  * thread's exit removes its process (itimer_exit) before the process can
  * become a zombie, and the alarm thread sends with proc_table_lock held,
@@ -45,10 +49,28 @@ static uint64_t earliest_locked(uint64_t now)
 	return best;
 }
 
+/* One pending request from interrupt context: (pgid << 8) | sig, or 0.
+ * A second request before the first is served replaces it (two Ctrl-Cs
+ * in one scheduling latency are one). */
+static atomic_ullong irq_request;
+
+int signal_send_pgrp_irq(int pgid, int sig)
+{
+	if (sig < 1 || sig > NSIG || pgid <= 0)
+		return -EINVAL;
+	atomic_store(&irq_request, ((unsigned long long)pgid << 8) | (unsigned)sig);
+	if (alarm_thread)
+		thread_interrupt(alarm_thread);
+	return 0;
+}
+
 static void alarm_main(void *arg)
 {
 	(void)arg;
 	for (;;) {
+		unsigned long long req = atomic_exchange(&irq_request, 0);
+		if (req)
+			signal_send_pgrp((int)(req >> 8), (int)(req & 0xff));
 		uint64_t now = now_ns();
 		/* Send every expired alarm; re-arm intervals. */
 		spin_lock(&proc_table_lock);

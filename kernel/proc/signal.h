@@ -82,8 +82,11 @@ int signal_send_process_info(struct process *p, int sig,
 			     const struct ksiginfo *info);
 int signal_send_thread_info(struct uthread *t, int sig,
 			    const struct ksiginfo *info);
-/* Every process in process group `pgid` (Ctrl-C on the console). */
+/* Every process in process group `pgid`. Thread context. */
 int signal_send_pgrp(int pgid, int sig);
+/* The same from an interrupt handler (Ctrl-C on the console): handed to
+ * a kernel thread, which sends it shortly (kernel/proc/itimer.c). */
+int signal_send_pgrp_irq(int pgid, int sig);
 
 /* A fault in user mode becomes `sig` for the current thread, with si_code
  * `code` and si_addr `addr`; delivered on its way back to user mode. */

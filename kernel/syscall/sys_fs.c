@@ -365,6 +365,32 @@ static long sys_newfstatat(const struct syscall_args *a)
 	return copy_to_user((void *)a->a[2], &st, sizeof(st)) ? -EFAULT : 0;
 }
 
+/* The pre-*at calls musl still uses (stat, lstat, access): the *at body
+ * with AT_FDCWD, as Linux implements them. */
+static long sys_stat(const struct syscall_args *a)
+{
+	struct syscall_args b = { .a = { (uint64_t)AT_FDCWD, a->a[0], a->a[1], 0 },
+				  .nr = a->nr, .frame = a->frame };
+	return sys_newfstatat(&b);
+}
+
+static long sys_lstat(const struct syscall_args *a)
+{
+	struct syscall_args b = { .a = { (uint64_t)AT_FDCWD, a->a[0], a->a[1],
+					 AT_SYMLINK_NOFOLLOW },
+				  .nr = a->nr, .frame = a->frame };
+	return sys_newfstatat(&b);
+}
+
+static long sys_faccessat(const struct syscall_args *a);
+
+static long sys_access(const struct syscall_args *a)
+{
+	struct syscall_args b = { .a = { (uint64_t)AT_FDCWD, a->a[0], a->a[1] },
+				  .nr = a->nr, .frame = a->frame };
+	return sys_faccessat(&b);
+}
+
 static long sys_getdents64(const struct syscall_args *a)
 {
 	struct kiov v = { (void *)a->a[1], (size_t)(uint32_t)a->a[2] };
@@ -473,7 +499,7 @@ static long dup_from(long fd, long min_fd, bool cloexec)
 	long r;
 	if (!f)
 		return -EBADF;
-	if (min_fd < 0 || min_fd >= FD_MAX) {
+	if (min_fd < 0 || min_fd >= proc_nofile_limit()) {
 		file_put(f);
 		return -EINVAL;
 	}
@@ -540,7 +566,7 @@ static long do_dup3(long oldfd, long newfd, long flags, bool dup2)
 	struct file *f;
 	if (flags & ~O_CLOEXEC)
 		return -EINVAL;
-	if (newfd < 0 || newfd >= FD_MAX)
+	if (newfd < 0 || newfd >= proc_nofile_limit())
 		return -EBADF;
 	f = get_fd(oldfd);
 	if (!f)
@@ -719,6 +745,9 @@ const struct syscall_entry syscalls_fs[] = {
 	{ SYS_open, sys_open, "open" },
 	{ SYS_close, sys_close, "close" },
 	{ SYS_fstat, sys_fstat, "fstat" },
+	{ SYS_stat, sys_stat, "stat" },
+	{ SYS_lstat, sys_lstat, "lstat" },
+	{ SYS_access, sys_access, "access" },
 	{ SYS_poll, sys_poll, "poll" },
 	{ SYS_lseek, sys_lseek, "lseek" },
 	{ SYS_ioctl, sys_ioctl, "ioctl" },
