@@ -304,6 +304,25 @@ struct aspace *aspace_fork(struct aspace *parent)
 	if (parent->regions.n + REGION_SLACK > child->regions.cap &&
 	    grow_regions(&child->regions, parent->regions.n + REGION_SLACK))
 		c.failed = true;
+	/* A shared region's pages must exist before they are shared: a page
+	 * faulted in later, on one side, would be that side's alone. So fork
+	 * fills the holes of every shared region first (Linux keeps them in
+	 * a shmem object instead; this costs the memory of the untouched
+	 * part of a shared mapping, once, at the first fork). A page that
+	 * cannot be filled now (PROT_NONE) stays a hole. */
+	for (int i = 0; i < parent->regions.n && !c.failed; i++) {
+		const struct vm_region *r = &parent->regions.v[i];
+		if (!(r->flags & VM_SHARED))
+			continue;
+		for (uint64_t va = r->start; va < r->end && !c.failed;
+		     va += PAGE_SIZE) {
+			uint64_t *pte = aspace_pte(parent, va, false);
+			if (pte && pte_has_page(*pte))
+				continue;
+			if (aspace_fault_locked(parent, va, 0) == -ENOMEM)
+				c.failed = true;
+		}
+	}
 	/* The child is not shared yet: its lock is not needed. */
 	for (int i = 0; i < parent->regions.n && !c.failed; i++) {
 		c.r = &parent->regions.v[i];
