@@ -268,6 +268,23 @@ static void test_exec(void)
 	close(keep);
 	close(gone);
 
+	pid = fork();
+	if (pid == 0) {
+		char *a[] = { "t_exec_pie", "exit", "43", NULL };
+		execve(rpath("/test/t_exec_pie"), a, envp);
+		_exit(99);
+	}
+	waitpid(pid, &st, 0);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 43,
+	      "execve of a static-PIE (ET_DYN, no PT_INTERP) runs it (%#x)", st);
+	if (on_cohort()) {
+		CHECK_ERR(execve(rpath("/test/exec_dynamic"), argv, envp), ENOEXEC,
+			  "execve of a dynamic (PT_INTERP) program ENOEXEC");
+	} else {
+		SKIP("execve of a PT_INTERP program: Linux runs it, Cohort "
+		     "refuses it (ENOEXEC)");
+	}
+
 	CHECK_ERR(execve(rpath("/test/no-such-program"), argv, envp), ENOENT,
 		  "execve of a missing file ENOENT");
 	CHECK_ERR(execve(rpath("/test/not-elf"), argv, envp), ENOEXEC,
