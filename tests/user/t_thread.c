@@ -269,6 +269,8 @@ static void test_requeue(void)
 	atomic_store(&rq_a, 1);
 	woke = futex(&rq_b, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, 2, NULL, NULL, 0);
 	CHECK(woke == 2, "FUTEX_WAKE on the new word woke both (%ld)", woke);
+	/* Should a waiter have been late to sleep, it must not hang the join. */
+	futex(&rq_a, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, 2, NULL, NULL, 0);
 	for (int i = 0; i < 2; i++)
 		pthread_join(t[i], NULL);
 	CHECK(atomic_load(&rq_done) == 2, "both waiters returned");
