@@ -32,9 +32,14 @@ USER_MUSL_LIB := /usr/lib/x86_64-linux-musl
 USER_EXEC_VARIANTS := $(BUILD)/initrd/test/t_exec_pie \
 	$(BUILD)/initrd/test/exec_dynamic
 
+# t_basic once more with glibc (gcc -static): glibc's start-up calls more
+# (set_robust_list, rseq, prlimit64, readlink /proc/self/exe, getrandom),
+# which Cohort must answer properly or with the errno of a missing feature.
+USER_GLIBC_BINS := $(BUILD)/initrd/test/t_glibc_basic
+
 USER_BINS := $(patsubst esp/bin/%.c,$(BUILD)/initrd/bin/%,$(USER_ESP_SRCS)) \
 	$(patsubst tests/user/%.c,$(BUILD)/initrd/test/%,$(USER_TEST_SRCS)) \
-	$(USER_EXEC_VARIANTS) $(USER_DATA)
+	$(USER_EXEC_VARIANTS) $(USER_GLIBC_BINS) $(USER_DATA)
 
 $(BUILD)/initrd/bin/%: esp/bin/%.c tests/user/build.mk
 	@mkdir -p $(dir $@)
@@ -60,6 +65,11 @@ $(BUILD)/initrd/test/exec_dynamic: tests/user/t_exec_helper.c \
 		$(USER_TEST_HDRS) tests/user/build.mk
 	@mkdir -p $(dir $@)
 	$(USER_CC) $(filter-out -static,$(USER_CFLAGS)) $< -o $@
+
+$(BUILD)/initrd/test/t_glibc_basic: tests/user/t_basic.c $(USER_TEST_HDRS) \
+		tests/user/build.mk
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) $< -o $@
 
 $(BUILD)/initrd/test/not-elf: tests/user/build.mk
 	@mkdir -p $(dir $@)
