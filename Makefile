@@ -260,10 +260,13 @@ test-unit:
 fuzz:
 	$(MAKE) -C tests/fuzz FUZZ_SECONDS=$${FUZZ_SECONDS:-60}
 
+# The user-space tests (tests/system/test_user.py, marker `userspace`) stay
+# out until the kernel runs user programs: SYSTEM_TEST_SELECT= runs all.
+SYSTEM_TEST_SELECT ?= -m "not userspace"
 test-system: all $(BUILD)/test/BOOTX64-badversion.EFI $(BUILD)/cohort-usb.img
 	@tools/get-qemu10 $(BUILD)/qemu10 || \
 		echo "test-system: no QEMU 10 (see above); the x2APIC tests will skip"
-	$(PYTHON) -m pytest -v tests/system
+	$(PYTHON) -m pytest -v $(SYSTEM_TEST_SELECT) tests/system
 
 bench-boot: deps all
 	$(PYTHON) tools/bench/boot --esp $(BUILD)/esp.img --runs $${RUNS:-5} \

@@ -69,6 +69,23 @@ static const char *signame(int sig)
 	return "?";
 }
 
+/*
+ * Signals a terminal or a stray kill would send: pid 1 ignores them (Linux
+ * protects pid 1 in the kernel; Cohort's console sends Ctrl-C's SIGINT to
+ * the foreground process, which may be init). A child puts them back to
+ * their defaults before execve, since an ignored signal stays ignored
+ * across execve.
+ */
+static const int shielded[] = {
+	SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGTSTP, SIGTTIN, SIGTTOU,
+};
+
+static void shield(void (*action)(int))
+{
+	for (size_t i = 0; i < sizeof(shielded) / sizeof(shielded[0]); i++)
+		signal(shielded[i], action);
+}
+
 /* execve, trying /bin and /test for a bare name. Returns only on error. */
 static void exec_command(char **argv)
 {
@@ -95,6 +112,7 @@ static int run(char **argv)
 		return -1;
 	}
 	if (pid == 0) {
+		shield(SIG_DFL);
 		exec_command(argv);
 		printf("init: %s: cannot execute: %s\n", argv[0],
 		       strerror(errno));
@@ -129,6 +147,7 @@ int main(int argc, char **argv)
 	int failed = 0;
 
 	open_console();
+	shield(SIG_IGN);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc < 2) {
 		printf("init: nothing to run (give init=... -- PROG)\n");

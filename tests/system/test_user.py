@@ -26,7 +26,8 @@ pytestmark = pytest.mark.userspace
 
 # The t_* programs, each run alone on 1 and 4 CPUs.
 PROGRAMS = ["t_basic", "t_mm", "t_fork", "t_thread", "t_signal", "t_fs",
-            "t_sched", "t_exec_helper", "iso_kptr"]
+            "t_sched", "t_exec_helper", "t_exec_pie", "t_glibc_basic",
+            "iso_kptr"]
 # The isolation programs and the signal each must die with (iso.h).
 ISOLATION = {
     "iso_kwrite": 11, "iso_kjump": 11, "iso_nx": 11, "iso_nx heap": 11,
@@ -108,13 +109,7 @@ def test_fuzzer_on_4_cpus(esp, boot):
     assert_passed(b, cmd)
     assert b.exit_code == cohortvm.EXIT_SUCCESS, b
     assert "PANIC" not in b.log and "EXCEPTION" not in b.log
-    # Every batch's process is gone: its memory must be back (a few pages
-    # of slack for the fuzzer's own stdio and page tables).
-    m = re.search(r"t_fuzz: \d+ calls, \d+ returned an error; free memory "
-                  r"(\d+) KiB before, (\d+) KiB after", b.log)
-    assert m, "no memory line from t_fuzz"
-    before, after = int(m[1]), int(m[2])
-    assert after >= before - 16, f"{before - after} KiB not returned"
+    assert_memory_returned(b.log, "returned an error; free memory")
 
 
 def test_stress_on_4_cpus(esp, boot):
@@ -124,6 +119,18 @@ def test_stress_on_4_cpus(esp, boot):
     assert_passed(b, cmd)
     assert re.search(r"^ok   200 exited 0", b.log, re.M)
     assert b.exit_code == cohortvm.EXIT_SUCCESS, b
+    assert "PANIC" not in b.log and "EXCEPTION" not in b.log
+    assert_memory_returned(b.log, "t_stress: free memory")
+
+
+def assert_memory_returned(log, prefix):
+    """Every child is gone: its memory must be back, but for a few pages
+    of slack (the parent's own stdio and page tables)."""
+    m = re.search(re.escape(prefix) + r" (\d+) KiB before, (\d+) KiB after",
+                  log)
+    assert m, f"no '{prefix}' line"
+    before, after = int(m[1]), int(m[2])
+    assert after >= before - 16, f"{before - after} KiB not returned"
 
 
 def test_init_reports_each_command(esp, boot):

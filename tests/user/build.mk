@@ -22,9 +22,24 @@ USER_TEST_HDRS := $(wildcard tests/user/*.h)
 # fail with ENOEXEC (t_fork).
 USER_DATA := $(BUILD)/initrd/test/not-elf
 
+# t_exec_helper twice more, for execve's two other cases (t_fork):
+# t_exec_pie, a static-PIE (ET_DYN without PT_INTERP) that must run, and
+# exec_dynamic, a dynamically linked one (PT_INTERP) that Cohort refuses
+# with ENOEXEC. Debian's musl-gcc specs cannot make a static-PIE (they
+# always name the dynamic linker), so it is linked by hand, as gcc
+# -static-pie would: rcrt1.o relocates the program at start.
+USER_MUSL_LIB := /usr/lib/x86_64-linux-musl
+USER_EXEC_VARIANTS := $(BUILD)/initrd/test/t_exec_pie \
+	$(BUILD)/initrd/test/exec_dynamic
+
+# t_basic once more with glibc (gcc -static): glibc's start-up calls more
+# (set_robust_list, rseq, prlimit64, readlink /proc/self/exe, getrandom),
+# which Cohort must answer properly or with the errno of a missing feature.
+USER_GLIBC_BINS := $(BUILD)/initrd/test/t_glibc_basic
+
 USER_BINS := $(patsubst esp/bin/%.c,$(BUILD)/initrd/bin/%,$(USER_ESP_SRCS)) \
 	$(patsubst tests/user/%.c,$(BUILD)/initrd/test/%,$(USER_TEST_SRCS)) \
-	$(USER_DATA)
+	$(USER_EXEC_VARIANTS) $(USER_GLIBC_BINS) $(USER_DATA)
 
 $(BUILD)/initrd/bin/%: esp/bin/%.c tests/user/build.mk
 	@mkdir -p $(dir $@)
@@ -33,6 +48,28 @@ $(BUILD)/initrd/bin/%: esp/bin/%.c tests/user/build.mk
 $(BUILD)/initrd/test/%: tests/user/%.c $(USER_TEST_HDRS) tests/user/build.mk
 	@mkdir -p $(dir $@)
 	$(USER_CC) $(USER_CFLAGS) $< -o $@
+
+$(BUILD)/user-obj/t_exec_helper.pie.o: tests/user/t_exec_helper.c \
+		$(USER_TEST_HDRS) tests/user/build.mk
+	@mkdir -p $(dir $@)
+	$(USER_CC) $(filter-out -static,$(USER_CFLAGS)) -fPIE -c $< -o $@
+
+$(BUILD)/initrd/test/t_exec_pie: $(BUILD)/user-obj/t_exec_helper.pie.o
+	@mkdir -p $(dir $@)
+	$(LD) -static -pie --no-dynamic-linker -z text -o $@ \
+		$(USER_MUSL_LIB)/rcrt1.o $(USER_MUSL_LIB)/crti.o $< \
+		$(USER_MUSL_LIB)/libc.a $(shell $(CC) -print-libgcc-file-name) \
+		$(USER_MUSL_LIB)/crtn.o
+
+$(BUILD)/initrd/test/exec_dynamic: tests/user/t_exec_helper.c \
+		$(USER_TEST_HDRS) tests/user/build.mk
+	@mkdir -p $(dir $@)
+	$(USER_CC) $(filter-out -static,$(USER_CFLAGS)) $< -o $@
+
+$(BUILD)/initrd/test/t_glibc_basic: tests/user/t_basic.c $(USER_TEST_HDRS) \
+		tests/user/build.mk
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) $< -o $@
 
 $(BUILD)/initrd/test/not-elf: tests/user/build.mk
 	@mkdir -p $(dir $@)

@@ -5,6 +5,8 @@
  * nanosleep, and ENOSYS for a number no kernel implements; each with its
  * error paths (EFAULT for bad and kernel pointers, EBADF, EINVAL) checked
  * through raw syscall() so libc neither hides nor crashes on them.
+ * Built twice: t_basic with musl, t_glibc_basic with glibc (gcc -static),
+ * whose start-up makes more calls (tests/user/build.mk).
  */
 #include "check.h"
 
@@ -136,7 +138,7 @@ static void test_tls(void)
 	tls_var = 7;
 	CHECK_OK(syscall(SYS_arch_prctl, ARCH_GET_FS, &fs), "arch_prctl GET_FS");
 	CHECK(fs == (unsigned long)pthread_self(),
-	      "FS base is musl's thread pointer");
+	      "FS base is the libc's thread pointer");
 	CHECK(pthread_create(&t, NULL, tls_thread, &tls_var) == 0 &&
 	      pthread_join(t, &res) == 0 && (intptr_t)res == 1042,
 	      "a thread sees its own __thread copy (got %ld)", (long)(intptr_t)res);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * t_exec_helper: the program t_fork and t_stress execve. Its first
+ * t_exec_helper: the program t_fork and t_stress execve (also built as
+ * t_exec_pie, a static-PIE, and exec_dynamic, with PT_INTERP). Its first
  * argument picks what it checks; it reports through its exit status
  * (0 = all as expected) and prints a line only on a failure:
  *
@@ -95,7 +96,7 @@ static void check_auxv(int argc, char **argv)
 	      "AT_GID/AT_EGID match getgid/getegid");
 	errno = 0;
 	CHECK(getauxval(AT_SECURE) == 0 && errno == 0, "AT_SECURE present, 0");
-	CHECK(execfn && strstr(execfn, "t_exec_helper"),
+	CHECK(execfn && strstr(execfn, "exec"),
 	      "AT_EXECFN names the program (%s)", execfn ? execfn : "null");
 	CHECK(((unsigned long)__builtin_frame_address(0) & 0xf) == 0,
 	      "stack 16-byte aligned in main's frame");

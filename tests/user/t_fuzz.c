@@ -24,7 +24,8 @@
  * priority (a SCHED_FIFO child spinning would starve a 1-CPU machine).
  * Pids passed are 0, our own, or ones that do not exist; ioctl gets only
  * devices and pipes; open never gets O_CREAT/O_TRUNC; madvise only
- * harmless advice.
+ * harmless advice; prlimit64 never RLIMIT_CORE (set to 0 at the start, so
+ * a dying child writes no core file).
  */
 #include "check.h"
 
@@ -33,6 +34,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/sysinfo.h>
 #include <sys/wait.h>
@@ -45,7 +47,7 @@
 enum kind {
 	A_ANY, A_FD, A_IOFD, A_PTR, A_PATH, A_LEN, A_FLAGS, A_OFLAGS, A_PID,
 	A_SIG, A_CLOCK, A_MMADDR, A_PROT, A_MMFLAGS, A_ADVICE, A_IOCTL, A_FUTEXOP,
-	A_SMALL, A_TS, A_MS,
+	A_SMALL, A_TS, A_MS, A_RLIMIT,
 };
 
 struct call {
@@ -126,7 +128,7 @@ static const struct call calls[] = {
 	{ SYS_set_robust_list,	{ A_PTR, A_LEN } },
 	{ SYS_dup3,		{ A_FD, A_FD, A_FLAGS } },
 	{ SYS_pipe2,		{ A_PTR, A_FLAGS } },
-	{ SYS_prlimit64,	{ A_PID, A_SMALL, A_PTR, A_PTR } },
+	{ SYS_prlimit64,	{ A_PID, A_RLIMIT, A_PTR, A_PTR } },
 	{ SYS_getcpu,		{ A_PTR, A_PTR, A_PTR } },
 	{ SYS_sched_getattr,	{ A_PID, A_PTR, A_LEN, A_FLAGS } },
 	{ SYS_getrandom,	{ A_PTR, A_LEN, A_FLAGS } },
@@ -239,6 +241,10 @@ static long arg(int kind)
 		if (rnd() % 4 == 0)
 			return PICK(k, t, nc, 1, (long)SCRATCH + 9 * 64);
 		return (long)SCRATCH + (long)(10 + rnd() % 6) * 64;
+	case A_RLIMIT:
+		/* Not RLIMIT_CORE (4): a dying child must not write a core. */
+		return PICK(0, 1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+			    16, -1, 1000);
 	case A_MS:
 		return rnd() % 32 == 0 ? -1 : (long)(rnd() % 3);
 	default:
@@ -305,6 +311,8 @@ static void __attribute__((noreturn)) run_batch(uint64_t seed, long ncalls,
 
 	rng = seed * 0x9e3779b97f4a7c15ull + 1;
 	self = getpid();
+	struct rlimit no_core = { 0, 0 };
+	setrlimit(RLIMIT_CORE, &no_core);
 	dup2(null, 0);
 	dup2(null, 1);
 	dup2(null, 2);

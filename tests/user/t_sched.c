@@ -203,6 +203,14 @@ static int child_nice(void)
 		    "getpriority 5");
 	CHILD_CHECK(fails, setpriority(PRIO_PROCESS, 0, 10) == 0 &&
 		    getpriority(PRIO_PROCESS, 0) == 10, "setpriority 10");
+	a = (struct sched_attr){ .size = sizeof(a), .sched_policy = SCHED_IDLE };
+	CHILD_CHECK(fails, setattr(0, &a, 0) == 0, "setattr SCHED_IDLE");
+	memset(&a, 0, sizeof(a));
+	CHILD_CHECK(fails, getattr(0, &a, sizeof(a), 0) == 0 &&
+		    a.sched_policy == SCHED_IDLE, "getattr reads SCHED_IDLE");
+	CHILD_CHECK(fails, sched_getscheduler(0) == SCHED_IDLE,
+		    "getscheduler SCHED_IDLE");
+	spin_ms(5);			/* it still runs */
 	a = (struct sched_attr){ .size = sizeof(a), .sched_policy = SCHED_OTHER,
 				 .sched_nice = -5 };
 	CHILD_CHECK(fails, ok_or_linux_eperm(setattr(0, &a, 0)),

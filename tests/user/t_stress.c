@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/sysinfo.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -156,8 +157,11 @@ int main(int argc, char **argv)
 	long start = now_ms();
 	char helper[640];
 
+	struct sysinfo si0, si1;
+
 	check_watchdog(seconds + 60);
 	check_set_root(argv[0]);
+	sysinfo(&si0);
 	snprintf(helper, sizeof(helper), "%s", rpath("/test/t_exec_helper"));
 	if (nworkers > MAX_WORKERS)
 		nworkers = MAX_WORKERS;
@@ -233,5 +237,12 @@ int main(int argc, char **argv)
 	say("t_stress: %ld ms, %ld ping-pong rounds and increments in all",
 	    now_ms() - start, total);
 	CHECK_ERR(waitpid(-1, NULL, WNOHANG), ECHILD, "no child left behind");
+	/* Let any deferred freeing of the dead processes' memory finish. */
+	struct timespec settle = { 0, 200000000 };
+	nanosleep(&settle, NULL);
+	sysinfo(&si1);
+	say("t_stress: free memory %lu KiB before, %lu KiB after",
+	    (unsigned long)(si0.freeram / 1024 * si0.mem_unit),
+	    (unsigned long)(si1.freeram / 1024 * si1.mem_unit));
 	return check_done();
 }

@@ -236,6 +236,46 @@ static void *futex_waiter(void *arg)
 	return NULL;
 }
 
+/* Two waiters on rq_a, moved to rq_b by CMP_REQUEUE, woken there. */
+static atomic_int rq_a, rq_b, rq_waiting, rq_done;
+
+static void *requeue_waiter(void *arg)
+{
+	(void)arg;
+	atomic_fetch_add(&rq_waiting, 1);
+	while (atomic_load(&rq_a) == 0)
+		futex(&rq_a, FUTEX_WAIT | FUTEX_PRIVATE_FLAG, 0, NULL, NULL, 0);
+	atomic_fetch_add(&rq_done, 1);
+	return NULL;
+}
+
+static void test_requeue(void)
+{
+	pthread_t t[2];
+	struct timespec settle = { 0, 100000000 };
+	long moved, woke;
+
+	for (int i = 0; i < 2; i++)
+		pthread_create(&t[i], NULL, requeue_waiter, NULL);
+	while (atomic_load(&rq_waiting) < 2)
+		sched_yield();
+	nanosleep(&settle, NULL);	/* both asleep in FUTEX_WAIT by now */
+	/* Wake none, requeue up to 2 (the count travels in the timeout arg). */
+	moved = futex(&rq_a, FUTEX_CMP_REQUEUE | FUTEX_PRIVATE_FLAG, 0,
+		      (void *)2, &rq_b, 0);
+	CHECK(moved == 2, "FUTEX_CMP_REQUEUE moved both waiters (%ld)", moved);
+	CHECK(futex(&rq_a, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, 2, NULL, NULL, 0) == 0,
+	      "nobody left waiting on the old word");
+	atomic_store(&rq_a, 1);
+	woke = futex(&rq_b, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, 2, NULL, NULL, 0);
+	CHECK(woke == 2, "FUTEX_WAKE on the new word woke both (%ld)", woke);
+	/* Should a waiter have been late to sleep, it must not hang the join. */
+	futex(&rq_a, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, 2, NULL, NULL, 0);
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	CHECK(atomic_load(&rq_done) == 2, "both waiters returned");
+}
+
 static void test_futex(void)
 {
 	atomic_int word = 5;
@@ -279,6 +319,8 @@ static void test_futex(void)
 		pthread_join(t[i], NULL);
 	CHECK(woke <= 3 && atomic_load(&fw_woken) == 3,
 	      "FUTEX_WAKE woke them all (%ld reported)", woke);
+
+	test_requeue();
 
 	atomic_int a = 0, b = 0;
 	CHECK_ERR(futex(&a, FUTEX_CMP_REQUEUE, 1, (void *)1, &b, 7), EAGAIN,
