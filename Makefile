@@ -260,9 +260,10 @@ test-unit:
 fuzz:
 	$(MAKE) -C tests/fuzz FUZZ_SECONDS=$${FUZZ_SECONDS:-60}
 
-# The user-space tests (tests/system/test_user.py, marker `userspace`) stay
-# out until the kernel runs user programs: SYSTEM_TEST_SELECT= runs all.
-SYSTEM_TEST_SELECT ?= -m "not userspace"
+# Every system test by default, the user-space ones (marker `userspace`,
+# tests/system/test_user.py) included; e.g. SYSTEM_TEST_SELECT='-m
+# userspace' runs only those.
+SYSTEM_TEST_SELECT ?=
 test-system: all $(BUILD)/test/BOOTX64-badversion.EFI $(BUILD)/cohort-usb.img
 	@tools/get-qemu10 $(BUILD)/qemu10 || \
 		echo "test-system: no QEMU 10 (see above); the x2APIC tests will skip"

@@ -94,7 +94,7 @@ def test_serial_console_echoes_and_runs_commands(esp, boot):
              stop_on=r"console: unknown command 'bogus'")
     assert not b.timed_out, b.log
     log = b.log
-    assert re.search(r"^help$", log, re.M), "typed text was not echoed"
+    assert re.search(r"^kernel> help$", log, re.M), "typed text was not echoed"
     assert re.search(r"console: help\s+list commands", log)
     assert re.search(r"cpu0: apic 0, running \S+, \d+ switches, \d+ irqs", log)
     assert "console: unknown command 'bogus' (try help)" in log
