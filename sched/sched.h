@@ -138,7 +138,8 @@ struct wait_queue {
 };
 
 struct thread {
-	/* Set by thread_create; read-only afterwards. */
+	/* Set by thread_create; read-only afterwards (the name may change
+	 * through thread_set_name, under sched_threads_lock). */
 	int tid;
 	char name[16];
 	/* Set by the creator BEFORE thread_create, which keeps them: the
@@ -279,6 +280,10 @@ void thread_yield(void);
 /* Wake a blocked (sleeping or waiting) thread. Returns true if this call
  * woke it. Safe from interrupts and any CPU. May preempt the caller. */
 bool thread_wake(struct thread *t);
+
+/* Rename a started thread (15 characters kept), e.g. after execve; the
+ * trace records a CLASS event carrying the new name. Any thread context. */
+void thread_set_name(struct thread *t, const char *name);
 
 /* As thread_wake, and if `t` is not blocked, its next block (a wait
  * queue or a sleep) returns at once instead of blocking. For waking a

@@ -358,6 +358,23 @@ bool thread_wake(struct thread *t)
 	}
 }
 
+void thread_set_name(struct thread *t, const char *name)
+{
+	uint64_t flags = arch_irq_save();
+	int i = 0;
+
+	/* Under the table lock sched_thread_snapshot copies names with, so
+	 * `ps` never sees half a name. */
+	arch_spin_lock(&sched_threads_lock);
+	for (; name[i] && i < (int)sizeof(t->name) - 1; i++)
+		t->name[i] = name[i];
+	t->name[i] = 0;
+	arch_spin_unlock(&sched_threads_lock);
+	/* The trace tools learn names from NEW and CLASS events. */
+	sched_trace(arch_now_ns(), arch_this_cpu(), STE_CLASS, t, NULL, 0);
+	arch_irq_restore(flags);
+}
+
 bool thread_interrupt(struct thread *t)
 {
 	if (!t || READ_ONCE(t->cpu) < 0)

@@ -126,6 +126,10 @@ static uint64_t pipe_round(int child_cpu)
 		return 0;
 	pid_t pid = fork();
 	if (pid == 0) {
+		/* The parent's ends: kept open here, the child would never
+		 * see EOF when the parent closes them. */
+		close(to[1]);
+		close(from[0]);
 		pin(child_cpu);
 		char c;
 		while (read(to[0], &c, 1) == 1)

@@ -195,16 +195,65 @@ int proc_exec_into(struct process *p, struct uctx *u, struct trap_frame *f,
 	return 0;
 }
 
+static bool alone(void *arg)
+{
+	struct process *p = arg;
+	return __atomic_load_n(&p->nthreads, __ATOMIC_ACQUIRE) == 1 ||
+	       __atomic_load_n(&p->group_exit, __ATOMIC_ACQUIRE);
+}
+
+/* Linux's de_thread: every other thread of p leaves before the new
+ * program starts (they would run on in memory that is about to go). Each
+ * is kicked out of user mode or a blocking call and exits on its way
+ * back; the caller waits until it is alone. -EAGAIN if another thread is
+ * already exec'ing, -EINTR if the process is being killed meanwhile. */
+static int exec_stop_other_threads(struct uthread *t, struct process *p)
+{
+	spin_lock(&p->lock);
+	if (p->exec_thread || p->group_exit) {
+		spin_unlock(&p->lock);
+		return p->group_exit ? -EINTR : -EAGAIN;
+	}
+	if (p->nthreads == 1) {
+		spin_unlock(&p->lock);
+		return 0;
+	}
+	__atomic_store_n(&p->exec_thread, t, __ATOMIC_RELEASE);
+	struct list_node *n;
+	list_for_each(n, &p->threads) {
+		struct uthread *o = container_of(n, struct uthread, proc_node);
+		if (o != t)
+			signal_kick_thread(o);
+	}
+	spin_unlock(&p->lock);
+	while (!alone(p))
+		wait_queue_block_if(&p->exec_wq, alone, p);
+	__atomic_store_n(&p->exec_thread, 0, __ATOMIC_RELEASE);
+	return p->group_exit ? -EINTR : 0;
+}
+
 int proc_exec(struct trap_frame *f, const char *path, int argc,
 	      char *const argv[], int envc, char *const envp[])
 {
 	struct uthread *t = uthread_current();
 	struct process *p = t->proc;
-	int r = proc_exec_into(p, &t->uctx, f, path, argc, argv, envc, envp);
+	/* Checked before the other threads are stopped: a missing file or a
+	 * bad ELF must leave a multi-threaded program running as it was. */
+	struct vm_file file;
+	int r = vfs_exec_file(p->fs, path, &file);
+	if (r < 0)
+		return r;
+	r = exec_stop_other_threads(t, p);
+	if (r < 0)
+		return r;
+	r = proc_exec_into(p, &t->uctx, f, path, argc, argv, envc, envp);
 	if (r < 0)
 		return r;
 	fdt_close_on_exec(p->files);
 	signal_exec_reset(p);
+	char name[16];
+	uthread_name(t, name);
+	thread_set_name(&t->kt.t, name);
 	/* The FS base the old program set is gone with its memory. */
 	uint64_t flags = irq_save();
 	wrmsr(MSR_FS_BASE, 0);

@@ -85,13 +85,7 @@ static void proc_exit_last(struct process *p, struct uthread *t, int status)
 	p->fs = 0;
 	p->as = 0;
 	spin_unlock(&p->lock);
-	/* Off these tables before the last reference goes: a later switch
-	 * back to this thread must not load them (uctx_switch). */
-	uint64_t flags = irq_save();
-	t->uctx.as = 0;
-	aspace_switch_kernel();
-	irq_restore(flags);
-	aspace_put(as);
+	aspace_put(as); /* every thread has left it (proc_thread_exit) */
 	if (!atomic_exchange(&p->vfork_done, true))
 		wait_queue_wake_all(&p->vfork_wq);
 
@@ -141,6 +135,15 @@ void proc_thread_exit(int status)
 		if (copy_to_user((void *)t->clear_child_tid, &zero, 4) == 0)
 			futex_wake_addr(p, t->clear_child_tid, 1);
 	}
+	/* Leave the address space before saying we are gone: once we are
+	 * not counted, exec or the last thread may free it, and this thread
+	 * may still be switched out and in on its way to thread_exit; a
+	 * stale uctx.as would then be loaded into CR3 (test_exec_from_threads
+	 * on one CPU hung so). Nothing below touches user memory. */
+	uint64_t flags = irq_save();
+	t->uctx.as = 0;
+	aspace_switch_kernel();
+	irq_restore(flags);
 	sched_account_all();
 	/* Both locks: a thread found by uthread_find_locked stays valid as
 	 * long as its finder holds proc_table_lock. */
@@ -151,9 +154,12 @@ void proc_thread_exit(int status)
 	p->dead_threads_run_ns += t->kt.t.stats.run_ns;
 	p->dead_threads_nvcsw += t->kt.t.stats.voluntary_switches;
 	p->dead_threads_nivcsw += t->kt.t.stats.involuntary_switches;
+	bool exec_waits = p->exec_thread && p->nthreads == 1;
 	spin_unlock(&p->lock);
 	uthread_release_id_locked(t);
 	spin_unlock(&proc_table_lock);
+	if (exec_waits)
+		wait_queue_wake_all(&p->exec_wq); /* the execve can go on */
 	if (last)
 		proc_exit_last(p, t, status);
 	uthread_queue_for_reaper(t);

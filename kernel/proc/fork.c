@@ -94,11 +94,16 @@ static long clone_thread(const struct clone_req *rq, struct trap_frame *f)
 	if (rq->flags & CLONE_CHILD_CLEARTID)
 		t->clear_child_tid = rq->child_tid;
 
-	/* The tid exists once sched/ has the thread, so it is written to
-	 * user memory after the start. That is safe for musl, which reads
-	 * the CLONE_PARENT_SETTID word only after clone returns in the
-	 * parent and does not ask for CLONE_CHILD_SETTID; a program that
-	 * does and reads it first thing in the child could see 0. */
+	/* The tid words are written before the thread can run, as Linux
+	 * does: glibc and musl give CLONE_PARENT_SETTID and
+	 * CLONE_CHILD_CLEARTID the same word, and a thread that exits at
+	 * once clears it; a later store would put its tid back and hang
+	 * pthread_join. A fault in either store is ignored (Linux too). */
+	int tid = t->tid;
+	if (rq->flags & CLONE_PARENT_SETTID)
+		(void)copy_to_user((void *)rq->parent_tid, &tid, 4);
+	if (rq->flags & CLONE_CHILD_SETTID)
+		(void)copy_to_user((void *)rq->child_tid, &tid, 4);
 	spin_lock(&p->lock);
 	bool exiting = p->group_exit;
 	spin_unlock(&p->lock);
@@ -107,16 +112,7 @@ static long clone_thread(const struct clone_req *rq, struct trap_frame *f)
 		return -EAGAIN;
 	}
 	r = uthread_start(t, &attr, &mask);
-	if (r)
-		return r;
-	int tid = t->tid;
-	/* The new thread may already run and even exit: only its tid,
-	 * copied above, is used below. */
-	if (rq->flags & CLONE_PARENT_SETTID)
-		copy_to_user((void *)rq->parent_tid, &tid, 4);
-	if (rq->flags & CLONE_CHILD_SETTID)
-		copy_to_user((void *)rq->child_tid, &tid, 4);
-	return tid;
+	return r ? r : tid;
 }
 
 static bool vfork_released(void *arg)
@@ -178,13 +174,17 @@ static long clone_process(const struct clone_req *rq, struct trap_frame *f)
 	int pid = c->pid;
 	if (!(rq->flags & CLONE_VFORK))
 		atomic_store(&c->vfork_done, true);
+	/* Before the child runs (see clone_thread); CHILD_SETTID goes into
+	 * the child's memory, which is a copy unless CLONE_VM. */
+	if (rq->flags & CLONE_PARENT_SETTID)
+		(void)copy_to_user((void *)rq->parent_tid, &pid, 4);
+	if (rq->flags & CLONE_CHILD_SETTID)
+		(void)aspace_write(c->as, rq->child_tid, &pid, 4);
 	err = uthread_start(t, &attr, &mask);
 	if (err) {
 		proc_free_unstarted(c);
 		return err;
 	}
-	if (rq->flags & CLONE_PARENT_SETTID)
-		copy_to_user((void *)rq->parent_tid, &pid, 4);
 	if (rq->flags & CLONE_VFORK) {
 		/* c stays allocated until we reap it, which needs us: safe
 		 * to look at its queue until it releases us. */

@@ -91,6 +91,11 @@ struct process {
 	int nthreads;		  /* started and not yet exited */
 	bool group_exit;	  /* exit_group/fatal signal: all threads go */
 	int group_exit_status;
+	/* execve in a multi-threaded process: every thread but this one
+	 * leaves (Linux's de_thread); the exec'ing thread waits on
+	 * exec_wq until nthreads is 1. */
+	struct uthread *exec_thread;
+	struct wait_queue exec_wq;
 	struct sigaction_k actions[NSIG];
 	sigset_t_k shared_pending;
 	struct ksiginfo shared_info[NSIG]; /* for each bit of shared_pending */
@@ -189,6 +194,9 @@ int proc_count(void);
 /* Descriptors the calling process may have open: RLIMIT_NOFILE's soft
  * limit (at most FD_MAX, kernel/fs/vfs.h); FD_MAX in a kernel thread. */
 int proc_nofile_limit(void);
+
+/* The scheduler's name for t: "prog[pid]" or "prog[pid:tid]". */
+void uthread_name(const struct uthread *t, char name[16]);
 
 /* The process by pid, or NULL; proc_table_lock must be held. */
 struct process *proc_find_locked(int pid);

@@ -43,6 +43,10 @@ void itimer_exit(struct process *p);
  * from the TSC at boot (random.c). Not for cryptography. */
 void random_fill(void *buf, size_t n);
 
+/* Wake `t` out of a blocking call or user mode so it passes its exit
+ * work soon (signal.c); p->lock held. */
+void signal_kick_thread(struct uthread *t);
+
 /* Signals (signal.c): reset handled actions to default at exec. */
 void signal_exec_reset(struct process *p);
 

@@ -148,6 +148,7 @@ struct process *proc_alloc(struct process *parent, int *err)
 	list_init(&p->alarm_node);
 	wait_queue_init(&p->child_wq, "proc-child");
 	wait_queue_init(&p->vfork_wq, "proc-vfork");
+	wait_queue_init(&p->exec_wq, "proc-exec");
 	p->start_ns = now_ns();
 	if (parent)
 		memcpy(p->rlim, parent->rlim, sizeof(p->rlim));
@@ -276,14 +277,26 @@ void uthread_free_unstarted(struct uthread *t)
 	uthread_free(t);
 }
 
+void uthread_name(const struct uthread *t, char name[16])
+{
+	const struct process *p = t->proc;
+	char suffix[16];
+	/* "prog[pid]" for the main thread, "prog[pid:tid]" for the others;
+	 * the program name gives way to the ids when 15 characters do not
+	 * hold both. */
+	int n = t->tid == p->pid ? k_snprintf(suffix, sizeof(suffix), "[%d]", p->pid) :
+				   k_snprintf(suffix, sizeof(suffix), "[%d:%d]",
+					      p->pid, t->tid);
+	int room = 15 - n > 0 ? 15 - n : 0;
+	k_snprintf(name, 16, "%.*s%s", room, p->name, suffix);
+}
+
 int uthread_start(struct uthread *t, const struct sched_attr *attr,
 		  const struct cpumask *mask)
 {
 	struct process *p = t->proc;
 	char name[16];
-	/* "prog[pid]" would not fit 15 characters for long names: the trace
-	 * tools show the tid next to it, so the name plus pid is enough. */
-	k_snprintf(name, sizeof(name), "%.9s[%d]", p->name, p->pid);
+	uthread_name(t, name);
 
 	spin_lock(&p->lock);
 	list_add_tail(&p->threads, &t->proc_node);

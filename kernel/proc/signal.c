@@ -203,6 +203,11 @@ static void kick_thread(struct uthread *t)
 	irq_restore(f);
 }
 
+void signal_kick_thread(struct uthread *t)
+{
+	kick_thread(t);
+}
+
 static int sig_valid(int sig)
 {
 	return sig >= 1 && sig <= NSIG;
@@ -314,9 +319,11 @@ bool signal_pending_current(void)
 	if (!t)
 		return false;
 	struct process *p = t->proc;
+	struct uthread *ex = __atomic_load_n(&p->exec_thread, __ATOMIC_ACQUIRE);
 	/* Racy read first: the common answer is "no". Writers set the bits
 	 * before they wake us, and we re-check after every wake. */
 	if (!__atomic_load_n(&p->group_exit, __ATOMIC_ACQUIRE) &&
+	    !(ex && ex != t) &&
 	    !((__atomic_load_n(&t->pending, __ATOMIC_ACQUIRE) |
 	       __atomic_load_n(&p->shared_pending, __ATOMIC_ACQUIRE)) &
 	      ~t->blocked))
@@ -515,6 +522,9 @@ void user_exit_work(struct trap_frame *f)
 	for (;;) {
 		if (__atomic_load_n(&p->group_exit, __ATOMIC_ACQUIRE))
 			proc_thread_exit(p->group_exit_status);
+		struct uthread *ex = __atomic_load_n(&p->exec_thread, __ATOMIC_ACQUIRE);
+		if (ex && ex != t)
+			proc_thread_exit(0); /* another thread is exec'ing */
 		spin_lock(&p->lock);
 		sigset_t_k ready = deliverable_locked(t);
 		int sig = lowest_signal(ready);

@@ -394,9 +394,51 @@ static void test_cpus(void)
 	CHECK(distinct >= 1, "spinning threads report their CPUs");
 }
 
-int main(void)
+/* execve in a multi-threaded process: the other threads (one spinning,
+ * one blocked in read) are ended first and the new program runs. */
+static void *spin_forever(void *arg)
 {
+	(void)arg;
+	for (;;)
+		__asm__ volatile("" ::: "memory");
+	return NULL;
+}
+
+static void *read_forever(void *arg)
+{
+	char c;
+	(void)!read(*(int *)arg, &c, 1);
+	return NULL;
+}
+
+static void test_exec_from_threads(void)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		static int fds[2];
+		pthread_t a, b;
+		if (pipe(fds) || pthread_create(&a, NULL, spin_forever, NULL) ||
+		    pthread_create(&b, NULL, read_forever, &fds[0]))
+			_exit(90);
+		struct timespec ts = { 0, 20000000 };
+		nanosleep(&ts, NULL); /* both threads running or blocked */
+		const char *helper = rpath("/test/t_exec_helper");
+		execl(helper, helper, "exit", "7", (char *)NULL);
+		_exit(91);
+	}
+	int st = 0;
+	CHECK(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
+		      WEXITSTATUS(st) == 7,
+	      "execve from a process with a spinning and a blocked thread "
+	      "runs the new program (status 0x%x)", st);
+}
+
+int main(int argc, char **argv)
+{
+	(void)argc;
+	check_set_root(argv[0]);
 	check_watchdog(120);
+	test_exec_from_threads();
 	CHECK(syscall(SYS_gettid) == getpid(), "main thread's tid is the pid");
 	test_many();
 	test_blocking();
