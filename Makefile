@@ -217,7 +217,7 @@ $(BUILD)/cohort-usb.img: $(BUILD)/esp.img tools/mkusb
 # ---- Top-level targets -------------------------------------------------------
 
 .PHONY: all kernel loader esp initrd usb run debug test test-unit test-system fuzz \
-	bench-boot bench-smp bench-sched trace explore soak deps clean help FORCE
+	bench-boot bench-smp bench-sched bench-user trace explore soak deps clean help FORCE
 
 all: $(BUILD)/BOOTX64.EFI $(BUILD)/kernel.elf $(BUILD)/esp.img
 
@@ -268,6 +268,11 @@ test-system: all $(BUILD)/test/BOOTX64-badversion.EFI $(BUILD)/cohort-usb.img
 	@tools/get-qemu10 $(BUILD)/qemu10 || \
 		echo "test-system: no QEMU 10 (see above); the x2APIC tests will skip"
 	$(PYTHON) -m pytest -v $(SYSTEM_TEST_SELECT) tests/system
+
+# User-space micro-benchmarks (yield, fork+wait, pipe round trips), the
+# same /bin/ubench binary Linux runs: BOOTS=3 per CPU model, -smp 2.
+bench-user: deps all
+	$(PYTHON) tools/bench/user --boots $${BOOTS:-3} --smp $${SMP_BENCH:-2}
 
 bench-boot: deps all
 	$(PYTHON) tools/bench/boot --esp $(BUILD)/esp.img --runs $${RUNS:-5} \
@@ -322,6 +327,7 @@ help:
 	@echo "make bench-boot boot timing benchmark (RUNS=5)"
 	@echo "make bench-smp  IPI, TLB shootdown, timer, scheduler benchmarks in QEMU (CPUS=2,4,8 RUNS=3)"
 	@echo "make bench-sched  scheduler class costs in instructions (callgrind)"
+	@echo "make bench-user user-space yield, fork+wait and pipe round trips in QEMU (BOOTS=3)"
 	@echo "make soak       test=sched-stress for SECONDS=1800, -smp 4 and 8 alternating; CPU-hours without a failure"
 
 FORCE:

@@ -83,8 +83,10 @@ static void cmd_ps(void)
 	static struct sched_thread_info info[PS_MAX]; /* IRQ stacks are small */
 	int n = sched_thread_snapshot(info, PS_MAX);
 
+	/* User threads are named prog[pid] (the main thread) or
+	 * prog[pid:tid] (kernel/proc/process.c, uthread_name). */
 	kprintf("ps:  tid name            class    params              cpu state     "
-		"run_ms  wait_ms migr");
+		"run_ms  wait_ms migr switches");
 	for (int i = 0; i < n && i < PS_MAX; i++) {
 		const struct sched_thread_info *t = &info[i];
 		char params[32];
@@ -97,12 +99,12 @@ static void cmd_ps(void)
 			k_snprintf(params, sizeof(params), "prio %d", t->rt_priority);
 		else
 			k_snprintf(params, sizeof(params), "nice %d", t->nice);
-		kprintf("ps: %4d %-15s %-8s %-19s %3d %-9s %7lu %8lu %4lu", t->tid,
+		kprintf("ps: %4d %-15s %-8s %-19s %3d %-9s %7lu %8lu %4lu %8lu", t->tid,
 			t->name, t->policy < 5 ? policy_names[t->policy] : "?",
 			params, t->cpu, t->state < 6 ? state_names[t->state] : "?",
 			(unsigned long)(t->run_ns / 1000000),
 			(unsigned long)(t->wait_ns / 1000000),
-			(unsigned long)t->migrations);
+			(unsigned long)t->migrations, (unsigned long)t->switches);
 	}
 	if (n > PS_MAX)
 		kprintf("ps: ... and %d more", n - PS_MAX);

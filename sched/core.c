@@ -883,6 +883,8 @@ int sched_thread_snapshot(struct sched_thread_info *out, int max)
 		i->run_ns = t->stats.run_ns;
 		i->wait_ns = t->stats.wait_ns;
 		i->migrations = t->stats.migrations;
+		i->switches = t->stats.voluntary_switches +
+			      t->stats.involuntary_switches;
 	}
 	arch_spin_unlock(&sched_threads_lock);
 	arch_irq_restore(flags);

@@ -392,6 +392,7 @@ struct sched_thread_info {
 	int cpu;
 	enum thread_state state;
 	uint64_t run_ns, wait_ns, migrations;
+	uint64_t switches; /* voluntary + involuntary */
 };
 
 /* Fill out[0..max) with live threads; returns how many there are (may be

@@ -142,6 +142,11 @@ struct uthread {
 	 * anyone, under proc->lock. */
 	sigset_t_k blocked;
 	sigset_t_k pending;
+	/* rt_sigsuspend: the mask to restore once a signal was handled (the
+	 * handler's frame saves it, so rt_sigreturn restores it). Owned by
+	 * the thread. */
+	sigset_t_k saved_blocked;
+	bool restore_blocked;
 	uint64_t altstack_sp, altstack_size;
 	int altstack_flags;
 	struct ksiginfo info[NSIG]; /* for each bit of pending */

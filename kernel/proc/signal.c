@@ -36,6 +36,7 @@
 #include "../log.h"
 #include "../mm/usercopy.h"
 #include "../syscall/syscall.h"
+#include "../time.h"
 #include "../trap.h"
 #include "proc.h"
 #include "proc_internal.h"
@@ -531,6 +532,11 @@ void user_exit_work(struct trap_frame *f)
 		if (!sig) {
 			spin_unlock(&p->lock);
 			syscall_restart(f, true); /* nothing to run: go again */
+			if (t->restore_blocked) { /* no handler ran after all */
+				t->restore_blocked = false;
+				__atomic_store_n(&t->blocked, t->saved_blocked,
+						 __ATOMIC_RELEASE);
+			}
 			break;
 		}
 		struct ksiginfo info;
@@ -552,7 +558,11 @@ void user_exit_work(struct trap_frame *f)
 		if (a.handler == SIG_DFL)
 			die_by_signal(t, f, sig, &info);
 		syscall_restart(f, a.flags & SA_RESTART);
-		sigset_t_k old = t->blocked;
+		/* The frame saves the mask to return to: after rt_sigsuspend,
+		 * the one from before it (Linux's saved_sigmask). */
+		sigset_t_k old = t->restore_blocked ? t->saved_blocked : t->blocked;
+		sigset_t_k during = t->blocked;
+		t->restore_blocked = false;
 		if (!(a.flags & SA_RESTORER) ||
 		    !setup_frame(t, f, sig, &a, old, &info)) {
 			kprintf("%s[%d]: cannot deliver signal %d (no restorer or "
@@ -561,7 +571,7 @@ void user_exit_work(struct trap_frame *f)
 			die_by_signal(t, f, SIGSEGV, 0);
 		}
 		sigset_t_k add = a.mask | ((a.flags & SA_NODEFER) ? 0 : BIT(sig));
-		__atomic_store_n(&t->blocked, (old | add) & ~UNBLOCKABLE,
+		__atomic_store_n(&t->blocked, (during | add) & ~UNBLOCKABLE,
 				 __ATOMIC_RELEASE);
 		break; /* one handler frame per return, as Linux */
 	}
@@ -727,6 +737,106 @@ static long sys_sigaltstack(const struct syscall_args *args)
 	return 0;
 }
 
+/* ---- rt_sigsuspend, rt_sigtimedwait -------------------------------------------- */
+
+#define SIG_FOREVER (UINT64_MAX / 4) /* sched/ sleeps until a time */
+
+static long sys_rt_sigsuspend(const struct syscall_args *args)
+{
+	struct uthread *t = uthread_current();
+	sigset_t_k set;
+	if (args->a[1] != sizeof(sigset_t_k))
+		return -EINVAL;
+	if (copy_from_user(&set, (void *)args->a[0], sizeof(set)))
+		return -EFAULT;
+	t->saved_blocked = t->blocked;
+	t->restore_blocked = true;
+	__atomic_store_n(&t->blocked, set & ~UNBLOCKABLE, __ATOMIC_RELEASE);
+	while (!signal_pending_current())
+		thread_sleep_until(SIG_FOREVER);
+	return -EINTR; /* never restarted; the exit work restores the mask */
+}
+
+struct timespec_sig {
+	int64_t tv_sec, tv_nsec;
+};
+
+/* Take the lowest signal of `set` pending for t; 0 if none. p->lock held. */
+static int dequeue_from_locked(struct uthread *t, sigset_t_k set,
+			       struct ksiginfo *info)
+{
+	struct process *p = t->proc;
+	int sig = lowest_signal((t->pending | p->shared_pending) & set);
+	if (!sig)
+		return 0;
+	if (t->pending & BIT(sig)) {
+		t->pending &= ~BIT(sig);
+		*info = t->info[sig - 1];
+	} else {
+		p->shared_pending &= ~BIT(sig);
+		*info = p->shared_info[sig - 1];
+	}
+	return sig;
+}
+
+static long sys_rt_sigtimedwait(const struct syscall_args *args)
+{
+	struct uthread *t = uthread_current();
+	struct process *p = t->proc;
+	sigset_t_k set;
+	uint64_t deadline = SIG_FOREVER;
+	if (args->a[3] != sizeof(sigset_t_k))
+		return -EINVAL;
+	if (copy_from_user(&set, (void *)args->a[0], sizeof(set)))
+		return -EFAULT;
+	set &= ~UNBLOCKABLE;
+	if (args->a[2]) {
+		struct timespec_sig ts;
+		if (copy_from_user(&ts, (void *)args->a[2], sizeof(ts)))
+			return -EFAULT;
+		if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
+			return -EINVAL;
+		uint64_t ns = (uint64_t)ts.tv_sec < SIG_FOREVER / 2000000000 ?
+				      (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec :
+				      SIG_FOREVER;
+		deadline = now_ns() + ns;
+	}
+	/* While waiting, the awaited signals are unblocked (so a sender
+	 * picks and wakes this thread), as Linux does with real_blocked. */
+	sigset_t_k before = t->blocked;
+	__atomic_store_n(&t->blocked, before & ~set, __ATOMIC_RELEASE);
+	struct ksiginfo info;
+	int sig;
+	for (;;) {
+		spin_lock(&p->lock);
+		sig = dequeue_from_locked(t, set, &info);
+		spin_unlock(&p->lock);
+		if (sig || signal_pending_current() || now_ns() >= deadline)
+			break;
+		thread_sleep_until(deadline);
+	}
+	__atomic_store_n(&t->blocked, before, __ATOMIC_RELEASE);
+	if (!sig)
+		return signal_pending_current() ? -EINTR : -EAGAIN;
+	if (args->a[1]) {
+		struct siginfo_k si;
+		memset(&si, 0, sizeof(si));
+		si.si_signo = sig;
+		si.si_code = info.code;
+		if (sig == SIGCHLD) {
+			si.u.chld.pid = info.pid;
+			si.u.chld.uid = info.uid;
+			si.u.chld.status = info.status;
+		} else {
+			si.u.kill.pid = info.pid;
+			si.u.kill.uid = info.uid;
+		}
+		if (copy_to_user((void *)args->a[1], &si, sizeof(si)))
+			return -EFAULT;
+	}
+	return sig;
+}
+
 /* ---- kill, tkill, tgkill ------------------------------------------------------ */
 
 static long sys_kill(const struct syscall_args *args)
@@ -818,6 +928,8 @@ const struct syscall_entry syscalls_signal[] = {
 	{ SYS_rt_sigreturn, sys_rt_sigreturn, "rt_sigreturn" },
 	{ SYS_rt_sigpending, sys_rt_sigpending, "rt_sigpending" },
 	{ SYS_sigaltstack, sys_sigaltstack, "sigaltstack" },
+	{ SYS_rt_sigsuspend, sys_rt_sigsuspend, "rt_sigsuspend" },
+	{ SYS_rt_sigtimedwait, sys_rt_sigtimedwait, "rt_sigtimedwait" },
 	{ SYS_kill, sys_kill, "kill" },
 	{ SYS_tkill, sys_tkill, "tkill" },
 	{ SYS_tgkill, sys_tgkill, "tgkill" },

@@ -58,6 +58,8 @@ def test_console_ps_and_top(esp, boot):
              stop_on=r"top: refresh 2 of 5")
     assert not b.timed_out, b.log
     assert re.search(r"ps:\s+tid name\s+class", b.log)
+    # pid 1 is listed by program and pid, with its switch count.
+    assert re.search(r"^\[.*ps:\s+\d+ init\[1\]\s+fair .* \d+$", b.log, re.M)
     assert re.search(r"ps: \d+ threads", b.log)
     assert re.search(r"top:   cpu0\s+\d+% busy", b.log)
     assert re.search(r"top:   cpu1\s+\d+% busy", b.log)

@@ -416,9 +416,53 @@ static void test_fpu(void)
 	signal(SIGUSR2, SIG_DFL);
 }
 
+/* sigsuspend: a blocked, pending signal is handled inside it, which
+ * returns EINTR, and the old mask (signal blocked) is back afterwards.
+ * sigtimedwait: takes a blocked pending signal without a handler, and
+ * times out with EAGAIN when none comes. */
+static void test_suspend_and_wait(void)
+{
+	sigset_t block, none, cur;
+	reset();
+	handle(SIGUSR1, 0);
+	sigemptyset(&block);
+	sigaddset(&block, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &block, NULL);
+	kill(getpid(), SIGUSR1);
+	CHECK(got_count == 0, "a blocked SIGUSR1 stays pending");
+	sigemptyset(&none);
+	errno = 0;
+	int r = sigsuspend(&none);
+	CHECK(r == -1 && errno == EINTR && got_count == 1 && got_sig == SIGUSR1,
+	      "sigsuspend with an empty mask runs the handler, then EINTR");
+	sigprocmask(SIG_SETMASK, NULL, &cur);
+	CHECK(sigismember(&cur, SIGUSR1), "and the old mask is back after it");
+
+	sigset_t w;
+	sigemptyset(&w);
+	sigaddset(&w, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &w, NULL);
+	reset();
+	kill(getpid(), SIGUSR2);
+	siginfo_t si;
+	memset(&si, 0, sizeof(si));
+	struct timespec ts = { 1, 0 };
+	r = sigtimedwait(&w, &si, &ts);
+	CHECK(r == SIGUSR2 && si.si_signo == SIGUSR2 && si.si_code == SI_USER &&
+		      si.si_pid == getpid() && got_count == 0,
+	      "sigtimedwait takes the pending SIGUSR2 (si_code %d)", si.si_code);
+	struct timespec short_ts = { 0, 10000000 };
+	errno = 0;
+	CHECK(sigtimedwait(&w, &si, &short_ts) == -1 && errno == EAGAIN,
+	      "sigtimedwait with nothing pending times out EAGAIN");
+	sigprocmask(SIG_UNBLOCK, &block, NULL);
+	sigprocmask(SIG_UNBLOCK, &w, NULL);
+}
+
 int main(void)
 {
 	check_watchdog(60);
+	test_suspend_and_wait();
 	test_siginfo();
 	test_mask();
 	test_action_errors();
