@@ -15,6 +15,8 @@
  * higher-half address (bit 63 set), a user one never is (user addresses
  * are below USER_TOP).
  */
+#include "trap_frame.S.h"
+
 	.text
 
 .macro stub vec
@@ -38,21 +40,7 @@ trap_common:
 	jz	1f
 	swapgs
 1:
-	pushq	%rax
-	pushq	%rbx
-	pushq	%rcx
-	pushq	%rdx
-	pushq	%rsi
-	pushq	%rdi
-	pushq	%rbp
-	pushq	%r8
-	pushq	%r9
-	pushq	%r10
-	pushq	%r11
-	pushq	%r12
-	pushq	%r13
-	pushq	%r14
-	pushq	%r15
+	TRAP_FRAME_PUSH_GPRS
 	cld
 	/* Close SMAP: an interrupt may arrive inside a user copy (which runs
 	 * with RFLAGS.AC set); iretq gives the copy its AC back. clac is
@@ -63,21 +51,7 @@ trap_common:
 5:
 	mov	%rsp, %rdi
 	call	trap_dispatch
-	popq	%r15
-	popq	%r14
-	popq	%r13
-	popq	%r12
-	popq	%r11
-	popq	%r10
-	popq	%r9
-	popq	%r8
-	popq	%rbp
-	popq	%rdi
-	popq	%rsi
-	popq	%rdx
-	popq	%rcx
-	popq	%rbx
-	popq	%rax
+	TRAP_FRAME_POP_GPRS
 	add	$16, %rsp	/* vector, error code */
 	testb	$3, 8(%rsp)		/* returning to user mode? */
 	jz	2f
@@ -87,21 +61,7 @@ trap_common:
 
 /* As trap_common, but swapgs decided by the GS base MSR (see the top). */
 trap_paranoid:
-	pushq	%rax
-	pushq	%rbx
-	pushq	%rcx
-	pushq	%rdx
-	pushq	%rsi
-	pushq	%rdi
-	pushq	%rbp
-	pushq	%r8
-	pushq	%r9
-	pushq	%r10
-	pushq	%r11
-	pushq	%r12
-	pushq	%r13
-	pushq	%r14
-	pushq	%r15
+	TRAP_FRAME_PUSH_GPRS
 	cld
 	testb	$1, usercopy_smap(%rip)	/* close SMAP, as trap_common */
 	jz	6f
@@ -121,21 +81,7 @@ trap_paranoid:
 	jz	4f
 	swapgs
 4:
-	popq	%r15
-	popq	%r14
-	popq	%r13
-	popq	%r12
-	popq	%r11
-	popq	%r10
-	popq	%r9
-	popq	%r8
-	popq	%rbp
-	popq	%rdi
-	popq	%rsi
-	popq	%rdx
-	popq	%rcx
-	popq	%rbx
-	popq	%rax
+	TRAP_FRAME_POP_GPRS
 	add	$16, %rsp
 	iretq
 

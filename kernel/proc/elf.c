@@ -12,40 +12,7 @@
 #define PAGE 4096ULL
 #define PAGE_MASK (PAGE - 1)
 
-#define EI_CLASS 4
-#define EI_DATA 5
-#define EI_VERSION 6
-#define ELFCLASS64 2
-#define ELFDATA2LSB 1
-#define ET_EXEC 2
-#define ET_DYN 3
-#define EM_X86_64 62
 
-#define PT_LOAD 1
-#define PT_INTERP 3
-#define PT_PHDR 6
-#define PF_X 1
-#define PF_W 2
-#define PF_R 4
-
-/* Reading the two headers through structs is fine: both are copied out
- * of the buffer with memcpy-like byte loads below, never aliased. */
-struct ehdr {
-	uint8_t ident[16];
-	uint16_t type, machine;
-	uint32_t version;
-	uint64_t entry, phoff, shoff;
-	uint32_t flags;
-	uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-};
-
-struct phdr {
-	uint32_t type, flags;
-	uint64_t offset, vaddr, paddr, filesz, memsz, align;
-};
-
-_Static_assert(sizeof(struct ehdr) == 64, "ELF64 header");
-_Static_assert(sizeof(struct phdr) == 56, "ELF64 program header");
 
 static void copy_bytes(void *dst, const uint8_t *src, uint64_t n)
 {
@@ -71,7 +38,7 @@ int elf_user_check(const uint8_t *data, uint64_t size, uint64_t pie_base,
 		   uint64_t user_min, uint64_t user_top, struct elf_user *out,
 		   const char **why)
 {
-	struct ehdr eh;
+	struct elf_user_ehdr eh;
 	uint64_t end;
 
 	*why = 0;
@@ -89,11 +56,11 @@ int elf_user_check(const uint8_t *data, uint64_t size, uint64_t pie_base,
 		return refuse(why, "not an x86-64 program");
 	if (eh.type != ET_EXEC && eh.type != ET_DYN)
 		return refuse(why, "not an executable (ELF type is not EXEC or DYN)");
-	if (eh.phentsize != sizeof(struct phdr))
+	if (eh.phentsize != sizeof(struct elf_user_phdr))
 		return refuse(why, "unexpected program header size");
 	if (eh.phnum == 0 || eh.phnum > 64)
 		return refuse(why, "no program headers, or too many");
-	if (!add_ok(eh.phoff, (uint64_t)eh.phnum * sizeof(struct phdr), &end) ||
+	if (!add_ok(eh.phoff, (uint64_t)eh.phnum * sizeof(struct elf_user_phdr), &end) ||
 	    end > size)
 		return refuse(why, "program headers past the end of the file");
 
@@ -103,7 +70,7 @@ int elf_user_check(const uint8_t *data, uint64_t size, uint64_t pie_base,
 
 	out->nloads = 0;
 	for (int i = 0; i < eh.phnum; i++) {
-		struct phdr ph;
+		struct elf_user_phdr ph;
 		copy_bytes(&ph, data + eh.phoff + (uint64_t)i * sizeof(ph),
 			   sizeof(ph));
 		if (ph.type == PT_INTERP)

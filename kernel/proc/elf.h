@@ -21,6 +21,39 @@
 
 #define ELF_USER_MAX_LOADS 16
 
+/* The two ELF64 headers as they lie in the file (gABI 4-2, 5-1); the
+ * checker copies them out byte by byte, never through a cast pointer. */
+struct elf_user_ehdr {
+	uint8_t ident[16];
+	uint16_t type, machine;
+	uint32_t version;
+	uint64_t entry, phoff, shoff;
+	uint32_t flags;
+	uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
+};
+
+struct elf_user_phdr {
+	uint32_t type, flags;
+	uint64_t offset, vaddr, paddr, filesz, memsz, align;
+};
+
+_Static_assert(sizeof(struct elf_user_ehdr) == 64, "ELF64 header");
+_Static_assert(sizeof(struct elf_user_phdr) == 56, "ELF64 program header");
+
+#define EI_CLASS 4
+#define EI_DATA 5
+#define ELFCLASS64 2
+#define ELFDATA2LSB 1
+#define ET_EXEC 2
+#define ET_DYN 3
+#define EM_X86_64 62
+#define PT_LOAD 1
+#define PT_INTERP 3
+#define PT_PHDR 6
+#define PF_X 1
+#define PF_W 2
+#define PF_R 4
+
 struct elf_user_load {
 	uint64_t vaddr;	   /* page-aligned start, load bias applied */
 	uint64_t memsz;	   /* page-aligned length from vaddr */

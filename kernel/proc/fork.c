@@ -68,6 +68,28 @@ static int inherited_sched(struct sched_attr *attr, struct cpumask *mask)
 	return attr->policy == SCHED_POLICY_DEADLINE ? -EAGAIN : 0;
 }
 
+/* The new thread of a clone, in p, not started: the caller's registers
+ * with rax 0 (the child's return value), its stack if one was given, the
+ * caller's FPU state, FS base (or the new TLS) and signal mask. */
+static struct uthread *child_thread(struct process *p, const struct clone_req *rq,
+				    const struct trap_frame *f, bool main_thread)
+{
+	struct trap_frame child = *f;
+	child.rax = 0;
+	if (rq->stack)
+		child.rsp = rq->stack;
+	struct uthread *t = uthread_alloc(p, &child, main_thread);
+	if (!t)
+		return 0;
+	uctx_copy_current(&t->uctx);
+	if (rq->flags & CLONE_SETTLS)
+		t->uctx.fs_base = rq->tls;
+	t->blocked = uthread_current()->blocked;
+	if (rq->flags & CLONE_CHILD_CLEARTID)
+		t->clear_child_tid = rq->child_tid;
+	return t;
+}
+
 static long clone_thread(const struct clone_req *rq, struct trap_frame *f)
 {
 	/* Linux's rules: a thread shares signal handlers, which share the
@@ -80,19 +102,9 @@ static long clone_thread(const struct clone_req *rq, struct trap_frame *f)
 	if (r)
 		return r;
 	struct process *p = proc_current();
-	struct trap_frame child = *f;
-	child.rax = 0;
-	if (rq->stack)
-		child.rsp = rq->stack;
-	struct uthread *t = uthread_alloc(p, &child, false);
+	struct uthread *t = child_thread(p, rq, f, false);
 	if (!t)
 		return -ENOMEM;
-	uctx_copy_current(&t->uctx);
-	if (rq->flags & CLONE_SETTLS)
-		t->uctx.fs_base = rq->tls;
-	t->blocked = uthread_current()->blocked;
-	if (rq->flags & CLONE_CHILD_CLEARTID)
-		t->clear_child_tid = rq->child_tid;
 
 	/* The tid words are written before the thread can run, as Linux
 	 * does: glibc and musl give CLONE_PARENT_SETTID and
@@ -156,21 +168,11 @@ static long clone_process(const struct clone_req *rq, struct trap_frame *f)
 	} else {
 		c->fs = fs_ctx_fork(self->fs);
 	}
-	struct trap_frame child = *f;
-	child.rax = 0;
-	if (rq->stack)
-		child.rsp = rq->stack;
-	struct uthread *t = c->as && c->files && c->fs ? uthread_alloc(c, &child, true) : 0;
+	struct uthread *t = c->as && c->files && c->fs ? child_thread(c, rq, f, true) : 0;
 	if (!t) {
 		proc_free_unstarted(c);
 		return -ENOMEM;
 	}
-	uctx_copy_current(&t->uctx);
-	if (rq->flags & CLONE_SETTLS)
-		t->uctx.fs_base = rq->tls;
-	t->blocked = uthread_current()->blocked;
-	if (rq->flags & CLONE_CHILD_CLEARTID)
-		t->clear_child_tid = rq->child_tid;
 	int pid = c->pid;
 	if (!(rq->flags & CLONE_VFORK))
 		atomic_store(&c->vfork_done, true);

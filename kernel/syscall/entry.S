@@ -32,6 +32,8 @@
 #define GDT_USER_DATA 0x1b
 #define GDT_USER_CODE 0x23
 
+#include "kernel/trap_frame.S.h"
+
 #define CPU_SYSCALL_KERNEL_RSP 8
 #define CPU_SYSCALL_USER_RSP 16
 
@@ -64,21 +66,7 @@ syscall_entry:
 	pushq	%rcx			/* rip */
 	pushq	$0			/* error */
 	pushq	$VEC_SYSCALL		/* vector */
-	pushq	%rax
-	pushq	%rbx
-	pushq	%rcx
-	pushq	%rdx
-	pushq	%rsi
-	pushq	%rdi
-	pushq	%rbp
-	pushq	%r8
-	pushq	%r9
-	pushq	%r10
-	pushq	%r11
-	pushq	%r12
-	pushq	%r13
-	pushq	%r14
-	pushq	%r15
+	TRAP_FRAME_PUSH_GPRS
 	xorl	%ebp, %ebp		/* backtraces stop here */
 	movq	%rsp, %rdi
 	sti
@@ -96,21 +84,7 @@ syscall_entry:
 	testq	$(RFLAGS_TF | RFLAGS_RF), TF_RFLAGS(%rsp)
 	jnz	user_return_iret
 
-	popq	%r15
-	popq	%r14
-	popq	%r13
-	popq	%r12
-	popq	%r11			/* overwritten below: rflags */
-	popq	%r10
-	popq	%r9
-	popq	%r8
-	popq	%rbp
-	popq	%rdi
-	popq	%rsi
-	popq	%rdx
-	popq	%rcx			/* overwritten below: rip */
-	popq	%rbx
-	popq	%rax
+	TRAP_FRAME_POP_GPRS		/* rcx, r11: overwritten below */
 	/* Now: vector, error, rip, cs, rflags, rsp, ss. */
 	movq	16(%rsp), %rcx		/* rip */
 	movq	32(%rsp), %r11		/* rflags */
@@ -125,21 +99,7 @@ syscall_entry:
  */
 	.globl user_return_iret
 user_return_iret:
-	popq	%r15
-	popq	%r14
-	popq	%r13
-	popq	%r12
-	popq	%r11
-	popq	%r10
-	popq	%r9
-	popq	%r8
-	popq	%rbp
-	popq	%rdi
-	popq	%rsi
-	popq	%rdx
-	popq	%rcx
-	popq	%rbx
-	popq	%rax
+	TRAP_FRAME_POP_GPRS
 	addq	$16, %rsp		/* vector, error */
 	swapgs
 	iretq

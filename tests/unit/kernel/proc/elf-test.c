@@ -22,39 +22,18 @@
 #define PIE_BASE USER_PIE_BASE
 #define TOP (USER_MMAP_TOP)
 
-struct ehdr {
-	uint8_t ident[16];
-	uint16_t type, machine;
-	uint32_t version;
-	uint64_t entry, phoff, shoff;
-	uint32_t flags;
-	uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-};
-
-struct phdr {
-	uint32_t type, flags;
-	uint64_t offset, vaddr, paddr, filesz, memsz, align;
-};
-
-#define PT_LOAD 1
-#define PT_INTERP 3
-#define PT_PHDR 6
-#define PF_X 1
-#define PF_W 2
-#define PF_R 4
-
 static uint8_t img[64 * 1024];
 static struct elf_user out;
 static const char *why;
 
-static struct ehdr *eh(void)
+static struct elf_user_ehdr *eh(void)
 {
-	return (struct ehdr *)img;
+	return (struct elf_user_ehdr *)img;
 }
 
-static struct phdr *ph(int i)
+static struct elf_user_phdr *ph(int i)
 {
-	return (struct phdr *)(img + sizeof(struct ehdr)) + i;
+	return (struct elf_user_phdr *)(img + sizeof(struct elf_user_ehdr)) + i;
 }
 
 /* A typical static program: text (R X) with the headers at 0x400000 and
@@ -67,13 +46,13 @@ static void build_exec(void)
 	eh()->machine = 62;
 	eh()->version = 1;
 	eh()->entry = 0x400100;
-	eh()->phoff = sizeof(struct ehdr);
-	eh()->ehsize = sizeof(struct ehdr);
-	eh()->phentsize = sizeof(struct phdr);
+	eh()->phoff = sizeof(struct elf_user_ehdr);
+	eh()->ehsize = sizeof(struct elf_user_ehdr);
+	eh()->phentsize = sizeof(struct elf_user_phdr);
 	eh()->phnum = 2;
-	*ph(0) = (struct phdr){ PT_LOAD, PF_R | PF_X, 0, 0x400000, 0x400000,
+	*ph(0) = (struct elf_user_phdr){ PT_LOAD, PF_R | PF_X, 0, 0x400000, 0x400000,
 				0x800, 0x800, 0x1000 };
-	*ph(1) = (struct phdr){ PT_LOAD, PF_R | PF_W, 0x1080, 0x402080,
+	*ph(1) = (struct elf_user_phdr){ PT_LOAD, PF_R | PF_W, 0x1080, 0x402080,
 				0x402080, 0x100, 0x3000, 0x1000 };
 }
 
@@ -91,7 +70,7 @@ static void test_static_exec_layout(void **state)
 	assert_int_equal(out.entry, 0x400100);
 	assert_int_equal(out.bias, 0);
 	/* The headers lie in the first segment: AT_PHDR is their address. */
-	assert_int_equal(out.phdr, 0x400000 + sizeof(struct ehdr));
+	assert_int_equal(out.phdr, 0x400000 + sizeof(struct elf_user_ehdr));
 	assert_int_equal(out.phnum, 2);
 	assert_int_equal(out.load[0].vaddr, 0x400000);
 	assert_int_equal(out.load[0].memsz, 0x1000);
@@ -114,15 +93,15 @@ static void test_static_pie_is_biased(void **state)
 	eh()->entry = 0x100;
 	ph(0)->vaddr = 0;
 	ph(1)->vaddr = 0x2080;
-	*ph(2) = (struct phdr){ PT_PHDR, PF_R, sizeof(struct ehdr),
-				sizeof(struct ehdr), 0, 3 * sizeof(struct phdr),
-				3 * sizeof(struct phdr), 8 };
+	*ph(2) = (struct elf_user_phdr){ PT_PHDR, PF_R, sizeof(struct elf_user_ehdr),
+				sizeof(struct elf_user_ehdr), 0, 3 * sizeof(struct elf_user_phdr),
+				3 * sizeof(struct elf_user_phdr), 8 };
 	eh()->phnum = 3;
 	assert_int_equal(check(0x2000), 0);
 	assert_int_equal(out.bias, PIE_BASE);
 	assert_int_equal(out.entry, PIE_BASE + 0x100);
 	assert_int_equal(out.load[0].vaddr, PIE_BASE);
-	assert_int_equal(out.phdr, PIE_BASE + sizeof(struct ehdr));
+	assert_int_equal(out.phdr, PIE_BASE + sizeof(struct elf_user_ehdr));
 }
 
 static void expect_refused(uint64_t size, long err, const char *what)
@@ -136,7 +115,7 @@ static void test_dynamic_program_refused(void **state)
 {
 	(void)state;
 	build_exec();
-	*ph(2) = (struct phdr){ PT_INTERP, PF_R, 0x900, 0, 0, 0x1c, 0x1c, 1 };
+	*ph(2) = (struct elf_user_phdr){ PT_INTERP, PF_R, 0x900, 0, 0, 0x1c, 0x1c, 1 };
 	eh()->phnum = 3;
 	expect_refused(0x2000, -ENOEXEC, "dynamically linked");
 }
@@ -214,7 +193,7 @@ static void test_too_many_segments_refused(void **state)
 	build_exec();
 	eh()->phnum = ELF_USER_MAX_LOADS + 1;
 	for (int i = 0; i <= ELF_USER_MAX_LOADS; i++)
-		*ph(i) = (struct phdr){ PT_LOAD, PF_R, 0, 0x400000 + 0x1000ULL * i,
+		*ph(i) = (struct elf_user_phdr){ PT_LOAD, PF_R, 0, 0x400000 + 0x1000ULL * i,
 					0, 0, 0x1000, 0x1000 };
 	eh()->entry = 0x400000;
 	expect_refused(0x2000, -ENOEXEC, "too many");
