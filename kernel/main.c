@@ -15,6 +15,7 @@
 #include "cmdline.h"
 #include "cpu.h"
 #include "fs/vfs.h"
+#include "errno.h"
 #include "gdt.h"
 #include "lib/string.h"
 #include "log.h"
@@ -225,11 +226,16 @@ static void start_userspace(void)
 			w++;
 	}
 	argv[argc] = 0;
-	if (proc_start_init(path, argc, argv) == 0)
-		kprintf("init: started %s as pid 1", path);
+	int r = proc_start_init(path, argc, argv);
+	if (r == 0)
+		kprintf("init: started %s as pid 1; serial input now goes to it "
+			"(Ctrl-T at the start of a line: the kernel console)",
+			path);
 	else
-		kprintf("init: no user space (%s could not start); the kernel "
-			"console stays available", path);
+		kprintf("init: cannot start %s (error %d%s); no user space, the "
+			"kernel console stays available", path, r,
+			r == -ENOENT ? ": no such file; no initramfs?" :
+			r == -ENOEXEC ? ": not a static x86-64 program" : "");
 }
 
 /* Runs what the command line asks for once the system is up. */

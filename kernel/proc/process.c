@@ -393,7 +393,6 @@ int proc_start_init(const char *path, int argc, char *const argv[])
 	p->as = aspace_create();
 	if (!p->files || !p->fs || !p->as ||
 	    (err = fdt_open_console(p->files)) < 0) {
-		kprintf("init: cannot set up pid 1 (%d)", err ? err : -ENOMEM);
 		proc_free_unstarted(p);
 		return err ? err : -ENOMEM;
 	}
@@ -410,7 +409,6 @@ int proc_start_init(const char *path, int argc, char *const argv[])
 			     argv, sizeof(init_envp) / sizeof(init_envp[0]),
 			     init_envp);
 	if (err < 0) {
-		kprintf("init: cannot run %s (%d)", path, err);
 		uthread_free(t);
 		proc_free_unstarted(p);
 		return err;

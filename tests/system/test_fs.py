@@ -48,6 +48,20 @@ def test_missing_initrd_boots_without_user_space(esp, boot, tmp_path):
     assert READY in b.log
 
 
+def test_missing_initrd_keeps_the_kernel_console(esp, boot, tmp_path):
+    """No test=: the kernel tries to start /bin/init, says in one line why
+    it cannot, and the serial line stays the kernel console's."""
+    image = esp(cmdline="")
+    put_initrd(image, None, tmp_path)
+    b = boot(image, smp=1, inputs=[(r"init: cannot start", "help\r")],
+             stop_on=r"console: help\s+list commands")
+    assert not b.timed_out, b.log
+    assert ("init: cannot start /bin/init (error -2: no such file; no "
+            "initramfs?); no user space, the kernel console stays "
+            "available") in b.log
+    assert "PANIC" not in b.log
+
+
 def test_corrupt_initrd_is_ignored(esp, boot, tmp_path):
     image = esp(cmdline="test=boot")
     put_initrd(image, b"not a cpio archive at all" + bytes(200), tmp_path)
