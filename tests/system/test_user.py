@@ -138,6 +138,21 @@ def assert_memory_returned(log, prefix, processes):
         f"{before - after} KiB not returned (bound {slack} KiB)"
 
 
+def test_fork_past_the_process_limit_is_eagain(esp, boot):
+    """A fork bomb meets proc_limit=: fork fails with EAGAIN, the kernel
+    goes on, and every child can be killed and reaped."""
+    cmd = "/test/t_exec_helper forkbomb 64"
+    b = run_init(esp, boot, [cmd], smp=2, extra="proc_limit=12 ")
+    assert not b.timed_out, b
+    m = re.search(r"forkbomb: (\d+) forks, then EAGAIN; (\d+) killed and "
+                  r"reaped", b.log)
+    assert m, "no EAGAIN from fork under proc_limit=12"
+    # init, the helper and its children: the limit counts them all.
+    assert int(m[1]) == 12 - 2 and int(m[2]) == int(m[1]), m[0]
+    assert exit_line(cmd, 0).search(b.log)
+    assert b.exit_code == cohortvm.EXIT_SUCCESS, b
+
+
 def test_init_reports_each_command(esp, boot):
     helper = "/test/t_exec_helper"
     b = run_init(esp, boot, [f"{helper} exit 0", f"{helper} exit 3",

@@ -14,13 +14,21 @@
  *   cloexec N M     descriptor N was closed by execve (O_CLOEXEC), M open
  *   exit N          exits with status N
  *   stress          forks a child that exits 3, waits, exits 0 if it did
+ *   forkbomb N      forks children that wait, at most N; exits 0 if a fork
+ *                   failed with EAGAIN before N (a process limit held) and
+ *                   every child was then killed and reaped; prints the count.
+ *                   Only for a kernel booted with a small proc_limit=: on
+ *                   Linux it would fork N processes.
  */
 #include "check.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/auxv.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 extern char **environ;
 
@@ -102,8 +110,40 @@ static void check_auxv(int argc, char **argv)
 	      "stack 16-byte aligned in main's frame");
 }
 
+static int forkbomb(int max)
+{
+	int n = 0, err = 0;
+	pid_t kids[256];
+	if (max > 256)
+		max = 256;
+	while (n < max) {
+		pid_t pid = fork();
+		if (pid == 0) {
+			pause(); /* until the SIGKILL below */
+			_exit(0);
+		}
+		if (pid < 0) {
+			err = errno;
+			break;
+		}
+		kids[n++] = pid;
+	}
+	for (int i = 0; i < n; i++)
+		kill(kids[i], SIGKILL);
+	int reaped = 0, st;
+	for (int i = 0; i < n; i++)
+		reaped += waitpid(kids[i], &st, 0) == kids[i] &&
+			  WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL;
+	say("t_exec_helper: forkbomb: %d forks, then %s; %d killed and reaped",
+	    n, err == EAGAIN ? "EAGAIN" : err ? strerror(err) : "no failure",
+	    reaped);
+	return err == EAGAIN && reaped == n ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 3 && strcmp(argv[1], "forkbomb") == 0)
+		return forkbomb(atoi(argv[2]));
 	if (argc >= 2 && strcmp(argv[1], "argv") == 0)
 		return check_argv(argc, argv);
 	if (argc == 4 && strcmp(argv[1], "cloexec") == 0)
