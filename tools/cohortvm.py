@@ -69,8 +69,12 @@ def qemu_command(esp, vars_copy, smp=4, mem="512M", qemu="qemu-system-x86_64",
         # OVMF code read-only; variables in a private, writable copy.
         "-drive", f"if=pflash,format=raw,unit=0,readonly=on,file={code}",
         "-drive", f"if=pflash,format=raw,unit=1,file={vars_copy}",
+    ]
+    if esp is not None:
         # snapshot=on: the firmware may write to the disk; keep the image.
-        "-drive", f"format=raw,file={esp},snapshot=on",
+        # (No disk at all: make bench-linux boots Linux with -kernel.)
+        cmd += ["-drive", f"format=raw,file={esp},snapshot=on"]
+    cmd += [
         # No NIC: a failed boot would otherwise sit in PXE for minutes.
         "-nic", "none",
         "-no-reboot",

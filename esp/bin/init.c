@@ -153,6 +153,11 @@ int main(int argc, char **argv)
 		printf("init: nothing to run (give init=... -- PROG)\n");
 		reap_forever();
 	}
+	/*
+	 * The first line user space prints: benchmarks time QEMU start to
+	 * here on Cohort and Linux alike (make bench-linux).
+	 */
+	printf("init: pid %d running its commands\n", (int)getpid());
 	for (int i = 1; i < argc;) {
 		int end = i;
 		while (end < argc && strcmp(argv[end], ";") != 0)
