@@ -217,7 +217,7 @@ $(BUILD)/cohort-usb.img: $(BUILD)/esp.img tools/mkusb
 # ---- Top-level targets -------------------------------------------------------
 
 .PHONY: all kernel loader esp initrd usb run debug test test-unit test-system fuzz \
-	bench-boot bench-smp bench-sched bench-user run-smp-process-scale \
+	bench-boot bench-smp bench-sched bench-user bench-linux run-smp-process-scale \
 	run-thread-scale trace explore soak deps clean help FORCE
 
 all: $(BUILD)/BOOTX64.EFI $(BUILD)/kernel.elf $(BUILD)/esp.img
@@ -285,14 +285,22 @@ run-smp-process-scale: deps all
 run-thread-scale: deps all
 	$(PYTHON) tools/bench/scale --mode thread --rounds $${ROUNDS:-5}
 
+# Cohort and Debian's stock Linux side by side (issue 11): the same
+# binaries in the same QEMU, R rounds interleaved, one table; figures only
+# (tools/bench/linux; the kernel comes from tools/get-linux-kernel).
+bench-linux: deps all
+	$(PYTHON) tools/bench/linux --rounds $${ROUNDS:-5} --cpu $${BENCH_CPU:-max}
+
 bench-boot: deps all
 	$(PYTHON) tools/bench/boot --esp $(BUILD)/esp.img --runs $${RUNS:-5} \
 		--smp $(SMP) --mem $(MEM) --qemu $(QEMU)
 
 # A traced scheduler scenario on -smp 4, drawn: build/trace/{trace.json,
-# gantt.png,summary.txt}. SCENARIO= picks another test= scenario.
+# gantt.png,summary.txt}. SCENARIO= picks another test= scenario;
+# TRACE_USER="/bin/primes -t -w 2" traces a user command instead (and
+# checks primes' timed section: build/trace/gantt-timed.png).
 trace: deps all
-	$(PYTHON) tools/make-trace --scenario $${SCENARIO:-trace-mix} --smp $(SMP)
+	$(PYTHON) tools/make-trace $(if $(TRACE_USER),--user "$(TRACE_USER)",--scenario $${SCENARIO:-trace-mix}) --smp $(SMP)
 
 # Host: instructions per enqueue/pick/dequeue for each class at 1..10000
 # runnable threads (valgrind --tool=callgrind).
@@ -339,6 +347,7 @@ help:
 	@echo "make bench-smp  IPI, TLB shootdown, timer, scheduler benchmarks in QEMU (CPUS=2,4,8 RUNS=3)"
 	@echo "make bench-sched  scheduler class costs in instructions (callgrind)"
 	@echo "make bench-user user-space yield, fork+wait and pipe round trips in QEMU (BOOTS=3)"
+	@echo "make bench-linux    Cohort vs Debian's Linux: same binaries, same QEMU, one table (ROUNDS=5)"
 	@echo "make run-smp-process-scale  primes with 1/2/4 processes on -smp 1/2/4: speed-up (ROUNDS=5)"
 	@echo "make run-thread-scale       the same with threads of one process (ROUNDS=5)"
 	@echo "make soak       test=sched-stress for SECONDS=1800, -smp 4 and 8 alternating; CPU-hours without a failure"

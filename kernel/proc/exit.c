@@ -26,6 +26,7 @@
 #include "../mm/heap.h"
 #include "../mm/usercopy.h"
 #include "../panic.h"
+#include "../trace.h"
 #include "../trap.h"
 #include "proc_internal.h"
 
@@ -65,6 +66,9 @@ static void init_exited(int status)
 		kprintf("init: killed by signal %d (%s)", status & 0x7f,
 			signal_name(status & 0x7f));
 	smp_stop_others(false);
+	/* trace=dump: the run's trace for tools/make-trace --user. */
+	if (trace_dump_requested())
+		trace_dump();
 	qemu_exit((status & 0xffff) == 0 ? QEMU_EXIT_SUCCESS : QEMU_EXIT_FAILURE);
 }
 
