@@ -177,3 +177,46 @@ def test_init_without_arguments_stays_up(esp, boot):
     assert not b.timed_out, "init never said it had nothing to run"
     assert "init: nothing to run (give init=... -- PROG)" in b.log
     assert b.exit_code not in (cohortvm.EXIT_SUCCESS, cohortvm.EXIT_FAILURE)
+
+
+def test_benchmark_programs(esp, boot):
+    """The programs make bench-linux runs on both kernels work here, at
+    sizes that take seconds: right counts, plausible figures, exit 0. The
+    benchmarks themselves (figures, no assertions) are separate commands."""
+    import sys
+    sys.path.insert(0, str(cohortvm.ROOT / "tools"))
+    import benchlib
+    cmds = ["/bin/primes -w 2 -n 1000000", "/bin/primes -t -w 2 -n 1000000",
+            "/bin/ubench 1 50", "/bin/latency -n 200", "/bin/latency -l -n 200"]
+    b = run_init(esp, boot, cmds, 2)
+    assert not b.timed_out
+    for cmd in cmds:
+        assert exit_line(cmd, 0).search(b.log), f"{cmd}: no exit 0"
+    primes = benchlib.primes_results(b.log)
+    assert [(p["mode"], p["workers"], p["ok"]) for p in primes] == \
+        [("proc", 2, True), ("thread", 2, True)]
+    ub = benchlib.ubench_results(b.log)
+    assert set(ub) == set(benchlib.UBENCH_NAMES) and all(v > 0 for v in ub.values())
+    # Cohort's sched_yield always moves to the other runnable thread.
+    assert benchlib.yield_calls(b.log)[0] >= 99, b.log
+    lat = benchlib.latency_results(b.log)
+    assert set(lat) == {"idle", "loaded"}
+    assert all(v["ok"] and v["p50"] <= v["p99"] <= v["max"] for v in lat.values())
+
+
+def test_trace_of_user_program(esp, boot, tmp_path):
+    """trace=dump with init: the kernel prints the trace when init exits,
+    and it names the program's threads (make trace TRACE_USER=...)."""
+    import sys
+    sys.path.insert(0, str(cohortvm.ROOT / "tools/schedtrace"))
+    import cohort_trace as ct
+    b = run_init(esp, boot, ["/bin/primes -t -w 2 -n 1000000"], 2,
+                 extra="trace=dump ")
+    assert exit_line("/bin/primes", 0).search(b.log)
+    log = tmp_path / "serial.log"
+    log.write_text(b.log + "\n")
+    tr = ct.load(str(log))
+    an = ct.analyse(tr)
+    assert not ct.check(tr, an)
+    names = {an.name(t) for t in an.threads}
+    assert sum(n.startswith("primes[") for n in names) >= 3, names
