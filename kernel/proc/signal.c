@@ -398,6 +398,12 @@ static bool setup_frame(struct uthread *t, struct trap_frame *f, int sig,
 {
 	uint32_t fpsize = fpu_area_size();
 	uint64_t sp = f->rsp;
+	/* The handler becomes the return RIP. A non-canonical one would make
+	 * iretq fault in the kernel, after its swapgs (Intel: #GP in ring 0;
+	 * entry.S has no fix-up for that), so refuse it here: the caller
+	 * kills with SIGSEGV, as Linux's failed return ends. */
+	if (a->handler >= USER_TOP)
+		return false;
 	bool on_alt = t->altstack_size && !(t->altstack_flags & SS_DISABLE) &&
 		      !(sp > t->altstack_sp && sp <= t->altstack_sp + t->altstack_size);
 	if ((a->flags & SA_ONSTACK) && on_alt)
@@ -565,8 +571,8 @@ void user_exit_work(struct trap_frame *f)
 		t->restore_blocked = false;
 		if (!(a.flags & SA_RESTORER) ||
 		    !setup_frame(t, f, sig, &a, old, &info)) {
-			kprintf("%s[%d]: cannot deliver signal %d (no restorer or "
-				"bad stack at %lx): killed",
+			kprintf("%s[%d]: cannot deliver signal %d (no restorer, bad "
+				"handler or bad stack at %lx): killed",
 				p->name, p->pid, sig, f->rsp);
 			die_by_signal(t, f, SIGSEGV, 0);
 		}
