@@ -258,6 +258,10 @@ int proc_exec(struct trap_frame *f, const char *path, int argc,
 	uint64_t flags = irq_save();
 	wrmsr(MSR_FS_BASE, 0);
 	irq_restore(flags);
+	/* So are its FPU registers: the new program starts with the initial
+	 * MXCSR, x87 control word and zeroed vector registers, as on Linux,
+	 * not with the old program's (after fork, another program's). */
+	uctx_fpu_reset_current(&t->uctx);
 	/* A vfork parent may go on now: we no longer use its memory. */
 	if (!atomic_exchange(&p->vfork_done, true))
 		wait_queue_wake_all(&p->vfork_wq);

@@ -34,6 +34,7 @@
 #include "../gdt.h"
 #include "../lib/string.h"
 #include "../log.h"
+#include "../mm/heap.h"
 #include "../mm/usercopy.h"
 #include "../syscall/syscall.h"
 #include "../time.h"
@@ -365,10 +366,10 @@ static int lowest_signal(sigset_t_k set)
 
 static void sanitize_fpu_image(uint8_t *area)
 {
-	uint32_t mask = *(uint32_t *)(area + 28); /* MXCSR_MASK */
-	if (!mask)
-		mask = 0xffbf;
-	*(uint32_t *)(area + 24) &= mask;
+	/* MXCSR: only the bits the CPU accepts, else FXRSTOR/XRSTOR #GP.
+	 * The CPU's own mask, not the image's MXCSR_MASK (bytes 28..31):
+	 * the program wrote that too. */
+	*(uint32_t *)(area + 24) &= fpu_mxcsr_mask();
 	if (fpu_area_size() > 512) {
 		/* XSAVE header: only enabled components, standard format,
 		 * reserved bytes zero (SDM Vol. 1 13.4.2), else XRSTOR
@@ -599,11 +600,19 @@ static long sys_rt_sigreturn(const struct syscall_args *args)
 	if (m->rip >= USER_TOP)
 		goto bad;
 	if (m->fpstate) {
-		uint8_t *img = t->uctx.fpu;
-		if (copy_from_user(img, (void *)m->fpstate, fpu_area_size()))
+		/* Copied to a buffer of its own, not into t->uctx.fpu: a
+		 * context switch during the copy (a page fault, preemption)
+		 * would save the live registers over the image, and that is
+		 * what we would load (uctx_fpu_set_current). */
+		uint8_t *img = kmalloc(fpu_area_size());
+		if (!img || copy_from_user(img, (void *)m->fpstate,
+					   fpu_area_size())) {
+			kfree(img);
 			goto bad;
+		}
 		sanitize_fpu_image(img);
-		uctx_fpu_load_current(&t->uctx);
+		uctx_fpu_set_current(&t->uctx, img);
+		kfree(img);
 	}
 	f->r8 = m->r8, f->r9 = m->r9, f->r10 = m->r10, f->r11 = m->r11;
 	f->r12 = m->r12, f->r13 = m->r13, f->r14 = m->r14, f->r15 = m->r15;
