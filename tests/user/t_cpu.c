@@ -228,6 +228,39 @@ static void test_hostile_frames(void)
 	      "rt_sigreturn with a bad XSAVE header (status %#x)", st);
 }
 
+/* ---- rt_sigreturn restores every general register ---------------------------- */
+
+#define RCX_VALUE 0x1111222233334444ull
+#define R11_VALUE 0x0000000000000246ull /* a plausible RFLAGS, not the real one */
+
+static void edit_rcx_r11(int sig, siginfo_t *si, void *ctx)
+{
+	(void)sig, (void)si;
+	ucontext_t *uc = ctx;
+	uc->uc_mcontext.gregs[REG_RCX] = (long long)RCX_VALUE;
+	uc->uc_mcontext.gregs[REG_R11] = (long long)R11_VALUE;
+}
+
+/* A handler may run at any instruction (an asynchronous signal), where
+ * rcx and r11 hold live values: rt_sigreturn must give back the frame's,
+ * not the RIP and RFLAGS a sysret leaves in them. Made deterministic by
+ * a handler that edits them in the frame. */
+static void test_sigreturn_rcx_r11(void)
+{
+	set_action(edit_rcx_r11);
+	long rax = SYS_tgkill;
+	uint64_t rcx, r11;
+	__asm__ volatile("syscall\n\tmovq %%rcx, %1\n\tmovq %%r11, %2"
+			 : "+a"(rax), "=r"(rcx), "=r"(r11)
+			 : "D"((long)getpid()), "S"((long)syscall(SYS_gettid)),
+			   "d"((long)SIGUSR1)
+			 : "rcx", "r11", "memory");
+	signal(SIGUSR1, SIG_DFL);
+	CHECK(rcx == RCX_VALUE && r11 == R11_VALUE,
+	      "rt_sigreturn restores rcx and r11 from the frame (rcx %#llx "
+	      "r11 %#llx)", (unsigned long long)rcx, (unsigned long long)r11);
+}
+
 /* ---- execve starts with a clean FPU ----------------------------------------- */
 
 static int fpu_exec_child(void)
@@ -347,6 +380,7 @@ int main(int argc, char **argv)
 	check_watchdog(60);
 	test_int3();
 	test_hostile_frames();
+	test_sigreturn_rcx_r11();
 	test_exec_fpu();
 	test_sigreturn_fpu_preempted();
 	return check_done();
