@@ -12,6 +12,7 @@
  */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -305,6 +306,45 @@ static void test_exec_fpu(void)
 	      "after execve xmm15 does not hold the old program's value");
 }
 
+/* ---- a failed execve leaves the other threads alone ------------------------------ */
+
+static atomic_long busy_count;
+static atomic_int busy_stop;
+
+static void *busy(void *arg)
+{
+	(void)arg;
+	while (!atomic_load(&busy_stop))
+		atomic_fetch_add(&busy_count, 1);
+	return 0;
+}
+
+/* Linux stops the other threads (de_thread) only once the new program
+ * has been found good: an execve that fails (here ENOEXEC, a file that
+ * is not an ELF program) returns to a process that still has them. */
+static void test_failed_exec_keeps_threads(void)
+{
+	pthread_t th;
+	if (pthread_create(&th, 0, busy, 0) != 0) {
+		CHECK(0, "pthread_create for the failed-execve check");
+		return;
+	}
+	while (atomic_load(&busy_count) == 0)
+		sched_yield();
+	char *argv[] = { "not-elf", 0 };
+	CHECK_ERR(execve(rpath("/test/not-elf"), argv, environ), ENOEXEC,
+		  "execve of a file that is not an ELF program from a threaded "
+		  "process");
+	long before = atomic_load(&busy_count);
+	struct timespec ts = { 0, 50 * 1000 * 1000 };
+	for (int i = 0; i < 20 && atomic_load(&busy_count) == before; i++)
+		nanosleep(&ts, 0);
+	CHECK(atomic_load(&busy_count) != before,
+	      "the other thread still runs after the failed execve");
+	atomic_store(&busy_stop, 1);
+	pthread_join(th, 0);
+}
+
 /* ---- rt_sigreturn's FPU image under preemption -------------------------------- */
 
 static volatile uint32_t restore_value;
@@ -377,11 +417,13 @@ int main(int argc, char **argv)
 	if (argc > 1 && strcmp(argv[1], "fpu-exec-child") == 0)
 		return fpu_exec_child();
 	self_path = argv[0];
+	check_set_root(argv[0]);
 	check_watchdog(60);
 	test_int3();
 	test_hostile_frames();
 	test_sigreturn_rcx_r11();
 	test_exec_fpu();
+	test_failed_exec_keeps_threads();
 	test_sigreturn_fpu_preempted();
 	return check_done();
 }
