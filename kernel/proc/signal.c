@@ -481,6 +481,11 @@ static bool setup_frame(struct uthread *t, struct trap_frame *f, int sig,
 	f->rflags &= ~(RFLAGS_TF | RFLAGS_DF);
 	f->cs = GDT_USER_CODE;
 	f->ss = GDT_USER_DATA;
+	/* The handler is entered like a fresh function call, with the
+	 * initial FPU state (empty x87 stack, MXCSR 0x1f80), as on Linux:
+	 * not the interrupted code's rounding modes or x87 stack. Theirs is
+	 * in the frame; rt_sigreturn loads it back. */
+	uctx_fpu_reset_current(&t->uctx);
 	return true;
 }
 

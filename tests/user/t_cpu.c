@@ -229,6 +229,41 @@ static void test_hostile_frames(void)
 	      "rt_sigreturn with a bad XSAVE header (status %#x)", st);
 }
 
+/* ---- a handler starts with a clean FPU -------------------------------------------- */
+
+static volatile uint32_t handler_mxcsr;
+static volatile uint16_t handler_fcw;
+
+static void record_fpu(int sig)
+{
+	(void)sig;
+	handler_mxcsr = get_mxcsr();
+	handler_fcw = get_fcw();
+}
+
+/* Linux runs a handler as a fresh function call: initial MXCSR and x87
+ * state (the interrupted code's are in the frame, and come back with
+ * rt_sigreturn). */
+static void test_handler_fpu(void)
+{
+	uint16_t fcw = 0x27f, init_fcw = FCW_INIT;
+	signal(SIGUSR1, record_fpu);
+	set_mxcsr(0x7f80);
+	__asm__ volatile("fldcw %0" ::"m"(fcw));
+	raise(SIGUSR1);
+	uint32_t after_mxcsr = get_mxcsr();
+	uint16_t after_fcw = get_fcw();
+	set_mxcsr(MXCSR_INIT);
+	__asm__ volatile("fldcw %0" ::"m"(init_fcw));
+	signal(SIGUSR1, SIG_DFL);
+	CHECK(handler_mxcsr == MXCSR_INIT && handler_fcw == FCW_INIT,
+	      "a handler starts with MXCSR 0x1f80 and FCW 0x37f (got %#x %#x)",
+	      handler_mxcsr, handler_fcw);
+	CHECK(after_mxcsr == 0x7f80 && after_fcw == 0x27f,
+	      "and the interrupted code gets its own back (%#x %#x)",
+	      after_mxcsr, after_fcw);
+}
+
 /* ---- rt_sigreturn restores every general register ---------------------------- */
 
 #define RCX_VALUE 0x1111222233334444ull
@@ -422,6 +457,7 @@ int main(int argc, char **argv)
 	test_int3();
 	test_hostile_frames();
 	test_sigreturn_rcx_r11();
+	test_handler_fpu();
 	test_exec_fpu();
 	test_failed_exec_keeps_threads();
 	test_sigreturn_fpu_preempted();
