@@ -447,6 +447,78 @@ static void test_sigreturn_fpu_preempted(void)
 	      n, nth, bad, (unsigned long long)first_bad);
 }
 
+/* ---- each thread keeps its own registers -------------------------------------------- */
+
+/* Three threads hold their own values in xmm8-xmm15, r12-r15 and (with
+ * MXCSR's rounding bits) the x87/SSE control state, and check them
+ * between busy loops and yields: preemption, switches between them and
+ * (on several CPUs) migration must never show one thread another's. */
+static void *own_registers(void *arg)
+{
+	uint64_t id = (uint64_t)(uintptr_t)arg;
+	uint64_t pat = 0x0101010101010101ull * (id + 1);
+	uint32_t mx = MXCSR_INIT | (uint32_t)(id << 13); /* RC = id */
+	uint64_t end = now_ms() + 2000, bad = 0;
+	set_mxcsr(mx);
+	while (now_ms() < end && !bad) {
+		uint64_t r12 = pat, diff = 0;
+		__asm__ volatile(
+			"movq %[p], %%xmm8\n\tmovq %[p], %%xmm9\n\t"
+			"movq %[p], %%xmm10\n\tmovq %[p], %%xmm11\n\t"
+			"movq %[p], %%xmm12\n\tmovq %[p], %%xmm13\n\t"
+			"movq %[p], %%xmm14\n\tmovq %[p], %%xmm15\n\t"
+			"movq %[p], %%r12\n\tmovq %[p], %%r13\n\t"
+			"movq %[p], %%r14\n\tmovq %[p], %%r15\n\t"
+			"movl $200000, %%ecx\n"
+			"1:\tdecl %%ecx\n\tjnz 1b\n\t"
+			"movl $24, %%eax\n\tsyscall\n\t" /* sched_yield */
+			"movl $200000, %%ecx\n"
+			"2:\tdecl %%ecx\n\tjnz 2b\n\t"
+			"xorq %%rdx, %%rdx\n\t"
+			"movq %%xmm8, %%rax\n\txorq %[p], %%rax\n\torq %%rax, %%rdx\n\t"
+			"movq %%xmm9, %%rax\n\txorq %[p], %%rax\n\torq %%rax, %%rdx\n\t"
+			"movq %%xmm10, %%rax\n\txorq %[p], %%rax\n\torq %%rax, %%rdx\n\t"
+			"movq %%xmm11, %%rax\n\txorq %[p], %%rax\n\torq %%rax, %%rdx\n\t"
+			"movq %%xmm12, %%rax\n\txorq %[p], %%rax\n\torq %%rax, %%rdx\n\t"
+			"movq %%xmm13, %%rax\n\txorq %[p], %%rax\n\torq %%rax, %%rdx\n\t"
+			"movq %%xmm14, %%rax\n\txorq %[p], %%rax\n\torq %%rax, %%rdx\n\t"
+			"movq %%xmm15, %%rax\n\txorq %[p], %%rax\n\torq %%rax, %%rdx\n\t"
+			"movq %%r12, %%rax\n\txorq %[p], %%rax\n\torq %%rax, %%rdx\n\t"
+			"movq %%r13, %%rax\n\txorq %[p], %%rax\n\torq %%rax, %%rdx\n\t"
+			"movq %%r14, %%rax\n\txorq %[p], %%rax\n\torq %%rax, %%rdx\n\t"
+			"movq %%r15, %%rax\n\txorq %[p], %%rax\n\torq %%rax, %%rdx\n\t"
+			"movq %%rdx, %[d]"
+			: [d] "=m"(diff)
+			: [p] "r"(r12)
+			: "rax", "rcx", "rdx", "r11", "r12", "r13", "r14", "r15",
+			  "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13",
+			  "xmm14", "xmm15", "memory");
+		if (diff || get_mxcsr() != mx)
+			bad++;
+	}
+	set_mxcsr(MXCSR_INIT);
+	return (void *)(uintptr_t)bad;
+}
+
+static void test_own_registers(void)
+{
+	pthread_t th[3];
+	int n = 0;
+	uint64_t bad = 0;
+	for (int i = 0; i < 3; i++)
+		if (pthread_create(&th[n], 0, own_registers,
+				   (void *)(uintptr_t)i) == 0)
+			n++;
+	for (int i = 0; i < n; i++) {
+		void *r;
+		pthread_join(th[i], &r);
+		bad += (uint64_t)(uintptr_t)r;
+	}
+	CHECK(n == 3 && bad == 0,
+	      "%d threads keep their own xmm8-15, r12-r15 and MXCSR across "
+	      "preemption and yields (%llu bad)", n, (unsigned long long)bad);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "fpu-exec-child") == 0)
@@ -461,5 +533,6 @@ int main(int argc, char **argv)
 	test_exec_fpu();
 	test_failed_exec_keeps_threads();
 	test_sigreturn_fpu_preempted();
+	test_own_registers();
 	return check_done();
 }
