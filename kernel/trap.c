@@ -21,6 +21,8 @@
 #include "vectors.h"
 
 #define GATE_INTERRUPT 0x8e00 /* present, DPL 0, 64-bit interrupt gate */
+#define GATE_DPL3 0x6000      /* `int n` allowed from user mode (SDM 3A 6.12.1.1) */
+#define VEC_BREAKPOINT 3
 
 struct idt_gate {
 	uint16_t off_lo;
@@ -78,10 +80,15 @@ void idt_init(void)
 			ist = IST_NMI;
 		else if (v == VEC_MACHINE_CHECK)
 			ist = IST_MACHINE_CHECK;
+		/* int3 checks the gate's DPL like any `int n`: with DPL 0 a
+		 * program's breakpoint would be a #GP (SIGSEGV) instead of
+		 * the #BP (SIGTRAP) Linux gives it. Every other gate stays
+		 * DPL 0: `int n` from user mode is a #GP. */
+		uint16_t dpl = v == VEC_BREAKPOINT ? GATE_DPL3 : 0;
 		idt[v] = (struct idt_gate){
 			.off_lo = a & 0xffff,
 			.selector = GDT_KERNEL_CODE,
-			.flags = GATE_INTERRUPT | ist,
+			.flags = GATE_INTERRUPT | dpl | ist,
 			.off_mid = (a >> 16) & 0xffff,
 			.off_hi = a >> 32,
 		};

@@ -135,23 +135,32 @@ static int build_stack(struct aspace *as, const struct process *p,
 	return r;
 }
 
+/* The program file, found and checked as an ELF program we can run (one
+ * log line saying why not). */
+static int exec_find(struct process *p, const char *path, struct vm_file *file,
+		     struct elf_user *elf)
+{
+	const char *why;
+	int r = vfs_exec_file(p->fs, path, file);
+	if (r < 0)
+		return r;
+	r = elf_user_check(file->data, file->size, USER_PIE_BASE, USER_MIN,
+			   USER_STACK_TOP - USER_STACK_MAX - (1ULL << 30), elf,
+			   &why);
+	if (r < 0)
+		kprintf("exec: %s[%d]: %s: %s", p->name, p->pid, path, why);
+	return r;
+}
+
 int proc_exec_into(struct process *p, struct uctx *u, struct trap_frame *f,
 		   const char *path, int argc, char *const argv[], int envc,
 		   char *const envp[])
 {
 	struct vm_file file;
 	struct elf_user elf;
-	const char *why;
-	int r = vfs_exec_file(p->fs, path, &file);
+	int r = exec_find(p, path, &file, &elf);
 	if (r < 0)
 		return r;
-	r = elf_user_check(file.data, file.size, USER_PIE_BASE, USER_MIN,
-			   USER_STACK_TOP - USER_STACK_MAX - (1ULL << 30), &elf,
-			   &why);
-	if (r < 0) {
-		kprintf("exec: %s[%d]: %s: %s", p->name, p->pid, path, why);
-		return r;
-	}
 	struct aspace *as = aspace_create();
 	if (!as)
 		return -ENOMEM;
@@ -238,9 +247,13 @@ int proc_exec(struct trap_frame *f, const char *path, int argc,
 	struct uthread *t = uthread_current();
 	struct process *p = t->proc;
 	/* Checked before the other threads are stopped: a missing file or a
-	 * bad ELF must leave a multi-threaded program running as it was. */
+	 * bad ELF must leave a multi-threaded program running as it was (the
+	 * ELF check was done only after, in proc_exec_into, so an ENOEXEC
+	 * killed the caller's other threads). proc_exec_into looks again:
+	 * initramfs files do not change. */
 	struct vm_file file;
-	int r = vfs_exec_file(p->fs, path, &file);
+	struct elf_user elf;
+	int r = exec_find(p, path, &file, &elf);
 	if (r < 0)
 		return r;
 	r = exec_stop_other_threads(t, p);
@@ -258,6 +271,10 @@ int proc_exec(struct trap_frame *f, const char *path, int argc,
 	uint64_t flags = irq_save();
 	wrmsr(MSR_FS_BASE, 0);
 	irq_restore(flags);
+	/* So are its FPU registers: the new program starts with the initial
+	 * MXCSR, x87 control word and zeroed vector registers, as on Linux,
+	 * not with the old program's (after fork, another program's). */
+	uctx_fpu_reset_current(&t->uctx);
 	/* A vfork parent may go on now: we no longer use its memory. */
 	if (!atomic_exchange(&p->vfork_done, true))
 		wait_queue_wake_all(&p->vfork_wq);

@@ -34,6 +34,7 @@
 #include "../gdt.h"
 #include "../lib/string.h"
 #include "../log.h"
+#include "../mm/heap.h"
 #include "../mm/usercopy.h"
 #include "../syscall/syscall.h"
 #include "../time.h"
@@ -365,10 +366,10 @@ static int lowest_signal(sigset_t_k set)
 
 static void sanitize_fpu_image(uint8_t *area)
 {
-	uint32_t mask = *(uint32_t *)(area + 28); /* MXCSR_MASK */
-	if (!mask)
-		mask = 0xffbf;
-	*(uint32_t *)(area + 24) &= mask;
+	/* MXCSR: only the bits the CPU accepts, else FXRSTOR/XRSTOR #GP.
+	 * The CPU's own mask, not the image's MXCSR_MASK (bytes 28..31):
+	 * the program wrote that too. */
+	*(uint32_t *)(area + 24) &= fpu_mxcsr_mask();
 	if (fpu_area_size() > 512) {
 		/* XSAVE header: only enabled components, standard format,
 		 * reserved bytes zero (SDM Vol. 1 13.4.2), else XRSTOR
@@ -398,6 +399,12 @@ static bool setup_frame(struct uthread *t, struct trap_frame *f, int sig,
 {
 	uint32_t fpsize = fpu_area_size();
 	uint64_t sp = f->rsp;
+	/* The handler becomes the return RIP. A non-canonical one would make
+	 * iretq fault in the kernel, after its swapgs (Intel: #GP in ring 0;
+	 * entry.S has no fix-up for that), so refuse it here: the caller
+	 * kills with SIGSEGV, as Linux's failed return ends. */
+	if (a->handler >= USER_TOP)
+		return false;
 	bool on_alt = t->altstack_size && !(t->altstack_flags & SS_DISABLE) &&
 		      !(sp > t->altstack_sp && sp <= t->altstack_sp + t->altstack_size);
 	if ((a->flags & SA_ONSTACK) && on_alt)
@@ -474,6 +481,11 @@ static bool setup_frame(struct uthread *t, struct trap_frame *f, int sig,
 	f->rflags &= ~(RFLAGS_TF | RFLAGS_DF);
 	f->cs = GDT_USER_CODE;
 	f->ss = GDT_USER_DATA;
+	/* The handler is entered like a fresh function call, with the
+	 * initial FPU state (empty x87 stack, MXCSR 0x1f80), as on Linux:
+	 * not the interrupted code's rounding modes or x87 stack. Theirs is
+	 * in the frame; rt_sigreturn loads it back. */
+	uctx_fpu_reset_current(&t->uctx);
 	return true;
 }
 
@@ -565,8 +577,8 @@ void user_exit_work(struct trap_frame *f)
 		t->restore_blocked = false;
 		if (!(a.flags & SA_RESTORER) ||
 		    !setup_frame(t, f, sig, &a, old, &info)) {
-			kprintf("%s[%d]: cannot deliver signal %d (no restorer or "
-				"bad stack at %lx): killed",
+			kprintf("%s[%d]: cannot deliver signal %d (no restorer, bad "
+				"handler or bad stack at %lx): killed",
 				p->name, p->pid, sig, f->rsp);
 			die_by_signal(t, f, SIGSEGV, 0);
 		}
@@ -593,11 +605,19 @@ static long sys_rt_sigreturn(const struct syscall_args *args)
 	if (m->rip >= USER_TOP)
 		goto bad;
 	if (m->fpstate) {
-		uint8_t *img = t->uctx.fpu;
-		if (copy_from_user(img, (void *)m->fpstate, fpu_area_size()))
+		/* Copied to a buffer of its own, not into t->uctx.fpu: a
+		 * context switch during the copy (a page fault, preemption)
+		 * would save the live registers over the image, and that is
+		 * what we would load (uctx_fpu_set_current). */
+		uint8_t *img = kmalloc(fpu_area_size());
+		if (!img || copy_from_user(img, (void *)m->fpstate,
+					   fpu_area_size())) {
+			kfree(img);
 			goto bad;
+		}
 		sanitize_fpu_image(img);
-		uctx_fpu_load_current(&t->uctx);
+		uctx_fpu_set_current(&t->uctx, img);
+		kfree(img);
 	}
 	f->r8 = m->r8, f->r9 = m->r9, f->r10 = m->r10, f->r11 = m->r11;
 	f->r12 = m->r12, f->r13 = m->r13, f->r14 = m->r14, f->r15 = m->r15;

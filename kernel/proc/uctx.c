@@ -45,6 +45,11 @@
 static bool use_xsave;
 static uint64_t xcr0;
 static uint32_t area_size = FPU_LEGACY_SIZE;
+/* The MXCSR bits this CPU accepts (MXCSR_MASK, SDM Vol. 1 11.6.6),
+ * read by the BSP from its own FXSAVE image: rt_sigreturn must clear the
+ * others, and cannot take the mask from the user's image (it is the
+ * program's to write). 0xffbf: the SDM's value for a CPU that stores 0. */
+static uint32_t mxcsr_mask = 0xffbf;
 
 static void xsetbv(uint32_t reg, uint64_t v)
 {
@@ -95,11 +100,24 @@ static void fpu_cpu_init_pinned(void)
 		if (bsp)
 			kprintf("fpu: FXSAVE (no XSAVE), 512-byte save area");
 	}
+	if (bsp) {
+		uint8_t img[FPU_LEGACY_SIZE] __attribute__((aligned(16)));
+		memset(img, 0, sizeof(img));
+		__asm__ volatile("fxsave64 %0" : "=m"(img));
+		uint32_t m = *(uint32_t *)(img + 28);
+		if (m)
+			mxcsr_mask = m;
+	}
 }
 
 uint32_t fpu_area_size(void)
 {
 	return area_size;
+}
+
+uint32_t fpu_mxcsr_mask(void)
+{
+	return mxcsr_mask;
 }
 
 static void fpu_save(void *area)
@@ -161,11 +179,21 @@ void uctx_fpu_save_current(struct uctx *u)
 	fpu_save(u->fpu);
 }
 
-void uctx_fpu_load_current(struct uctx *u)
+void uctx_fpu_set_current(struct uctx *u, const void *img)
 {
-	/* Interrupts off: a switch in between would save the registers we
-	 * are replacing over the area we load from. */
+	/* Interrupts off from the copy to the load: a switch in between
+	 * would save the registers we are replacing over the new image
+	 * (uctx_switch saves into u->fpu), and we would load those. */
 	uint64_t f = irq_save();
+	memcpy(u->fpu, img, area_size);
+	fpu_load(u->fpu);
+	irq_restore(f);
+}
+
+void uctx_fpu_reset_current(struct uctx *u)
+{
+	uint64_t f = irq_save(); /* as uctx_fpu_set_current */
+	fpu_init_area(u->fpu);
 	fpu_load(u->fpu);
 	irq_restore(f);
 }

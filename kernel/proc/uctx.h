@@ -50,10 +50,18 @@ int uctx_init(struct uctx *u, uint64_t kstack_top, struct aspace *as);
  * clone). */
 void uctx_copy_current(struct uctx *dst);
 void uctx_free(struct uctx *u);
+/* MXCSR bits the CPU accepts (for sanitising a user's FPU image). */
+uint32_t fpu_mxcsr_mask(void);
 /* The FPU area of the running thread, brought up to date (for a signal
- * frame) / reloaded from it (rt_sigreturn). Interrupts on or off. */
+ * frame). Interrupts on or off. */
 void uctx_fpu_save_current(struct uctx *u);
-void uctx_fpu_load_current(struct uctx *u);
+/* Replace the running thread's FPU registers (and area) with `img`, a
+ * sanitised image of fpu_area_size() bytes in kernel memory (rt_sigreturn).
+ * Not straight from user memory into u->fpu: a context switch during
+ * that copy would save the live registers over it. Interrupts on or off. */
+void uctx_fpu_set_current(struct uctx *u, const void *img);
+/* The running thread's FPU back to its initial state (execve). */
+void uctx_fpu_reset_current(struct uctx *u);
 
 /* The context switch (arch_switch): NULL for a kernel thread. Interrupts
  * off. */

@@ -25,8 +25,9 @@
  * rt_sigreturn, signal delivery). sysret is used only when the frame is
  * one sysret can restore exactly: user CS/SS, RIP canonical and below
  * USER_TOP (an Intel CPU would take a #GP in ring 0 on a non-canonical RCX
- * after switching to the user stack: CVE-2012-0217), and RFLAGS without
- * RF/TF. Otherwise iretq, which restores anything.
+ * after switching to the user stack: CVE-2012-0217), RFLAGS without
+ * RF/TF, and rcx == RIP, r11 == RFLAGS (sysret overwrites both). Otherwise
+ * iretq, which restores anything.
  */
 /* kernel/gdt.h is C; table.c checks these equal its selectors. */
 #define GDT_USER_DATA 0x1b
@@ -83,6 +84,16 @@ syscall_entry:
 	jae	user_return_iret
 	testq	$(RFLAGS_TF | RFLAGS_RF), TF_RFLAGS(%rsp)
 	jnz	user_return_iret
+	/* sysret leaves RIP in rcx and RFLAGS in r11: exact only if the
+	 * frame's rcx and r11 already hold those, as after every plain
+	 * system call. rt_sigreturn to code a signal interrupted anywhere
+	 * (rcx, r11 live), a restarted call (rip - 2), a handler's entry:
+	 * iretq, which restores them. */
+	cmpq	TF_RCX(%rsp), %rcx
+	jne	user_return_iret
+	movq	TF_R11(%rsp), %r11
+	cmpq	TF_RFLAGS(%rsp), %r11
+	jne	user_return_iret
 
 	TRAP_FRAME_POP_GPRS		/* rcx, r11: overwritten below */
 	/* Now: vector, error, rip, cs, rflags, rsp, ss. */

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.userspace
 # The t_* programs, each run alone on 1 and 4 CPUs.
 PROGRAMS = ["t_basic", "t_mm", "t_fork", "t_thread", "t_signal", "t_fs",
             "t_sched", "t_exec_helper", "t_exec_pie", "t_glibc_basic",
-            "iso_kptr"]
+            "iso_kptr", "t_cpu"]
 # The isolation programs and the signal each must die with (iso.h).
 ISOLATION = {
     "iso_kwrite": 11, "iso_kjump": 11, "iso_nx": 11, "iso_nx heap": 11,
