@@ -314,6 +314,13 @@ struct aspace *aspace_fork(struct aspace *parent)
 		const struct vm_region *r = &parent->regions.v[i];
 		if (!(r->flags & VM_SHARED))
 			continue;
+		/* PROT_NONE: no page can be filled, so do not visit them one
+		 * by one. The loop below is bounded by memory (each step
+		 * finds a page or allocates one, and stops at -ENOMEM), but
+		 * a PROT_NONE reservation is bounded by nothing: 16 TiB took
+		 * hours with this lock held. */
+		if (!(r->prot & (VM_READ | VM_WRITE | VM_EXEC)))
+			continue;
 		for (uint64_t va = r->start; va < r->end && !c.failed;
 		     va += PAGE_SIZE) {
 			uint64_t *pte = aspace_pte(parent, va, false);

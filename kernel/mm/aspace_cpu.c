@@ -78,8 +78,14 @@ void aspace_unload_everywhere(struct aspace *as)
 {
 	struct cpumask m;
 	aspace_cpu_mask(as, &m);
-	if (!cpumask_empty(&m))
-		smp_call_many(&m, unload_if_loaded, as, true);
+	/* One CPU at a time, not smp_call_many: a waited-for smp_call_on
+	 * keeps its request on our stack, while smp_call_many allocates one
+	 * per CPU and panics without memory. This put must work with no
+	 * memory left: it is often how memory comes back (the process that
+	 * used it up was killed for it). Rare (only CPUs still lazy), so
+	 * the serial IPIs cost nothing that matters. */
+	for_each_cpu(cpu, &m)
+		smp_call_on(cpu, unload_if_loaded, as, true);
 	aspace_cpu_mask(as, &m);
 	ASSERT(cpumask_empty(&m));
 }

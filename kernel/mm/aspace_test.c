@@ -35,6 +35,7 @@
 #include "../syscall/syscall.h"
 #include "../../smp/smp.h"
 #include "aspace.h"
+#include "heap.h"
 #include "layout.h"
 #include "page.h"
 #include "pmm.h"
@@ -595,6 +596,56 @@ static void concurrent(struct aspace *as, int other)
 	aspace_unmap(as, P_BASE, 8 * PG);
 }
 
+/* The last put with no memory left at all (neither pmm pages nor small
+ * heap objects), as when the process being freed is the one that used
+ * all memory up and was killed for it: the put must still move the lazy
+ * CPU off the tables and free them, never fail or panic (it allocated a
+ * call-function request per CPU once: "smp: out of memory for a call"). */
+#define HOARD_SIZES 4
+
+static void put_with_no_memory(struct aspace *as, int other)
+{
+	static const size_t sizes[HOARD_SIZES] = { 16, 32, 64, 128 };
+	uint64_t pages = 0;
+	void *objs[HOARD_SIZES] = { 0 };
+	if (other >= 0) {
+		/* The peer thread of concurrent() left it; load it there
+		 * again and go lazy, so the put has a CPU to move. */
+		struct remote r = { .as = as };
+		struct cpumask m;
+		smp_call_on(other, remote_load, &r, true);
+		aspace_cpu_mask(as, &m);
+		check(cpumask_test(&m, other),
+		      "the other CPU has the address space loaded lazily");
+	}
+	for (;;) {
+		uint64_t p = pmm_alloc_pages(1);
+		if (!p)
+			break;
+		*(uint64_t *)phys_to_virt(p) = pages;
+		pages = p;
+	}
+	for (int i = 0; i < HOARD_SIZES; i++)
+		for (void **o; (o = kmalloc(sizes[i]));) {
+			*o = objs[i];
+			objs[i] = o;
+		}
+	aspace_put(as);
+	for (int i = 0; i < HOARD_SIZES; i++)
+		while (objs[i]) {
+			void *next = *(void **)objs[i];
+			kfree(objs[i]);
+			objs[i] = next;
+		}
+	while (pages) {
+		uint64_t next = *(uint64_t *)phys_to_virt(pages);
+		pmm_free_pages(pages, 1);
+		pages = next;
+	}
+	check(true, "the last put with memory exhausted (pmm and small heap "
+		    "objects): no allocation, no panic");
+}
+
 /* One round of everything; false if the address space could not even be
  * created. */
 static bool scenario(int me, int other)
@@ -622,7 +673,7 @@ static bool scenario(int me, int other)
 	unload();
 	check((read_cr3() & ~0xfffULL) == vmm_kernel_pml4(),
 	      "this CPU is back on the kernel's PML4");
-	aspace_put(as); /* the other CPU still has it loaded lazily */
+	put_with_no_memory(as, other);
 	if (other >= 0) {
 		smp_call_on(other, remote_cr3, &r, true);
 		check(r.cr3 == vmm_kernel_pml4(),

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * t_fork: processes. fork and wait4 statuses (exit codes, deaths by
- * signal), copy-on-write isolation, many children, WNOHANG, waitid,
+ * signal), copy-on-write isolation, fork over a huge PROT_NONE shared
+ * mapping, many children, WNOHANG, waitid,
  * ECHILD, orphans reparented, vfork+execve, execve's argv/envp and
  * O_CLOEXEC (checked by t_exec_helper), and execve's errors (ENOENT,
  * ENOEXEC, EACCES, EFAULT).
@@ -11,6 +12,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -100,6 +102,36 @@ static void test_cow(void)
 	waitpid(pid, &st, 0);
 	CHECK(st == 0, "child unaffected by the parent's later writes");
 	free(big);
+}
+
+/* A huge PROT_NONE shared mapping (an address-space reservation) costs
+ * fork nothing: none of its pages can be filled, so fork must not visit
+ * them one by one (Cohort did, holding the address-space lock: hours for
+ * this one, with every other thread of the process spinning on the lock
+ * and, on one CPU, the whole system stopped). */
+static void test_fork_reserved_shared(void)
+{
+	size_t len = 1ULL << 44; /* 16 TiB: 2^32 pages */
+	void *p = mmap(0, len, PROT_NONE,
+		       MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED) {
+		SKIP("a 16 TiB PROT_NONE shared mapping: %s", strerror(errno));
+		return;
+	}
+	struct timespec t0, t1;
+	int st = -1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (pid > 0)
+		waitpid(pid, &st, 0);
+	double s = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	CHECK(pid > 0 && st == 0 && s < 5,
+	      "fork with a 16 TiB PROT_NONE shared mapping returns at once "
+	      "(%.3f s)", s);
+	munmap(p, len);
 }
 
 static void test_many_children(void)
@@ -316,6 +348,7 @@ int main(int argc, char **argv)
 	snprintf(helper, sizeof(helper), "%s", rpath("/test/t_exec_helper"));
 	test_exit_status();
 	test_cow();
+	test_fork_reserved_shared();
 	test_many_children();
 	test_wnohang();
 	test_wait_errors();
