@@ -271,7 +271,20 @@ int sched_check_work_conserving(uint64_t now_ns)
 			/* Also a CPU inside schedule() (picking: its pull
 			 * dropped the lock) is acting already, just not
 			 * running: the same bound. */
-			if ((rq->need_resched || rq->picking) &&
+			bool acting = rq->need_resched || rq->picking;
+			/* The waiter's CPU has a periodic pass due that it has
+			 * not run: its CPU has not taken its timer yet (a vCPU
+			 * the host left unscheduled), so no decision was made
+			 * wrongly, one is late. Same bound, counted from when
+			 * the pass fell due; a pass that ran and left the
+			 * waiter there moved next_balance_ns into the future
+			 * and still fails at once. */
+			uint64_t due = READ_ONCE(cpu_rq(src)->next_balance_ns);
+			if (!acting && due <= now_ns) {
+				acting = true;
+				told_ns = due;
+			}
+			if (acting &&
 			    (now_ns <= told_ns || /* after our now */
 			     now_ns - told_ns <=
 				     SCHED_DELIVERY_LIMIT_INTERVALS *
