@@ -54,7 +54,18 @@ struct glue_cpu {
 	bool timer_due;
 	bool resched_due;
 	bool online;
+	/*
+	 * Halt polling (idle_poll_us=). POLL_ON only while this CPU's idle
+	 * thread polls with interrupts enabled; a remote arch_send_resched
+	 * swaps it to POLL_KICKED instead of sending the IPI. Every reader
+	 * that leaves the poll swaps it back to POLL_OFF and, if it was
+	 * kicked, does what the IPI would have done. Atomics only: written
+	 * by this CPU and by any sender.
+	 */
+	int poll_state;
 };
+
+enum { POLL_OFF, POLL_ON, POLL_KICKED };
 
 /* MAX_CPUS entries, not SCHED_MAX_CPUS: the interrupt counters are kept
  * for every CPU, even one the scheduler cannot use. */
@@ -63,6 +74,8 @@ static struct glue_cpu glue[MAX_CPUS];
 /* How soon to retry scheduling work deferred because a lock was held. */
 #define PREEMPT_RETRY_NS 100000
 static bool sched_running;
+/* idle_poll_us= in ns; set once at boot. */
+static uint64_t idle_poll_ns;
 
 /* Interrupts off or preemption disabled (this_cpu() checks it). */
 static struct glue_cpu *me(void)
@@ -87,7 +100,21 @@ int arch_this_cpu(void)
 
 void arch_send_resched(int cpu)
 {
+	int expect = POLL_ON;
+	/* A polling idle CPU sees the swap within its poll loop. */
+	if (__atomic_compare_exchange_n(&glue[cpu].poll_state, &expect,
+					POLL_KICKED, false, __ATOMIC_ACQ_REL,
+					__ATOMIC_ACQUIRE))
+		return;
 	smp_send_reschedule(cpu);
+}
+
+/* Leave halt polling (interrupts off); true if a sender kicked us, which
+ * then counts as a noted reschedule IPI. */
+static bool poll_leave(struct glue_cpu *g)
+{
+	return __atomic_exchange_n(&g->poll_state, POLL_OFF, __ATOMIC_ACQ_REL) ==
+	       POLL_KICKED;
 }
 
 static void timer_fired(struct timer *t, uint64_t now)
@@ -238,6 +265,12 @@ void sched_glue_irq_exit(void)
 		return;
 	}
 	c->irq_depth--;
+	/* An interrupt during halt polling: stop polling before anything
+	 * below can switch away from the idle thread, or a sender would
+	 * skip the IPI that the next thread here needs. */
+	if (__atomic_load_n(&glue[c->id].poll_state, __ATOMIC_RELAXED) != POLL_OFF &&
+	    poll_leave(&glue[c->id]))
+		glue[c->id].resched_due = true;
 	/* Each call below may switch this thread out; it may resume on
 	 * another CPU. So no per-CPU pointer survives a call: each flag is
 	 * read from the CPU the thread runs on at that moment. */
@@ -287,6 +320,9 @@ static void apply_options(void)
 		if (s && cmdline_parse_uint(s, &v) == 0)
 			sched_tunable_set(tunable_options[i].tunable, v);
 	}
+	const char *poll = cmdline_get(&boot_cmdline, "idle_poll_us");
+	if (poll && cmdline_parse_uint(poll, &v) == 0 && v <= 1000)
+		idle_poll_ns = v * 1000;
 	const char *nohz = cmdline_get(&boot_cmdline, "nohz");
 	if (nohz)
 		sched_tunable_set("nohz", nohz[1] == 'n'); /* "on" / "off" */
@@ -319,11 +355,42 @@ void sched_glue_cpu_online(void)
 	irq_restore(f);
 }
 
+/*
+ * Poll for a reschedule kick for idle_poll_ns before halting. Under a
+ * hypervisor (and QEMU's TCG) a halted vCPU is a sleeping host thread:
+ * waking it costs an IPI exit and a host wake-up, which a short poll
+ * avoids when work comes soon, as Linux's guest halt-polling does.
+ * Interrupts stay enabled so timers are not delayed; an interrupt ends
+ * the poll in sched_glue_irq_exit. Returns true unless the window ran
+ * out, so the caller looks for work again instead of halting.
+ */
+static bool idle_poll(void)
+{
+	struct glue_cpu *g = me(); /* the idle thread never migrates */
+	uint64_t end = now_ns() + idle_poll_ns;
+
+	__atomic_store_n(&g->poll_state, POLL_ON, __ATOMIC_RELEASE);
+	irq_enable();
+	while (__atomic_load_n(&g->poll_state, __ATOMIC_ACQUIRE) == POLL_ON &&
+	       now_ns() < end)
+		__asm__ volatile("pause");
+	irq_disable();
+	bool timed_out = __atomic_load_n(&g->poll_state, __ATOMIC_RELAXED) ==
+			 POLL_ON;
+	if (poll_leave(g)) {
+		sched_ipi(); /* what the skipped IPI would have done */
+		return true;
+	}
+	return !timed_out;
+}
+
 void sched_glue_idle(void)
 {
 	for (;;) {
 		irq_disable();
 		sched_irq_exit(); /* pick up work queued without an IPI */
+		if (idle_poll_ns && idle_poll())
+			continue;
 		/* sti's one-instruction shadow makes "enable, then halt"
 		 * atomic: a wake-up IPI cannot slip in between. */
 		__asm__ volatile("sti; hlt" ::: "memory");
