@@ -63,6 +63,8 @@ struct glue_cpu {
 	 * by this CPU and by any sender.
 	 */
 	int poll_state;
+	uint64_t poll_ns;	/* this CPU's current window, adapted */
+	uint64_t halt_start_ns;	/* hlt entered at; 0 = not halted */
 };
 
 enum { POLL_OFF, POLL_ON, POLL_KICKED };
@@ -74,8 +76,10 @@ static struct glue_cpu glue[MAX_CPUS];
 /* How soon to retry scheduling work deferred because a lock was held. */
 #define PREEMPT_RETRY_NS 100000
 static bool sched_running;
-/* idle_poll_us= in ns; set once at boot. */
-static uint64_t idle_poll_ns;
+/* The longest halt-polling window (idle_poll_us=), in ns; set once at
+ * boot. 0: halt at once. */
+static uint64_t idle_poll_max_ns;
+#define IDLE_POLL_DEFAULT_US 50
 
 /* Interrupts off or preemption disabled (this_cpu() checks it). */
 static struct glue_cpu *me(void)
@@ -244,9 +248,30 @@ static bool take_resched_due(void)
 	return due;
 }
 
+/*
+ * Adapt the polling window to how long the halt that just ended lasted,
+ * as Linux's guest halt-polling does: a wake-up that a longer poll would
+ * have caught doubles the window (up to the maximum); a halt longer than
+ * the maximum, where polling only burns the host's CPU, halves it.
+ */
+static void poll_adapt(struct glue_cpu *g, uint64_t halted_ns)
+{
+	if (halted_ns > idle_poll_max_ns)
+		g->poll_ns /= 2;
+	else if (halted_ns > g->poll_ns)
+		g->poll_ns = g->poll_ns ? g->poll_ns * 2 : idle_poll_max_ns / 8;
+	if (g->poll_ns > idle_poll_max_ns)
+		g->poll_ns = idle_poll_max_ns;
+}
+
 void sched_glue_irq_exit(void)
 {
 	struct cpu *c = this_cpu(); /* interrupts are off until we return */
+	struct glue_cpu *gc = &glue[c->id];
+	if (gc->halt_start_ns) { /* the first interrupt after an idle hlt */
+		poll_adapt(gc, now_ns() - gc->halt_start_ns);
+		gc->halt_start_ns = 0;
+	}
 	if (!sched_running || !glue[c->id].online || c->irq_depth > 1) {
 		c->irq_depth--;
 		return;
@@ -320,9 +345,25 @@ static void apply_options(void)
 		if (s && cmdline_parse_uint(s, &v) == 0)
 			sched_tunable_set(tunable_options[i].tunable, v);
 	}
+	/* Polling pays where a halted CPU is expensive to wake: under a
+	 * hypervisor (CPUID's hypervisor bit; QEMU sets it under TCG too).
+	 * On bare metal hlt is cheap to leave and polling only burns power
+	 * and an SMT sibling's share. docs/benchmarks.md has the figures. */
+	bool hv = cpuid(1, 0).ecx & (1u << 31);
+	uint64_t us = hv ? IDLE_POLL_DEFAULT_US : 0;
 	const char *poll = cmdline_get(&boot_cmdline, "idle_poll_us");
 	if (poll && cmdline_parse_uint(poll, &v) == 0 && v <= 1000)
-		idle_poll_ns = v * 1000;
+		us = v;
+	idle_poll_max_ns = us * 1000;
+	for (int i = 0; i < MAX_CPUS; i++)
+		glue[i].poll_ns = idle_poll_max_ns;
+	if (us)
+		kprintf("sched: idle CPUs poll up to %lu us before hlt (%s; "
+			"idle_poll_us=0 turns it off)", (unsigned long)us,
+			poll ? "idle_poll_us=" : "running under a hypervisor");
+	else
+		kprintf("sched: idle CPUs halt at once (%s)",
+			poll ? "idle_poll_us=0" : "no hypervisor");
 	const char *nohz = cmdline_get(&boot_cmdline, "nohz");
 	if (nohz)
 		sched_tunable_set("nohz", nohz[1] == 'n'); /* "on" / "off" */
@@ -367,7 +408,9 @@ void sched_glue_cpu_online(void)
 static bool idle_poll(void)
 {
 	struct glue_cpu *g = me(); /* the idle thread never migrates */
-	uint64_t end = now_ns() + idle_poll_ns;
+	if (!g->poll_ns)
+		return false;
+	uint64_t end = now_ns() + g->poll_ns;
 
 	__atomic_store_n(&g->poll_state, POLL_ON, __ATOMIC_RELEASE);
 	irq_enable();
@@ -389,8 +432,11 @@ void sched_glue_idle(void)
 	for (;;) {
 		irq_disable();
 		sched_irq_exit(); /* pick up work queued without an IPI */
-		if (idle_poll_ns && idle_poll())
-			continue;
+		if (idle_poll_max_ns) {
+			if (idle_poll())
+				continue;
+			me()->halt_start_ns = now_ns();
+		}
 		/* sti's one-instruction shadow makes "enable, then halt"
 		 * atomic: a wake-up IPI cannot slip in between. */
 		__asm__ volatile("sti; hlt" ::: "memory");
