@@ -54,7 +54,20 @@ struct glue_cpu {
 	bool timer_due;
 	bool resched_due;
 	bool online;
+	/*
+	 * Halt polling (idle_poll_us=). POLL_ON only while this CPU's idle
+	 * thread polls with interrupts enabled; a remote arch_send_resched
+	 * swaps it to POLL_KICKED instead of sending the IPI. Every reader
+	 * that leaves the poll swaps it back to POLL_OFF and, if it was
+	 * kicked, does what the IPI would have done. Atomics only: written
+	 * by this CPU and by any sender.
+	 */
+	int poll_state;
+	uint64_t poll_ns;	/* this CPU's current window, adapted */
+	uint64_t halt_start_ns;	/* hlt entered at; 0 = not halted */
 };
+
+enum { POLL_OFF, POLL_ON, POLL_KICKED };
 
 /* MAX_CPUS entries, not SCHED_MAX_CPUS: the interrupt counters are kept
  * for every CPU, even one the scheduler cannot use. */
@@ -63,6 +76,10 @@ static struct glue_cpu glue[MAX_CPUS];
 /* How soon to retry scheduling work deferred because a lock was held. */
 #define PREEMPT_RETRY_NS 100000
 static bool sched_running;
+/* The longest halt-polling window (idle_poll_us=), in ns; set once at
+ * boot. 0: halt at once. */
+static uint64_t idle_poll_max_ns;
+#define IDLE_POLL_DEFAULT_US 50
 
 /* Interrupts off or preemption disabled (this_cpu() checks it). */
 static struct glue_cpu *me(void)
@@ -87,7 +104,21 @@ int arch_this_cpu(void)
 
 void arch_send_resched(int cpu)
 {
+	int expect = POLL_ON;
+	/* A polling idle CPU sees the swap within its poll loop. */
+	if (__atomic_compare_exchange_n(&glue[cpu].poll_state, &expect,
+					POLL_KICKED, false, __ATOMIC_ACQ_REL,
+					__ATOMIC_ACQUIRE))
+		return;
 	smp_send_reschedule(cpu);
+}
+
+/* Leave halt polling (interrupts off); true if a sender kicked us, which
+ * then counts as a noted reschedule IPI. */
+static bool poll_leave(struct glue_cpu *g)
+{
+	return __atomic_exchange_n(&g->poll_state, POLL_OFF, __ATOMIC_ACQ_REL) ==
+	       POLL_KICKED;
 }
 
 static void timer_fired(struct timer *t, uint64_t now)
@@ -217,9 +248,30 @@ static bool take_resched_due(void)
 	return due;
 }
 
+/*
+ * Adapt the polling window to how long the halt that just ended lasted,
+ * as Linux's guest halt-polling does: a wake-up that a longer poll would
+ * have caught doubles the window (up to the maximum); a halt longer than
+ * the maximum, where polling only burns the host's CPU, halves it.
+ */
+static void poll_adapt(struct glue_cpu *g, uint64_t halted_ns)
+{
+	if (halted_ns > idle_poll_max_ns)
+		g->poll_ns /= 2;
+	else if (halted_ns > g->poll_ns)
+		g->poll_ns = g->poll_ns ? g->poll_ns * 2 : idle_poll_max_ns / 8;
+	if (g->poll_ns > idle_poll_max_ns)
+		g->poll_ns = idle_poll_max_ns;
+}
+
 void sched_glue_irq_exit(void)
 {
 	struct cpu *c = this_cpu(); /* interrupts are off until we return */
+	struct glue_cpu *gc = &glue[c->id];
+	if (gc->halt_start_ns) { /* the first interrupt after an idle hlt */
+		poll_adapt(gc, now_ns() - gc->halt_start_ns);
+		gc->halt_start_ns = 0;
+	}
 	if (!sched_running || !glue[c->id].online || c->irq_depth > 1) {
 		c->irq_depth--;
 		return;
@@ -238,6 +290,12 @@ void sched_glue_irq_exit(void)
 		return;
 	}
 	c->irq_depth--;
+	/* An interrupt during halt polling: stop polling before anything
+	 * below can switch away from the idle thread, or a sender would
+	 * skip the IPI that the next thread here needs. */
+	if (__atomic_load_n(&glue[c->id].poll_state, __ATOMIC_RELAXED) != POLL_OFF &&
+	    poll_leave(&glue[c->id]))
+		glue[c->id].resched_due = true;
 	/* Each call below may switch this thread out; it may resume on
 	 * another CPU. So no per-CPU pointer survives a call: each flag is
 	 * read from the CPU the thread runs on at that moment. */
@@ -287,6 +345,25 @@ static void apply_options(void)
 		if (s && cmdline_parse_uint(s, &v) == 0)
 			sched_tunable_set(tunable_options[i].tunable, v);
 	}
+	/* Polling pays where a halted CPU is expensive to wake: under a
+	 * hypervisor (CPUID's hypervisor bit; QEMU sets it under TCG too).
+	 * On bare metal hlt is cheap to leave and polling only burns power
+	 * and an SMT sibling's share. docs/benchmarks.md has the figures. */
+	bool hv = cpuid(1, 0).ecx & (1u << 31);
+	uint64_t us = hv ? IDLE_POLL_DEFAULT_US : 0;
+	const char *poll = cmdline_get(&boot_cmdline, "idle_poll_us");
+	if (poll && cmdline_parse_uint(poll, &v) == 0 && v <= 1000)
+		us = v;
+	idle_poll_max_ns = us * 1000;
+	for (int i = 0; i < MAX_CPUS; i++)
+		glue[i].poll_ns = idle_poll_max_ns;
+	if (us)
+		kprintf("sched: idle CPUs poll up to %lu us before hlt (%s; "
+			"idle_poll_us=0 turns it off)", (unsigned long)us,
+			poll ? "idle_poll_us=" : "running under a hypervisor");
+	else
+		kprintf("sched: idle CPUs halt at once (%s)",
+			poll ? "idle_poll_us=0" : "no hypervisor");
 	const char *nohz = cmdline_get(&boot_cmdline, "nohz");
 	if (nohz)
 		sched_tunable_set("nohz", nohz[1] == 'n'); /* "on" / "off" */
@@ -319,11 +396,47 @@ void sched_glue_cpu_online(void)
 	irq_restore(f);
 }
 
+/*
+ * Poll for a reschedule kick for idle_poll_ns before halting. Under a
+ * hypervisor (and QEMU's TCG) a halted vCPU is a sleeping host thread:
+ * waking it costs an IPI exit and a host wake-up, which a short poll
+ * avoids when work comes soon, as Linux's guest halt-polling does.
+ * Interrupts stay enabled so timers are not delayed; an interrupt ends
+ * the poll in sched_glue_irq_exit. Returns true unless the window ran
+ * out, so the caller looks for work again instead of halting.
+ */
+static bool idle_poll(void)
+{
+	struct glue_cpu *g = me(); /* the idle thread never migrates */
+	if (!g->poll_ns)
+		return false;
+	uint64_t end = now_ns() + g->poll_ns;
+
+	__atomic_store_n(&g->poll_state, POLL_ON, __ATOMIC_RELEASE);
+	irq_enable();
+	while (__atomic_load_n(&g->poll_state, __ATOMIC_ACQUIRE) == POLL_ON &&
+	       now_ns() < end)
+		__asm__ volatile("pause");
+	irq_disable();
+	bool timed_out = __atomic_load_n(&g->poll_state, __ATOMIC_RELAXED) ==
+			 POLL_ON;
+	if (poll_leave(g)) {
+		sched_ipi(); /* what the skipped IPI would have done */
+		return true;
+	}
+	return !timed_out;
+}
+
 void sched_glue_idle(void)
 {
 	for (;;) {
 		irq_disable();
 		sched_irq_exit(); /* pick up work queued without an IPI */
+		if (idle_poll_max_ns) {
+			if (idle_poll())
+				continue;
+			me()->halt_start_ns = now_ns();
+		}
 		/* sti's one-instruction shadow makes "enable, then halt"
 		 * atomic: a wake-up IPI cannot slip in between. */
 		__asm__ volatile("sti; hlt" ::: "memory");

@@ -77,7 +77,17 @@ static void program(struct timer_cpu *tc, uint64_t now)
 		return;
 	}
 	uint64_t when = tc->head->deadline_ns;
-	if (when == tc->programmed_ns)
+	/*
+	 * Armed for this deadline or an earlier one that has not fired: leave
+	 * the hardware alone. The early interrupt finds nothing due and
+	 * programs the head then. The common case is the scheduler's slice
+	 * end moving later at every switch; rewriting the timer each time
+	 * costs an MSR or MMIO write, which a hypervisor (or TCG) turns into
+	 * a host timer update, where one spurious interrupt per slice is
+	 * cheap. programmed_ns is cleared when the interrupt is handled, so
+	 * a non-zero value always means an interrupt is still to come.
+	 */
+	if (tc->programmed_ns && tc->programmed_ns <= when)
 		return;
 	tc->programmed_ns = when;
 	uint64_t delta = when > now ? when - now : 0;
