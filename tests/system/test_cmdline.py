@@ -65,3 +65,25 @@ def test_load_options_take_precedence(esp, boot, tmp_path):
     b = boot(img)
     assert 'cmdline from UEFI LoadOptions: "test=boot memmap"' in b.log, b
     assert b.exit_code == cohortvm.EXIT_SUCCESS
+
+
+def test_idle_poll_us(esp, boot):
+    """Halt polling: on by default under QEMU (a hypervisor), set or
+    turned off by idle_poll_us=, out-of-range values refused; a pipe
+    ping-pong across two CPUs works with the longest window, where every
+    wake-up lands on a polling CPU."""
+    b = boot(esp(cmdline="test=boot"), smp=2)
+    assert "sched: idle CPUs poll up to 50 us before hlt (running under a " \
+           "hypervisor; idle_poll_us=0 turns it off)" in b.log
+    b = boot(esp(cmdline="idle_poll_us=0 test=boot"), smp=2)
+    assert b.exit_code == cohortvm.EXIT_SUCCESS
+    assert "sched: idle CPUs halt at once (idle_poll_us=0)" in b.log
+    b = boot(esp(cmdline="idle_poll_us=5000 test=boot"), smp=2)
+    assert "cmdline: option 'idle_poll_us' must be in 0..1000, got '5000'; " \
+           "ignored" in b.log
+    assert "poll up to 50 us" in b.log
+    b = boot(esp(cmdline="idle_poll_us=1000 init=/bin/init -- /bin/ubench 1 200"),
+             smp=2, extra=["-cpu", "max"])
+    assert b.exit_code == cohortvm.EXIT_SUCCESS, b
+    assert "poll up to 1000 us before hlt (idle_poll_us=" in b.log
+    assert re.search(r"^pipe-2cpu\s+\d+", b.log, re.M)
