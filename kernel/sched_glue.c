@@ -63,8 +63,10 @@ struct glue_cpu {
 	 * by this CPU and by any sender.
 	 */
 	int poll_state;
-	uint64_t poll_ns;	/* this CPU's current window, adapted */
-	uint64_t halt_start_ns;	/* hlt entered at; 0 = not halted */
+	/* In TSC cycles: a poll must not read the clocksource, which may be
+	 * the HPET, an MMIO read that a hypervisor serialises. */
+	uint64_t poll_cycles;	  /* this CPU's current window, adapted */
+	uint64_t halt_start_tsc;  /* hlt entered at; 0 = not halted */
 };
 
 enum { POLL_OFF, POLL_ON, POLL_KICKED };
@@ -76,9 +78,9 @@ static struct glue_cpu glue[MAX_CPUS];
 /* How soon to retry scheduling work deferred because a lock was held. */
 #define PREEMPT_RETRY_NS 100000
 static bool sched_running;
-/* The longest halt-polling window (idle_poll_us=), in ns; set once at
- * boot. 0: halt at once. */
-static uint64_t idle_poll_max_ns;
+/* The longest halt-polling window (idle_poll_us=), in TSC cycles; set
+ * once at boot. 0: halt at once. */
+static uint64_t idle_poll_max;
 #define IDLE_POLL_DEFAULT_US 50
 
 /* Interrupts off or preemption disabled (this_cpu() checks it). */
@@ -254,23 +256,24 @@ static bool take_resched_due(void)
  * have caught doubles the window (up to the maximum); a halt longer than
  * the maximum, where polling only burns the host's CPU, halves it.
  */
-static void poll_adapt(struct glue_cpu *g, uint64_t halted_ns)
+static void poll_adapt(struct glue_cpu *g, uint64_t halted)
 {
-	if (halted_ns > idle_poll_max_ns)
-		g->poll_ns /= 2;
-	else if (halted_ns > g->poll_ns)
-		g->poll_ns = g->poll_ns ? g->poll_ns * 2 : idle_poll_max_ns / 8;
-	if (g->poll_ns > idle_poll_max_ns)
-		g->poll_ns = idle_poll_max_ns;
+	if (halted > idle_poll_max)
+		g->poll_cycles /= 2;
+	else if (halted > g->poll_cycles)
+		g->poll_cycles = g->poll_cycles ? g->poll_cycles * 2 :
+						  idle_poll_max / 8;
+	if (g->poll_cycles > idle_poll_max)
+		g->poll_cycles = idle_poll_max;
 }
 
 void sched_glue_irq_exit(void)
 {
 	struct cpu *c = this_cpu(); /* interrupts are off until we return */
 	struct glue_cpu *gc = &glue[c->id];
-	if (gc->halt_start_ns) { /* the first interrupt after an idle hlt */
-		poll_adapt(gc, now_ns() - gc->halt_start_ns);
-		gc->halt_start_ns = 0;
+	if (gc->halt_start_tsc) { /* the first interrupt after an idle hlt */
+		poll_adapt(gc, rdtsc() - gc->halt_start_tsc);
+		gc->halt_start_tsc = 0;
 	}
 	if (!sched_running || !glue[c->id].online || c->irq_depth > 1) {
 		c->irq_depth--;
@@ -354,15 +357,18 @@ static void apply_options(void)
 	const char *poll = cmdline_get(&boot_cmdline, "idle_poll_us");
 	if (poll && cmdline_parse_uint(poll, &v) == 0 && v <= 1000)
 		us = v;
-	idle_poll_max_ns = us * 1000;
+	if (!time_calibration()->tsc_hz)
+		us = 0; /* no TSC rate to bound the window with */
+	idle_poll_max = us * (time_calibration()->tsc_hz / 1000000);
 	for (int i = 0; i < MAX_CPUS; i++)
-		glue[i].poll_ns = idle_poll_max_ns;
+		glue[i].poll_cycles = idle_poll_max;
 	if (us)
 		kprintf("sched: idle CPUs poll up to %lu us before hlt (%s; "
 			"idle_poll_us=0 turns it off)", (unsigned long)us,
 			poll ? "idle_poll_us=" : "running under a hypervisor");
 	else
 		kprintf("sched: idle CPUs halt at once (%s)",
+			!time_calibration()->tsc_hz ? "no TSC rate" :
 			poll ? "idle_poll_us=0" : "no hypervisor");
 	const char *nohz = cmdline_get(&boot_cmdline, "nohz");
 	if (nohz)
@@ -397,7 +403,7 @@ void sched_glue_cpu_online(void)
 }
 
 /*
- * Poll for a reschedule kick for idle_poll_ns before halting. Under a
+ * Poll for a reschedule kick for this CPU's window before halting. Under a
  * hypervisor (and QEMU's TCG) a halted vCPU is a sleeping host thread:
  * waking it costs an IPI exit and a host wake-up, which a short poll
  * avoids when work comes soon, as Linux's guest halt-polling does.
@@ -408,14 +414,14 @@ void sched_glue_cpu_online(void)
 static bool idle_poll(void)
 {
 	struct glue_cpu *g = me(); /* the idle thread never migrates */
-	if (!g->poll_ns)
+	if (!g->poll_cycles)
 		return false;
-	uint64_t end = now_ns() + g->poll_ns;
+	uint64_t end = rdtsc() + g->poll_cycles;
 
 	__atomic_store_n(&g->poll_state, POLL_ON, __ATOMIC_RELEASE);
 	irq_enable();
 	while (__atomic_load_n(&g->poll_state, __ATOMIC_ACQUIRE) == POLL_ON &&
-	       now_ns() < end)
+	       rdtsc() < end)
 		__asm__ volatile("pause");
 	irq_disable();
 	bool timed_out = __atomic_load_n(&g->poll_state, __ATOMIC_RELAXED) ==
@@ -432,10 +438,10 @@ void sched_glue_idle(void)
 	for (;;) {
 		irq_disable();
 		sched_irq_exit(); /* pick up work queued without an IPI */
-		if (idle_poll_max_ns) {
+		if (idle_poll_max) {
 			if (idle_poll())
 				continue;
-			me()->halt_start_ns = now_ns();
+			me()->halt_start_tsc = rdtsc();
 		}
 		/* sti's one-instruction shadow makes "enable, then halt"
 		 * atomic: a wake-up IPI cannot slip in between. */
