@@ -259,7 +259,6 @@ int proc_exec(struct trap_frame *f, const char *path, int argc,
 	wrmsr(MSR_FS_BASE, 0);
 	irq_restore(flags);
 	/* A vfork parent may go on now: we no longer use its memory. */
-	if (!atomic_exchange(&p->vfork_done, true))
-		wait_queue_wake_all(&p->vfork_wq);
+	proc_vfork_release(p);
 	return 0;
 }

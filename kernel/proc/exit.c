@@ -86,8 +86,7 @@ static void proc_exit_last(struct process *p, struct uthread *t, int status)
 	p->as = 0;
 	spin_unlock(&p->lock);
 	aspace_put(as); /* every thread has left it (proc_thread_exit) */
-	if (!atomic_exchange(&p->vfork_done, true))
-		wait_queue_wake_all(&p->vfork_wq);
+	proc_vfork_release(p);
 
 	spin_lock(&proc_table_lock);
 	struct process *init = proc_find_locked(1);

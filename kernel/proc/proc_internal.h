@@ -16,6 +16,10 @@ int proc_exec_into(struct process *p, struct uctx *u, struct trap_frame *f,
 		   const char *path, int argc, char *const argv[], int envc,
 		   char *const envp[]);
 
+/* p execs or exits: release the vfork parent waiting for it, if any
+ * (fork.c). Takes proc_table_lock. */
+void proc_vfork_release(struct process *p);
+
 /* A reaped zombie's last reference (process.c). */
 void proc_release_zombie(struct process *p);
 /* An exiting thread hands itself to the reaper (process.c). */

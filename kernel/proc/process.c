@@ -147,7 +147,6 @@ struct process *proc_alloc(struct process *parent, int *err)
 	list_init(&p->children);
 	list_init(&p->alarm_node);
 	wait_queue_init(&p->child_wq, "proc-child");
-	wait_queue_init(&p->vfork_wq, "proc-vfork");
 	wait_queue_init(&p->exec_wq, "proc-exec");
 	p->start_ns = now_ns();
 	if (parent)
@@ -253,6 +252,7 @@ struct uthread *uthread_alloc(struct process *p, const struct trap_frame *frame,
 	}
 	t->tid = tid;
 	t->proc = p;
+	wait_queue_init(&t->vfork_wq, "proc-vfork");
 	t->kt.ctx.stack_top = top;
 	t->kt.ctx.uctx = &t->uctx;
 	t->kt.t.arch_ctx = &t->kt.ctx;

@@ -2,7 +2,8 @@
 /*
  * t_fork: processes. fork and wait4 statuses (exit codes, deaths by
  * signal), copy-on-write isolation, many children, WNOHANG, waitid,
- * ECHILD, orphans reparented, vfork+execve, execve's argv/envp and
+ * ECHILD, orphans reparented, a vfork parent killable while it waits,
+ * vfork+execve, execve's argv/envp and
  * O_CLOEXEC (checked by t_exec_helper), and execve's errors (ENOENT,
  * ENOEXEC, EACCES, EFAULT).
  */
@@ -11,6 +12,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -192,6 +194,55 @@ static void test_wait_errors(void)
 	wait4(pid, &st, 0, NULL);
 }
 
+/*
+ * A vfork parent waits for its child's exec or exit, but SIGKILL still
+ * ends it (Linux's wait there is killable): otherwise a child that blocks
+ * before exec makes its parent unkillable. The child runs on; it writes
+ * its pid into a shared page so we can end it too.
+ */
+static void test_vfork_parent_killable(void)
+{
+	volatile int *shared = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	int st = -1;
+	long r = 0;
+
+	if (shared == MAP_FAILED) {
+		CHECK(0, "mmap a shared page");
+		return;
+	}
+	shared[0] = 0;
+	pid_t mid = fork();
+	if (mid == 0) {
+		if (vfork() == 0) {
+			shared[0] = (int)syscall(SYS_getpid);
+			for (;;)
+				syscall(SYS_pause);
+		}
+		_exit(0); /* only if the child went before we were killed */
+	}
+	for (int i = 0; i < 400 && !shared[0]; i++) {
+		struct timespec ts = { 0, 5000000 };
+		nanosleep(&ts, NULL);
+	}
+	CHECK(shared[0] > 0, "the vfork child runs (pid %d)", shared[0]);
+	CHECK_OK(kill(mid, SIGKILL), "SIGKILL the parent blocked in vfork");
+	for (int i = 0; i < 400 && r == 0; i++) {
+		struct timespec ts = { 0, 5000000 };
+		r = waitpid(mid, &st, WNOHANG);
+		if (r == 0)
+			nanosleep(&ts, NULL);
+	}
+	CHECK(r == mid && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
+	      "the vfork parent dies by SIGKILL while its child runs on "
+	      "(waitpid %ld, status %#x)", r, st);
+	if (shared[0] > 0)
+		kill(shared[0], SIGKILL);
+	if (r != mid)
+		waitpid(mid, &st, 0); /* released by its child's death */
+	munmap((void *)shared, 4096);
+}
+
 static void test_orphan(void)
 {
 	int pfd[2], st;
@@ -320,6 +371,7 @@ int main(int argc, char **argv)
 	test_wnohang();
 	test_wait_errors();
 	test_orphan();
+	test_vfork_parent_killable();
 	test_exec();
 	return check_done();
 }
