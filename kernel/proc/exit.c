@@ -104,6 +104,14 @@ static void proc_exit_last(struct process *p, struct uthread *t, int status)
 	p->state = PROC_ZOMBIE;
 	p->exit_status = status;
 	struct process *parent = p->parent;
+	/* A parent that ignores SIGCHLD (or set SA_NOCLDWAIT) gets no zombie:
+	 * we leave its list now and free ourselves below, and its waiters
+	 * look again (with no child left they get ECHILD), as Linux. */
+	bool autoreap = parent && signal_child_autoreap(parent);
+	if (autoreap) {
+		list_del(&p->sibling);
+		p->parent = 0;
+	}
 	if (parent) {
 		atomic_fetch_add(&parent->child_events, 1);
 		wait_queue_wake_all(&parent->child_wq);
@@ -120,7 +128,10 @@ static void proc_exit_last(struct process *p, struct uthread *t, int status)
 		wait_queue_wake_all(&init->child_wq);
 	}
 	spin_unlock(&proc_table_lock);
-	/* p may be freed by its parent from here on. */
+	/* p may be freed by its parent from here on; if nobody waits for
+	 * it, by us (out of the pid table, then freed). */
+	if (autoreap)
+		proc_release_zombie(p);
 }
 
 void proc_thread_exit(int status)

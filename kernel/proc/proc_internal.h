@@ -51,6 +51,10 @@ void random_fill(void *buf, size_t n);
  * work soon (signal.c); p->lock held. */
 void signal_kick_thread(struct uthread *t);
 
+/* Does p's SIGCHLD action say its children leave no zombie (SIG_IGN or
+ * SA_NOCLDWAIT, POSIX)? Takes p->lock (signal.c). */
+bool signal_child_autoreap(struct process *p);
+
 /* Signals (signal.c): reset handled actions to default at exec. */
 void signal_exec_reset(struct process *p);
 

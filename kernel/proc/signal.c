@@ -911,6 +911,15 @@ static long sys_tkill(const struct syscall_args *args)
 	return thread_kill(0, (int)args->a[0], (int)args->a[1]);
 }
 
+bool signal_child_autoreap(struct process *p)
+{
+	spin_lock(&p->lock);
+	const struct sigaction_k *a = &p->actions[SIGCHLD - 1];
+	bool r = a->handler == SIG_IGN || (a->flags & SA_NOCLDWAIT);
+	spin_unlock(&p->lock);
+	return r;
+}
+
 void signal_exec_reset(struct process *p)
 {
 	spin_lock(&p->lock);

@@ -2,8 +2,8 @@
 /*
  * t_fork: processes. fork and wait4 statuses (exit codes, deaths by
  * signal), copy-on-write isolation, many children, WNOHANG, waitid,
- * ECHILD, orphans reparented, a vfork parent killable while it waits,
- * vfork+execve, execve's argv/envp and
+ * ECHILD, orphans reparented, SIGCHLD ignored (no zombies), a vfork
+ * parent killable while it waits, vfork+execve, execve's argv/envp and
  * O_CLOEXEC (checked by t_exec_helper), and execve's errors (ENOENT,
  * ENOEXEC, EACCES, EFAULT).
  */
@@ -194,6 +194,49 @@ static void test_wait_errors(void)
 	wait4(pid, &st, 0, NULL);
 }
 
+static void nothing(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * SIGCHLD set to SIG_IGN, or SA_NOCLDWAIT: children leave no zombie
+ * (POSIX; Linux reaps them at once), and wait blocks until every child is
+ * gone, then fails with ECHILD. A kernel that keeps the zombies lets a
+ * long-running server that ignores SIGCHLD fill the process table.
+ */
+static void test_sigchld_ignored(void)
+{
+	struct sigaction sa, old;
+	int st;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGCHLD, &sa, &old);
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(3);
+	errno = 0;
+	long r = waitpid(-1, &st, 0);
+	CHECK(r == -1 && errno == ECHILD,
+	      "SIGCHLD ignored: no zombie, waitpid waits then ECHILD (got %ld)", r);
+	CHECK_ERR(kill(pid, 0), ESRCH, "SIGCHLD ignored: the child's pid is gone");
+
+	sa.sa_handler = nothing;
+	sa.sa_flags = SA_NOCLDWAIT;
+	sigaction(SIGCHLD, &sa, NULL);
+	pid = fork();
+	if (pid == 0)
+		_exit(4);
+	errno = 0;
+	do
+		r = waitpid(-1, &st, 0);
+	while (r == -1 && errno == EINTR); /* the handler still runs */
+	CHECK(r == -1 && errno == ECHILD,
+	      "SA_NOCLDWAIT: no zombie, waitpid then ECHILD (got %ld)", r);
+	sigaction(SIGCHLD, &old, NULL);
+}
+
 /*
  * A vfork parent waits for its child's exec or exit, but SIGKILL still
  * ends it (Linux's wait there is killable): otherwise a child that blocks
@@ -371,6 +414,7 @@ int main(int argc, char **argv)
 	test_wnohang();
 	test_wait_errors();
 	test_orphan();
+	test_sigchld_ignored();
 	test_vfork_parent_killable();
 	test_exec();
 	return check_done();
