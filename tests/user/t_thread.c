@@ -5,13 +5,15 @@
  * created and joined, a thread blocked in read() while its siblings run
  * and finish, sleeping threads that overlap in time, mutex and condvar
  * contention (futex-heavy), TLS per thread, getcpu, the raw futex
- * operations with their error paths, and (reported, never failed) how many
- * CPUs the threads ran on at once.
+ * operations with their error paths, (reported, never failed) how many
+ * CPUs the threads ran on at once, and threads signalled the moment their
+ * tid is published.
  */
 #include "check.h"
 
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
@@ -433,6 +435,87 @@ static void test_exec_from_threads(void)
 	      "runs the new program (status 0x%x)", st);
 }
 
+/*
+ * A signal for a thread the moment its tid is known: clone writes the tid
+ * (CLONE_PARENT_SETTID) before the thread is started, and another thread
+ * tgkills it at once. The kernel must not kick a thread it is still
+ * setting up (Cohort panicked so: a page fault in the run-queue lock of
+ * CPU -1, within a second on 4 CPUs). Raw clone, so we own the tid word.
+ */
+#define KICK_STACKS 16
+#define KICK_CLONES 3000
+static volatile int kick_tid, kick_stop;
+static volatile int kick_ctid[KICK_STACKS];
+static char kick_stack[KICK_STACKS][16384] __attribute__((aligned(16)));
+
+static int kick_child(void *arg)
+{
+	(void)arg;
+	syscall(SYS_exit, 0);
+	return 0;
+}
+
+static void kick_handler(int sig)
+{
+	(void)sig;
+}
+
+static void *kicker(void *arg)
+{
+	int pid = getpid(), last = 0;
+	long n = 0;
+
+	(void)arg;
+	while (!kick_stop) {
+		int t = kick_tid;
+		if (t && t != last) {
+			syscall(SYS_tgkill, pid, t, SIGUSR1);
+			last = t;
+			n++;
+		}
+	}
+	return (void *)n;
+}
+
+static void test_signal_new_thread(void)
+{
+	struct sigaction sa, old;
+	pthread_t k;
+	void *kicks = 0;
+	int made = 0;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = kick_handler;
+	sigaction(SIGUSR1, &sa, &old);
+	pthread_create(&k, NULL, kicker, NULL);
+	for (int i = 0; i < KICK_CLONES; i++) {
+		int j = i % KICK_STACKS;
+		int c;
+		while ((c = kick_ctid[j])) /* cleared at the thread's exit */
+			syscall(SYS_futex, &kick_ctid[j], FUTEX_WAIT, c, NULL);
+		kick_ctid[j] = 1;
+		if (clone(kick_child, kick_stack[j] + sizeof(kick_stack[j]),
+			  CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND |
+				  CLONE_THREAD | CLONE_SYSVSEM |
+				  CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID,
+			  NULL, &kick_tid, NULL, &kick_ctid[j]) < 0)
+			kick_ctid[j] = 0;
+		else
+			made++;
+	}
+	for (int j = 0; j < KICK_STACKS; j++) {
+		int c;
+		while ((c = kick_ctid[j]))
+			syscall(SYS_futex, &kick_ctid[j], FUTEX_WAIT, c, NULL);
+	}
+	kick_stop = 1;
+	pthread_join(k, &kicks);
+	sigaction(SIGUSR1, &old, NULL);
+	CHECK(made == KICK_CLONES,
+	      "%d threads each signalled as soon as clone published its tid "
+	      "(%ld signals sent)", made, (long)kicks);
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
@@ -446,5 +529,6 @@ int main(int argc, char **argv)
 	test_contention();
 	test_futex();
 	test_cpus();
+	test_signal_new_thread();
 	return check_done();
 }
