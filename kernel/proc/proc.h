@@ -151,6 +151,10 @@ struct uthread {
 	 * the thread. */
 	sigset_t_k saved_blocked;
 	bool restore_blocked;
+	/* rt_sigtimedwait: the signals it waits for, unblocked meanwhile
+	 * but still "blocked" for the ignore rule (Linux's real_blocked).
+	 * Written by the thread, read by senders under proc->lock. */
+	sigset_t_k waited;
 	uint64_t altstack_sp, altstack_size;
 	int altstack_flags;
 	struct ksiginfo info[NSIG]; /* for each bit of pending */

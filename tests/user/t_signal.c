@@ -4,8 +4,9 @@
  * blocking with sigprocmask then delivery on unblock, the handler's mask,
  * SIGCHLD, kill/tgkill and their errors, SIGKILL/SIGSTOP not catchable,
  * sigaltstack, EINTR from a blocking read, SIGPIPE/EPIPE, SIGSEGV and
- * SIGFPE handlers left by siglongjmp, default actions, and the FPU
- * registers surviving a handler that uses them too.
+ * SIGFPE handlers left by siglongjmp, default actions, the FPU
+ * registers surviving a handler that uses them too, and a blocked signal
+ * whose action ignores it queued for sigtimedwait.
  */
 #include "check.h"
 #include "fault.h"
@@ -15,6 +16,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -459,6 +461,65 @@ static void test_suspend_and_wait(void)
 	sigprocmask(SIG_UNBLOCK, &w, NULL);
 }
 
+static volatile sig_atomic_t alarm_fired;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	alarm_fired = 1;
+}
+
+/*
+ * A signal whose action is to ignore it (SIGCHLD by default) is still
+ * queued while it is blocked (POSIX; Linux's sig_ignored()), so the usual
+ * "block SIGCHLD, fork, sigtimedwait for it" works. Once a sigsuspend
+ * unblocks it, it does nothing: sigsuspend goes on waiting for a signal
+ * that has a handler.
+ */
+static void test_blocked_ignored_signal(void)
+{
+	sigset_t w, old, none;
+	siginfo_t si;
+	struct timespec ts = { 5, 0 };
+	struct sigaction sa, old_alrm;
+	int st;
+
+	sigemptyset(&w);
+	sigaddset(&w, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &w, &old);
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(6);
+	memset(&si, 0, sizeof(si));
+	int r = sigtimedwait(&w, &si, &ts);
+	CHECK(r == SIGCHLD && si.si_pid == pid && si.si_code == CLD_EXITED &&
+	      si.si_status == 6,
+	      "blocked SIGCHLD (default: ignore) is queued: sigtimedwait "
+	      "takes it (%d, si_pid %d, status %d)", r, si.si_pid, si.si_status);
+	waitpid(pid, &st, 0);
+
+	pid = fork();
+	if (pid == 0)
+		_exit(0);
+	waitpid(pid, &st, 0); /* a blocked SIGCHLD is pending now */
+	sigset_t pend;
+	sigpending(&pend);
+	CHECK(sigismember(&pend, SIGCHLD), "it shows in sigpending");
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	sigaction(SIGALRM, &sa, &old_alrm);
+	alarm_fired = 0;
+	struct itimerval it = { { 0, 0 }, { 0, 200000 } };
+	setitimer(ITIMER_REAL, &it, NULL);
+	sigemptyset(&none);
+	r = sigsuspend(&none);
+	CHECK(r == -1 && errno == EINTR && alarm_fired,
+	      "sigsuspend unblocking it drops it and waits for SIGALRM "
+	      "(alarm %s)", alarm_fired ? "ran" : "not yet");
+	sigaction(SIGALRM, &old_alrm, NULL);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
 int main(void)
 {
 	check_watchdog(60);
@@ -473,5 +534,6 @@ int main(void)
 	test_faults();
 	test_defaults();
 	test_fpu();
+	test_blocked_ignored_signal();
 	return check_done();
 }
