@@ -200,16 +200,25 @@ static bool sig_blocked_by(const struct uthread *t, int sig)
 		__atomic_load_n(&t->waited, __ATOMIC_RELAXED)) & BIT(sig);
 }
 
-/* Is sig to be dropped at once for process p? process.lock held. */
-static bool sig_discard_process_locked(struct process *p, int sig)
+/* Is sig, sent to thread t (NULL: to the process), to be dropped at
+ * once? process.lock held. Linux's sig_ignored(): never when blocked;
+ * else when its action ignores it, or when p is pid 1 and the action is
+ * the default (SIGNAL_UNKILLABLE: a default action, even SIGKILL's, would
+ * end the system; pid 1's own group exit, which kicks its threads with a
+ * SIGKILL, and its faults, signal_force_fault, still go through). */
+static bool sig_discard_locked(struct process *p, struct uthread *t, int sig)
 {
-	if (!sig_ignored_locked(p, sig))
+	if (t && sig_blocked_by(t, sig))
 		return false;
 	struct list_node *n;
-	list_for_each(n, &p->threads)
-		if (sig_blocked_by(container_of(n, struct uthread, proc_node), sig))
-			return false;
-	return true;
+	if (!t)
+		list_for_each(n, &p->threads)
+			if (sig_blocked_by(container_of(n, struct uthread, proc_node),
+					   sig))
+				return false;
+	if (p->pid == 1 && !p->group_exit && p->actions[sig - 1].handler == SIG_DFL)
+		return true;
+	return sig_ignored_locked(p, sig);
 }
 
 /* Wake `t` out of a blocking call, or out of user mode on another CPU:
@@ -243,7 +252,7 @@ int signal_send_process_info(struct process *p, int sig,
 	if (!sig_valid(sig))
 		return -EINVAL;
 	spin_lock(&p->lock);
-	if (p->nthreads == 0 || sig_discard_process_locked(p, sig)) {
+	if (p->nthreads == 0 || sig_discard_locked(p, 0, sig)) {
 		spin_unlock(&p->lock);
 		return 0;
 	}
@@ -282,7 +291,7 @@ int signal_send_thread_info(struct uthread *t, int sig,
 		return -EINVAL;
 	struct process *p = t->proc;
 	spin_lock(&p->lock);
-	if (!sig_ignored_locked(p, sig) || sig_blocked_by(t, sig)) {
+	if (!sig_discard_locked(p, t, sig)) {
 		if (!(t->pending & BIT(sig)))
 			t->info[sig - 1] = *info;
 		t->pending |= BIT(sig);

@@ -5,8 +5,9 @@
  * SIGCHLD, kill/tgkill and their errors, SIGKILL/SIGSTOP not catchable,
  * sigaltstack, EINTR from a blocking read, SIGPIPE/EPIPE, SIGSEGV and
  * SIGFPE handlers left by siglongjmp, default actions, the FPU
- * registers surviving a handler that uses them too, and a blocked signal
- * whose action ignores it queued for sigtimedwait.
+ * registers surviving a handler that uses them too, a blocked signal
+ * whose action ignores it queued for sigtimedwait, and pid 1 immune to
+ * signals it has no handler for.
  */
 #include "check.h"
 #include "fault.h"
@@ -520,6 +521,26 @@ static void test_blocked_ignored_signal(void)
 	sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
+/*
+ * pid 1 gets only the signals it has a handler for (Linux's
+ * SIGNAL_UNKILLABLE): a kill with a default action, even SIGKILL, does
+ * nothing, or any program could end the system. Cohort only: on the host
+ * pid 1 is the machine's own init.
+ */
+static void test_init_protected(void)
+{
+	if (!on_cohort() || getpid() == 1) {
+		SKIP("signals to pid 1 (Cohort only, and not when we are pid 1)");
+		return;
+	}
+	CHECK_OK(kill(1, SIGUSR1), "kill(1, SIGUSR1) (default action) is accepted");
+	CHECK_OK(kill(1, SIGKILL), "kill(1, SIGKILL) is accepted");
+	struct timespec ts = { 0, 100000000 };
+	nanosleep(&ts, NULL);
+	CHECK(kill(1, 0) == 0 && getppid() == 1,
+	      "pid 1 is still alive and still our parent");
+}
+
 int main(void)
 {
 	check_watchdog(60);
@@ -535,5 +556,6 @@ int main(void)
 	test_defaults();
 	test_fpu();
 	test_blocked_ignored_signal();
+	test_init_protected();
 	return check_done();
 }
