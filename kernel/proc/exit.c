@@ -26,6 +26,7 @@
 #include "../mm/heap.h"
 #include "../mm/usercopy.h"
 #include "../panic.h"
+#include "../syscall/syscall.h"
 #include "../trap.h"
 #include "proc_internal.h"
 
@@ -235,7 +236,7 @@ struct wait_result {
  * at) a zombie child matching (idtype, id). `deliver` copies the result to
  * user memory; if that fails the child is still reaped and the call
  * returns deliver's error (-EFAULT), as Linux does. Returns the pid, 0
- * (WNOHANG and none ready), -ECHILD, -EINTR, or deliver's error.
+ * (WNOHANG and none ready), -ECHILD, -ERESTARTSYS, or deliver's error.
  */
 static long wait_common(int idtype, int id, int options, bool nowait,
 			int (*deliver)(const struct wait_result *, void *),
@@ -291,8 +292,10 @@ static long wait_common(int idtype, int id, int options, bool nowait,
 			return -ECHILD;
 		if (options & WNOHANG)
 			return 0;
+		/* Restarted after a SA_RESTART handler, else -EINTR (the exit
+		 * work decides), as Linux's do_wait. */
 		if (signal_pending_current())
-			return -EINTR;
+			return -ERESTARTSYS;
 		wait_queue_block_if(&self->child_wq, child_event, &w);
 	}
 }

@@ -2,7 +2,7 @@
 /*
  * t_fork: processes. fork and wait4 statuses (exit codes, deaths by
  * signal), copy-on-write isolation, many children, WNOHANG, waitid,
- * ECHILD, orphans reparented, SIGCHLD ignored (no zombies), a vfork
+ * ECHILD, wait restarted after an SA_RESTART handler, orphans reparented, SIGCHLD ignored (no zombies), a vfork
  * parent killable while it waits, vfork+execve, execve's argv/envp and
  * O_CLOEXEC (checked by t_exec_helper), and execve's errors (ENOENT,
  * ENOEXEC, EACCES, EFAULT).
@@ -286,6 +286,55 @@ static void test_vfork_parent_killable(void)
 	munmap((void *)shared, 4096);
 }
 
+/*
+ * wait4 interrupted by a signal whose handler has SA_RESTART is restarted
+ * (Linux returns ERESTARTSYS there), so the parent still gets its child;
+ * without SA_RESTART it fails with EINTR.
+ */
+static volatile sig_atomic_t usr1_seen;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	usr1_seen++;
+}
+
+static void test_wait_restart(void)
+{
+	struct sigaction sa, old;
+	int st = -1;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_usr1;
+	for (int restart = 1; restart >= 0; restart--) {
+		sa.sa_flags = restart ? SA_RESTART : 0;
+		sigaction(SIGUSR1, &sa, restart ? &old : NULL);
+		usr1_seen = 0;
+		pid_t parent = getpid();
+		pid_t pid = fork();
+		if (pid == 0) {
+			struct timespec ts = { 0, 200000000 };
+			nanosleep(&ts, NULL);
+			kill(parent, SIGUSR1);
+			nanosleep(&ts, NULL);
+			_exit(9);
+		}
+		errno = 0;
+		long r = waitpid(pid, &st, 0);
+		if (restart)
+			CHECK(r == pid && usr1_seen == 1 && WEXITSTATUS(st) == 9,
+			      "waitpid restarted after an SA_RESTART handler "
+			      "(got %ld, handler ran %d)", r, (int)usr1_seen);
+		else
+			CHECK(r == -1 && errno == EINTR && usr1_seen == 1,
+			      "waitpid EINTR after a handler without SA_RESTART "
+			      "(got %ld)", r);
+		if (r != pid)
+			waitpid(pid, &st, 0);
+	}
+	sigaction(SIGUSR1, &old, NULL);
+}
+
 static void test_orphan(void)
 {
 	int pfd[2], st;
@@ -413,6 +462,7 @@ int main(int argc, char **argv)
 	test_many_children();
 	test_wnohang();
 	test_wait_errors();
+	test_wait_restart();
 	test_orphan();
 	test_sigchld_ignored();
 	test_vfork_parent_killable();
