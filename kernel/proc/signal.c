@@ -921,7 +921,9 @@ static long sys_kill(const struct syscall_args *args)
 	struct ksiginfo info = sender_info(SI_USER);
 	spin_lock(&proc_table_lock);
 	struct process *p = proc_find_locked(pid);
-	int r = p && p->state == PROC_ALIVE ? 0 : -ESRCH;
+	/* A zombie exists until it is reaped: kill(pid, 0) says so (Linux);
+	 * a signal to it is dropped (no threads left to take it). */
+	int r = p ? 0 : -ESRCH;
 	if (!r && sig)
 		signal_send_process_info(p, sig, &info);
 	spin_unlock(&proc_table_lock);

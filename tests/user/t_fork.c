@@ -155,8 +155,11 @@ static void test_wnohang(void)
 	CHECK(waitid(P_PID, pid, &si, WEXITED | WNOWAIT) == 0 &&
 	      si.si_pid == pid && si.si_code == CLD_EXITED && si.si_status == 5,
 	      "waitid WNOWAIT: CLD_EXITED status 5, still a zombie");
+	CHECK_OK(kill(pid, 0), "kill(pid, 0) of a zombie succeeds (it exists "
+		 "until reaped)");
 	CHECK(wait4(pid, &st, 0, NULL) == pid && WEXITSTATUS(st) == 5,
 	      "wait4 then reaps it");
+	CHECK_ERR(kill(pid, 0), ESRCH, "kill(pid, 0) once reaped ESRCH");
 }
 
 static void test_wait_errors(void)
