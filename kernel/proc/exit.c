@@ -393,10 +393,12 @@ long proc_waitid(int idtype, int id, uint64_t uinfo, int options)
 	long r = wait_common(idtype, id, options, options & WNOWAIT,
 			     waitid_deliver, &uinfo);
 	/* waitid returns 0, not the pid; with WNOHANG and nothing ready it
-	 * zeroes si_pid (Linux). */
+	 * zeroes si_signo and si_pid (POSIX), and with them si_errno,
+	 * si_code, si_uid and si_status, the fields Linux writes. */
 	if (r == 0 && uinfo) {
-		int32_t zero = 0;
-		if (copy_to_user((uint8_t *)uinfo + 16, &zero, 4))
+		struct siginfo_chld none = { 0 };
+		if (copy_to_user((void *)uinfo, &none, 12) ||
+		    copy_to_user((uint8_t *)uinfo + 16, &none.si_pid, 12))
 			return -EFAULT;
 	}
 	return r < 0 ? r : 0;

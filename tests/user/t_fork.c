@@ -150,6 +150,9 @@ static void test_wnohang(void)
 	memset(&si, 0xff, sizeof(si));
 	CHECK(waitid(P_PID, pid, &si, WEXITED | WNOHANG) == 0 && si.si_pid == 0,
 	      "waitid WNOHANG on a running child: si_pid 0");
+	CHECK(si.si_signo == 0 && si.si_code == 0 && si.si_status == 0,
+	      "... and si_signo, si_code, si_status 0 (POSIX; got %d %d %d)",
+	      si.si_signo, si.si_code, si.si_status);
 	close(pfd[1]);
 	memset(&si, 0, sizeof(si));
 	CHECK(waitid(P_PID, pid, &si, WEXITED | WNOWAIT) == 0 &&
