@@ -300,6 +300,19 @@ int signal_send_thread_info(struct uthread *t, int sig,
 			p->group_exit_status = SIGKILL;
 		}
 		kick_thread(t);
+		/* A SIGKILL ends the whole process (Linux): every thread must
+		 * leave, so wake each out of user mode or a blocking call,
+		 * as a process SIGKILL does. t leaves through group_exit and
+		 * kicks nobody else. */
+		if (sig == SIGKILL) {
+			struct list_node *n;
+			list_for_each(n, &p->threads) {
+				struct uthread *o =
+					container_of(n, struct uthread, proc_node);
+				if (o != t)
+					kick_thread(o);
+			}
+		}
 	}
 	spin_unlock(&p->lock);
 	return 0;

@@ -6,13 +6,14 @@
  * sigaltstack, EINTR from a blocking read, SIGPIPE/EPIPE, SIGSEGV and
  * SIGFPE handlers left by siglongjmp, default actions, the FPU
  * registers surviving a handler that uses them too, a blocked signal
- * whose action ignores it queued for sigtimedwait, and pid 1 immune to
- * signals it has no handler for.
+ * whose action ignores it queued for sigtimedwait, pid 1 immune to
+ * signals it has no handler for, and a thread's SIGKILL ending all.
  */
 #include "check.h"
 #include "fault.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -541,6 +542,53 @@ static void test_init_protected(void)
 	      "pid 1 is still alive and still our parent");
 }
 
+/*
+ * SIGKILL sent to one thread (tgkill) kills the whole process, and must
+ * wake its other threads out of blocking calls to do so: here a thread
+ * blocked in read() on a pipe nobody writes.
+ */
+static int kill_pipe[2];
+
+static void *block_reading(void *arg)
+{
+	char c;
+
+	(void)arg;
+	read(kill_pipe[0], &c, 1);
+	return NULL;
+}
+
+static void test_tgkill_sigkill(void)
+{
+	int st = -1;
+	long r = 0;
+
+	pid_t pid = fork();
+	if (pid == 0) {
+		pthread_t t;
+		struct timespec ts = { 0, 50000000 };
+
+		pipe(kill_pipe);
+		pthread_create(&t, NULL, block_reading, NULL);
+		nanosleep(&ts, NULL); /* let it block */
+		syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), SIGKILL);
+		_exit(1);
+	}
+	for (int i = 0; i < 400 && r == 0; i++) {
+		struct timespec ts = { 0, 5000000 };
+		r = waitpid(pid, &st, WNOHANG);
+		if (r == 0)
+			nanosleep(&ts, NULL);
+	}
+	CHECK(r == pid && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
+	      "tgkill SIGKILL of one thread ends the process, a thread blocked "
+	      "in read() included (waitpid %ld, status %#x)", r, st);
+	if (r != pid) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+	}
+}
+
 int main(void)
 {
 	check_watchdog(60);
@@ -557,5 +605,6 @@ int main(void)
 	test_fpu();
 	test_blocked_ignored_signal();
 	test_init_protected();
+	test_tgkill_sigkill();
 	return check_done();
 }
