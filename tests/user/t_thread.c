@@ -278,6 +278,36 @@ static void test_requeue(void)
 	CHECK(atomic_load(&rq_done) == 2, "both waiters returned");
 }
 
+/*
+ * CMP_REQUEUE from a word to itself (Linux: the waiters stay, each counted
+ * once). Cohort moved each waiter to the tail of its own bucket's list
+ * and met it again, until nr_requeue moves: with INT_MAX, minutes with
+ * the bucket lock held. 10 million keeps a failing run short.
+ */
+static void test_requeue_same_word(void)
+{
+	pthread_t t[2];
+	struct timespec settle = { 0, 100000000 };
+
+	atomic_store(&rq_a, 0);
+	atomic_store(&rq_waiting, 0);
+	atomic_store(&rq_done, 0);
+	for (int i = 0; i < 2; i++)
+		pthread_create(&t[i], NULL, requeue_waiter, NULL);
+	while (atomic_load(&rq_waiting) < 2)
+		sched_yield();
+	nanosleep(&settle, NULL);
+	long moved = futex(&rq_a, FUTEX_CMP_REQUEUE | FUTEX_PRIVATE_FLAG, 0,
+			   (void *)10000000L, &rq_a, 0);
+	CHECK(moved == 2, "FUTEX_CMP_REQUEUE of a word to itself counts each "
+	      "waiter once (%ld)", moved);
+	atomic_store(&rq_a, 1);
+	futex(&rq_a, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, 2, NULL, NULL, 0);
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	CHECK(atomic_load(&rq_done) == 2, "both waiters returned");
+}
+
 static void test_futex(void)
 {
 	atomic_int word = 5;
@@ -323,6 +353,7 @@ static void test_futex(void)
 	      "FUTEX_WAKE woke them all (%ld reported)", woke);
 
 	test_requeue();
+	test_requeue_same_word();
 
 	atomic_int a = 0, b = 0;
 	CHECK_ERR(futex(&a, FUTEX_CMP_REQUEUE, 1, (void *)1, &b, 7), EAGAIN,
