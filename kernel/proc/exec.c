@@ -251,6 +251,10 @@ int proc_exec(struct trap_frame *f, const char *path, int argc,
 		return r;
 	fdt_close_on_exec(p->files);
 	signal_exec_reset(p);
+	/* The old program's CLONE_CHILD_CLEARTID/set_tid_address word is
+	 * gone with its memory: at exit we would zero 4 bytes of the new
+	 * program (Linux clears it in exec_mm_release). */
+	t->clear_child_tid = 0;
 	char name[16];
 	uthread_name(t, name);
 	thread_set_name(&t->kt.t, name);
