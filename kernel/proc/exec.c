@@ -264,6 +264,10 @@ int proc_exec(struct trap_frame *f, const char *path, int argc,
 		return r;
 	fdt_close_on_exec(p->files);
 	signal_exec_reset(p);
+	/* The old program's CLONE_CHILD_CLEARTID/set_tid_address word is
+	 * gone with its memory: at exit we would zero 4 bytes of the new
+	 * program (Linux clears it in exec_mm_release). */
+	t->clear_child_tid = 0;
 	char name[16];
 	uthread_name(t, name);
 	thread_set_name(&t->kt.t, name);
@@ -276,7 +280,6 @@ int proc_exec(struct trap_frame *f, const char *path, int argc,
 	 * not with the old program's (after fork, another program's). */
 	uctx_fpu_reset_current(&t->uctx);
 	/* A vfork parent may go on now: we no longer use its memory. */
-	if (!atomic_exchange(&p->vfork_done, true))
-		wait_queue_wake_all(&p->vfork_wq);
+	proc_vfork_release(p);
 	return 0;
 }

@@ -26,6 +26,7 @@
 #include "../mm/heap.h"
 #include "../mm/usercopy.h"
 #include "../panic.h"
+#include "../syscall/syscall.h"
 #include "../trace.h"
 #include "../trap.h"
 #include "proc_internal.h"
@@ -90,8 +91,7 @@ static void proc_exit_last(struct process *p, struct uthread *t, int status)
 	p->as = 0;
 	spin_unlock(&p->lock);
 	aspace_put(as); /* every thread has left it (proc_thread_exit) */
-	if (!atomic_exchange(&p->vfork_done, true))
-		wait_queue_wake_all(&p->vfork_wq);
+	proc_vfork_release(p);
 
 	spin_lock(&proc_table_lock);
 	struct process *init = proc_find_locked(1);
@@ -109,6 +109,14 @@ static void proc_exit_last(struct process *p, struct uthread *t, int status)
 	p->state = PROC_ZOMBIE;
 	p->exit_status = status;
 	struct process *parent = p->parent;
+	/* A parent that ignores SIGCHLD (or set SA_NOCLDWAIT) gets no zombie:
+	 * we leave its list now and free ourselves below, and its waiters
+	 * look again (with no child left they get ECHILD), as Linux. */
+	bool autoreap = parent && signal_child_autoreap(parent);
+	if (autoreap) {
+		list_del(&p->sibling);
+		p->parent = 0;
+	}
 	if (parent) {
 		atomic_fetch_add(&parent->child_events, 1);
 		wait_queue_wake_all(&parent->child_wq);
@@ -125,7 +133,10 @@ static void proc_exit_last(struct process *p, struct uthread *t, int status)
 		wait_queue_wake_all(&init->child_wq);
 	}
 	spin_unlock(&proc_table_lock);
-	/* p may be freed by its parent from here on. */
+	/* p may be freed by its parent from here on; if nobody waits for
+	 * it, by us (out of the pid table, then freed). */
+	if (autoreap)
+		proc_release_zombie(p);
 }
 
 void proc_thread_exit(int status)
@@ -229,7 +240,7 @@ struct wait_result {
  * at) a zombie child matching (idtype, id). `deliver` copies the result to
  * user memory; if that fails the child is still reaped and the call
  * returns deliver's error (-EFAULT), as Linux does. Returns the pid, 0
- * (WNOHANG and none ready), -ECHILD, -EINTR, or deliver's error.
+ * (WNOHANG and none ready), -ECHILD, -ERESTARTSYS, or deliver's error.
  */
 static long wait_common(int idtype, int id, int options, bool nowait,
 			int (*deliver)(const struct wait_result *, void *),
@@ -285,8 +296,10 @@ static long wait_common(int idtype, int id, int options, bool nowait,
 			return -ECHILD;
 		if (options & WNOHANG)
 			return 0;
+		/* Restarted after a SA_RESTART handler, else -EINTR (the exit
+		 * work decides), as Linux's do_wait. */
 		if (signal_pending_current())
-			return -EINTR;
+			return -ERESTARTSYS;
 		wait_queue_block_if(&self->child_wq, child_event, &w);
 	}
 }
@@ -384,10 +397,12 @@ long proc_waitid(int idtype, int id, uint64_t uinfo, int options)
 	long r = wait_common(idtype, id, options, options & WNOWAIT,
 			     waitid_deliver, &uinfo);
 	/* waitid returns 0, not the pid; with WNOHANG and nothing ready it
-	 * zeroes si_pid (Linux). */
+	 * zeroes si_signo and si_pid (POSIX), and with them si_errno,
+	 * si_code, si_uid and si_status, the fields Linux writes. */
 	if (r == 0 && uinfo) {
-		int32_t zero = 0;
-		if (copy_to_user((uint8_t *)uinfo + 16, &zero, 4))
+		struct siginfo_chld none = { 0 };
+		if (copy_to_user((void *)uinfo, &none, 12) ||
+		    copy_to_user((uint8_t *)uinfo + 16, &none.si_pid, 12))
 			return -EFAULT;
 	}
 	return r < 0 ? r : 0;

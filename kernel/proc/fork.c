@@ -127,9 +127,30 @@ static long clone_thread(const struct clone_req *rq, struct trap_frame *f)
 	return r ? r : tid;
 }
 
-static bool vfork_released(void *arg)
+/* The vfork wait is over: the child released us, or this thread must go
+ * (a fatal signal or another thread's exec), as Linux's killable wait.
+ * Other signals wait: the child still runs on our stack. */
+static bool vfork_over(void *arg)
 {
-	return atomic_load(&((struct process *)arg)->vfork_done);
+	struct uthread *me = arg;
+	struct process *p = me->proc;
+	struct uthread *ex = __atomic_load_n(&p->exec_thread, __ATOMIC_ACQUIRE);
+	return atomic_load(&me->vfork_done) ||
+	       __atomic_load_n(&p->group_exit, __ATOMIC_ACQUIRE) || (ex && ex != me);
+}
+
+void proc_vfork_release(struct process *p)
+{
+	spin_lock(&proc_table_lock);
+	struct uthread *w = p->vfork_parent;
+	p->vfork_parent = 0;
+	/* Woken under the lock: the waiter takes it before it returns, so
+	 * its thread (and queue) outlive this call. */
+	if (w) {
+		atomic_store(&w->vfork_done, true);
+		wait_queue_wake_all(&w->vfork_wq);
+	}
+	spin_unlock(&proc_table_lock);
 }
 
 static long clone_process(const struct clone_req *rq, struct trap_frame *f)
@@ -174,8 +195,13 @@ static long clone_process(const struct clone_req *rq, struct trap_frame *f)
 		return -ENOMEM;
 	}
 	int pid = c->pid;
-	if (!(rq->flags & CLONE_VFORK))
-		atomic_store(&c->vfork_done, true);
+	struct uthread *me = uthread_current();
+	if (rq->flags & CLONE_VFORK) {
+		atomic_store(&me->vfork_done, false);
+		spin_lock(&proc_table_lock);
+		c->vfork_parent = me;
+		spin_unlock(&proc_table_lock);
+	}
 	/* Before the child runs (see clone_thread); CHILD_SETTID goes into
 	 * the child's memory, which is a copy unless CLONE_VM. */
 	if (rq->flags & CLONE_PARENT_SETTID)
@@ -188,10 +214,16 @@ static long clone_process(const struct clone_req *rq, struct trap_frame *f)
 		return err;
 	}
 	if (rq->flags & CLONE_VFORK) {
-		/* c stays allocated until we reap it, which needs us: safe
-		 * to look at its queue until it releases us. */
-		while (!atomic_load(&c->vfork_done))
-			wait_queue_block_if(&c->vfork_wq, vfork_released, c);
+		/* We wait on our own queue and never read c once it released
+		 * us: from then on another thread of ours may reap and free
+		 * it. Killed first, we unhook ourselves; c cannot be a
+		 * zombie yet (it releases us before), so it is still there. */
+		while (!vfork_over(me))
+			wait_queue_block_if(&me->vfork_wq, vfork_over, me);
+		spin_lock(&proc_table_lock);
+		if (!atomic_load(&me->vfork_done))
+			c->vfork_parent = 0;
+		spin_unlock(&proc_table_lock);
 	}
 	return pid;
 }

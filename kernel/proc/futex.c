@@ -233,10 +233,16 @@ static long futex_requeue(struct aspace *as, uint64_t uaddr, int nr_wake,
 		pos = pos->next;
 		if (w->as != as || w->uaddr != uaddr)
 			continue;
-		list_del(&w->node);
 		w->uaddr = uaddr2;
-		list_add_tail(&b2->waiters, &w->node);
-		__atomic_store_n(&w->bucket, b2, __ATOMIC_RELEASE);
+		/* Within one bucket the waiter stays where it is (Linux's
+		 * requeue_futex): moved to the tail, this walk would meet
+		 * it again, and requeueing a word to itself would go round
+		 * until nr_requeue (up to INT_MAX) with the lock held. */
+		if (b2 != b1) {
+			list_del(&w->node);
+			list_add_tail(&b2->waiters, &w->node);
+			__atomic_store_n(&w->bucket, b2, __ATOMIC_RELEASE);
+		}
 		moved++;
 	}
 	unlock_two(b1, b2);

@@ -114,10 +114,14 @@ struct process {
 	struct wait_queue child_wq;
 	atomic_uint child_events;
 
-	/* vfork: the parent blocks on the CHILD's vfork_wq until the child
-	 * execs or exits (vfork_done set, then the queue woken). */
-	struct wait_queue vfork_wq;
-	atomic_bool vfork_done;
+	/* vfork: the parent thread waiting for this child's exec or exit,
+	 * or NULL. Guarded by proc_table_lock: the child releases it
+	 * (proc_vfork_release) and the parent, if it stops waiting first
+	 * (killed), clears it, each under the lock, so neither touches the
+	 * other after it is gone. The wait lives in the parent thread, not
+	 * here: this process may be reaped by another thread of the parent
+	 * as soon as it exits. */
+	struct uthread *vfork_parent;
 	uint64_t start_ns;
 
 	/* ITIMER_REAL (itimer.c), guarded by its alarm lock. */
@@ -147,9 +151,17 @@ struct uthread {
 	 * the thread. */
 	sigset_t_k saved_blocked;
 	bool restore_blocked;
+	/* rt_sigtimedwait: the signals it waits for, unblocked meanwhile
+	 * but still "blocked" for the ignore rule (Linux's real_blocked).
+	 * Written by the thread, read by senders under proc->lock. */
+	sigset_t_k waited;
 	uint64_t altstack_sp, altstack_size;
 	int altstack_flags;
 	struct ksiginfo info[NSIG]; /* for each bit of pending */
+	/* vfork: this thread waits on vfork_wq until the child it started
+	 * sets vfork_done (struct process.vfork_parent says who waits). */
+	struct wait_queue vfork_wq;
+	atomic_bool vfork_done;
 	/* The reaper's list (process.c), guarded by the reap lock. */
 	struct list_node reap_node;
 };

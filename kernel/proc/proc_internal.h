@@ -16,6 +16,10 @@ int proc_exec_into(struct process *p, struct uctx *u, struct trap_frame *f,
 		   const char *path, int argc, char *const argv[], int envc,
 		   char *const envp[]);
 
+/* p execs or exits: release the vfork parent waiting for it, if any
+ * (fork.c). Takes proc_table_lock. */
+void proc_vfork_release(struct process *p);
+
 /* A reaped zombie's last reference (process.c). */
 void proc_release_zombie(struct process *p);
 /* An exiting thread hands itself to the reaper (process.c). */
@@ -46,6 +50,10 @@ void random_fill(void *buf, size_t n);
 /* Wake `t` out of a blocking call or user mode so it passes its exit
  * work soon (signal.c); p->lock held. */
 void signal_kick_thread(struct uthread *t);
+
+/* Does p's SIGCHLD action say its children leave no zombie (SIG_IGN or
+ * SA_NOCLDWAIT, POSIX)? Takes p->lock (signal.c). */
+bool signal_child_autoreap(struct process *p);
 
 /* Signals (signal.c): reset handled actions to default at exec. */
 void signal_exec_reset(struct process *p);

@@ -147,7 +147,6 @@ struct process *proc_alloc(struct process *parent, int *err)
 	list_init(&p->children);
 	list_init(&p->alarm_node);
 	wait_queue_init(&p->child_wq, "proc-child");
-	wait_queue_init(&p->vfork_wq, "proc-vfork");
 	wait_queue_init(&p->exec_wq, "proc-exec");
 	p->start_ns = now_ns();
 	if (parent)
@@ -253,6 +252,10 @@ struct uthread *uthread_alloc(struct process *p, const struct trap_frame *frame,
 	}
 	t->tid = tid;
 	t->proc = p;
+	/* Not started: thread_interrupt() leaves a thread with cpu < 0
+	 * alone (a zeroed one would look like a thread of CPU 0). */
+	t->kt.t.cpu = -1;
+	wait_queue_init(&t->vfork_wq, "proc-vfork");
 	t->kt.ctx.stack_top = top;
 	t->kt.ctx.uctx = &t->uctx;
 	t->kt.t.arch_ctx = &t->kt.ctx;
@@ -298,12 +301,18 @@ int uthread_start(struct uthread *t, const struct sched_attr *attr,
 	char name[16];
 	uthread_name(t, name);
 
+	/* Listed and started under p->lock (rank 4, below every sched/
+	 * lock thread_create takes; it does not block): a sender walks the
+	 * list under the same lock and kicks each thread with
+	 * thread_interrupt(), which must never meet one that thread_create
+	 * is still initialising (its cpu passes 0, -1, then the real one:
+	 * a kick reading -1 half-way would lock a run queue that does not
+	 * exist). uthread_find_locked() also finds only started threads. */
 	spin_lock(&p->lock);
 	list_add_tail(&p->threads, &t->proc_node);
 	p->nthreads++;
-	spin_unlock(&p->lock);
-
 	int r = thread_create(&t->kt.t, name, attr, mask);
+	spin_unlock(&p->lock);
 	if (r) {
 		spin_lock(&proc_table_lock); /* see uthread_find_locked */
 		spin_lock(&p->lock);

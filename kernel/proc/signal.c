@@ -190,6 +190,38 @@ static bool sig_ignored_locked(struct process *p, int sig)
 
 /* ---- Sending -------------------------------------------------------------- */
 
+/* Does t block sig (or wait for it in rt_sigtimedwait)? Such a signal is
+ * queued even when its action ignores it (Linux's sig_ignored()): the
+ * action may change before it is unblocked, and rt_sigtimedwait takes it
+ * whatever the action. Unblocked later with the action still "ignore",
+ * delivery drops it. */
+static bool sig_blocked_by(const struct uthread *t, int sig)
+{
+	return (__atomic_load_n(&t->blocked, __ATOMIC_RELAXED) |
+		__atomic_load_n(&t->waited, __ATOMIC_RELAXED)) & BIT(sig);
+}
+
+/* Is sig, sent to thread t (NULL: to the process), to be dropped at
+ * once? process.lock held. Linux's sig_ignored(): never when blocked;
+ * else when its action ignores it, or when p is pid 1 and the action is
+ * the default (SIGNAL_UNKILLABLE: a default action, even SIGKILL's, would
+ * end the system; pid 1's own group exit, which kicks its threads with a
+ * SIGKILL, and its faults, signal_force_fault, still go through). */
+static bool sig_discard_locked(struct process *p, struct uthread *t, int sig)
+{
+	if (t && sig_blocked_by(t, sig))
+		return false;
+	struct list_node *n;
+	if (!t)
+		list_for_each(n, &p->threads)
+			if (sig_blocked_by(container_of(n, struct uthread, proc_node),
+					   sig))
+				return false;
+	if (p->pid == 1 && !p->group_exit && p->actions[sig - 1].handler == SIG_DFL)
+		return true;
+	return sig_ignored_locked(p, sig);
+}
+
 /* Wake `t` out of a blocking call, or out of user mode on another CPU:
  * either way it passes user_exit_work soon. */
 static void kick_thread(struct uthread *t)
@@ -221,7 +253,7 @@ int signal_send_process_info(struct process *p, int sig,
 	if (!sig_valid(sig))
 		return -EINVAL;
 	spin_lock(&p->lock);
-	if (p->nthreads == 0 || sig_ignored_locked(p, sig)) {
+	if (p->nthreads == 0 || sig_discard_locked(p, 0, sig)) {
 		spin_unlock(&p->lock);
 		return 0;
 	}
@@ -260,7 +292,7 @@ int signal_send_thread_info(struct uthread *t, int sig,
 		return -EINVAL;
 	struct process *p = t->proc;
 	spin_lock(&p->lock);
-	if (!sig_ignored_locked(p, sig)) {
+	if (!sig_discard_locked(p, t, sig)) {
 		if (!(t->pending & BIT(sig)))
 			t->info[sig - 1] = *info;
 		t->pending |= BIT(sig);
@@ -269,6 +301,19 @@ int signal_send_thread_info(struct uthread *t, int sig,
 			p->group_exit_status = SIGKILL;
 		}
 		kick_thread(t);
+		/* A SIGKILL ends the whole process (Linux): every thread must
+		 * leave, so wake each out of user mode or a blocking call,
+		 * as a process SIGKILL does. t leaves through group_exit and
+		 * kicks nobody else. */
+		if (sig == SIGKILL) {
+			struct list_node *n;
+			list_for_each(n, &p->threads) {
+				struct uthread *o =
+					container_of(n, struct uthread, proc_node);
+				if (o != t)
+					kick_thread(o);
+			}
+		}
 	}
 	spin_unlock(&p->lock);
 	return 0;
@@ -512,14 +557,19 @@ static void die_by_signal(struct uthread *t, struct trap_frame *f, int sig,
 	proc_exit_group(sig);
 }
 
-/* A system call interrupted by a signal (returned -ERESTARTSYS): restart
- * it (back up over the 2-byte `syscall`, number back in rax) or make it
- * return -EINTR. Only syscall frames: an interrupt frame's rax is the
- * program's own data. */
-static void syscall_restart(struct trap_frame *f, bool restart)
+/* A system call interrupted by a signal (returned -ERESTARTSYS or
+ * -ERESTARTNOHAND): restart it (back up over the 2-byte `syscall`, number
+ * back in rax) or make it return -EINTR. `handler`: a handler runs now
+ * (then -ERESTARTSYS restarts only with SA_RESTART, -ERESTARTNOHAND
+ * never); without one both restart. Only syscall frames: an interrupt
+ * frame's rax is the program's own data. */
+static void syscall_restart(struct trap_frame *f, bool handler, bool sa_restart)
 {
-	if (f->vector != SYSCALL_FRAME_VECTOR || (long)f->rax != -ERESTARTSYS)
+	long r = (long)f->rax;
+	if (f->vector != SYSCALL_FRAME_VECTOR ||
+	    (r != -ERESTARTSYS && r != -ERESTARTNOHAND))
 		return;
+	bool restart = !handler || (r == -ERESTARTSYS && sa_restart);
 	if (restart) {
 		f->rax = f->error; /* the number, saved by syscall_dispatch */
 		f->rip -= 2;
@@ -543,7 +593,7 @@ void user_exit_work(struct trap_frame *f)
 		int sig = lowest_signal(ready);
 		if (!sig) {
 			spin_unlock(&p->lock);
-			syscall_restart(f, true); /* nothing to run: go again */
+			syscall_restart(f, false, false); /* nothing ran: go again */
 			if (t->restore_blocked) { /* no handler ran after all */
 				t->restore_blocked = false;
 				__atomic_store_n(&t->blocked, t->saved_blocked,
@@ -569,7 +619,7 @@ void user_exit_work(struct trap_frame *f)
 			continue;
 		if (a.handler == SIG_DFL)
 			die_by_signal(t, f, sig, &info);
-		syscall_restart(f, a.flags & SA_RESTART);
+		syscall_restart(f, true, a.flags & SA_RESTART);
 		/* The frame saves the mask to return to: after rt_sigsuspend,
 		 * the one from before it (Linux's saved_sigmask). */
 		sigset_t_k old = t->restore_blocked ? t->saved_blocked : t->blocked;
@@ -774,7 +824,10 @@ static long sys_rt_sigsuspend(const struct syscall_args *args)
 	__atomic_store_n(&t->blocked, set & ~UNBLOCKABLE, __ATOMIC_RELEASE);
 	while (!signal_pending_current())
 		thread_sleep_until(SIG_FOREVER);
-	return -EINTR; /* never restarted; the exit work restores the mask */
+	/* -EINTR once a handler ran (the exit work restores the mask); if
+	 * none did (the signal was one to ignore, a blocked one queued
+	 * meanwhile), the call starts again with the mask from before. */
+	return -ERESTARTNOHAND;
 }
 
 struct timespec_sig {
@@ -824,6 +877,7 @@ static long sys_rt_sigtimedwait(const struct syscall_args *args)
 	/* While waiting, the awaited signals are unblocked (so a sender
 	 * picks and wakes this thread), as Linux does with real_blocked. */
 	sigset_t_k before = t->blocked;
+	__atomic_store_n(&t->waited, set, __ATOMIC_RELEASE);
 	__atomic_store_n(&t->blocked, before & ~set, __ATOMIC_RELEASE);
 	struct ksiginfo info;
 	int sig;
@@ -836,6 +890,7 @@ static long sys_rt_sigtimedwait(const struct syscall_args *args)
 		thread_sleep_until(deadline);
 	}
 	__atomic_store_n(&t->blocked, before, __ATOMIC_RELEASE);
+	__atomic_store_n(&t->waited, 0, __ATOMIC_RELEASE);
 	if (!sig)
 		return signal_pending_current() ? -EINTR : -EAGAIN;
 	if (args->a[1]) {
@@ -899,7 +954,9 @@ static long sys_kill(const struct syscall_args *args)
 	struct ksiginfo info = sender_info(SI_USER);
 	spin_lock(&proc_table_lock);
 	struct process *p = proc_find_locked(pid);
-	int r = p && p->state == PROC_ALIVE ? 0 : -ESRCH;
+	/* A zombie exists until it is reaped: kill(pid, 0) says so (Linux);
+	 * a signal to it is dropped (no threads left to take it). */
+	int r = p ? 0 : -ESRCH;
 	if (!r && sig)
 		signal_send_process_info(p, sig, &info);
 	spin_unlock(&proc_table_lock);
@@ -929,6 +986,15 @@ static long sys_tgkill(const struct syscall_args *args)
 static long sys_tkill(const struct syscall_args *args)
 {
 	return thread_kill(0, (int)args->a[0], (int)args->a[1]);
+}
+
+bool signal_child_autoreap(struct process *p)
+{
+	spin_lock(&p->lock);
+	const struct sigaction_k *a = &p->actions[SIGCHLD - 1];
+	bool r = a->handler == SIG_IGN || (a->flags & SA_NOCLDWAIT);
+	spin_unlock(&p->lock);
+	return r;
 }
 
 void signal_exec_reset(struct process *p)

@@ -376,7 +376,9 @@ static long sys_pause(const struct syscall_args *a)
 {
 	while (!signal_pending_current())
 		thread_sleep_until(UINT64_MAX / 4);
-	return -EINTR; /* after the handler, never restarted (Linux) */
+	/* -EINTR after a handler, never restarted (Linux); a signal that
+	 * did nothing (ignored once unblocked) does not end the pause. */
+	return -ERESTARTNOHAND;
 }
 
 const struct syscall_entry syscalls_time[] = {

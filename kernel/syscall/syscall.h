@@ -49,6 +49,10 @@ struct syscall_args {
  * becomes a restart (SA_RESTART, or the signal had no handler) or -EINTR
  * (Linux's ERESTARTSYS; never seen by user programs). */
 #define ERESTARTSYS 512
+/* Linux's ERESTARTNOHAND (never seen by user programs either): restart
+ * the call if no handler ran, else -EINTR whatever SA_RESTART says
+ * (pause, rt_sigsuspend). */
+#define ERESTARTNOHAND 514
 
 /* trap_frame.vector of a frame built by `syscall` (not a CPU vector);
  * its `error` slot then holds the call's number (Linux's orig_rax). */

@@ -2,8 +2,10 @@
 /*
  * t_fork: processes. fork and wait4 statuses (exit codes, deaths by
  * signal), copy-on-write isolation, fork over a huge PROT_NONE shared
- * mapping, many children, WNOHANG, waitid,
- * ECHILD, orphans reparented, vfork+execve, execve's argv/envp and
+ * mapping, many children, WNOHANG, waitid, ECHILD, wait restarted after
+ * an SA_RESTART handler, orphans reparented, SIGCHLD ignored (no
+ * zombies), a vfork parent killable while it waits, vfork+execve,
+ * execve's argv/envp and
  * O_CLOEXEC (checked by t_exec_helper), and execve's errors (ENOENT,
  * ENOEXEC, EACCES, EFAULT).
  */
@@ -180,13 +182,19 @@ static void test_wnohang(void)
 	memset(&si, 0xff, sizeof(si));
 	CHECK(waitid(P_PID, pid, &si, WEXITED | WNOHANG) == 0 && si.si_pid == 0,
 	      "waitid WNOHANG on a running child: si_pid 0");
+	CHECK(si.si_signo == 0 && si.si_code == 0 && si.si_status == 0,
+	      "... and si_signo, si_code, si_status 0 (POSIX; got %d %d %d)",
+	      si.si_signo, si.si_code, si.si_status);
 	close(pfd[1]);
 	memset(&si, 0, sizeof(si));
 	CHECK(waitid(P_PID, pid, &si, WEXITED | WNOWAIT) == 0 &&
 	      si.si_pid == pid && si.si_code == CLD_EXITED && si.si_status == 5,
 	      "waitid WNOWAIT: CLD_EXITED status 5, still a zombie");
+	CHECK_OK(kill(pid, 0), "kill(pid, 0) of a zombie succeeds (it exists "
+		 "until reaped)");
 	CHECK(wait4(pid, &st, 0, NULL) == pid && WEXITSTATUS(st) == 5,
 	      "wait4 then reaps it");
+	CHECK_ERR(kill(pid, 0), ESRCH, "kill(pid, 0) once reaped ESRCH");
 }
 
 static void test_wait_errors(void)
@@ -222,6 +230,147 @@ static void test_wait_errors(void)
 	CHECK_ERR(syscall(SYS_wait4, pid, KADDR, 0, NULL), EFAULT,
 		  "wait4 status pointer in the kernel EFAULT");
 	wait4(pid, &st, 0, NULL);
+}
+
+static void nothing(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * SIGCHLD set to SIG_IGN, or SA_NOCLDWAIT: children leave no zombie
+ * (POSIX; Linux reaps them at once), and wait blocks until every child is
+ * gone, then fails with ECHILD. A kernel that keeps the zombies lets a
+ * long-running server that ignores SIGCHLD fill the process table.
+ */
+static void test_sigchld_ignored(void)
+{
+	struct sigaction sa, old;
+	int st;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGCHLD, &sa, &old);
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(3);
+	errno = 0;
+	long r = waitpid(-1, &st, 0);
+	CHECK(r == -1 && errno == ECHILD,
+	      "SIGCHLD ignored: no zombie, waitpid waits then ECHILD (got %ld)", r);
+	CHECK_ERR(kill(pid, 0), ESRCH, "SIGCHLD ignored: the child's pid is gone");
+
+	sa.sa_handler = nothing;
+	sa.sa_flags = SA_NOCLDWAIT;
+	sigaction(SIGCHLD, &sa, NULL);
+	pid = fork();
+	if (pid == 0)
+		_exit(4);
+	errno = 0;
+	do
+		r = waitpid(-1, &st, 0);
+	while (r == -1 && errno == EINTR); /* the handler still runs */
+	CHECK(r == -1 && errno == ECHILD,
+	      "SA_NOCLDWAIT: no zombie, waitpid then ECHILD (got %ld)", r);
+	sigaction(SIGCHLD, &old, NULL);
+}
+
+/*
+ * A vfork parent waits for its child's exec or exit, but SIGKILL still
+ * ends it (Linux's wait there is killable): otherwise a child that blocks
+ * before exec makes its parent unkillable. The child runs on; it writes
+ * its pid into a shared page so we can end it too.
+ */
+static void test_vfork_parent_killable(void)
+{
+	volatile int *shared = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	int st = -1;
+	long r = 0;
+
+	if (shared == MAP_FAILED) {
+		CHECK(0, "mmap a shared page");
+		return;
+	}
+	shared[0] = 0;
+	pid_t mid = fork();
+	if (mid == 0) {
+		if (vfork() == 0) {
+			shared[0] = (int)syscall(SYS_getpid);
+			for (;;)
+				syscall(SYS_pause);
+		}
+		_exit(0); /* only if the child went before we were killed */
+	}
+	for (int i = 0; i < 400 && !shared[0]; i++) {
+		struct timespec ts = { 0, 5000000 };
+		nanosleep(&ts, NULL);
+	}
+	CHECK(shared[0] > 0, "the vfork child runs (pid %d)", shared[0]);
+	CHECK_OK(kill(mid, SIGKILL), "SIGKILL the parent blocked in vfork");
+	for (int i = 0; i < 400 && r == 0; i++) {
+		struct timespec ts = { 0, 5000000 };
+		r = waitpid(mid, &st, WNOHANG);
+		if (r == 0)
+			nanosleep(&ts, NULL);
+	}
+	CHECK(r == mid && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
+	      "the vfork parent dies by SIGKILL while its child runs on "
+	      "(waitpid %ld, status %#x)", r, st);
+	if (shared[0] > 0)
+		kill(shared[0], SIGKILL);
+	if (r != mid)
+		waitpid(mid, &st, 0); /* released by its child's death */
+	munmap((void *)shared, 4096);
+}
+
+/*
+ * wait4 interrupted by a signal whose handler has SA_RESTART is restarted
+ * (Linux returns ERESTARTSYS there), so the parent still gets its child;
+ * without SA_RESTART it fails with EINTR.
+ */
+static volatile sig_atomic_t usr1_seen;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	usr1_seen++;
+}
+
+static void test_wait_restart(void)
+{
+	struct sigaction sa, old;
+	int st = -1;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_usr1;
+	for (int restart = 1; restart >= 0; restart--) {
+		sa.sa_flags = restart ? SA_RESTART : 0;
+		sigaction(SIGUSR1, &sa, restart ? &old : NULL);
+		usr1_seen = 0;
+		pid_t parent = getpid();
+		pid_t pid = fork();
+		if (pid == 0) {
+			struct timespec ts = { 0, 200000000 };
+			nanosleep(&ts, NULL);
+			kill(parent, SIGUSR1);
+			nanosleep(&ts, NULL);
+			_exit(9);
+		}
+		errno = 0;
+		long r = waitpid(pid, &st, 0);
+		if (restart)
+			CHECK(r == pid && usr1_seen == 1 && WEXITSTATUS(st) == 9,
+			      "waitpid restarted after an SA_RESTART handler "
+			      "(got %ld, handler ran %d)", r, (int)usr1_seen);
+		else
+			CHECK(r == -1 && errno == EINTR && usr1_seen == 1,
+			      "waitpid EINTR after a handler without SA_RESTART "
+			      "(got %ld)", r);
+		if (r != pid)
+			waitpid(pid, &st, 0);
+	}
+	sigaction(SIGUSR1, &old, NULL);
 }
 
 static void test_orphan(void)
@@ -352,7 +501,10 @@ int main(int argc, char **argv)
 	test_many_children();
 	test_wnohang();
 	test_wait_errors();
+	test_wait_restart();
 	test_orphan();
+	test_sigchld_ignored();
+	test_vfork_parent_killable();
 	test_exec();
 	return check_done();
 }

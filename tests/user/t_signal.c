@@ -4,17 +4,21 @@
  * blocking with sigprocmask then delivery on unblock, the handler's mask,
  * SIGCHLD, kill/tgkill and their errors, SIGKILL/SIGSTOP not catchable,
  * sigaltstack, EINTR from a blocking read, SIGPIPE/EPIPE, SIGSEGV and
- * SIGFPE handlers left by siglongjmp, default actions, and the FPU
- * registers surviving a handler that uses them too.
+ * SIGFPE handlers left by siglongjmp, default actions, the FPU
+ * registers surviving a handler that uses them too, a blocked signal
+ * whose action ignores it queued for sigtimedwait, pid 1 immune to
+ * signals it has no handler for, and a thread's SIGKILL ending all.
  */
 #include "check.h"
 #include "fault.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -459,6 +463,132 @@ static void test_suspend_and_wait(void)
 	sigprocmask(SIG_UNBLOCK, &w, NULL);
 }
 
+static volatile sig_atomic_t alarm_fired;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	alarm_fired = 1;
+}
+
+/*
+ * A signal whose action is to ignore it (SIGCHLD by default) is still
+ * queued while it is blocked (POSIX; Linux's sig_ignored()), so the usual
+ * "block SIGCHLD, fork, sigtimedwait for it" works. Once a sigsuspend
+ * unblocks it, it does nothing: sigsuspend goes on waiting for a signal
+ * that has a handler.
+ */
+static void test_blocked_ignored_signal(void)
+{
+	sigset_t w, old, none;
+	siginfo_t si;
+	struct timespec ts = { 5, 0 };
+	struct sigaction sa, old_alrm;
+	int st;
+
+	sigemptyset(&w);
+	sigaddset(&w, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &w, &old);
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(6);
+	memset(&si, 0, sizeof(si));
+	int r = sigtimedwait(&w, &si, &ts);
+	CHECK(r == SIGCHLD && si.si_pid == pid && si.si_code == CLD_EXITED &&
+	      si.si_status == 6,
+	      "blocked SIGCHLD (default: ignore) is queued: sigtimedwait "
+	      "takes it (%d, si_pid %d, status %d)", r, si.si_pid, si.si_status);
+	waitpid(pid, &st, 0);
+
+	pid = fork();
+	if (pid == 0)
+		_exit(0);
+	waitpid(pid, &st, 0); /* a blocked SIGCHLD is pending now */
+	sigset_t pend;
+	sigpending(&pend);
+	CHECK(sigismember(&pend, SIGCHLD), "it shows in sigpending");
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	sigaction(SIGALRM, &sa, &old_alrm);
+	alarm_fired = 0;
+	struct itimerval it = { { 0, 0 }, { 0, 200000 } };
+	setitimer(ITIMER_REAL, &it, NULL);
+	sigemptyset(&none);
+	r = sigsuspend(&none);
+	CHECK(r == -1 && errno == EINTR && alarm_fired,
+	      "sigsuspend unblocking it drops it and waits for SIGALRM "
+	      "(alarm %s)", alarm_fired ? "ran" : "not yet");
+	sigaction(SIGALRM, &old_alrm, NULL);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+/*
+ * pid 1 gets only the signals it has a handler for (Linux's
+ * SIGNAL_UNKILLABLE): a kill with a default action, even SIGKILL, does
+ * nothing, or any program could end the system. Cohort only: on the host
+ * pid 1 is the machine's own init.
+ */
+static void test_init_protected(void)
+{
+	if (!on_cohort() || getpid() == 1) {
+		SKIP("signals to pid 1 (Cohort only, and not when we are pid 1)");
+		return;
+	}
+	CHECK_OK(kill(1, SIGUSR1), "kill(1, SIGUSR1) (default action) is accepted");
+	CHECK_OK(kill(1, SIGKILL), "kill(1, SIGKILL) is accepted");
+	struct timespec ts = { 0, 100000000 };
+	nanosleep(&ts, NULL);
+	CHECK(kill(1, 0) == 0 && getppid() == 1,
+	      "pid 1 is still alive and still our parent");
+}
+
+/*
+ * SIGKILL sent to one thread (tgkill) kills the whole process, and must
+ * wake its other threads out of blocking calls to do so: here a thread
+ * blocked in read() on a pipe nobody writes.
+ */
+static int kill_pipe[2];
+
+static void *block_reading(void *arg)
+{
+	char c;
+
+	(void)arg;
+	read(kill_pipe[0], &c, 1);
+	return NULL;
+}
+
+static void test_tgkill_sigkill(void)
+{
+	int st = -1;
+	long r = 0;
+
+	pid_t pid = fork();
+	if (pid == 0) {
+		pthread_t t;
+		struct timespec ts = { 0, 50000000 };
+
+		pipe(kill_pipe);
+		pthread_create(&t, NULL, block_reading, NULL);
+		nanosleep(&ts, NULL); /* let it block */
+		syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), SIGKILL);
+		_exit(1);
+	}
+	for (int i = 0; i < 400 && r == 0; i++) {
+		struct timespec ts = { 0, 5000000 };
+		r = waitpid(pid, &st, WNOHANG);
+		if (r == 0)
+			nanosleep(&ts, NULL);
+	}
+	CHECK(r == pid && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
+	      "tgkill SIGKILL of one thread ends the process, a thread blocked "
+	      "in read() included (waitpid %ld, status %#x)", r, st);
+	if (r != pid) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+	}
+}
+
 int main(void)
 {
 	check_watchdog(60);
@@ -473,5 +603,8 @@ int main(void)
 	test_faults();
 	test_defaults();
 	test_fpu();
+	test_blocked_ignored_signal();
+	test_init_protected();
+	test_tgkill_sigkill();
 	return check_done();
 }

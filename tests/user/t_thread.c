@@ -5,13 +5,15 @@
  * created and joined, a thread blocked in read() while its siblings run
  * and finish, sleeping threads that overlap in time, mutex and condvar
  * contention (futex-heavy), TLS per thread, getcpu, the raw futex
- * operations with their error paths, and (reported, never failed) how many
- * CPUs the threads ran on at once.
+ * operations with their error paths, (reported, never failed) how many
+ * CPUs the threads ran on at once, and threads signalled the moment their
+ * tid is published.
  */
 #include "check.h"
 
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
@@ -276,6 +278,36 @@ static void test_requeue(void)
 	CHECK(atomic_load(&rq_done) == 2, "both waiters returned");
 }
 
+/*
+ * CMP_REQUEUE from a word to itself (Linux: the waiters stay, each counted
+ * once). Cohort moved each waiter to the tail of its own bucket's list
+ * and met it again, until nr_requeue moves: with INT_MAX, minutes with
+ * the bucket lock held. 10 million keeps a failing run short.
+ */
+static void test_requeue_same_word(void)
+{
+	pthread_t t[2];
+	struct timespec settle = { 0, 100000000 };
+
+	atomic_store(&rq_a, 0);
+	atomic_store(&rq_waiting, 0);
+	atomic_store(&rq_done, 0);
+	for (int i = 0; i < 2; i++)
+		pthread_create(&t[i], NULL, requeue_waiter, NULL);
+	while (atomic_load(&rq_waiting) < 2)
+		sched_yield();
+	nanosleep(&settle, NULL);
+	long moved = futex(&rq_a, FUTEX_CMP_REQUEUE | FUTEX_PRIVATE_FLAG, 0,
+			   (void *)10000000L, &rq_a, 0);
+	CHECK(moved == 2, "FUTEX_CMP_REQUEUE of a word to itself counts each "
+	      "waiter once (%ld)", moved);
+	atomic_store(&rq_a, 1);
+	futex(&rq_a, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, 2, NULL, NULL, 0);
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	CHECK(atomic_load(&rq_done) == 2, "both waiters returned");
+}
+
 static void test_futex(void)
 {
 	atomic_int word = 5;
@@ -321,6 +353,7 @@ static void test_futex(void)
 	      "FUTEX_WAKE woke them all (%ld reported)", woke);
 
 	test_requeue();
+	test_requeue_same_word();
 
 	atomic_int a = 0, b = 0;
 	CHECK_ERR(futex(&a, FUTEX_CMP_REQUEUE, 1, (void *)1, &b, 7), EAGAIN,
@@ -433,6 +466,87 @@ static void test_exec_from_threads(void)
 	      "runs the new program (status 0x%x)", st);
 }
 
+/*
+ * A signal for a thread the moment its tid is known: clone writes the tid
+ * (CLONE_PARENT_SETTID) before the thread is started, and another thread
+ * tgkills it at once. The kernel must not kick a thread it is still
+ * setting up (Cohort panicked so: a page fault in the run-queue lock of
+ * CPU -1, within a second on 4 CPUs). Raw clone, so we own the tid word.
+ */
+#define KICK_STACKS 16
+#define KICK_CLONES 3000
+static volatile int kick_tid, kick_stop;
+static volatile int kick_ctid[KICK_STACKS];
+static char kick_stack[KICK_STACKS][16384] __attribute__((aligned(16)));
+
+static int kick_child(void *arg)
+{
+	(void)arg;
+	syscall(SYS_exit, 0);
+	return 0;
+}
+
+static void kick_handler(int sig)
+{
+	(void)sig;
+}
+
+static void *kicker(void *arg)
+{
+	int pid = getpid(), last = 0;
+	long n = 0;
+
+	(void)arg;
+	while (!kick_stop) {
+		int t = kick_tid;
+		if (t && t != last) {
+			syscall(SYS_tgkill, pid, t, SIGUSR1);
+			last = t;
+			n++;
+		}
+	}
+	return (void *)n;
+}
+
+static void test_signal_new_thread(void)
+{
+	struct sigaction sa, old;
+	pthread_t k;
+	void *kicks = 0;
+	int made = 0;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = kick_handler;
+	sigaction(SIGUSR1, &sa, &old);
+	pthread_create(&k, NULL, kicker, NULL);
+	for (int i = 0; i < KICK_CLONES; i++) {
+		int j = i % KICK_STACKS;
+		int c;
+		while ((c = kick_ctid[j])) /* cleared at the thread's exit */
+			syscall(SYS_futex, &kick_ctid[j], FUTEX_WAIT, c, NULL);
+		kick_ctid[j] = 1;
+		if (clone(kick_child, kick_stack[j] + sizeof(kick_stack[j]),
+			  CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND |
+				  CLONE_THREAD | CLONE_SYSVSEM |
+				  CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID,
+			  NULL, &kick_tid, NULL, &kick_ctid[j]) < 0)
+			kick_ctid[j] = 0;
+		else
+			made++;
+	}
+	for (int j = 0; j < KICK_STACKS; j++) {
+		int c;
+		while ((c = kick_ctid[j]))
+			syscall(SYS_futex, &kick_ctid[j], FUTEX_WAIT, c, NULL);
+	}
+	kick_stop = 1;
+	pthread_join(k, &kicks);
+	sigaction(SIGUSR1, &old, NULL);
+	CHECK(made == KICK_CLONES,
+	      "%d threads each signalled as soon as clone published its tid "
+	      "(%ld signals sent)", made, (long)kicks);
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
@@ -446,5 +560,6 @@ int main(int argc, char **argv)
 	test_contention();
 	test_futex();
 	test_cpus();
+	test_signal_new_thread();
 	return check_done();
 }
