@@ -20,7 +20,9 @@
  *
  * Prints one line:
  *   latency: mode=idle|loaded cpus=C loops=N interval_us=I
- *            p50_us=A p99_us=B max_us=M OK
+ *            p50_us=A p99_us=B max_us=M OK start_ns=S
+ * (S: the CLOCK_MONOTONIC time the deadlines count from, S + k*I, so a
+ * kernel trace, on the same clock under Cohort, can be lined up with them)
  * and exits 0, or says what failed (a FIFO policy refused, a sleep that
  * returned early) and exits 1.
  */
@@ -146,6 +148,7 @@ int main(int argc, char **argv)
 
 	struct timespec next, now;
 	clock_gettime(CLOCK_MONOTONIC, &next);
+	uint64_t start_ns = ts_ns(&next);
 	int early = 0;
 	for (int i = 0; i < loops; i++) {
 		next.tv_nsec += interval_us * 1000;
@@ -169,11 +172,17 @@ int main(int argc, char **argv)
 		}
 		/*
 		 * A wake-up later than a whole period would make the next
-		 * deadline already past; start the next period from now, as
-		 * cyclictest does, so one stall is counted once.
+		 * deadline already past: skip the deadlines that have gone by
+		 * (cyclictest counts them as overruns), so one stall is
+		 * counted once and the deadlines stay start + k * interval.
 		 */
-		if (lat[i] >= (uint64_t)interval_us * 1000)
-			next = now;
+		while (ts_ns(&now) >= ts_ns(&next) + (uint64_t)interval_us * 1000) {
+			next.tv_nsec += interval_us * 1000;
+			while (next.tv_nsec >= 1000000000) {
+				next.tv_nsec -= 1000000000;
+				next.tv_sec++;
+			}
+		}
 	}
 
 	atomic_store(&stop, 1);
@@ -182,12 +191,12 @@ int main(int argc, char **argv)
 
 	qsort(lat, (size_t)loops, sizeof(*lat), cmp_u64);
 	printf("latency: mode=%s cpus=%ld loops=%d interval_us=%ld "
-	       "p50_us=%llu p99_us=%llu max_us=%llu %s\n",
+	       "p50_us=%llu p99_us=%llu max_us=%llu %s start_ns=%llu\n",
 	       loaded ? "loaded" : "idle", cpus, loops, interval_us,
 	       (unsigned long long)(quantile(lat, loops, 0.50) / 1000),
 	       (unsigned long long)(quantile(lat, loops, 0.99) / 1000),
 	       (unsigned long long)(lat[loops - 1] / 1000),
-	       early ? "EARLY" : "OK");
+	       early ? "EARLY" : "OK", (unsigned long long)start_ns);
 	if (early)
 		printf("latency: %d sleeps returned before their deadline\n",
 		       early);
