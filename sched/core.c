@@ -840,7 +840,7 @@ void sched_start_new(struct thread *t)
 	arch_spin_lock(&dst->lock);
 	WRITE_ONCE(t->cpu, target);
 	update_curr(dst, now_ns);
-	activate(dst, t, ENQUEUE_WAKEUP, now_ns);
+	activate(dst, t, ENQUEUE_WAKEUP | ENQUEUE_NEW, now_ns);
 	/* Into the table only once RUNNABLE, under the run-queue lock
 	 * (rq->lock -> sched_threads_lock), so a checker holding every lock
 	 * never sees a NEW thread there. */

@@ -18,6 +18,8 @@
  *
  * Wakeup placement: a waking or new thread gets
  *   max(own vruntime, floor - sleeper_credit)
+ * and a new one then one fair slice more than the thread running where it
+ * is queued (fair_place_new).
  * where floor is the largest min_vruntime any CPU has reached. A long sleeper
  * thus gets at most sleeper_credit of advantage (it runs soon but cannot
  * monopolise), and a short sleeper keeps its own, larger, vruntime (sleeping
@@ -119,12 +121,34 @@ static void fair_place(struct rq *rq, struct thread *t)
 		t->fair.vruntime = floor;
 }
 
+/*
+ * A new thread starts one fair slice behind the thread running where it
+ * is queued (its creator, when it lands on the creator's CPU), as Linux's
+ * START_DEBIT does. The creator usually has a few more steps before it
+ * blocks (start the next worker, reach pthread_join or read the results);
+ * a newcomer level with it won the next rotation, and the creator came
+ * back a millisecond later by displacing a worker on another CPU (make
+ * trace TRACE_USER="/bin/primes -w 2": a worker switched out inside its
+ * timed section). On an idle CPU it runs at once all the same.
+ */
+static void fair_place_new(struct rq *rq, struct thread *t)
+{
+	struct thread *c = rq->curr;
+
+	if (c != rq->idle && c->class == &fair_class &&
+	    c->fair.vruntime > t->fair.vruntime)
+		t->fair.vruntime = c->fair.vruntime;
+	t->fair.vruntime += sched_tunables.fair_slice_ns;
+}
+
 static void fair_enqueue(struct rq *rq, struct thread *t, int flags,
 			 uint64_t now_ns)
 {
 	(void)now_ns;
 	if (flags & ENQUEUE_WAKEUP)
 		fair_place(rq, t);
+	if (flags & ENQUEUE_NEW)
+		fair_place_new(rq, t);
 	rb_insert(&rq->fair.tree, &t->fair.node, fair_less);
 }
 

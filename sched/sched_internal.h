@@ -62,6 +62,7 @@ enum {
 	ENQUEUE_WAKEUP = 1,	/* was blocked or new: place it (fair, CBS) */
 	ENQUEUE_MIGRATE = 2,	/* moved from another CPU, was queued there */
 	ENQUEUE_RESTORE = 4,	/* attribute change: same thread, new class */
+	ENQUEUE_NEW = 8,	/* with WAKEUP: its first start (fair: a debit) */
 };
 
 struct rq;

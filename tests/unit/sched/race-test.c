@@ -709,6 +709,52 @@ static void test_interrupt_before_block_is_kept(void **state)
 	assert_false(victim->t.interrupt_pending);
 }
 
+/* ---- A new fair thread starts behind its creator ---------------------------
+ *
+ * Found in `make trace TRACE_USER="/bin/primes -w 2"` (issue 11): the second
+ * worker, created on the parent's CPU level with it in virtual time, won
+ * the next rotation while the parent still had to reach read(); a
+ * millisecond later the parent displaced the worker on the other CPU,
+ * inside its timed section. A new thread now starts one fair slice behind
+ * (Linux's START_DEBIT). Before: "child first ran at 2000000 ns, creator
+ * done at 2900000 ns": the rotation at the creator's next tick. */
+
+static uint64_t creator_done_ns, child_first_ns;
+
+static void body_child_note(struct par *p, struct par_thread *self)
+{
+	(void)self;
+	if (!child_first_ns)
+		child_first_ns = p->now_ns;
+}
+
+static void body_creator(struct par *p, struct par_thread *self)
+{
+	struct cpumask m = mask_of(0, -1);
+	int err;
+
+	(void)self;
+	par_compute_until(p, p->now_ns + 2 * MS);
+	assert_non_null(par_thread_create(p, "child", body_child_note, NULL,
+					  NULL, &m, &err));
+	par_compute_until(p, p->now_ns + 900 * US);
+	creator_done_ns = p->now_ns;
+}
+
+static void test_new_fair_thread_starts_behind_its_creator(void **state)
+{
+	(void)state;
+	creator_done_ns = child_first_ns = 0;
+	spawn(0, "creator", body_creator, NULL, 0, -1);
+	run_ok();
+	assert_true(child_first_ns > 0);
+	if (child_first_ns < creator_done_ns)
+		fail_msg("child first ran at %llu ns, creator done at %llu ns",
+			 (unsigned long long)child_first_ns,
+			 (unsigned long long)creator_done_ns);
+	par_reap_all(P);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -743,6 +789,9 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_interrupt_before_block_is_kept, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_new_fair_thread_starts_behind_its_creator, setup,
+			teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
