@@ -18,12 +18,11 @@
  *
  * Wakeup placement: a waking or new thread gets
  *   max(own vruntime, floor - sleeper_credit)
- * and a new one then one fair slice more than the thread running where it
- * is queued (fair_place_new).
  * where floor is the largest min_vruntime any CPU has reached. A long sleeper
  * thus gets at most sleeper_credit of advantage (it runs soon but cannot
  * monopolise), and a short sleeper keeps its own, larger, vruntime (sleeping
- * earns nothing beyond the credit).
+ * earns nothing beyond the credit). A new thread then starts one fair slice
+ * behind the thread running where it is queued (fair_place_new).
  *
  * Read next: balance.c (the rotation and pulls), rt.c.
  */

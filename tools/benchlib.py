@@ -8,7 +8,7 @@ import statistics
 
 PRIMES = re.compile(r"^primes: mode=(\w+) workers=(\d+) cpus=(\d+) n=(\d+) "
                     r"wall_us=(\d+) count=(\d+) (OK|WRONG|UNCHECKED) "
-                    r"workers=(\S+) spans=(\S+)", re.M)
+                    r"workers=(\S+) spans=(\S+)(?: t0_ns=(\d+))?", re.M)
 UBENCH = re.compile(r"^(yield-1cpu|fork-wait|pipe-1cpu|pipe-2cpu)\s+(\d+)\s+"
                     r"(\d+)\s+(\d+)", re.M)
 UBENCH_NAMES = ["yield-1cpu", "fork-wait", "pipe-1cpu", "pipe-2cpu"]
@@ -29,7 +29,8 @@ def primes_results(log):
         spans = [tuple(int(x) for x in s.split("-")) for s in m[9].split(",")]
         out.append({"mode": m[1], "workers": int(m[2]),
                     "cpus_online": int(m[3]), "wall_us": int(m[5]),
-                    "ok": m[7] == "OK", "cpus": cpus, "spans": spans})
+                    "ok": m[7] == "OK", "cpus": cpus, "spans": spans,
+                    "t0_ns": int(m[10]) if m[10] else None})
     return out
 
 

@@ -48,6 +48,15 @@ static uint64_t ts_ns(const struct timespec *ts)
 	return (uint64_t)ts->tv_sec * 1000000000ull + (uint64_t)ts->tv_nsec;
 }
 
+static void ts_add_ns(struct timespec *ts, long ns)
+{
+	ts->tv_nsec += ns;
+	while (ts->tv_nsec >= 1000000000) {
+		ts->tv_nsec -= 1000000000;
+		ts->tv_sec++;
+	}
+}
+
 static int pin(pthread_t t, int cpu)
 {
 	cpu_set_t set;
@@ -151,11 +160,7 @@ int main(int argc, char **argv)
 	uint64_t start_ns = ts_ns(&next);
 	int early = 0;
 	for (int i = 0; i < loops; i++) {
-		next.tv_nsec += interval_us * 1000;
-		while (next.tv_nsec >= 1000000000) {
-			next.tv_nsec -= 1000000000;
-			next.tv_sec++;
-		}
+		ts_add_ns(&next, interval_us * 1000);
 		while ((err = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME,
 					      &next, NULL)) == EINTR)
 			;
@@ -176,13 +181,8 @@ int main(int argc, char **argv)
 		 * (cyclictest counts them as overruns), so one stall is
 		 * counted once and the deadlines stay start + k * interval.
 		 */
-		while (ts_ns(&now) >= ts_ns(&next) + (uint64_t)interval_us * 1000) {
-			next.tv_nsec += interval_us * 1000;
-			while (next.tv_nsec >= 1000000000) {
-				next.tv_nsec -= 1000000000;
-				next.tv_sec++;
-			}
-		}
+		while (ts_ns(&now) >= ts_ns(&next) + (uint64_t)interval_us * 1000)
+			ts_add_ns(&next, interval_us * 1000);
 	}
 
 	atomic_store(&stop, 1);
