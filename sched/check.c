@@ -280,8 +280,9 @@ int sched_check_work_conserving(uint64_t now_ns)
 			 * waiter there moved next_balance_ns into the future
 			 * and still fails at once. */
 			uint64_t due = READ_ONCE(cpu_rq(src)->next_balance_ns);
+			bool src_late = false;
 			if (!acting && due <= now_ns) {
-				acting = true;
+				acting = src_late = true;
 				told_ns = due;
 			}
 			if (acting &&
@@ -290,6 +291,10 @@ int sched_check_work_conserving(uint64_t now_ns)
 				     SCHED_DELIVERY_LIMIT_INTERVALS *
 					     sched_tunables.balance_interval_ns)) {
 				sched_wc_late_deliveries++;
+				/* The idle CPU acting covers every source; a
+				 * late pass covers only this one. */
+				if (src_late)
+					continue;
 				break;
 			}
 			sched_log("sched: work conservation: cpu%d idle %llu ns "
@@ -301,7 +306,9 @@ int sched_check_work_conserving(uint64_t now_ns)
 						"finished" :
 				  rq->need_resched ? "told to reschedule, never "
 						     "acted" :
-						     "never told to reschedule");
+				  src_late ? "its periodic pass due, never "
+					     "ran" :
+					     "never told to reschedule");
 			err = -1;
 			break;
 		}

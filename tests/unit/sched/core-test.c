@@ -409,6 +409,45 @@ static void test_work_conservation_check_fires(void **state)
 	sim_destroy(s);
 }
 
+/* A late periodic pass on one source CPU excuses that source's waiter
+ * only: another source whose pass ran and left its waiter next to the idle
+ * CPU is a wrong decision and must still fail (the excuse used to end the
+ * scan of sources for that idle CPU, as the need_resched excuse, which
+ * covers every source, does). */
+static void test_work_conservation_late_pass_excuses_one_src(void **state)
+{
+	struct sim_spec *sp = spec_new(3, 10 * MS, 1 * MS);
+	struct sim *s;
+	struct sim_thread *b, *d;
+
+	(void)state;
+	spec_pin(spec_thread(sp, "A", SCHED_POLICY_FAIR), 0, 0);
+	spec_pin(spec_thread(sp, "B", SCHED_POLICY_FAIR), 0, 0);
+	spec_pin(spec_thread(sp, "C", SCHED_POLICY_FAIR), 2, 2);
+	spec_pin(spec_thread(sp, "D", SCHED_POLICY_FAIR), 2, 2);
+	s = sim_new();
+	assert_int_equal(sim_run_until(s, 2 * MS), 0);
+	b = T(s, "A")->t.state == THREAD_RUNNABLE ? T(s, "A") : T(s, "B");
+	d = T(s, "C")->t.state == THREAD_RUNNABLE ? T(s, "C") : T(s, "D");
+	assert_int_equal(b->t.state, THREAD_RUNNABLE);
+	assert_int_equal(d->t.state, THREAD_RUNNABLE);
+	cpumask_set(&b->t.allowed, 1);
+	cpumask_set(&d->t.allowed, 1);
+	uint64_t now = 2 * MS + 60 * MS;
+	/* cpu0's pass is due and has not run (late); cpu2's ran just now
+	 * and left its waiter there (wrong). */
+	assert_true(cpu_rq(0)->next_balance_ns <= now);
+	uint64_t saved = cpu_rq(2)->next_balance_ns;
+	cpu_rq(2)->next_balance_ns = now + 1 * MS;
+	assert_int_equal(sched_check_work_conserving(now), -1);
+	cpu_rq(2)->next_balance_ns = saved;
+	cpumask_clear(&b->t.allowed);
+	cpumask_set(&b->t.allowed, 0);
+	cpumask_clear(&d->t.allowed);
+	cpumask_set(&d->t.allowed, 2);
+	sim_destroy(s);
+}
+
 /* Randomised operation sequence with a fixed seed: scripts with random
  * steps plus random wakes, attribute and affinity changes (valid and not),
  * across all classes. Invariants after every event. */
@@ -672,6 +711,7 @@ int main(void)
 		cmocka_unit_test(test_block_wake_storm),
 		cmocka_unit_test(test_exit_and_join),
 		cmocka_unit_test(test_work_conservation_check_fires),
+		cmocka_unit_test(test_work_conservation_late_pass_excuses_one_src),
 		cmocka_unit_test(test_random_operation_fuzz),
 		cmocka_unit_test(test_random_scenarios_many_seeds),
 	};
