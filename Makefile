@@ -218,7 +218,7 @@ $(BUILD)/cohort-usb.img: $(BUILD)/esp.img tools/mkusb
 
 .PHONY: all kernel loader esp initrd usb run debug test test-unit test-system fuzz \
 	bench-boot bench-smp bench-sched bench-user bench-linux run-smp-process-scale \
-	run-thread-scale trace explore soak deps clean help FORCE
+	run-thread-scale trace profile explore soak deps clean help FORCE
 
 all: $(BUILD)/BOOTX64.EFI $(BUILD)/kernel.elf $(BUILD)/esp.img
 
@@ -288,8 +288,20 @@ run-thread-scale: deps all
 # Cohort and Debian's stock Linux side by side (issue 11): the same
 # binaries in the same QEMU, R rounds interleaved, one table; figures only
 # (tools/bench/linux; the kernel comes from tools/get-linux-kernel).
+# Cohort runs its DEBUG=0 kernel there (built into $(BUILD)/release; the
+# same ESP, loader and initramfs otherwise): Debian's Linux has no lock
+# validation either.
 bench-linux: deps all
-	$(PYTHON) tools/bench/linux --rounds $${ROUNDS:-5} --cpu $${BENCH_CPU:-max}
+	$(MAKE) --no-print-directory BUILD=$(BUILD)/release DEBUG=0 $(BUILD)/release/kernel.elf
+	$(PYTHON) tools/bench/linux --rounds $${ROUNDS:-5} --cpu $${BENCH_CPU:-max} \
+		--kernel $(BUILD)/release/kernel.elf
+
+# Where the kernel spends its time under a user command, sampled through
+# QEMU's gdbstub: build/profile/{profile.txt,stacks.folded} (tools/qemu-profile).
+# PROFILE_USER="/bin/ubench 7 4000 fork-wait" SMP=2 PROFILE_ARGS="--hz 500"
+profile: deps all
+	$(PYTHON) tools/qemu-profile --user "$${PROFILE_USER:-/bin/ubench 5 2000}" \
+		--smp $(SMP) $${PROFILE_ARGS:-}
 
 bench-boot: deps all
 	$(PYTHON) tools/bench/boot --esp $(BUILD)/esp.img --runs $${RUNS:-5} \
@@ -341,6 +353,7 @@ help:
 	@echo "make user       build the user programs into $(BUILD)/initrd/{bin,test}"
 	@echo "make test-user-host  run the user test programs under this machine's Linux"
 	@echo "make trace      traced scheduler run -> build/trace/ (SCENARIO=trace-mix)"
+	@echo "make profile    sampled kernel profile of a user command -> build/profile/ (PROFILE_USER=...)"
 	@echo "make explore    scheduler interleaving explorer (SEEDS=20000 FIRST=1)"
 	@echo "make usb        $(BUILD)/cohort-usb.img for a USB stick"
 	@echo "make bench-boot boot timing benchmark (RUNS=5)"

@@ -246,6 +246,17 @@ void sched_account_all(void)
 	}
 }
 
+void sched_account_current(void)
+{
+	uint64_t flags = arch_irq_save();
+	struct rq *rq = cpu_rq(arch_this_cpu());
+
+	arch_spin_lock(&rq->lock);
+	update_curr(rq, arch_now_ns());
+	arch_spin_unlock(&rq->lock);
+	arch_irq_restore(flags);
+}
+
 /* ---- Queue membership ----------------------------------------------------- */
 
 static void activate(struct rq *rq, struct thread *t, int flags,

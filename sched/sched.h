@@ -415,6 +415,11 @@ bool sched_cpu_curr_info(int cpu, int *tid, char name[16]);
 /* Bring per-thread and per-CPU run/idle time up to now (for reports). */
 void sched_account_all(void);
 
+/* The same for this CPU only: the calling thread's run time is current
+ * when this returns. Cheap (one lock, this CPU's); the exit path uses it
+ * where sched_account_all() would lock every run queue per exit. */
+void sched_account_current(void);
+
 /*
  * Whole-scheduler checker: every run queue (rq_check) and the global
  * invariant that every live thread is in exactly one place (running on one

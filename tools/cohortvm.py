@@ -116,10 +116,11 @@ ANSI = re.compile(r"\x1b\[[0-9;=?]*[A-Za-z]")
 
 
 def boot(esp, smp=1, mem="512M", timeout=120, qemu=None, machine="q35",
-         extra=(), stop_on=None, qemu_datadir=None, inputs=()):
+         extra=(), stop_on=None, qemu_datadir=None, inputs=(), on_line=None):
     """Boot `esp` and collect the serial log until QEMU exits, `stop_on`
     (a regex) appears, or `timeout` seconds pass. `inputs` is a list of
-    (regex, text): when a line matches, text is typed on the serial port."""
+    (regex, text): when a line matches, text is typed on the serial port.
+    `on_line`, if given, is called with each line as it arrives."""
     qemu = qemu or os.environ.get("QEMU", "qemu-system-x86_64")
     result = Boot()
     with tempfile.TemporaryDirectory(prefix="cohortvm-") as tmp:
@@ -161,6 +162,8 @@ def boot(esp, smp=1, mem="512M", timeout=120, qemu=None, machine="q35",
                     result.lines.append((time.monotonic() - start, text))
                     if pending:
                         feed(text)
+                    if on_line:
+                        on_line(text)
                     if stop_rx and stop_rx.search(text):
                         stopped.set()
             if buf:

@@ -3,7 +3,11 @@
  * ubench: user-space micro-benchmarks of the kernel's basic costs, the
  * same binary on Cohort and on Linux.
  *
- *   ubench [ROUNDS [OPS]]     (defaults 7 rounds of 2000 operations)
+ *   ubench [ROUNDS [OPS [NAME...]]]   (defaults 7 rounds of 2000
+ *                                     operations, every benchmark)
+ *
+ * NAMEs pick benchmarks (e.g. `ubench 3 500 fork-wait` for a trace of
+ * that one alone).
  *
  * Each benchmark runs ROUNDS times; each round times OPS operations with
  * CLOCK_MONOTONIC and reports the time per operation. The table gives the
@@ -36,6 +40,18 @@
 #define MAX_ROUNDS 64
 
 static long ops = 2000;
+static char **names; /* the NAMEs asked for; none: all */
+static int nnames;
+
+static int want(const char *name)
+{
+	if (!nnames)
+		return 1;
+	for (int i = 0; i < nnames; i++)
+		if (!strcmp(names[i], name))
+			return 1;
+	return 0;
+}
 
 static uint64_t now_ns(void)
 {
@@ -190,8 +206,22 @@ int main(int argc, char **argv)
 	int rounds = argc > 1 ? atoi(argv[1]) : 7;
 	if (argc > 2)
 		ops = atol(argv[2]);
-	if (rounds < 1 || rounds > MAX_ROUNDS || ops < 10) {
-		fprintf(stderr, "usage: ubench [ROUNDS (1..%d) [OPS (>= 10)]]\n",
+	if (argc > 3) {
+		names = argv + 3;
+		nnames = argc - 3;
+	}
+	static const char *const known[] = { "yield-1cpu", "fork-wait",
+					     "pipe-1cpu", "pipe-2cpu" };
+	int unknown = 0;
+	for (int i = 0; i < nnames; i++) {
+		int k = 0;
+		for (unsigned j = 0; j < sizeof(known) / sizeof(known[0]); j++)
+			k |= !strcmp(names[i], known[j]);
+		unknown |= !k;
+	}
+	if (rounds < 1 || rounds > MAX_ROUNDS || ops < 10 || unknown) {
+		fprintf(stderr, "usage: ubench [ROUNDS (1..%d) [OPS (>= 10) "
+				"[yield-1cpu|fork-wait|pipe-1cpu|pipe-2cpu...]]]\n",
 			MAX_ROUNDS);
 		return 2;
 	}
@@ -203,25 +233,40 @@ int main(int argc, char **argv)
 	uint64_t r[MAX_ROUNDS];
 	int failed = 0;
 
-	for (int i = 0; i < rounds; i++)
-		failed |= !(r[i] = yield_round());
-	report("yield-1cpu", r, rounds);
-	printf("yield-1cpu: %ld%% of sched_yield calls switched threads; "
-	       "%llu ns per call\n",
-	       yield_total_switches * 100 / (2 * ops * rounds),
-	       (unsigned long long)(yield_total_ns / (uint64_t)(2 * ops * rounds)));
-	for (int i = 0; i < rounds; i++)
-		failed |= !(r[i] = fork_round());
-	report("fork-wait", r, rounds);
-	for (int i = 0; i < rounds; i++)
-		failed |= !(r[i] = pipe_round(0));
-	report("pipe-1cpu", r, rounds);
-	if (cpus > 1) {
+	/*
+	 * Every benchmark runs pinned to CPU 0 (the later ones inherit the
+	 * pin, so fork-wait's children start there too): the rows measure
+	 * one CPU's costs, except pipe-2cpu, whose child pins itself to 1.
+	 */
+	pin(0);
+	if (want("yield-1cpu")) {
 		for (int i = 0; i < rounds; i++)
-			failed |= !(r[i] = pipe_round(1));
-		report("pipe-2cpu", r, rounds);
-	} else {
-		printf("%-12s skipped: one CPU\n", "pipe-2cpu");
+			failed |= !(r[i] = yield_round());
+		report("yield-1cpu", r, rounds);
+		printf("yield-1cpu: %ld%% of sched_yield calls switched threads; "
+		       "%llu ns per call\n",
+		       yield_total_switches * 100 / (2 * ops * rounds),
+		       (unsigned long long)(yield_total_ns /
+					    (uint64_t)(2 * ops * rounds)));
+	}
+	if (want("fork-wait")) {
+		for (int i = 0; i < rounds; i++)
+			failed |= !(r[i] = fork_round());
+		report("fork-wait", r, rounds);
+	}
+	if (want("pipe-1cpu")) {
+		for (int i = 0; i < rounds; i++)
+			failed |= !(r[i] = pipe_round(0));
+		report("pipe-1cpu", r, rounds);
+	}
+	if (want("pipe-2cpu")) {
+		if (cpus > 1) {
+			for (int i = 0; i < rounds; i++)
+				failed |= !(r[i] = pipe_round(1));
+			report("pipe-2cpu", r, rounds);
+		} else {
+			printf("%-12s skipped: one CPU\n", "pipe-2cpu");
+		}
 	}
 	if (failed)
 		printf("ubench: a benchmark failed (a call returned an error)\n");

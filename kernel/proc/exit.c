@@ -159,7 +159,7 @@ void proc_thread_exit(int status)
 	t->uctx.as = 0;
 	aspace_switch_kernel();
 	irq_restore(flags);
-	sched_account_all();
+	sched_account_current(); /* our run time, for the rusage of the dead */
 	/* Both locks: a thread found by uthread_find_locked stays valid as
 	 * long as its finder holds proc_table_lock. */
 	spin_lock(&proc_table_lock);

@@ -220,3 +220,31 @@ def test_trace_of_user_program(esp, boot, tmp_path):
     assert not ct.check(tr, an)
     names = {an.name(t) for t in an.threads}
     assert sum(n.startswith("primes[") for n in names) >= 3, names
+
+
+def test_profile_of_user_program(tmp_path):
+    """make profile: sampling through QEMU's gdbstub sees a fork loop in
+    the kernel's fork and exit paths, with whole frame-pointer stacks
+    (tools/qemu-profile), and writes the folded stacks."""
+    import subprocess
+    import sys
+    out = tmp_path / "profile"
+    r = subprocess.run(
+        [sys.executable, str(cohortvm.ROOT / "tools/qemu-profile"),
+         "--user", "/bin/ubench 3 2000 fork-wait", "--smp", "2",
+         "--hz", "300", "--outdir", str(out)],
+        capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "fork-wait" in (out / "serial.log").read_text()
+    folded = (out / "stacks.folded").read_text().splitlines()
+    counts = {}
+    for line in folded:
+        stack, n = line.rsplit(" ", 1)
+        for f in set(stack.split(";")):
+            counts[f] = counts.get(f, 0) + int(n)
+    total = sum(int(l.rsplit(" ", 1)[1]) for l in folded if l.startswith("cpu0;"))
+    # Both paths are on CPU 0's stacks, under the system call entry.
+    assert counts.get("sys_fork", 0) > 0 and counts.get("proc_thread_exit", 0) > 0, counts
+    assert counts.get("syscall_entry", 0) > counts["sys_fork"]
+    assert total >= 20, total
+    assert "self %" in (out / "profile.txt").read_text()
