@@ -218,7 +218,7 @@ $(BUILD)/cohort-usb.img: $(BUILD)/esp.img tools/mkusb
 
 .PHONY: all kernel loader esp initrd usb run debug test test-unit test-system fuzz \
 	bench-boot bench-smp bench-sched bench-user bench-linux run-smp-process-scale \
-	run-thread-scale trace profile explore soak deps clean help FORCE
+	run-thread-scale trace profile latency-split explore soak deps clean help FORCE
 
 all: $(BUILD)/BOOTX64.EFI $(BUILD)/kernel.elf $(BUILD)/esp.img
 
@@ -296,6 +296,14 @@ bench-linux: deps all
 	$(PYTHON) tools/bench/linux --rounds $${ROUNDS:-5} --cpu $${BENCH_CPU:-max} \
 		--kernel $(BUILD)/release/kernel.elf
 
+# A timer wake-up's latency split into stages from each kernel's own trace
+# of the same /bin/latency run, Cohort (DEBUG=0) and Linux (ftrace) on -smp 2
+# (tools/bench/latency-split; tables and raw logs in tools/bench/results/).
+latency-split: deps all
+	$(MAKE) --no-print-directory BUILD=$(BUILD)/release DEBUG=0 $(BUILD)/release/kernel.elf
+	$(PYTHON) tools/bench/latency-split --kernel $(BUILD)/release/kernel.elf \
+		--rounds $${ROUNDS:-1}
+
 # Where the kernel spends its time under a user command, sampled through
 # QEMU's gdbstub: build/profile/{profile.txt,stacks.folded} (tools/qemu-profile).
 # PROFILE_USER="/bin/ubench 7 4000 fork-wait" SMP=2 PROFILE_ARGS="--hz 500"
@@ -361,6 +369,7 @@ help:
 	@echo "make bench-sched  scheduler class costs in instructions (callgrind)"
 	@echo "make bench-user user-space yield, fork+wait and pipe round trips in QEMU (BOOTS=3)"
 	@echo "make bench-linux    Cohort vs Debian's Linux: same binaries, same QEMU, one table (ROUNDS=5)"
+	@echo "make latency-split  a timer wake-up split into stages, Cohort vs Linux, from their traces"
 	@echo "make run-smp-process-scale  primes with 1/2/4 processes on -smp 1/2/4: speed-up (ROUNDS=5)"
 	@echo "make run-thread-scale       the same with threads of one process (ROUNDS=5)"
 	@echo "make soak       test=sched-stress for SECONDS=1800, -smp 4 and 8 alternating; CPU-hours without a failure"
