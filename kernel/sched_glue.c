@@ -435,6 +435,14 @@ static bool idle_poll(void)
 
 void sched_glue_idle(void)
 {
+	/* A CPU the scheduler does not track (id >= SCHED_MAX_CPUS; it said
+	 * so in sched_glue_cpu_online) has no run queue: sched_irq_exit()
+	 * and the poll would index past the scheduler's arrays. It only
+	 * halts, still answering IPIs (TLB shootdowns, calls) and NMIs. */
+	irq_disable(); /* me(): this CPU's entry, read where we cannot move */
+	if (!me()->online)
+		for (;;)
+			__asm__ volatile("sti; hlt" ::: "memory");
 	for (;;) {
 		irq_disable();
 		sched_irq_exit(); /* pick up work queued without an IPI */
