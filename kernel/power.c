@@ -150,6 +150,9 @@ static void stop_others(void)
 {
 	int others = cpu_online_count() - 1;
 	smp_stop_others(false);
+	/* A CPU stopped in the middle of a log line holds the log lock for
+	 * good; from here on only this CPU runs, so log as a panic does. */
+	log_panic_mode();
 	kprintf("power: stopped %d other CPU%s", others, others == 1 ? "" : "s");
 }
 
@@ -364,4 +367,38 @@ void machine_halt(void)
 	kprintf("power: halting");
 	stop_others();
 	halt_safe();
+}
+
+/* ---- test=power-stop ---- */
+
+static int log_held;
+
+static void hold_log_lock(void *arg)
+{
+	(void)arg;
+	log_hold_for_test(&log_held);
+}
+
+int power_selftest_stop(void)
+{
+	int list[MAX_CPUS], n = cpu_online_list(list, MAX_CPUS);
+
+	if (n < 2) {
+		kprintf("power-stop: needs at least 2 CPUs");
+		return 1;
+	}
+	smp_call_on(list[n - 1], hold_log_lock, 0, false);
+	/* No logging until the others are stopped: the lock is taken. */
+	uint64_t end = now_ns() + 1000000000ull;
+	while (!__atomic_load_n(&log_held, __ATOMIC_ACQUIRE) && now_ns() < end)
+		cpu_relax();
+	if (!__atomic_load_n(&log_held, __ATOMIC_ACQUIRE)) {
+		kprintf("power-stop: cpu%d never took the log lock",
+			list[n - 1]);
+		return 1;
+	}
+	stop_others();
+	kprintf("power-stop: logged after stopping cpu%d, which held the "
+		"log lock", list[n - 1]);
+	return 0;
 }

@@ -46,4 +46,9 @@ void machine_poweroff(void) __attribute__((noreturn));
 /* Stop all CPUs for good (the boot CPU last). */
 void machine_halt(void) __attribute__((noreturn));
 
+/* test=power-stop: another CPU is stopped while it holds the log lock;
+ * the stopping CPU must still log. 0 = pass (a failure hangs or panics
+ * on the stuck lock). Needs 2 CPUs. */
+int power_selftest_stop(void);
+
 #endif

@@ -53,3 +53,15 @@ def test_poweroff_ends_qemu_without_debug_exit(esp, boot, machine, pm1a):
         "power: stopped 1 other CPU",
         f"power: off: ACPI S5: SLP_TYPa 0 to PM1a_CNT I/O {pm1a}"]
 
+
+
+def test_stopping_a_cpu_that_holds_the_log_lock(esp, boot):
+    # Every power path stops the other CPUs with an NMI, then logs. A CPU
+    # stopped in the middle of a log line keeps the log lock for good, so
+    # the stopper must not wait for it (test=power-stop makes that CPU
+    # hold the lock on purpose).
+    b = boot(esp(cmdline="test=power-stop"), smp=2)
+    assert b.exit_code == cohortvm.EXIT_SUCCESS, b
+    assert "power: stopped 1 other CPU" in b.log
+    assert "power-stop: logged after stopping cpu1, which held the log " \
+        "lock" in b.log
