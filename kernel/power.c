@@ -114,7 +114,10 @@ static const char *space_name(uint8_t space)
 	}
 }
 
-/* A memory-space register of size bytes, or NULL if it is not mapped. */
+/* A memory-space register of size bytes, or NULL if it is not mapped.
+ * Through the direct map, which is write-back: the MTRRs the firmware
+ * sets make chipset MMIO uncached, as they do today for the LAPIC and
+ * HPET (docs/architecture.md, decision 10: PAT-uncached mappings). */
 static volatile void *mmio(uint64_t phys, uint64_t size)
 {
 	if (phys == 0 || size > hw.direct_map_size ||
