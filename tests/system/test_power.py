@@ -41,6 +41,19 @@ def test_reboot_resets_without_debug_exit(esp, boot, machine, steps):
                               "power: stopped 1 other CPU"] + steps
 
 
+def test_reboot_without_keyboard_controller_triple_faults(esp, boot):
+    # pc without an i8042: no FADT reset register, port 0x64 floats
+    # (0xff), so the last resort does it.
+    b = command(esp, boot, "pc,i8042=off", "reboot")
+    assert not b.timed_out, b
+    assert b.exit_code == 0, b
+    assert power_lines(b)[2:] == [
+        "power: reset: the FADT offers no reset register",
+        "power: reset: no keyboard controller (port 0x64 reads 0xff); "
+        "skipping its reset pulse",
+        "power: reset: triple fault (empty IDT, then int3)"]
+
+
 @pytest.mark.parametrize("machine, pm1a", [("q35", "0x604"), ("pc", "0xb004")])
 def test_poweroff_ends_qemu_without_debug_exit(esp, boot, machine, pm1a):
     b = command(esp, boot, machine, "poweroff")
