@@ -6,10 +6,11 @@
  * the three tables the kernel needs to bring up CPUs, interrupts and
  * clocks: the MADT ("APIC"), the FADT ("FACP") and the HPET table. Every
  * other table is only checked (header, length, checksum) and listed, so the
- * boot log shows what the firmware offers.
+ * boot log shows what the firmware offers. The DSDT (and, failing it, the
+ * SSDTs) are scanned for one object, the \_S5 package power-off needs.
  *
  * What it does not do: it never touches hardware, never allocates, never
- * interprets AML (the DSDT and SSDTs are listed, not read), and never
+ * interprets AML (beyond the bounded \_S5 byte scan of acpi/s5.c), and never
  * trusts a byte: all physical memory is reached through the caller's
  * acpi_mem.map(), every length, count and offset is checked before use,
  * and a table that fails a check is rejected with one log line while the
@@ -19,10 +20,11 @@
  *
  * Spec sections (ACPI 6.5 unless noted): 5.2.5 RSDP, 5.2.6 table header,
  * 5.2.7 RSDT, 5.2.8 XSDT, 5.2.9 FADT, 5.2.12 MADT; 5.2.3.2 Generic Address
- * Structure; IA-PC HPET Specification 1.0a, 3.2.4 (HPET description table).
+ * Structure; 7.4.2 \_Sx and 20.2 (AML grammar) for \_S5; IA-PC HPET
+ * Specification 1.0a, 3.2.4 (HPET description table).
  *
  * Read next: tables.c (RSDP, root table, header checks), madt.c, fadt.c,
- * hpet.c, summary.c; docs/acpi.md for the rules and the fallbacks.
+ * hpet.c, s5.c, summary.c; docs/acpi.md for the rules and the fallbacks.
  */
 #ifndef COHORT_ACPI_H
 #define COHORT_ACPI_H
@@ -140,11 +142,28 @@ struct acpi_fadt {
 	bool reset_supported;	/* RESET_REG_SUP and the table covers it */
 	struct acpi_gas reset_reg;
 	uint8_t reset_value;
-	uint32_t pm1a_cnt_port;
-	uint32_t pm1b_cnt_port;
+	/* PM1a/PM1b control blocks (4.8.3.2.1): space ACPI_GAS_IO with a
+	 * port <= 0xffff, or ACPI_GAS_MEMORY; address 0 = absent. The X_
+	 * GAS when set and usable, else the legacy 32-bit I/O port. */
+	struct acpi_gas pm1a_cnt;
+	struct acpi_gas pm1b_cnt;
+	/* Legacy/ACPI mode switch (4.8.2.1): write acpi_enable to the I/O
+	 * port smi_cmd to hand the fixed hardware to the OS; 0 = none. */
+	uint32_t smi_cmd;
+	uint8_t acpi_enable;
 	uint16_t iapc_boot_arch;
 	uint32_t flags;
 	uint64_t dsdt_phys;
+};
+
+/* The \_S5 (soft-off) package (ACPI 6.5 7.4.2), found by acpi_s5_scan(). */
+struct acpi_s5 {
+	bool present;
+	uint8_t slp_typa; /* 0..7, for PM1a_CNT.SLP_TYP */
+	uint8_t slp_typb; /* 0..7, for PM1b_CNT.SLP_TYP */
+	char table[5];	  /* where it was found: "DSDT" or "SSDT" */
+	uint64_t table_phys;
+	uint32_t offset;  /* of its NameOp in that table */
 };
 
 struct acpi_info {
@@ -156,6 +175,8 @@ struct acpi_info {
 	struct acpi_madt madt;
 	struct acpi_hpet hpet;
 	struct acpi_fadt fadt;
+	/* From the DSDT, else from the first SSDT that has one. */
+	struct acpi_s5 s5;
 };
 
 /*
@@ -192,6 +213,22 @@ int acpi_parse(const struct acpi_mem *mem, uint64_t rsdp_phys,
  */
 void acpi_log_summary(const struct acpi_info *info, acpi_log_fn log,
 		      void *log_ctx);
+
+/*
+ * Look for \_S5 in one AML definition block: t is the whole table (header
+ * included, already checked), len its length, table its signature for the
+ * log ("DSDT", "SSDT"). A bounded byte scan, not an AML interpreter: it
+ * finds Name (_S5, Package () { a, b, ... }) with integer constants a and
+ * b (or one integer holding both), each 0..7. acpi/s5.c has the rules.
+ *
+ * Returns 1 with *out filled (table_phys left 0 for the caller), 0 if
+ * the table has no \_S5 definition (no log line), -1 if it has some but
+ * none decodes (at most two log lines: the first one's offset and
+ * problem, then the count of the rest). *out is written only on 1. Reads
+ * only t[0..len); time linear in len.
+ */
+int acpi_s5_scan(const uint8_t *t, uint32_t len, const char *table,
+		 struct acpi_s5 *out, acpi_log_fn log, void *log_ctx);
 
 /* True if the len bytes at p sum to zero modulo 256 (ACPI 6.5 5.2.6). */
 bool acpi_checksum_ok(const void *p, uint32_t len);

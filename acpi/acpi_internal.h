@@ -38,6 +38,7 @@ struct acpi_parser {
 	acpi_log_fn log;
 	void *log_ctx;
 	bool table_list_full; /* "more than ACPI_MAX_TABLES" said once */
+	bool ssdt_s5_said;    /* an SSDT's bad \_S5 was logged: no more */
 };
 
 static inline uint16_t acpi_rd16(const uint8_t *p)

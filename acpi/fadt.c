@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * FADT ("FACP"), ACPI 6.5 5.2.9: where the PM timer, the PM1 control
- * blocks, the reset register and the DSDT are, and the fixed feature
- * flags.
+ * blocks, the reset register, the SMI command port and the DSDT are, and
+ * the fixed feature flags.
  *
  * The FADT has grown with every ACPI revision and firmware still ships old
  * layouts: QEMU's i440fx ("pc") machine publishes the 116-byte ACPI 1.0
@@ -16,6 +16,8 @@
 
 /* Field offsets (5.2.9, FADT format). */
 #define FADT_DSDT 40
+#define FADT_SMI_CMD 48
+#define FADT_ACPI_ENABLE 52
 #define FADT_PM1A_CNT_BLK 64
 #define FADT_PM1B_CNT_BLK 68
 #define FADT_PM_TMR_BLK 76
@@ -87,6 +89,41 @@ static uint32_t io_block(const struct acpi_parser *p, const uint8_t *t,
 	return legacy;
 }
 
+/*
+ * A PM1 control block (4.8.3.2.1). Unlike the PM timer it may live in
+ * memory space when X_PM1x_CNT_BLK says so (the kernel can write
+ * memory), so the X_ GAS is kept whole when it is I/O (port <= 0xffff)
+ * or memory; any other space falls back to the legacy I/O port, with a
+ * line. Address 0 means there is no such block (PM1b is optional).
+ */
+static struct acpi_gas pm1_block(const struct acpi_parser *p,
+				 const uint8_t *t, uint32_t len, uint32_t off,
+				 uint32_t x_off, const char *name)
+{
+	uint32_t legacy = acpi_rd32(t + off);
+	struct acpi_gas io = { .space_id = ACPI_GAS_IO, .bit_width = 16 };
+
+	if (covers(len, x_off, GAS_LEN)) {
+		struct acpi_gas g = gas_read(t + x_off);
+		if (g.address != 0 &&
+		    ((g.space_id == ACPI_GAS_IO && g.address <= IO_PORT_MAX) ||
+		     g.space_id == ACPI_GAS_MEMORY))
+			return g;
+		if (g.address != 0)
+			acpi_logf(p, "acpi: FACP: X_%s (space %u, 0x%llx) is "
+				  "neither an I/O port nor memory; using %s "
+				  "0x%x", name, g.space_id,
+				  (unsigned long long)g.address, name, legacy);
+	}
+	if (legacy > IO_PORT_MAX) {
+		acpi_logf(p, "acpi: FACP: %s 0x%x is not an I/O port; ignored",
+			  name, legacy);
+		legacy = 0;
+	}
+	io.address = legacy;
+	return io;
+}
+
 void acpi_fadt_parse(const struct acpi_parser *p, const uint8_t *t,
 		     uint32_t len, struct acpi_fadt *out)
 {
@@ -111,10 +148,17 @@ void acpi_fadt_parse(const struct acpi_parser *p, const uint8_t *t,
 	if (!f.hw_reduced) {
 		f.pm_timer_port = io_block(p, t, len, FADT_PM_TMR_BLK,
 					   FADT_X_PM_TMR_BLK, "PM_TMR_BLK");
-		f.pm1a_cnt_port = io_block(p, t, len, FADT_PM1A_CNT_BLK,
-					   FADT_X_PM1A_CNT_BLK, "PM1a_CNT_BLK");
-		f.pm1b_cnt_port = io_block(p, t, len, FADT_PM1B_CNT_BLK,
-					   FADT_X_PM1B_CNT_BLK, "PM1b_CNT_BLK");
+		f.pm1a_cnt = pm1_block(p, t, len, FADT_PM1A_CNT_BLK,
+				       FADT_X_PM1A_CNT_BLK, "PM1a_CNT_BLK");
+		f.pm1b_cnt = pm1_block(p, t, len, FADT_PM1B_CNT_BLK,
+				       FADT_X_PM1B_CNT_BLK, "PM1b_CNT_BLK");
+		f.smi_cmd = acpi_rd32(t + FADT_SMI_CMD);
+		f.acpi_enable = t[FADT_ACPI_ENABLE];
+		if (f.smi_cmd > IO_PORT_MAX) {
+			acpi_logf(p, "acpi: FACP: SMI_CMD 0x%x is not an I/O "
+				  "port; ignored", f.smi_cmd);
+			f.smi_cmd = 0;
+		}
 	}
 
 	/* RESET_REG arrived in ACPI 2.0; a 1.0 table cannot support it

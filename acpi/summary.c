@@ -208,10 +208,39 @@ static void summary_fadt(const struct acpi_parser *p, const struct acpi_fadt *f)
 		  f->hw_reduced ? "hardware-reduced" : "not hardware-reduced");
 }
 
+static void pm1_name(char *dst, size_t size, const char *name,
+		     const struct acpi_gas *g)
+{
+	if (g->address)
+		k_snprintf(dst, size, "%s %s 0x%llx", name,
+			   space_name(g->space_id),
+			   (unsigned long long)g->address);
+	else
+		k_snprintf(dst, size, "no %s", name);
+}
+
+/* What power-off will use: the \_S5 values and the PM1 control blocks. */
+static void summary_s5(const struct acpi_parser *p, const struct acpi_info *i)
+{
+	char s5[72], a[40], b[40];
+
+	if (!i->fadt.present)
+		return;
+	if (i->s5.present)
+		k_snprintf(s5, sizeof(s5), "\\_S5 in %s at offset 0x%x: "
+			   "SLP_TYPa %u, SLP_TYPb %u", i->s5.table,
+			   i->s5.offset, i->s5.slp_typa, i->s5.slp_typb);
+	else
+		k_snprintf(s5, sizeof(s5), "no usable \\_S5 package");
+	pm1_name(a, sizeof(a), "PM1a_CNT", &i->fadt.pm1a_cnt);
+	pm1_name(b, sizeof(b), "PM1b_CNT", &i->fadt.pm1b_cnt);
+	acpi_logf(p, "acpi: power-off: %s; %s, %s", s5, a, b);
+}
+
 void acpi_log_summary(const struct acpi_info *info, acpi_log_fn log,
 		      void *log_ctx)
 {
-	struct acpi_parser p = { NULL, log, log_ctx, false };
+	struct acpi_parser p = { NULL, log, log_ctx, false, false };
 
 	if (!info || !log)
 		return;
@@ -219,4 +248,5 @@ void acpi_log_summary(const struct acpi_info *info, acpi_log_fn log,
 	summary_madt(&p, &info->madt);
 	summary_hpet(&p, &info->hpet);
 	summary_fadt(&p, &info->fadt);
+	summary_s5(&p, info);
 }

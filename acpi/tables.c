@@ -7,8 +7,9 @@
  * extended checksum and the XSDT address), pick the root table (the XSDT
  * when there is one and it checks out, else the RSDT, saying so), then
  * check every table the root lists and hand the ones we decode to
- * madt.c, fadt.c and hpet.c. The FADT's DSDT pointer is checked last, so
- * the table list is complete. A table that fails its check costs one log
+ * madt.c, fadt.c and hpet.c (and SSDTs to s5.c). The FADT's DSDT pointer
+ * is checked last, so the table list is complete, and its \_S5 wins over
+ * an SSDT's. A table that fails its check costs one log
  * line and nothing else: the walk goes on with the next entry.
  */
 #include "acpi_internal.h"
@@ -220,11 +221,27 @@ static void table_record(struct acpi_parser *p, struct acpi_info *out,
 
 /* Decode a table we understand, once per kind: firmware that lists two
  * MADTs gets the first good one, and a warning for the rest. */
-static void table_dispatch(const struct acpi_parser *p, struct acpi_info *out,
+static void table_dispatch(struct acpi_parser *p, struct acpi_info *out,
 			   uint64_t phys, const uint8_t *t, uint32_t len)
 {
 	bool *present = NULL;
 
+	/* The DSDT comes last and overrides this (dsdt_check); an SSDT is
+	 * only the fallback, so once one has \_S5 the rest are not read.
+	 * Only the first SSDT with bad ones is logged: a root table may list
+	 * the same table 256 times. */
+	if (memcmp(t, "SSDT", 4) == 0) {
+		if (out->s5.present)
+			return;
+		int rc = acpi_s5_scan(t, len, "SSDT", &out->s5,
+				      p->ssdt_s5_said ? NULL : p->log,
+				      p->log_ctx);
+		if (rc == 1)
+			out->s5.table_phys = phys;
+		else if (rc < 0)
+			p->ssdt_s5_said = true;
+		return;
+	}
 	if (memcmp(t, "APIC", 4) == 0)
 		present = &out->madt.present;
 	else if (memcmp(t, "FACP", 4) == 0)
@@ -286,11 +303,13 @@ static void root_walk(struct acpi_parser *p, struct acpi_info *out,
 	}
 }
 
-/* The DSDT is reached only through the FADT; list it with the rest. Its
- * AML is not read here, so a bad one costs nothing but the log line. */
+/* The DSDT is reached only through the FADT; list it with the rest. Of
+ * its AML only \_S5 is looked for; a bad DSDT costs the log line and
+ * leaves any \_S5 an SSDT gave. */
 static void dsdt_check(struct acpi_parser *p, struct acpi_info *out)
 {
 	struct table_view v;
+	struct acpi_s5 s5;
 	uint64_t phys = out->fadt.dsdt_phys;
 
 	if (!out->fadt.present || phys == 0)
@@ -298,6 +317,12 @@ static void dsdt_check(struct acpi_parser *p, struct acpi_info *out)
 	if (table_check(p, phys, "DSDT", &v) < 0)
 		acpi_logf(p, "acpi: DSDT: %s", v.why);
 	table_record(p, out, phys, "DSDT", &v);
+	if (v.table &&
+	    acpi_s5_scan(v.table, v.length, "DSDT", &s5, p->log,
+			 p->log_ctx) == 1) {
+		s5.table_phys = phys;
+		out->s5 = s5;
+	}
 }
 
 /*
@@ -351,7 +376,7 @@ static int rsdp_check(const struct acpi_parser *p, uint64_t rsdp_phys,
 int acpi_parse(const struct acpi_mem *mem, uint64_t rsdp_phys,
 	       struct acpi_info *out, acpi_log_fn log, void *log_ctx)
 {
-	struct acpi_parser p = { mem, log, log_ctx, false };
+	struct acpi_parser p = { mem, log, log_ctx, false, false };
 	struct table_view v;
 	uint64_t rsdt, xsdt;
 

@@ -167,6 +167,11 @@ static void cmd_halt(void)
 	machine_halt();
 }
 
+static void cmd_poweroff(void)
+{
+	machine_poweroff();
+}
+
 static const struct command commands[] = {
 	{ "help", cmd_help, "list commands" },
 	{ "uptime", cmd_uptime, "time since boot" },
@@ -176,6 +181,7 @@ static const struct command commands[] = {
 	{ "top", cmd_top, "per-CPU load, refreshed every second, 5 times" },
 	{ "trace dump", cmd_trace_dump, "print the scheduler trace (v2 block)" },
 	{ "reboot", cmd_reboot, "stop all CPUs, then reset the machine" },
+	{ "poweroff", cmd_poweroff, "stop all CPUs, then power off (ACPI S5)" },
 	{ "halt", cmd_halt, "stop all CPUs" },
 };
 

@@ -23,6 +23,14 @@ void log_panic_mode(void)
 	atomic_store(&panic_mode, 1);
 }
 
+void log_hold_for_test(int *held)
+{
+	(void)spin_lock_irqsave(&log_lock);
+	__atomic_store_n(held, 1, __ATOMIC_RELEASE);
+	for (;;)
+		cpu_relax();
+}
+
 /* Spins to wait for the log lock in panic mode before writing anyway:
  * enough for any live CPU to finish its line, bounded for a dead one. */
 #define PANIC_LOCK_SPINS 2000000

@@ -20,7 +20,12 @@ void log_raw(const char *s);
  * /dev/console output and its echo. */
 void log_write(const char *s, unsigned long len);
 
-/* Stop using the log lock (called once by the panicking CPU). */
+/* Stop using the log lock (called once by the panicking CPU, and by
+ * kernel/power.c once the other CPUs are stopped). */
 void log_panic_mode(void);
+
+/* test=power-stop only: take the log lock, set *held, and spin with it
+ * held until an NMI stops this CPU. Never returns. */
+void log_hold_for_test(int *held) __attribute__((noreturn));
 
 #endif

@@ -14,10 +14,10 @@
 #include "lib/string.h"
 #include "log.h"
 #include "mm/layout.h"
+#include "power.h"
 #include "time.h"
 #include "timer.h"
 
-#define ACPI_SPACE_IO 1
 #define BOOT_TICK_HZ 1000
 
 struct platform platform;
@@ -173,11 +173,7 @@ void platform_init(const struct boot_info *bi)
 	if (acpi.fadt.present && acpi.fadt.pm_timer_port)
 		pmtimer_init((uint16_t)acpi.fadt.pm_timer_port,
 			     acpi.fadt.pm_timer_32bit);
-	if (acpi.fadt.reset_supported &&
-	    acpi.fadt.reset_reg.space_id == ACPI_SPACE_IO) {
-		platform.reset_port = acpi.fadt.reset_reg.address;
-		platform.reset_value = acpi.fadt.reset_value;
-	}
+	power_init(&acpi.fadt, &acpi.s5, bi->direct_map_size);
 
 	if (platform.have_ioapic && boot_tick_start(BOOT_TICK_HZ) == 0)
 		irq_enable();

@@ -32,8 +32,6 @@ struct platform {
 	bool have_madt;
 	bool have_ioapic;
 	uint32_t bsp_apic_id;
-	uint64_t reset_port; /* FADT reset register if in I/O space, else 0 */
-	uint8_t reset_value;
 };
 
 extern struct platform platform;

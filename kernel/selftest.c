@@ -19,6 +19,7 @@
 #include "mm/layout.h"
 #include "mm/pmm.h"
 #include "panic.h"
+#include "power.h"
 
 struct selftest {
 	const char *name;
@@ -341,6 +342,8 @@ static const struct selftest tests[] = {
 	  "a lock taken with interrupts on, then in an interrupt: a panic" },
 	{ "lockdep-irq-on", selftest_lockdep_irq_on,
 	  "a lock taken in an interrupt, then with interrupts on: a panic" },
+	{ "power-stop", power_selftest_stop,
+	  "stop a CPU that holds the log lock; the stopper still logs" },
 };
 
 void selftest_run(const char *name)

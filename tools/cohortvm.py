@@ -5,7 +5,7 @@
 Used by `make run`, `make debug`, the system tests (tests/system) and the
 boot benchmark (tools/bench/boot). Standard library only.
 
-  cohortvm.py run   --esp build/esp.img [--smp 4] [--mem 512M]
+  cohortvm.py run   --esp build/esp.img [--smp 4] [--mem 512M] [--no-debug-exit]
   cohortvm.py debug --esp build/esp.img --kernel build/kernel.elf
 
 As a module:
@@ -53,7 +53,12 @@ def find_ovmf():
 
 
 def qemu_command(esp, vars_copy, smp=4, mem="512M", qemu="qemu-system-x86_64",
-                 machine="q35", serial="stdio", extra=(), qemu_datadir=None):
+                 machine="q35", serial="stdio", extra=(), qemu_datadir=None,
+                 debug_exit=True):
+    """debug_exit=False leaves out the isa-debug-exit device, as on a real
+    PC: the kernel's test exit then halts, and only a reset (which
+    -no-reboot turns into an exit) or an ACPI power-off ends QEMU, both
+    with status 0."""
     code, _ = find_ovmf()
     cmd = [qemu]
     if qemu_datadir:
@@ -78,7 +83,10 @@ def qemu_command(esp, vars_copy, smp=4, mem="512M", qemu="qemu-system-x86_64",
         # No NIC: a failed boot would otherwise sit in PXE for minutes.
         "-nic", "none",
         "-no-reboot",
-        "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+    ]
+    if debug_exit:
+        cmd += ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+    cmd += [
         "-serial", serial,
     ]
     cmd += list(extra)
@@ -116,11 +124,13 @@ ANSI = re.compile(r"\x1b\[[0-9;=?]*[A-Za-z]")
 
 
 def boot(esp, smp=1, mem="512M", timeout=120, qemu=None, machine="q35",
-         extra=(), stop_on=None, qemu_datadir=None, inputs=(), on_line=None):
+         extra=(), stop_on=None, qemu_datadir=None, inputs=(), on_line=None,
+         debug_exit=True):
     """Boot `esp` and collect the serial log until QEMU exits, `stop_on`
     (a regex) appears, or `timeout` seconds pass. `inputs` is a list of
     (regex, text): when a line matches, text is typed on the serial port.
-    `on_line`, if given, is called with each line as it arrives."""
+    `on_line`, if given, is called with each line as it arrives.
+    `debug_exit`: see qemu_command()."""
     qemu = qemu or os.environ.get("QEMU", "qemu-system-x86_64")
     result = Boot()
     with tempfile.TemporaryDirectory(prefix="cohortvm-") as tmp:
@@ -128,7 +138,7 @@ def boot(esp, smp=1, mem="512M", timeout=120, qemu=None, machine="q35",
         shutil.copyfile(find_ovmf()[1], vars_copy)
         cmd = qemu_command(esp, vars_copy, smp, mem, qemu, machine,
                            serial="stdio", extra=["-display", "none", *extra],
-                           qemu_datadir=qemu_datadir)
+                           qemu_datadir=qemu_datadir, debug_exit=debug_exit)
         result.cmd = cmd
         start = time.monotonic()
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE,
@@ -301,7 +311,8 @@ def cmd_run(args):
     if args.cpu:
         extra += ["-cpu", args.cpu]
     cmd = qemu_command(args.esp, vars_copy, args.smp, args.mem, args.qemu,
-                       args.machine, serial="mon:stdio", extra=extra)
+                       args.machine, serial="mon:stdio", extra=extra,
+                       debug_exit=not args.no_debug_exit)
     print(" ".join(cmd), flush=True)
     os.execvpe(cmd[0], cmd, qemu_env(cmd[0]))
 
@@ -357,6 +368,9 @@ def main():
                            help="private copy of the OVMF variables")
             p.add_argument("--cpu", default="",
                            help="QEMU CPU model, e.g. max (SMEP/SMAP, XSAVE)")
+            p.add_argument("--no-debug-exit", action="store_true",
+                           help="no isa-debug-exit device, as on a PC: "
+                           "only reboot/poweroff end QEMU")
         else:
             p.add_argument("--kernel", default=str(BUILD / "kernel.elf"))
             p.add_argument("--serial-log", default=str(BUILD / "serial.log"))

@@ -2,8 +2,9 @@
 /*
  * libFuzzer harness for acpi/: acpi_parse() and acpi_log_summary() over
  * arbitrary bytes. Covers everything the parser reads: the RSDP (ACPI 6.5
- * 5.2.5), RSDT/XSDT (5.2.7, 5.2.8), FADT (5.2.9), MADT (5.2.12) and the
- * HPET table (IA-PC HPET 1.0a 3.2.4).
+ * 5.2.5), RSDT/XSDT (5.2.7, 5.2.8), FADT (5.2.9), MADT (5.2.12), the
+ * HPET table (IA-PC HPET 1.0a 3.2.4) and the \_S5 scan of the DSDT and
+ * SSDTs (7.4.2, 20.2).
  *
  * Input layout:
  *   byte 0      flags; bit 0 set: repair checksums before parsing
@@ -179,6 +180,15 @@ static bool terminated(const char *s, size_t size)
 	return memchr(s, 0, size) != NULL;
 }
 
+/* A PM1 control block is absent (address 0), an I/O port, or memory. */
+static void check_pm1(const struct acpi_gas *g)
+{
+	if (g->address == 0)
+		return;
+	CHECK(g->space_id == ACPI_GAS_IO || g->space_id == ACPI_GAS_MEMORY);
+	CHECK(g->space_id != ACPI_GAS_IO || g->address <= 0xffff);
+}
+
 static void check_result(int rc, const struct acpi_info *info)
 {
 	CHECK(rc == 0 || rc == -1);
@@ -193,7 +203,7 @@ static void check_result(int rc, const struct acpi_info *info)
 		/* At most the rejected XSDT is listed; nothing decoded. */
 		CHECK(info->ntables <= 1);
 		CHECK(!info->madt.present && !info->fadt.present &&
-		      !info->hpet.present);
+		      !info->hpet.present && !info->s5.present);
 	}
 
 	const struct acpi_madt *m = &info->madt;
@@ -225,11 +235,29 @@ static void check_result(int rc, const struct acpi_info *info)
 		CHECK(info->hpet.phys == 0);
 	}
 	CHECK(info->fadt.pm_timer_port <= 0xffff);
-	CHECK(info->fadt.pm1a_cnt_port <= 0xffff);
-	CHECK(info->fadt.pm1b_cnt_port <= 0xffff);
+	check_pm1(&info->fadt.pm1a_cnt);
+	check_pm1(&info->fadt.pm1b_cnt);
+	CHECK(info->fadt.smi_cmd <= 0xffff);
 	if (!info->fadt.present)
 		CHECK(info->fadt.pm_timer_port == 0 &&
 		      info->fadt.dsdt_phys == 0);
+
+	/* \_S5: only from a good DSDT or SSDT, and each value fits the
+	 * 3-bit SLP_TYP field the kernel shifts it into. */
+	const struct acpi_s5 *s5 = &info->s5;
+	if (s5->present) {
+		CHECK(s5->slp_typa <= 7 && s5->slp_typb <= 7);
+		CHECK(strcmp(s5->table, "DSDT") == 0 ||
+		      strcmp(s5->table, "SSDT") == 0);
+		CHECK(s5->table_phys != 0 && s5->offset >= HEADER_LEN);
+		bool listed = false;
+		for (int i = 0; i < info->ntables; i++)
+			listed |= info->table[i].phys == s5->table_phys &&
+				  info->table[i].valid;
+		CHECK(listed || info->ntables == ACPI_MAX_TABLES);
+	} else {
+		CHECK(s5->table_phys == 0);
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

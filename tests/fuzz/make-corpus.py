@@ -15,14 +15,16 @@ then physical memory from address 0, RSDP at 0, tables packed after it at
 16-byte boundaries. Every pointer the parser follows (RSDP -> root tables
 -> tables, FADT -> DSDT/FACS) is rewritten to the new addresses and every
 checksum recomputed, so the seeds parse exactly like the originals. The
-DSDT is cut to its 36-byte header (the parser never reads AML; a 9 KiB
-seed would only slow the fuzzer down), and a machine without an RSDT
-(the QEMU captures) gets one built from its XSDT.
+DSDT is cut to its 36-byte header plus its \\_S5 object (the parser
+reads no other AML; a 9 KiB seed would only slow the fuzzer down), and a
+machine without an RSDT (the QEMU captures) gets one built from its XSDT.
 
 One more seed, synthetic-limits-xsdt, is q35 with a made-up MADT that
 overflows every list (ACPI_MAX_CPUS, _IOAPICS, _OVERRIDES, _NMIS) and has
 repeated APIC ids, so the fuzzer starts next to those paths instead of
-having to grow a 9 KiB table by itself.
+having to grow a 9 KiB table by itself. And synthetic-s5-ssdt-xsdt is
+q35 with \\_S5 moved out of the DSDT into an SSDT of its own, in the
+root-prefixed, one-integer form, for the SSDT fallback.
 """
 import struct
 import sys
@@ -75,7 +77,30 @@ def limits_madt():
     return bytearray(header + body)
 
 
-def build(machine, revision, madt=None):
+def s5_object(dsdt):
+    """The DefName of \\_S5 in a real DSDT, whole (NameOp to the end of
+    its package), or b"" if there is none."""
+    at = dsdt.find(b"\x08_S5_\x12")
+    if at < 0:
+        return b""
+    lead = dsdt[at + 6]
+    follow = lead >> 6
+    length = lead & 0x3F if follow == 0 else lead & 0x0F
+    for i in range(follow):
+        length |= dsdt[at + 7 + i] << (4 + 8 * i)
+    return bytes(dsdt[at:at + 6 + length])
+
+
+def s5_ssdt():
+    """An SSDT whose only object is Name (\\_S5, Package (1) { 0x0705 }):
+    the root-prefixed name and the one-integer form."""
+    aml = b"\x08\\_S5_\x12\x05\x01\x0b\x05\x07"
+    header = struct.pack("<4sIBB6s8sI4sI", b"SSDT", 36 + len(aml), 2, 0,
+                         b"COHORT", b"S5SSDT  ", 1, b"CHRT", 1)
+    return bytearray(header + aml)
+
+
+def build(machine, revision, madt=None, ssdt=None):
     (rsdp, _), tables = load(machine)
     if madt:
         tables[next(a for a, t in tables.items() if t[:4] == b"APIC")] = madt
@@ -83,6 +108,12 @@ def build(machine, revision, madt=None):
     xsdt = tables[by_sig[b"XSDT"]]
     xsdt_entries = [struct.unpack_from("<Q", xsdt, 36 + 8 * i)[0]
                     for i in range((len(xsdt) - 36) // 8)]
+    if ssdt:
+        at = (max(a + len(t) for a, t in tables.items()) + 0xFFF) & ~0xFFF
+        tables[at] = ssdt
+        xsdt += struct.pack("<Q", at)
+        struct.pack_into("<I", xsdt, 4, len(xsdt))
+        xsdt_entries.append(at)
     if b"RSDT" not in by_sig:
         rsdt = bytearray(xsdt[:36]) + b"".join(
             struct.pack("<I", a) for a in xsdt_entries)
@@ -91,8 +122,9 @@ def build(machine, revision, madt=None):
         by_sig[b"RSDT"] = struct.unpack_from("<I", rsdp, 16)[0]
         tables[by_sig[b"RSDT"]] = rsdt
     if b"DSDT" in by_sig:
-        dsdt = tables[by_sig[b"DSDT"]][:36]
-        struct.pack_into("<I", dsdt, 4, 36)
+        old_dsdt = tables[by_sig[b"DSDT"]]
+        dsdt = old_dsdt[:36] + (b"" if ssdt else s5_object(old_dsdt))
+        struct.pack_into("<I", dsdt, 4, len(dsdt))
         tables[by_sig[b"DSDT"]] = dsdt
 
     # New addresses: RSDP at 0, tables in ascending old-address order.
@@ -147,10 +179,12 @@ def main():
                 path = OUT / f"{machine.name}-{name}"
                 path.write_bytes(seed)
                 print(f"{path.relative_to(HERE)}: {len(seed)} bytes")
-    seed = build(DATA / "data" / "qemu-q35", 2, limits_madt())
-    path = OUT / "synthetic-limits-xsdt"
-    path.write_bytes(seed)
-    print(f"{path.relative_to(HERE)}: {len(seed)} bytes")
+    for name, kw in (("synthetic-limits-xsdt", {"madt": limits_madt()}),
+                     ("synthetic-s5-ssdt-xsdt", {"ssdt": s5_ssdt()})):
+        seed = build(DATA / "data" / "qemu-q35", 2, **kw)
+        path = OUT / name
+        path.write_bytes(seed)
+        print(f"{path.relative_to(HERE)}: {len(seed)} bytes")
 
 
 if __name__ == "__main__":

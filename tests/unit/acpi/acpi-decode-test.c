@@ -397,7 +397,7 @@ static void test_fadt_hw_reduced(void **state)
 	assert_int_equal(parse(&m, &info, &lc), 0);
 	assert_true(info.fadt.hw_reduced);
 	assert_int_equal(info.fadt.pm_timer_port, 0);
-	assert_int_equal(info.fadt.pm1a_cnt_port, 0);
+	assert_int_equal(info.fadt.pm1a_cnt.address, 0);
 	assert_true(info.fadt.reset_supported);
 	assert_true(summary_has("acpi: FADT: no PM timer; reset I/O 0xcf9 <- "
 				"0xf; hardware-reduced"));

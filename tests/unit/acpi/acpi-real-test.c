@@ -118,8 +118,8 @@ static void expect_q35_fadt(uint64_t dsdt)
 	assert_int_equal(f->reset_reg.bit_width, 8);
 	assert_int_equal(f->reset_reg.address, 0xcf9);
 	assert_int_equal(f->reset_value, 0x0f);
-	assert_int_equal(f->pm1a_cnt_port, 0x604);
-	assert_int_equal(f->pm1b_cnt_port, 0);
+	assert_int_equal(f->pm1a_cnt.address, 0x604);
+	assert_int_equal(f->pm1b_cnt.address, 0);
 	assert_int_equal(f->iapc_boot_arch, 0x0002); /* 8042 present */
 	assert_int_equal(f->flags, 0x84a5);
 	assert_int_equal(f->dsdt_phys, dsdt);
@@ -185,8 +185,8 @@ static void test_pc_has_acpi1_fadt(void **state)
 	assert_int_equal(info.table[1].length, 116);
 	assert_int_equal(f->pm_timer_port, 0xb008);
 	assert_false(f->pm_timer_32bit);
-	assert_int_equal(f->pm1a_cnt_port, 0xb004);
-	assert_int_equal(f->pm1b_cnt_port, 0);
+	assert_int_equal(f->pm1a_cnt.address, 0xb004);
+	assert_int_equal(f->pm1b_cnt.address, 0);
 	assert_false(f->reset_supported);
 	assert_int_equal(f->reset_reg.address, 0);
 	assert_false(f->hw_reduced);
@@ -300,8 +300,8 @@ static void test_msi_claw_x2apic_only(void **state)
 	assert_int_equal(f->reset_reg.space_id, ACPI_GAS_IO);
 	assert_int_equal(f->reset_reg.address, 0xcf9);
 	assert_int_equal(f->reset_value, 6);
-	assert_int_equal(f->pm1a_cnt_port, 0x1804);
-	assert_int_equal(f->pm1b_cnt_port, 0);
+	assert_int_equal(f->pm1a_cnt.address, 0x1804);
+	assert_int_equal(f->pm1b_cnt.address, 0);
 	assert_int_equal(f->iapc_boot_arch, 0x0012);
 	assert_int_equal(f->flags, 0x2384e5);
 	assert_int_equal(f->dsdt_phys, 0x655ad000);
@@ -387,6 +387,8 @@ static void test_q35_summary(void **state)
 		"min tick 0",
 		"acpi: FADT: PM timer at port 0x608 (24-bit); "
 		"reset I/O 0xcf9 <- 0xf; not hardware-reduced",
+		"acpi: power-off: \\_S5 in DSDT at offset 0x1f53: "
+		"SLP_TYPa 0, SLP_TYPb 0; PM1a_CNT I/O 0x604, no PM1b_CNT",
 		NULL });
 }
 
@@ -434,7 +436,7 @@ static void test_pc_summary_fadt_without_reset(void **state)
 	fake_mem_load(&m, "data/qemu-pc");
 	assert_int_equal(parse(&m, &info, &lc), 0);
 	summary(&lc);
-	assert_string_equal(lc.line[lc.n - 1],
+	assert_string_equal(lc.line[lc.n - 2],
 			    "acpi: FADT: PM timer at port 0xb008 (24-bit); "
 			    "no reset register; not hardware-reduced");
 }
