@@ -28,7 +28,7 @@
 
 #define BOOT_INFO_MAGIC 0x54524f484f43ULL /* "COHORT" little-endian */
 #ifndef BOOT_INFO_VERSION
-#define BOOT_INFO_VERSION 2
+#define BOOT_INFO_VERSION 3
 #endif
 
 /* Fixed virtual layout set up by the loader. */
@@ -79,8 +79,11 @@ struct boot_mmap_entry {
 #define BOOT_FB_NONE 0
 #define BOOT_FB_RGBX 1 /* byte order R, G, B, reserved */
 #define BOOT_FB_BGRX 2 /* byte order B, G, R, reserved */
-#define BOOT_FB_BITMASK 3
+#define BOOT_FB_BITMASK 3 /* the masks say where each colour is */
 
+/* The GOP mode the firmware left set, from the GOP on the console's
+ * output handle (efi/loader.c). All zero (format BOOT_FB_NONE) if there is
+ * no linear framebuffer. */
 struct boot_framebuffer {
 	uint64_t phys;
 	uint64_t size;
@@ -88,7 +91,14 @@ struct boot_framebuffer {
 	uint32_t height;
 	uint32_t pitch_pixels; /* pixels per scan line, >= width */
 	uint32_t format;       /* BOOT_FB_* */
+	/* BOOT_FB_BITMASK only: non-overlapping bits of one pixel. */
 	uint32_t red_mask, green_mask, blue_mask, reserved_mask;
+	/* Bytes per pixel * 8: 32 for RGBX/BGRX; for BITMASK the highest
+	 * mask bit + 1 rounded up to a byte (16, 24 or 32). The loader
+	 * hands over no BITMASK mode whose masks overlap or lack a colour.
+	 * Since version 3. */
+	uint32_t bits_per_pixel;
+	uint32_t pad;
 };
 
 struct boot_info {
@@ -155,8 +165,8 @@ struct boot_info {
 
 /* The PE loader and the ELF kernel must agree byte for byte; a change
  * here is a new BOOT_INFO_VERSION and a docs/boot.md update. */
-_Static_assert(sizeof(struct boot_info) == 1240, "struct boot_info layout");
-_Static_assert(__builtin_offsetof(struct boot_info, initrd_phys) == 1216,
+_Static_assert(sizeof(struct boot_info) == 1248, "struct boot_info layout");
+_Static_assert(__builtin_offsetof(struct boot_info, initrd_phys) == 1224,
 	       "struct boot_info layout");
 
 #endif

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 """Loader robustness: bad kernels are refused with a message (and the
-firmware gets control back), version skew is refused by the kernel, and the
-trampoline / ExitBootServices fallbacks work."""
+firmware gets control back), version skew is refused by the kernel, the
+trampoline / ExitBootServices fallbacks work, 5-level paging is refused,
+and CMDLINE.TXT in UTF-16 or over its size limit is reported."""
 import re
 import struct
 
@@ -48,7 +49,7 @@ def test_boot_info_version_mismatch_is_refused(esp, boot):
     b = boot(esp(cmdline="test=boot",
                  loader=BUILD / "test/BOOTX64-badversion.EFI"))
     assert b.exit_code == cohortvm.EXIT_FAILURE, b
-    assert re.search(r"boot: boot_info version 999 .* kernel expects version 2",
+    assert re.search(r"boot: boot_info version 999 .* kernel expects version 3",
                      b.log)
     assert "cohort: ready" not in b.log
 
@@ -74,3 +75,29 @@ def test_stale_map_key_is_retried(esp, boot):
     b = boot(esp(cmdline="efi_stale_key test=boot"))
     assert b.exit_code == cohortvm.EXIT_SUCCESS, b
     assert "ExitBootServices attempts 2" in b.log
+
+
+def test_five_level_paging_is_refused(esp, boot):
+    b = boot(esp(cmdline="efi_test_la57 test=boot"), stop_on=LOADER_ERROR)
+    assert not b.timed_out, "loader printed no error"
+    assert ("cohort-loader: error: unsupported paging mode: the firmware "
+            "runs with 5-level paging") in b.log, b.log
+    assert "cpu0:" not in b.log, "the kernel must not have started"
+
+
+def test_utf16_cmdline_file_is_converted(esp, boot):
+    """What Windows Notepad writes as "Unicode": UTF-16LE with a BOM."""
+    text = "\ufeff# options\r\ntest=boot\r\n".encode("utf-16-le")
+    b = boot(esp(cmdline=text))
+    assert b.exit_code == cohortvm.EXIT_SUCCESS, b
+    assert "cohort-loader: CMDLINE.TXT is UTF-16 text; converted to ASCII" \
+        in b.log
+    assert 'cmdline from CMDLINE.TXT: "test=boot"' in b.log
+
+
+def test_oversized_cmdline_file_is_reported(esp, boot):
+    text = b"test=boot\n" + b"# padding\n" * 500  # 5010 bytes
+    b = boot(esp(cmdline=text), stop_on=r"cohort: ready")
+    assert not b.timed_out, "never reached the ready line"
+    assert ("cohort-loader: warning: \\EFI\\COHORT\\CMDLINE.TXT is over "
+            "4096 bytes; ignored") in b.log, b.log
