@@ -62,6 +62,7 @@ extern char handoff_jump_end[];
 
 static EFI_HANDLE image;
 static int nx_supported;
+static int test_ebs_fail; /* efi_test_ebs_fail: the exit call "fails" */
 
 static uint64_t rdtsc(void)
 {
@@ -681,6 +682,9 @@ static uint64_t ebs_free_pool(void *ctx, void *buf)
 static uint64_t ebs_exit(void *ctx, uint64_t key)
 {
 	(void)ctx;
+	/* The firmware is left running: only the halt path is exercised. */
+	if (test_ebs_fail)
+		return EFI_DEVICE_ERROR;
 	return BS->ExitBootServices(image, key);
 }
 
@@ -794,6 +798,7 @@ EFI_STATUS efi_main(EFI_HANDLE image_handle, EFI_SYSTEM_TABLE *systab)
 	const struct ebs_ops ops = { 0, ebs_get_memory_map, ebs_allocate_pool,
 				     ebs_free_pool, ebs_exit };
 	struct ebs_result er;
+	test_ebs_fail = cmdline_has(bi->cmdline, "efi_test_ebs_fail");
 	switch (ebs_run(&ops, cmdline_has(bi->cmdline, "efi_stale_key"), &er)) {
 	case EBS_FAILED_BEFORE:
 		return fail(er.status, L"cannot get the memory map", er.why);

@@ -101,3 +101,15 @@ def test_oversized_cmdline_file_is_reported(esp, boot):
     assert not b.timed_out, "never reached the ready line"
     assert ("cohort-loader: warning: \\EFI\\COHORT\\CMDLINE.TXT is over "
             "4096 bytes; ignored") in b.log, b.log
+
+
+def test_failed_exit_boot_services_halts_with_a_message(esp, boot):
+    """After a failed ExitBootServices the loader may not print through the
+    firmware or return to it: it writes to COM1 itself and halts."""
+    b = boot(esp(cmdline="efi_test_ebs_fail test=boot"), timeout=60,
+             stop_on=r"the loader stops here")
+    assert not b.timed_out, "no halt message on serial"
+    assert ("cohort-loader: error: ExitBootServices failed (EFI status "
+            "0x8000000000000007) after ExitBootServices was called") in b.log
+    assert "returning to the firmware" not in b.log
+    assert "cpu0:" not in b.log, "the kernel must not have started"
