@@ -181,7 +181,8 @@ static EFI_STATUS fail(EFI_STATUS st, const CHAR16 *what, const char *detail)
  * half shut down, so no console output, no Stall, no return to it (a
  * known hang on real boards). Say why on COM1 directly and stop.
  */
-static void __attribute__((noreturn)) halt_after_exit(const struct ebs_result *r)
+static void __attribute__((noreturn))
+halt_after_exit(const struct ebs_result *r)
 {
 	__asm__ volatile("cli");
 	serial_puts("\ncohort-loader: error: ");

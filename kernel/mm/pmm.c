@@ -7,6 +7,10 @@
 
 #include "../boot_info.h"
 
+/* boot_mmap_entry counts 4 KiB pages (boot_info.h); layout.h is not
+ * included so the core stays arch-free. */
+#define MAP_PAGE_BYTES 4096ULL
+
 static uint64_t words(uint64_t npages)
 {
 	return (npages + 63) / 64;
@@ -166,12 +170,14 @@ void pmm_core_add_map(struct pmm *p, const struct boot_mmap_entry *m,
 {
 	for (uint32_t i = 0; i < n; i++)
 		if (pmm_type_allocatable(m[i].type))
-			pmm_core_add(p, m[i].phys / 4096, m[i].pages);
+			pmm_core_add(p, m[i].phys / MAP_PAGE_BYTES,
+				     m[i].pages);
 	/* Second pass, after every add: an overlapping allocatable entry
 	 * later in the map must not make these pages free again. */
 	for (uint32_t i = 0; i < n; i++)
 		if (!pmm_type_allocatable(m[i].type))
-			pmm_core_reserve(p, m[i].phys / 4096, m[i].pages);
+			pmm_core_reserve(p, m[i].phys / MAP_PAGE_BYTES,
+					 m[i].pages);
 }
 
 /* The end of the first non-allocatable entry that intersects [s, e), or 0
@@ -180,7 +186,7 @@ static uint64_t blocked_until(const struct boot_mmap_entry *m, uint32_t n,
 			      uint64_t s, uint64_t e)
 {
 	for (uint32_t i = 0; i < n; i++) {
-		uint64_t rs = m[i].phys, re = rs + m[i].pages * 4096;
+		uint64_t rs = m[i].phys, re = rs + m[i].pages * MAP_PAGE_BYTES;
 		if (!pmm_type_allocatable(m[i].type) && rs < e && re > s)
 			return re;
 	}
@@ -190,10 +196,11 @@ static uint64_t blocked_until(const struct boot_mmap_entry *m, uint32_t n,
 uint64_t pmm_place_bitmap(const struct boot_mmap_entry *m, uint32_t n,
 			  uint64_t bytes, uint64_t min, uint64_t end)
 {
-	uint64_t size = (bytes + 4095) & ~4095ULL, best = 0;
+	const uint64_t mask = MAP_PAGE_BYTES - 1;
+	uint64_t size = (bytes + mask) & ~mask, best = 0;
 
 	for (uint32_t i = 0; i < n; i++) {
-		uint64_t s = m[i].phys, e = s + m[i].pages * 4096;
+		uint64_t s = m[i].phys, e = s + m[i].pages * MAP_PAGE_BYTES;
 		if (m[i].type != BOOT_MEM_USABLE)
 			continue;
 		if (e > end)
@@ -209,7 +216,7 @@ uint64_t pmm_place_bitmap(const struct boot_mmap_entry *m, uint32_t n,
 					best = s;
 				break;
 			}
-			s = (past + 4095) & ~4095ULL;
+			s = (past + mask) & ~mask;
 		}
 	}
 	return best;
