@@ -93,11 +93,11 @@ uint64_t tramp_pick(const struct boot_mmap_entry *map, int n);
 
 /* What the command-line readers noticed, for the loader to print (each
  * flag is one warning line; see docs/cmdline.md). */
-#define CMDLINE_NOTE_TRUNCATED 0x01 /* words past the limit were dropped */
-#define CMDLINE_NOTE_NON_ASCII 0x02 /* text, but not ASCII: refused */
-#define CMDLINE_NOTE_BINARY 0x04    /* LoadOptions are binary data */
-#define CMDLINE_NOTE_BOM 0x08	    /* a byte-order mark was stripped */
-#define CMDLINE_NOTE_UTF16 0x10	    /* UTF-16 text converted to ASCII */
+#define CMDLINE_NOTE_TRUNCATED BOOT_CMDLINE_NOTE_TRUNCATED
+#define CMDLINE_NOTE_NON_ASCII BOOT_CMDLINE_NOTE_NON_ASCII /* refused */
+#define CMDLINE_NOTE_BINARY BOOT_CMDLINE_NOTE_BINARY
+#define CMDLINE_NOTE_BOM BOOT_CMDLINE_NOTE_BOM
+#define CMDLINE_NOTE_UTF16 BOOT_CMDLINE_NOTE_UTF16 /* converted to ASCII */
 
 struct cmdline_notes {
 	uint32_t flags;	    /* CMDLINE_NOTE_* */

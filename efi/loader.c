@@ -525,6 +525,7 @@ static void find_cmdline(EFI_LOADED_IMAGE *li, EFI_FILE_HANDLE root,
 					    li->LoadOptionsSize, bi->cmdline,
 					    sizeof(bi->cmdline), &notes);
 	print_cmdline_notes(L"LoadOptions", &notes);
+	bi->cmdline_notes |= notes.flags;
 	if (got) {
 		bi->cmdline_source = BOOT_CMDLINE_LOAD_OPTIONS;
 		return;
@@ -536,8 +537,10 @@ static void find_cmdline(EFI_LOADED_IMAGE *li, EFI_FILE_HANDLE root,
 				      sizeof(bi->cmdline), &notes))
 			bi->cmdline_source = BOOT_CMDLINE_FILE;
 		print_cmdline_notes(L"CMDLINE.TXT", &notes);
+		bi->cmdline_notes |= notes.flags;
 		FreePool(text);
 	} else if (st == EFI_BAD_BUFFER_SIZE) {
+		bi->cmdline_notes |= BOOT_CMDLINE_NOTE_FILE_TOO_BIG;
 		Print(L"cohort-loader: warning: \\EFI\\COHORT\\CMDLINE.TXT is "
 		      L"over %d bytes; ignored\r\n", CMDLINE_FILE_MAX);
 	} else if (st != EFI_NOT_FOUND) {

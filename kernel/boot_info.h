@@ -63,6 +63,15 @@ struct boot_mmap_entry {
 #define BOOT_CMDLINE_FILE 1	    /* \EFI\COHORT\CMDLINE.TXT */
 #define BOOT_CMDLINE_LOAD_OPTIONS 2 /* UEFI shell or boot entry */
 
+/* What the loader dropped or changed in the command line
+ * (boot_info.cmdline_notes; the loader printed one line for each). */
+#define BOOT_CMDLINE_NOTE_TRUNCATED 0x01 /* words past the limit dropped */
+#define BOOT_CMDLINE_NOTE_NON_ASCII 0x02 /* a source refused: not ASCII */
+#define BOOT_CMDLINE_NOTE_BINARY 0x04	  /* LoadOptions were binary data */
+#define BOOT_CMDLINE_NOTE_BOM 0x08	  /* a byte-order mark stripped */
+#define BOOT_CMDLINE_NOTE_UTF16 0x10	  /* CMDLINE.TXT was UTF-16 */
+#define BOOT_CMDLINE_NOTE_FILE_TOO_BIG 0x20 /* CMDLINE.TXT over 4 KiB: ignored */
+
 /* How the AP trampoline page was obtained. */
 #define BOOT_TRAMP_NONE 0	   /* no page below 1 MiB: boot on one CPU */
 #define BOOT_TRAMP_ALLOCATED 1	   /* AllocatePages before ExitBootServices */
@@ -144,7 +153,9 @@ struct boot_info {
 
 	/* ExitBootServices attempts (1 normally; more on a stale map key). */
 	uint32_t exit_boot_attempts;
-	uint32_t pad2;
+	/* BOOT_CMDLINE_NOTE_* from both sources, so the kernel log (not only
+	 * the loader's screen) says what was dropped. Since version 3. */
+	uint32_t cmdline_notes;
 
 	/* EFI system table, physical; 0 if unknown. Not used yet: recorded
 	 * so a future reboot/poweroff path can reach runtime services. */

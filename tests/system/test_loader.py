@@ -93,6 +93,7 @@ def test_utf16_cmdline_file_is_converted(esp, boot):
     assert "cohort-loader: CMDLINE.TXT is UTF-16 text; converted to ASCII" \
         in b.log
     assert 'cmdline from CMDLINE.TXT: "test=boot"' in b.log
+    assert "boot: CMDLINE.TXT was UTF-16; the loader converted it" in b.log
 
 
 def test_oversized_cmdline_file_is_reported(esp, boot):
@@ -101,6 +102,8 @@ def test_oversized_cmdline_file_is_reported(esp, boot):
     assert not b.timed_out, "never reached the ready line"
     assert ("cohort-loader: warning: \\EFI\\COHORT\\CMDLINE.TXT is over "
             "4096 bytes; ignored") in b.log, b.log
+    assert "boot: warning: CMDLINE.TXT was over 4096 bytes and ignored" \
+        in b.log
 
 
 def test_failed_exit_boot_services_halts_with_a_message(esp, boot):
@@ -113,3 +116,20 @@ def test_failed_exit_boot_services_halts_with_a_message(esp, boot):
             "0x8000000000000007) after ExitBootServices was called") in b.log
     assert "returning to the firmware" not in b.log
     assert "cpu0:" not in b.log, "the kernel must not have started"
+
+
+def test_cmdline_past_the_limit_drops_whole_words(esp, boot):
+    # 30 words of 50 bytes: about 20 fit in 1023 bytes (and stay under
+    # the kernel parser's 64 words).
+    words = [f"init=/bin/{i:02d}" + "x" * 38 for i in range(30)]
+    b = boot(esp(cmdline="test=boot " + " ".join(words)))
+    assert b.exit_code == cohortvm.EXIT_SUCCESS, b
+    m = re.search(r'cohort-loader: cmdline \(CMDLINE.TXT\): "([^"]*)"', b.log)
+    assert m, b.log
+    kept = m.group(1).split(" ")
+    assert kept[0] == "test=boot" and kept[1:] == words[:len(kept) - 1]
+    assert 15 < len(kept) < 30 and len(m.group(1)) <= 1023
+    assert re.search(r"cohort-loader: warning: CMDLINE.TXT: longer than 1023 "
+                     r"bytes; the last \d+ word\(s\) dropped", b.log)
+    assert ("boot: warning: the loader dropped words past the 1023-byte "
+            "command-line limit") in b.log
