@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
  * Pure helpers for the loader (see handoff.h). No EFI calls: these run after
- * ExitBootServices as well as before, and on the host under test.
+ * ExitBootServices as well as before, and on the host under test; ebs_run
+ * reaches the firmware only through the ebs_ops table it is given. Every
+ * reader of firmware bytes stays inside the length it is told (the
+ * handoff_fuzz harness checks that) and never fails the boot: the worst
+ * outcome is an empty command line or an empty map, with a note.
  */
 #include "handoff.h"
 
@@ -325,7 +329,7 @@ int cmdline_from_load_options(const uint16_t *opts, size_t bytes, char *out,
 	return o.pos != 0;
 }
 
-/* Start of the line after position i (past its '\n'), and its end. */
+/* The end of the line that starts at i: its '\n', or the end of the text. */
 static size_t line_end(const struct text *t, size_t i)
 {
 	while (i < t->n && unit_at(t, i) != '\n')
