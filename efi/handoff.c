@@ -4,8 +4,8 @@
  * ExitBootServices as well as before, and on the host under test; ebs_run
  * reaches the firmware only through the ebs_ops table it is given. Every
  * reader of firmware bytes stays inside the length it is told (the
- * handoff_fuzz harness checks that) and never fails the boot: the worst
- * outcome is an empty command line or an empty map, with a note.
+ * handoff_fuzz harness checks that): bad bytes give an empty command line
+ * with a note, or -1 from mmap_reduce, never a fault.
  */
 #include "handoff.h"
 
