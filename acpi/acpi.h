@@ -230,6 +230,13 @@ void acpi_log_summary(const struct acpi_info *info, acpi_log_fn log,
 int acpi_s5_scan(const uint8_t *t, uint32_t len, const char *table,
 		 struct acpi_s5 *out, acpi_log_fn log, void *log_ctx);
 
+/*
+ * The highest APIC id of an enabled CPU in m (0 if none): what decides
+ * whether xAPIC can address every CPU the kernel will start. Online-capable
+ * slots are never started (no hot-add), so their ids do not count.
+ */
+uint32_t acpi_madt_max_apic_id(const struct acpi_madt *m);
+
 /* True if the len bytes at p sum to zero modulo 256 (ACPI 6.5 5.2.6). */
 bool acpi_checksum_ok(const void *p, uint32_t len);
 

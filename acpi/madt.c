@@ -150,6 +150,7 @@ static const char *const madt_warn_more[MADT_WARN_KINDS] = {
 /* What the commit pass counts, for one line each at the end instead of a
  * line per entry. */
 struct madt_counts {
+	bool online_capable_defined; /* MADT revision 5 or later */
 	int unusable;	 /* neither enabled nor online-capable */
 	bool ioapic_full, override_full, nmi_full;
 	int warned[MADT_WARN_KINDS];
@@ -167,8 +168,11 @@ static void add_cpu(const struct acpi_parser *p, struct acpi_madt *m,
 {
 	bool enabled = flags & LAPIC_ENABLED;
 	/* Online Capable only means something when Enabled is clear
-	 * (5.2.12.2); an enabled CPU is simply present. */
-	bool online_capable = !enabled && (flags & LAPIC_ONLINE_CAPABLE);
+	 * (5.2.12.2); an enabled CPU is simply present. Before MADT
+	 * revision 5 (ACPI 6.3) the bit is reserved and firmware may have
+	 * left anything there. */
+	bool online_capable = !enabled && c->online_capable_defined &&
+			      (flags & LAPIC_ONLINE_CAPABLE);
 
 	if (!enabled && !online_capable) {
 		c->unusable++;
@@ -183,9 +187,28 @@ static void add_cpu(const struct acpi_parser *p, struct acpi_madt *m,
 		return;
 	}
 	/* Firmware often lists a CPU twice, as type 0 and as type 9; the
-	 * first entry wins. Comparing against kept CPUs only is enough:
-	 * anything past ACPI_MAX_CPUS is only counted. */
+	 * first entry wins, unless it was only online-capable and this one
+	 * is enabled: keeping the slot would leave a present CPU unstarted.
+	 * Comparing against kept CPUs only is enough: anything past
+	 * ACPI_MAX_CPUS is only counted. */
 	for (int i = 0; i < m->ncpus; i++) {
+		if (m->cpu[i].apic_id == apic_id && enabled &&
+		    !m->cpu[i].enabled) {
+			if (warn_once_more(c, MADT_WARN_REPEAT))
+				acpi_logf(p, "acpi: APIC: CPU entry at offset "
+					  "0x%x (type %u) enables APIC id %u, "
+					  "listed before as online-capable; "
+					  "the enabled entry is kept",
+					  off, type, apic_id);
+			m->cpu[i] = (struct acpi_cpu){
+				.apic_id = apic_id,
+				.acpi_uid = uid,
+				.enabled = true,
+				.from_x2apic_entry =
+					type == MADT_TYPE_LOCAL_X2APIC,
+			};
+			return;
+		}
 		if (m->cpu[i].apic_id == apic_id) {
 			if (warn_once_more(c, MADT_WARN_REPEAT))
 				acpi_logf(p, "acpi: APIC: CPU entry at offset "
@@ -296,7 +319,9 @@ static void add_nmi(const struct acpi_parser *p, struct acpi_madt *m,
 static void madt_commit(const struct acpi_parser *p, const uint8_t *t,
 			uint32_t len, struct acpi_madt *m)
 {
-	struct madt_counts c = { 0 };
+	struct madt_counts c = {
+		.online_capable_defined = t[ACPI_HDR_REVISION] >= 5,
+	};
 
 	m->lapic_phys = acpi_rd32(t + MADT_LAPIC_ADDR);
 	m->pcat_compat = acpi_rd32(t + MADT_FLAGS) & MADT_PCAT_COMPAT;
@@ -358,4 +383,14 @@ void acpi_madt_parse(const struct acpi_parser *p, const uint8_t *t,
 	if (madt_check(p, t, len) < 0)
 		return;
 	madt_commit(p, t, len, out);
+}
+
+uint32_t acpi_madt_max_apic_id(const struct acpi_madt *m)
+{
+	uint32_t max = 0;
+
+	for (int i = 0; i < m->ncpus; i++)
+		if (m->cpu[i].enabled && m->cpu[i].apic_id > max)
+			max = m->cpu[i].apic_id;
+	return max;
 }

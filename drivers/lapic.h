@@ -9,7 +9,9 @@
  *   - x2APIC when firmware already enabled it: IA32_APIC_BASE.EXTD set
  *     (recent Intel PCs enable and lock it; leaving x2APIC needs a full
  *     disable, which locked firmware forbids, so we never try);
- *   - x2APIC when any APIC id is above 254 (xAPIC cannot address it);
+ *   - x2APIC when an enabled CPU's APIC id is above 254 (xAPIC cannot
+ *     address it; online-capable slots are never started, so theirs do
+ *     not count: acpi_madt_max_apic_id());
  *   - else x2APIC when CPUID.1:ECX[21] says the CPU has it;
  *   - else xAPIC.
  * `apic=xapic` / `apic=x2apic` force a mode, or fail with a reason.
@@ -40,7 +42,7 @@ struct lapic_facts {
 	bool cpu_has_apic;    /* CPUID.1:EDX[9] */
 	bool cpu_has_x2apic;  /* CPUID.1:ECX[21] */
 	bool fw_x2apic_on;    /* IA32_APIC_BASE.EXTD already set */
-	uint32_t max_apic_id; /* highest id in the MADT */
+	uint32_t max_apic_id; /* highest enabled CPU's id in the MADT */
 	enum lapic_force force;
 };
 

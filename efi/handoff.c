@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
  * Pure helpers for the loader (see handoff.h). No EFI calls: these run after
- * ExitBootServices as well as before, and on the host under test.
+ * ExitBootServices as well as before, and on the host under test; ebs_run
+ * reaches the firmware only through the ebs_ops table it is given. Every
+ * reader of firmware bytes stays inside the length it is told (the
+ * handoff_fuzz harness checks that): bad bytes give an empty command line
+ * with a note, or -1 from mmap_reduce, never a fault.
  */
 #include "handoff.h"
 
@@ -46,18 +50,26 @@ static int touching(const struct boot_mmap_entry *a,
 	return a->phys + a->pages * 4096 == b->phys;
 }
 
-/* Merge out[i] into its neighbours if they touch it and have the same EFI
- * type. Returns the new count. */
+/* Same EFI type and same BOOT_MEM type: attributes can make two
+ * conventional descriptors different kinds of memory. */
+static int same_kind(const struct boot_mmap_entry *a,
+		     const struct boot_mmap_entry *b)
+{
+	return a->efi_type == b->efi_type && a->type == b->type;
+}
+
+/* Merge out[i] into its neighbours if they touch it and are of the same
+ * kind. Returns the new count. */
 static int merge_at(struct boot_mmap_entry *out, int n, int i)
 {
-	if (i + 1 < n && out[i + 1].efi_type == out[i].efi_type &&
+	if (i + 1 < n && same_kind(&out[i + 1], &out[i]) &&
 	    touching(&out[i], &out[i + 1])) {
 		out[i].pages += out[i + 1].pages;
 		for (int j = i + 1; j + 1 < n; j++)
 			out[j] = out[j + 1];
 		n--;
 	}
-	if (i > 0 && out[i - 1].efi_type == out[i].efi_type &&
+	if (i > 0 && same_kind(&out[i - 1], &out[i]) &&
 	    touching(&out[i - 1], &out[i])) {
 		out[i - 1].pages += out[i].pages;
 		for (int j = i; j + 1 < n; j++)
@@ -108,19 +120,19 @@ int mmap_reduce(const void *efi_map, size_t map_size, size_t desc_size,
 		struct boot_mmap_entry e = {
 			.phys = d->phys,
 			.pages = d->pages,
-			.type = efi_type_to_boot(d->type),
+			.type = efi_desc_to_boot(d->type, d->attr),
 			.efi_type = d->type,
 		};
 		int i = slot_for(out, n, e.phys);
-		/* Extend a touching neighbour of the same EFI type in place:
+		/* Extend a touching neighbour of the same kind in place:
 		 * needs no new slot, so it works even when out[] is full. */
-		if (i > 0 && out[i - 1].efi_type == e.efi_type &&
+		if (i > 0 && same_kind(&out[i - 1], &e) &&
 		    touching(&out[i - 1], &e)) {
 			out[i - 1].pages += e.pages;
 			n = merge_at(out, n, i - 1);
 			continue;
 		}
-		if (i < n && out[i].efi_type == e.efi_type && touching(&e, &out[i])) {
+		if (i < n && same_kind(&out[i], &e) && touching(&e, &out[i])) {
 			out[i].phys = e.phys;
 			out[i].pages += e.pages;
 			n = merge_at(out, n, i);
@@ -160,98 +172,361 @@ uint64_t tramp_pick(const struct boot_mmap_entry *map, int n)
 	return best;
 }
 
-static int is_space(int c)
+uint32_t efi_desc_to_boot(uint32_t efi_type, uint64_t attr)
+{
+	uint32_t t = efi_type_to_boot(efi_type);
+
+	if (t != BOOT_MEM_USABLE && t != BOOT_MEM_LOADER)
+		return t;
+	/* As Linux's EFI-to-e820 conversion: specific-purpose memory
+	 * belongs to the driver it was set aside for, and the kernel reaches
+	 * RAM only through its write-back direct map. */
+	if ((attr & EFI_MEMATTR_SP) || !(attr & EFI_MEMATTR_WB))
+		return BOOT_MEM_RESERVED;
+	return t;
+}
+
+/* ---- Command lines ---- */
+
+static int is_space(uint32_t c)
 {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-/* Append word [w, w+len) to out with one separating space. */
-static void append_word(char *out, size_t max, size_t *pos, const char *w,
-			size_t len)
+/* Text as code units: bytes, or UTF-16 in either byte order. Reads only
+ * whole units inside [p, p + n * width). */
+struct text {
+	const uint8_t *p;
+	size_t n;  /* code units */
+	int width; /* 1 or 2 bytes per unit */
+	int big;   /* UTF-16 big-endian */
+};
+
+static uint32_t unit_at(const struct text *t, size_t i)
 {
-	if (*pos != 0 && *pos + 1 < max)
-		out[(*pos)++] = ' ';
-	for (size_t i = 0; i < len && *pos + 1 < max; i++)
-		out[(*pos)++] = w[i];
-	out[*pos] = 0;
+	if (t->width == 1)
+		return t->p[i];
+	const uint8_t *q = t->p + 2 * i;
+	return t->big ? (uint32_t)q[0] << 8 | q[1] : (uint32_t)q[1] << 8 | q[0];
 }
 
-static int ends_with_efi(const char *w, size_t len)
+/* The text ends at its first NUL unit. */
+static void text_stop_at_nul(struct text *t)
 {
-	if (len < 4)
-		return 0;
-	const char *s = w + len - 4;
-	return s[0] == '.' && (s[1] | 0x20) == 'e' && (s[2] | 0x20) == 'f' &&
-	       (s[3] | 0x20) == 'i';
+	size_t n = 0;
+	while (n < t->n && unit_at(t, n) != 0)
+		n++;
+	t->n = n;
+}
+
+/* The command line being built: whole words only. Once one word does not
+ * fit, every later word is dropped too, so options never reorder. */
+struct cl_out {
+	char *out;
+	size_t max, pos;
+	int full;
+	struct cmdline_notes *notes;
+};
+
+static void put_word(struct cl_out *o, const struct text *t, size_t w,
+		     size_t len)
+{
+	size_t need = len + (o->pos != 0) + 1; /* separator, word, NUL */
+
+	if (o->full || need > o->max - o->pos) {
+		o->full = 1;
+		o->notes->flags |= CMDLINE_NOTE_TRUNCATED;
+		o->notes->dropped++;
+		return;
+	}
+	if (o->pos != 0)
+		o->out[o->pos++] = ' ';
+	for (size_t i = 0; i < len; i++)
+		o->out[o->pos++] = (char)unit_at(t, w + i);
+	o->out[o->pos] = 0;
+}
+
+/* Words of t[from, to), each through put_word; `skip_efi` drops a first
+ * word ending in ".efi" (a UEFI shell's program name). */
+static void put_words(struct cl_out *o, const struct text *t, size_t from,
+		      size_t to, int skip_efi)
+{
+	size_t i = from;
+
+	while (i < to) {
+		while (i < to && is_space(unit_at(t, i)))
+			i++;
+		size_t w = i;
+		while (i < to && !is_space(unit_at(t, i)))
+			i++;
+		if (i == w)
+			break;
+		if (skip_efi) {
+			skip_efi = 0;
+			if (i - w >= 4 && unit_at(t, i - 4) == '.' &&
+			    (unit_at(t, i - 3) | 0x20) == 'e' &&
+			    (unit_at(t, i - 2) | 0x20) == 'f' &&
+			    (unit_at(t, i - 1) | 0x20) == 'i')
+				continue;
+		}
+		put_word(o, t, w, i - w);
+	}
+}
+
+/* A character a command line may hold: printable ASCII or white space. */
+static int is_cmdline_char(uint32_t c)
+{
+	return (c >= 0x20 && c <= 0x7e) || is_space(c);
+}
+
+static void note_bad(struct cmdline_notes *n, uint32_t c, size_t pos)
+{
+	n->flags |= CMDLINE_NOTE_NON_ASCII;
+	n->bad_char = c;
+	n->bad_pos = (uint32_t)pos;
 }
 
 int cmdline_from_load_options(const uint16_t *opts, size_t bytes, char *out,
-			      size_t max)
+			      size_t max, struct cmdline_notes *notes)
 {
-	char buf[BOOT_CMDLINE_MAX];
-	size_t n = bytes / 2, len = 0;
+	struct cmdline_notes scratch;
+	struct text t = { (const uint8_t *)opts, bytes / 2, 2, 0 };
+	size_t from = 0, controls = 0, high = 0, first_high = 0;
 
+	if (!notes)
+		notes = &scratch;
+	*notes = (struct cmdline_notes){ 0 };
 	if (max == 0)
 		return 0;
 	out[0] = 0;
-	if (opts == 0 || n == 0)
+	if (!opts)
 		return 0;
-	for (size_t i = 0; i < n && opts[i] != 0; i++) {
-		uint16_t c = opts[i];
-		if (c >= 0x7f || (c < 0x20 && !is_space(c)))
-			return 0; /* binary OptionalData, not text */
-		if (len + 1 < sizeof(buf))
-			buf[len++] = (char)c;
+	text_stop_at_nul(&t);
+	if (t.n > 0 && unit_at(&t, 0) == 0xfeff) {
+		from = 1;
+		notes->flags |= CMDLINE_NOTE_BOM;
 	}
-	size_t pos = 0, i = 0;
-	int first = 1;
-	while (i < len) {
-		while (i < len && is_space(buf[i]))
-			i++;
-		size_t start = i;
-		while (i < len && !is_space(buf[i]))
-			i++;
-		if (i == start)
-			break;
-		if (first && ends_with_efi(buf + start, i - start)) {
-			first = 0;
-			continue;
-		}
-		first = 0;
-		append_word(out, max, &pos, buf + start, i - start);
+	for (size_t i = from; i < t.n; i++) {
+		uint32_t c = unit_at(&t, i);
+		if (c < 0x20 && !is_space(c))
+			controls++;
+		else if (c > 0x7e && high++ == 0)
+			first_high = i;
 	}
-	return pos != 0;
+	/* Binary OptionalData (EDK2 stores a GUID): control characters, or
+	 * mostly non-ASCII units. Text with a few non-ASCII characters is a
+	 * command line someone typed wrong: refused, but reported. */
+	if (controls || (high && 2 * high >= t.n - from)) {
+		*notes = (struct cmdline_notes){ .flags = CMDLINE_NOTE_BINARY };
+		return 0;
+	}
+	if (high) {
+		note_bad(notes, unit_at(&t, first_high), first_high);
+		return 0;
+	}
+	struct cl_out o = { out, max, 0, 0, notes };
+	put_words(&o, &t, from, t.n, 1);
+	return o.pos != 0;
 }
 
-int cmdline_from_file(const char *text, size_t len, char *out, size_t max)
+/* The end of the line that starts at i: its '\n', or the end of the text. */
+static size_t line_end(const struct text *t, size_t i)
 {
-	size_t pos = 0, i = 0;
+	while (i < t->n && unit_at(t, i) != '\n')
+		i++;
+	return i;
+}
 
+/* Is the line [i, end) a comment (first non-blank character '#')? */
+static int is_comment(const struct text *t, size_t i, size_t end)
+{
+	while (i < end && is_space(unit_at(t, i)))
+		i++;
+	return i < end && unit_at(t, i) == '#';
+}
+
+int cmdline_from_file(const char *text, size_t len, char *out, size_t max,
+		      struct cmdline_notes *notes)
+{
+	struct cmdline_notes scratch;
+	const uint8_t *p = (const uint8_t *)text;
+	struct text t = { p, len, 1, 0 };
+
+	if (!notes)
+		notes = &scratch;
+	*notes = (struct cmdline_notes){ 0 };
 	if (max == 0)
 		return 0;
 	out[0] = 0;
-	while (i < len && text[i] != 0) {
-		/* One line at a time so '#' comments can be skipped. */
-		size_t line = i;
-		while (i < len && text[i] != 0 && text[i] != '\n')
-			i++;
-		size_t end = i;
-		if (i < len && text[i] == '\n')
-			i++;
-		size_t j = line;
-		while (j < end && is_space(text[j]))
-			j++;
-		if (j < end && text[j] == '#')
+	if (len >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf) {
+		t = (struct text){ p + 3, len - 3, 1, 0 };
+		notes->flags |= CMDLINE_NOTE_BOM;
+	} else if (len >= 2 && ((p[0] == 0xff && p[1] == 0xfe) ||
+				(p[0] == 0xfe && p[1] == 0xff))) {
+		t = (struct text){ p + 2, (len - 2) / 2, 2, p[0] == 0xfe };
+		notes->flags |= CMDLINE_NOTE_BOM | CMDLINE_NOTE_UTF16;
+	} else if (len >= 4 && p[0] && p[0] < 0x80 && !p[1] && p[2] &&
+		   p[2] < 0x80 && !p[3]) {
+		/* No BOM, but two ASCII characters as UTF-16LE: a file
+		 * saved as "Unicode" by a tool that writes no BOM. */
+		t = (struct text){ p, len / 2, 2, 0 };
+		notes->flags |= CMDLINE_NOTE_UTF16;
+	}
+	text_stop_at_nul(&t);
+
+	/* First pass: refuse the file before writing anything if a line
+	 * that is not a comment holds anything but ASCII. */
+	for (size_t i = 0; i < t.n;) {
+		size_t end = line_end(&t, i);
+		if (!is_comment(&t, i, end)) {
+			for (size_t j = i; j < end; j++) {
+				uint32_t c = unit_at(&t, j);
+				if (!is_cmdline_char(c)) {
+					note_bad(notes, c, j);
+					return 0;
+				}
+			}
+		}
+		i = end + 1;
+	}
+
+	struct cl_out o = { out, max, 0, 0, notes };
+	for (size_t i = 0; i < t.n;) {
+		size_t end = line_end(&t, i);
+		if (!is_comment(&t, i, end))
+			put_words(&o, &t, i, end, 0);
+		i = end + 1;
+	}
+	return o.pos != 0;
+}
+
+/* ---- Paging mode ---- */
+
+int paging_check(uint64_t cr4, const char **why)
+{
+	*why = 0;
+	if (cr4 & X86_CR4_LA57) {
+		*why = "the firmware runs with 5-level paging (CR4.LA57 set) "
+		       "and Cohort's kernel uses 4-level paging; turn off "
+		       "5-level paging (often called \"5-level paging\" or "
+		       "\"LA57\") in the firmware setup";
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- GOP choice ---- */
+
+int gop_pick(const struct gop_candidate *c, int n)
+{
+	int best = -1, best_rank = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (!c[i].linear)
 			continue;
-		while (j < end) {
-			while (j < end && is_space(text[j]))
-				j++;
-			size_t w = j;
-			while (j < end && !is_space(text[j]))
-				j++;
-			if (j > w)
-				append_word(out, max, &pos, text + w, j - w);
+		int rank = c[i].on_console ? 3 : c[i].console_dev ? 2 : 1;
+		if (rank > best_rank) {
+			best = i;
+			best_rank = rank;
 		}
 	}
-	return pos != 0;
+	return best;
+}
+
+uint32_t gop_bitmask_bpp(uint32_t red, uint32_t green, uint32_t blue,
+			 uint32_t reserved)
+{
+	if (!red || !green || !blue)
+		return 0;
+	if ((red & green) || (red & blue) || (green & blue) ||
+	    ((red | green | blue) & reserved))
+		return 0;
+	uint32_t bits = 32 - (uint32_t)__builtin_clz(red | green | blue |
+						     reserved);
+	return (bits + 7) & ~7u;
+}
+
+/* ---- ExitBootServices ---- */
+
+/* Room for EBS_SLACK_DESCRIPTORS more descriptors, or a quarter more on a
+ * map so large that 32 is little. */
+static uint64_t ebs_slack(uint64_t size, uint64_t desc_size)
+{
+	uint64_t slack = EBS_SLACK_DESCRIPTORS * desc_size;
+	return size / 4 > slack ? size / 4 : slack;
+}
+
+/* Allocations allowed: no ExitBootServices call has been made yet. */
+#define EBS_ALLOC_TRIES 4
+
+enum ebs_outcome ebs_run(const struct ebs_ops *ops, int stale_key_once,
+			 struct ebs_result *r)
+{
+	uint64_t cap = 0, key = 0, st;
+	uint32_t dver;
+
+	*r = (struct ebs_result){ 0 };
+	st = ops->get_memory_map(ops->ctx, &cap, 0, &key, &r->desc_size, &dver);
+	if (st != EBS_EFI_BUFFER_TOO_SMALL) {
+		r->status = st;
+		r->why = "GetMemoryMap did not report the map's size";
+		return EBS_FAILED_BEFORE;
+	}
+	for (int tries = 1;; tries++) {
+		cap += ebs_slack(cap, r->desc_size);
+		st = ops->allocate_pool(ops->ctx, cap, &r->map);
+		if (st) {
+			r->map = 0;
+			r->status = st;
+			r->why = "no memory for the memory map";
+			return EBS_FAILED_BEFORE;
+		}
+		r->map_size = cap;
+		st = ops->get_memory_map(ops->ctx, &r->map_size, r->map, &key,
+					 &r->desc_size, &dver);
+		if (st == EBS_EFI_SUCCESS)
+			break;
+		ops->free_pool(ops->ctx, r->map);
+		r->map = 0;
+		r->status = st;
+		if (st != EBS_EFI_BUFFER_TOO_SMALL || tries == EBS_ALLOC_TRIES) {
+			r->why = "GetMemoryMap failed";
+			return EBS_FAILED_BEFORE;
+		}
+		cap = r->map_size; /* what the firmware needs now */
+	}
+	/* From the first ExitBootServices call on, the firmware may be half
+	 * shut down: only GetMemoryMap and ExitBootServices, into the buffer
+	 * we already have. */
+	for (uint32_t attempt = 1;; attempt++) {
+		r->attempts = attempt;
+		st = ops->exit_boot_services(ops->ctx, stale_key_once &&
+							       attempt == 1 ?
+						       key ^ 1 :
+						       key);
+		r->status = st;
+		if (st == EBS_EFI_SUCCESS)
+			return EBS_OK;
+		if (st != EBS_EFI_INVALID_PARAMETER) {
+			r->why = "ExitBootServices failed";
+			return EBS_FAILED_AFTER;
+		}
+		if (attempt == EBS_MAX_ATTEMPTS) {
+			r->why = "the memory map key was still stale after "
+				 "the last attempt";
+			return EBS_FAILED_AFTER;
+		}
+		r->map_size = cap;
+		st = ops->get_memory_map(ops->ctx, &r->map_size, r->map, &key,
+					 &r->desc_size, &dver);
+		if (st != EBS_EFI_SUCCESS) {
+			r->status = st;
+			r->why = st == EBS_EFI_BUFFER_TOO_SMALL ?
+					 "the memory map outgrew its buffer "
+					 "after a failed ExitBootServices" :
+					 "GetMemoryMap failed after a failed "
+					 "ExitBootServices";
+			return EBS_FAILED_AFTER;
+		}
+	}
 }

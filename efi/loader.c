@@ -5,20 +5,27 @@
  * What it guarantees to the kernel is written in kernel/boot_info.h and
  * docs/boot.md. In order:
  *   1. find the ACPI RSDP (ACPI 2.0 GUID first, then 1.0), the GOP
- *      framebuffer and the command line (LoadOptions, else CMDLINE.TXT);
+ *      framebuffer (the console's GOP first) and the command line
+ *      (LoadOptions, else CMDLINE.TXT), warning about anything dropped;
+ *      then refuse a paging mode the kernel cannot take over (5-level
+ *      paging) with a message, before the kernel is read;
  *   2. read \EFI\COHORT\KERNEL.ELF and validate it completely (elf_check.c)
  *      before placing it; any problem prints one message on the console
  *      (which OVMF mirrors to serial) and returns to the firmware;
  *   3. reserve a page below 1 MiB for the AP trampoline, the boot stack,
  *      the boot_info page and the page tables, all as EfiLoaderData;
  *      read \EFI\COHORT\INITRD (optional) into EfiLoaderData pages too;
- *   4. ExitBootServices, retrying with a fresh map on a stale key;
+ *   4. ExitBootServices (handoff.c's ebs_run): the map buffer is allocated
+ *      once, a stale key is retried with GetMemoryMap only, and a failure
+ *      after the first attempt halts with a serial message, since the
+ *      firmware may be half shut down (no console, no return);
  *   5. jump to the kernel through handoff_jump.S.
  * Scratch buffers (the ELF file, the raw memory map) are EfiBootServicesData
  * so the kernel gets them back as free memory.
  *
  * Specs: UEFI 2.10 sections 7.2 (memory services), 7.4 (ExitBootServices),
- * 4.6 (configuration tables); Intel SDM Vol. 3A 4.5 (4-level paging).
+ * 4.6 (configuration tables), 12.9 (GOP); Intel SDM Vol. 3A 4.5 (4-level
+ * paging).
  */
 #include <efi.h>
 #include <efilib.h>
@@ -40,12 +47,13 @@
 #define MSR_EFER 0xc0000080
 #define EFER_NXE (1ULL << 11)
 
-/* Extra descriptors of slack for the memory map buffer: the allocation of
- * the buffer itself, and firmware events during ExitBootServices, can split
- * a few more. */
-#define MMAP_SLACK_DESCRIPTORS 16
-#define EXIT_BOOT_ATTEMPTS 5
 #define CMDLINE_FILE_MAX 4096
+#define MAX_GOPS 8
+
+/* COM1, written directly once boot services may be gone (8250 UART). */
+#define COM1 0x3f8
+#define COM1_LSR (COM1 + 5)
+#define LSR_THR_EMPTY 0x20
 #define ERROR_WAIT_TENTHS 100 /* 10 s for a human to read an error */
 
 extern void handoff_jump(uint64_t cr3, uint64_t stack_top, uint64_t entry,
@@ -54,6 +62,7 @@ extern char handoff_jump_end[];
 
 static EFI_HANDLE image;
 static int nx_supported;
+static int test_ebs_fail; /* efi_test_ebs_fail: the exit call "fails" */
 
 static uint64_t rdtsc(void)
 {
@@ -81,6 +90,51 @@ static uint64_t rdmsr(uint32_t msr)
 	uint32_t lo, hi;
 	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
 	return ((uint64_t)hi << 32) | lo;
+}
+
+static uint64_t read_cr4(void)
+{
+	uint64_t v;
+	__asm__ volatile("mov %%cr4, %0" : "=r"(v));
+	return v;
+}
+
+static void outb(uint16_t port, uint8_t v)
+{
+	__asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port));
+}
+
+static uint8_t inb(uint16_t port)
+{
+	uint8_t v;
+	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+/* Bounded wait: with no UART at COM1 the status reads 0xff (ready). */
+static void serial_putc(char c)
+{
+	for (int i = 0; i < 100000 && !(inb(COM1_LSR) & LSR_THR_EMPTY); i++)
+		;
+	outb(COM1, (uint8_t)c);
+}
+
+static void serial_puts(const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\n')
+			serial_putc('\r');
+		serial_putc(*s);
+	}
+}
+
+static void serial_hex(uint64_t v)
+{
+	char b[19] = "0x";
+	for (int i = 0; i < 16; i++)
+		b[2 + i] = "0123456789abcdef"[(v >> (60 - 4 * i)) & 0xf];
+	b[18] = 0;
+	serial_puts(b);
 }
 
 static void *memset_(void *d, int c, UINTN n)
@@ -120,6 +174,26 @@ static EFI_STATUS fail(EFI_STATUS st, const CHAR16 *what, const char *detail)
 		BS->Stall(100 * 1000);
 	}
 	return EFI_ERROR(st) ? st : EFI_LOAD_ERROR;
+}
+
+/*
+ * ExitBootServices failed after at least one attempt: the firmware may be
+ * half shut down, so no console output, no Stall, no return to it (a
+ * known hang on real boards). Say why on COM1 directly and stop.
+ */
+static void __attribute__((noreturn))
+halt_after_exit(const struct ebs_result *r)
+{
+	__asm__ volatile("cli");
+	serial_puts("\ncohort-loader: error: ");
+	serial_puts(r->why ? r->why : "ExitBootServices failed");
+	serial_puts(" (EFI status ");
+	serial_hex(r->status);
+	serial_puts(") after ExitBootServices was called; the firmware may be "
+		    "half shut down, so the loader stops here. Power the "
+		    "machine off and on.\n");
+	for (;;)
+		__asm__ volatile("hlt");
 }
 
 static EFI_STATUS alloc_pages(UINTN pages, EFI_MEMORY_TYPE type,
@@ -311,31 +385,103 @@ static void find_rsdp(struct boot_info *bi)
 	}
 }
 
+/* Tag protocol on handles that are part of the console output
+ * (EFI_CONSOLE_OUT_DEVICE_GUID, UEFI 2.10 12.1; no interface). */
+static EFI_GUID console_out_device = { 0xd3b36f2c, 0xd551, 0x11d4,
+				       { 0x9a, 0x46, 0x00, 0x90, 0x27, 0x3f,
+					 0xc1, 0x4d } };
+
+/* Does this GOP's current mode give the kernel a framebuffer? */
+static int gop_linear(EFI_GRAPHICS_OUTPUT_PROTOCOL *gop)
+{
+	if (!gop || !gop->Mode || !gop->Mode->Info ||
+	    !gop->Mode->FrameBufferBase)
+		return 0;
+	EFI_GRAPHICS_OUTPUT_MODE_INFORMATION *m = gop->Mode->Info;
+	switch (m->PixelFormat) {
+	case PixelRedGreenBlueReserved8BitPerColor:
+	case PixelBlueGreenRedReserved8BitPerColor:
+		return 1;
+	case PixelBitMask:
+		return gop_bitmask_bpp(m->PixelInformation.RedMask,
+				       m->PixelInformation.GreenMask,
+				       m->PixelInformation.BlueMask,
+				       m->PixelInformation.ReservedMask) != 0;
+	default: /* PixelBltOnly: no linear framebuffer to hand over */
+		return 0;
+	}
+}
+
+/*
+ * The GOP the firmware's console is drawn on, not whichever instance
+ * LocateProtocol returns first (a console splitter's BltOnly GOP, or a
+ * second GPU with no screen attached): gop_pick() decides.
+ */
 static void find_framebuffer(struct boot_info *bi)
 {
-	EFI_GRAPHICS_OUTPUT_PROTOCOL *gop = 0;
+	EFI_GRAPHICS_OUTPUT_PROTOCOL *gops[MAX_GOPS];
+	struct gop_candidate cand[MAX_GOPS];
+	EFI_HANDLE *handles = 0;
+	UINTN nhandles = 0;
+	int n = 0;
 
-	if (EFI_ERROR(LibLocateProtocol(&GraphicsOutputProtocol, (void **)&gop)) ||
-	    !gop || !gop->Mode || !gop->Mode->Info)
+	if (EFI_ERROR(BS->LocateHandleBuffer(ByProtocol, &GraphicsOutputProtocol,
+					     0, &nhandles, &handles)))
+		nhandles = 0;
+	for (UINTN i = 0; i < nhandles && n < MAX_GOPS; i++) {
+		EFI_GRAPHICS_OUTPUT_PROTOCOL *g = 0;
+		void *tag;
+		if (EFI_ERROR(BS->HandleProtocol(handles[i],
+						 &GraphicsOutputProtocol,
+						 (void **)&g)) || !g)
+			continue;
+		gops[n] = g;
+		cand[n] = (struct gop_candidate){
+			.on_console = handles[i] == ST->ConsoleOutHandle,
+			.console_dev = !EFI_ERROR(BS->HandleProtocol(
+				handles[i], &console_out_device, &tag)),
+			.linear = gop_linear(g),
+		};
+		n++;
+	}
+	if (handles)
+		FreePool(handles);
+	int pick = gop_pick(cand, n);
+	if (pick < 0) {
+		if (n)
+			Print(L"cohort-loader: %d GOP instance(s), none with a "
+			      L"linear framebuffer: no framebuffer for the "
+			      L"kernel\r\n", n);
 		return;
+	}
+	if (n > 1)
+		Print(L"cohort-loader: GOP %d of %d chosen (%a)\r\n", pick + 1,
+		      n, cand[pick].on_console ? "the console's" :
+			 cand[pick].console_dev ? "a console device" :
+						  "the first with a framebuffer");
+	EFI_GRAPHICS_OUTPUT_PROTOCOL *gop = gops[pick];
 	EFI_GRAPHICS_OUTPUT_MODE_INFORMATION *m = gop->Mode->Info;
 	struct boot_framebuffer *fb = &bi->fb;
 	switch (m->PixelFormat) {
 	case PixelRedGreenBlueReserved8BitPerColor:
 		fb->format = BOOT_FB_RGBX;
+		fb->bits_per_pixel = 32;
 		break;
 	case PixelBlueGreenRedReserved8BitPerColor:
 		fb->format = BOOT_FB_BGRX;
+		fb->bits_per_pixel = 32;
 		break;
-	case PixelBitMask:
+	default: /* PixelBitMask: gop_linear() checked the masks */
 		fb->format = BOOT_FB_BITMASK;
 		fb->red_mask = m->PixelInformation.RedMask;
 		fb->green_mask = m->PixelInformation.GreenMask;
 		fb->blue_mask = m->PixelInformation.BlueMask;
 		fb->reserved_mask = m->PixelInformation.ReservedMask;
+		fb->bits_per_pixel = gop_bitmask_bpp(fb->red_mask,
+						     fb->green_mask,
+						     fb->blue_mask,
+						     fb->reserved_mask);
 		break;
-	default: /* PixelBltOnly: no linear framebuffer to hand over */
-		return;
 	}
 	fb->phys = gop->Mode->FrameBufferBase;
 	fb->size = gop->Mode->FrameBufferSize;
@@ -344,23 +490,62 @@ static void find_framebuffer(struct boot_info *bi)
 	fb->pitch_pixels = m->PixelsPerScanLine;
 }
 
+/* One line per thing the command-line reader dropped or changed. */
+static void print_cmdline_notes(const CHAR16 *src,
+				const struct cmdline_notes *n)
+{
+	if (n->flags & CMDLINE_NOTE_BINARY)
+		Print(L"cohort-loader: %s hold binary data (a boot entry's), "
+		      L"not a command line\r\n", src);
+	if (n->flags & CMDLINE_NOTE_NON_ASCII)
+		Print(L"cohort-loader: warning: %s: character 0x%x at "
+		      L"position %d is not ASCII; all of it ignored\r\n", src,
+		      n->bad_char, n->bad_pos);
+	if (n->flags & CMDLINE_NOTE_UTF16)
+		Print(L"cohort-loader: %s is UTF-16 text; converted to "
+		      L"ASCII\r\n", src);
+	else if (n->flags & CMDLINE_NOTE_BOM)
+		Print(L"cohort-loader: %s starts with a byte-order mark; "
+		      L"stripped\r\n", src);
+	if (n->flags & CMDLINE_NOTE_TRUNCATED)
+		Print(L"cohort-loader: warning: %s: longer than %d bytes; the "
+		      L"last %d word(s) dropped\r\n", src, BOOT_CMDLINE_MAX - 1,
+		      n->dropped);
+}
+
 static void find_cmdline(EFI_LOADED_IMAGE *li, EFI_FILE_HANDLE root,
 			 struct boot_info *bi)
 {
+	struct cmdline_notes notes;
 	void *text;
 	UINTN len;
+	EFI_STATUS st;
 
-	if (cmdline_from_load_options(li->LoadOptions, li->LoadOptionsSize,
-				      bi->cmdline, sizeof(bi->cmdline))) {
+	int got = cmdline_from_load_options(li->LoadOptions,
+					    li->LoadOptionsSize, bi->cmdline,
+					    sizeof(bi->cmdline), &notes);
+	print_cmdline_notes(L"LoadOptions", &notes);
+	bi->cmdline_notes |= notes.flags;
+	if (got) {
 		bi->cmdline_source = BOOT_CMDLINE_LOAD_OPTIONS;
 		return;
 	}
-	if (read_file(root, L"\\EFI\\COHORT\\CMDLINE.TXT", CMDLINE_FILE_MAX,
-		      &text, &len) == EFI_SUCCESS) {
+	st = read_file(root, L"\\EFI\\COHORT\\CMDLINE.TXT", CMDLINE_FILE_MAX,
+		       &text, &len);
+	if (st == EFI_SUCCESS) {
 		if (cmdline_from_file(text, len, bi->cmdline,
-				      sizeof(bi->cmdline)))
+				      sizeof(bi->cmdline), &notes))
 			bi->cmdline_source = BOOT_CMDLINE_FILE;
+		print_cmdline_notes(L"CMDLINE.TXT", &notes);
+		bi->cmdline_notes |= notes.flags;
 		FreePool(text);
+	} else if (st == EFI_BAD_BUFFER_SIZE) {
+		bi->cmdline_notes |= BOOT_CMDLINE_NOTE_FILE_TOO_BIG;
+		Print(L"cohort-loader: warning: \\EFI\\COHORT\\CMDLINE.TXT is "
+		      L"over %d bytes; ignored\r\n", CMDLINE_FILE_MAX);
+	} else if (st != EFI_NOT_FOUND) {
+		Print(L"cohort-loader: warning: cannot read "
+		      L"\\EFI\\COHORT\\CMDLINE.TXT (%r); ignored\r\n", st);
 	}
 }
 
@@ -470,54 +655,41 @@ static uint64_t direct_map_end(const struct boot_info *bi)
 
 /* ---- Exit and jump ------------------------------------------------------ */
 
-/*
- * Get the final map and exit boot services. The buffer was sized with slack
- * up front because allocating after a failed ExitBootServices is allowed but
- * best avoided. `efi_stale_key` passes a wrong key once to exercise the
- * retry. Returns the raw map in *map / *map_size / *dsize. Nothing may print
- * after the first attempt: the console may already be gone.
- */
-static EFI_STATUS exit_boot_services(struct boot_info *bi, void **map,
-				     UINTN *map_size, UINTN *dsize)
+/* ebs_run()'s view of the boot services (handoff.h): the calls, no more. */
+static uint64_t ebs_get_memory_map(void *ctx, uint64_t *size, void *map,
+				   uint64_t *key, uint64_t *desc_size,
+				   uint32_t *desc_version)
 {
-	UINTN cap = 0, key = 0;
-	UINT32 dver;
-	EFI_STATUS st;
-	int stale = cmdline_has(bi->cmdline, "efi_stale_key");
+	UINTN s = *size, k = *key, d = *desc_size;
+	UINT32 v = *desc_version;
+	(void)ctx;
+	EFI_STATUS st = BS->GetMemoryMap(&s, map, &k, &d, &v);
+	*size = s;
+	*key = k;
+	*desc_size = d;
+	*desc_version = v;
+	return st;
+}
 
-	*map = 0;
-	st = BS->GetMemoryMap(&cap, 0, &key, dsize, &dver);
-	if (st != EFI_BUFFER_TOO_SMALL)
-		return st;
-	for (int attempt = 1; attempt <= EXIT_BOOT_ATTEMPTS; attempt++) {
-		if (!*map) {
-			cap += MMAP_SLACK_DESCRIPTORS * *dsize;
-			st = BS->AllocatePool(EfiBootServicesData, cap, map);
-			if (EFI_ERROR(st))
-				return st;
-		}
-		*map_size = cap;
-		st = BS->GetMemoryMap(map_size, *map, &key, dsize, &dver);
-		if (st == EFI_BUFFER_TOO_SMALL) {
-			BS->FreePool(*map);
-			*map = 0;
-			cap = *map_size;
-			continue;
-		}
-		if (EFI_ERROR(st))
-			return st;
-		bi->exit_boot_attempts = attempt;
-		if (stale) {
-			stale = 0;
-			key ^= 1;
-		}
-		st = BS->ExitBootServices(image, key);
-		if (st == EFI_SUCCESS)
-			return st;
-		if (st != EFI_INVALID_PARAMETER)
-			return st;
-	}
-	return EFI_ABORTED;
+static uint64_t ebs_allocate_pool(void *ctx, uint64_t size, void **buf)
+{
+	(void)ctx;
+	return BS->AllocatePool(EfiBootServicesData, size, buf);
+}
+
+static uint64_t ebs_free_pool(void *ctx, void *buf)
+{
+	(void)ctx;
+	return BS->FreePool(buf);
+}
+
+static uint64_t ebs_exit(void *ctx, uint64_t key)
+{
+	(void)ctx;
+	/* The firmware is left running: only the halt path is exercised. */
+	if (test_ebs_fail)
+		return EFI_DEVICE_ERROR;
+	return BS->ExitBootServices(image, key);
 }
 
 EFI_STATUS efi_main(EFI_HANDLE image_handle, EFI_SYSTEM_TABLE *systab)
@@ -564,6 +736,16 @@ EFI_STATUS efi_main(EFI_HANDLE image_handle, EFI_SYSTEM_TABLE *systab)
 	find_rsdp(bi);
 	find_framebuffer(bi);
 	find_cmdline(li, root, bi);
+
+	/* Before the kernel is read or anything mapped: a paging mode we
+	 * cannot hand over from would otherwise triple-fault at the jump,
+	 * with no message. `efi_test_la57` pretends LA57 is on. */
+	const char *why;
+	uint64_t cr4 = read_cr4();
+	if (cmdline_has(bi->cmdline, "efi_test_la57"))
+		cr4 |= X86_CR4_LA57;
+	if (paging_check(cr4, &why))
+		return fail(EFI_UNSUPPORTED, L"unsupported paging mode", why);
 
 	void *kfile;
 	UINTN ksize;
@@ -617,14 +799,23 @@ EFI_STATUS efi_main(EFI_HANDLE image_handle, EFI_SYSTEM_TABLE *systab)
 	      bi->cmdline);
 	Print(L"cohort-loader: exiting boot services\r\n");
 
-	void *raw;
-	UINTN raw_size, dsize;
-	st = exit_boot_services(bi, &raw, &raw_size, &dsize);
-	if (EFI_ERROR(st))
-		return fail(st, L"ExitBootServices failed", 0);
+	const struct ebs_ops ops = { 0, ebs_get_memory_map, ebs_allocate_pool,
+				     ebs_free_pool, ebs_exit };
+	struct ebs_result er;
+	test_ebs_fail = cmdline_has(bi->cmdline, "efi_test_ebs_fail");
+	switch (ebs_run(&ops, cmdline_has(bi->cmdline, "efi_stale_key"), &er)) {
+	case EBS_FAILED_BEFORE:
+		return fail(er.status, L"cannot get the memory map", er.why);
+	case EBS_FAILED_AFTER:
+		halt_after_exit(&er);
+	case EBS_OK:
+		break;
+	}
+	bi->exit_boot_attempts = er.attempts;
 
 	/* Boot services are gone: no Print, no allocation from here on. */
-	int n = mmap_reduce(raw, raw_size, dsize, mmap, BOOT_MMAP_MAX);
+	int n = mmap_reduce(er.map, er.map_size, er.desc_size, mmap,
+			    BOOT_MMAP_MAX);
 	if (n < 0)
 		n = 0; /* the kernel reports an empty map and stops */
 	bi->mmap = (uint64_t)mmap;

@@ -28,7 +28,7 @@
 
 #define BOOT_INFO_MAGIC 0x54524f484f43ULL /* "COHORT" little-endian */
 #ifndef BOOT_INFO_VERSION
-#define BOOT_INFO_VERSION 2
+#define BOOT_INFO_VERSION 3
 #endif
 
 /* Fixed virtual layout set up by the loader. */
@@ -63,6 +63,15 @@ struct boot_mmap_entry {
 #define BOOT_CMDLINE_FILE 1	    /* \EFI\COHORT\CMDLINE.TXT */
 #define BOOT_CMDLINE_LOAD_OPTIONS 2 /* UEFI shell or boot entry */
 
+/* What the loader dropped or changed in the command line
+ * (boot_info.cmdline_notes; the loader printed one line for each). */
+#define BOOT_CMDLINE_NOTE_TRUNCATED 0x01 /* words past the limit dropped */
+#define BOOT_CMDLINE_NOTE_NON_ASCII 0x02 /* a source refused: not ASCII */
+#define BOOT_CMDLINE_NOTE_BINARY 0x04	  /* LoadOptions were binary data */
+#define BOOT_CMDLINE_NOTE_BOM 0x08	  /* a byte-order mark stripped */
+#define BOOT_CMDLINE_NOTE_UTF16 0x10	  /* CMDLINE.TXT was UTF-16 */
+#define BOOT_CMDLINE_NOTE_FILE_TOO_BIG 0x20 /* CMDLINE.TXT over 4 KiB: ignored */
+
 /* How the AP trampoline page was obtained. */
 #define BOOT_TRAMP_NONE 0	   /* no page below 1 MiB: boot on one CPU */
 #define BOOT_TRAMP_ALLOCATED 1	   /* AllocatePages before ExitBootServices */
@@ -79,8 +88,11 @@ struct boot_mmap_entry {
 #define BOOT_FB_NONE 0
 #define BOOT_FB_RGBX 1 /* byte order R, G, B, reserved */
 #define BOOT_FB_BGRX 2 /* byte order B, G, R, reserved */
-#define BOOT_FB_BITMASK 3
+#define BOOT_FB_BITMASK 3 /* the masks say where each colour is */
 
+/* The GOP mode the firmware left set, from the GOP on the console's
+ * output handle (efi/loader.c). All zero (format BOOT_FB_NONE) if there is
+ * no linear framebuffer. */
 struct boot_framebuffer {
 	uint64_t phys;
 	uint64_t size;
@@ -88,7 +100,14 @@ struct boot_framebuffer {
 	uint32_t height;
 	uint32_t pitch_pixels; /* pixels per scan line, >= width */
 	uint32_t format;       /* BOOT_FB_* */
+	/* BOOT_FB_BITMASK only: non-overlapping bits of one pixel. */
 	uint32_t red_mask, green_mask, blue_mask, reserved_mask;
+	/* Bytes per pixel * 8: 32 for RGBX/BGRX; for BITMASK the highest
+	 * mask bit + 1 rounded up to a byte (16, 24 or 32). The loader
+	 * hands over no BITMASK mode whose masks overlap or lack a colour.
+	 * Since version 3. */
+	uint32_t bits_per_pixel;
+	uint32_t pad;
 };
 
 struct boot_info {
@@ -134,7 +153,9 @@ struct boot_info {
 
 	/* ExitBootServices attempts (1 normally; more on a stale map key). */
 	uint32_t exit_boot_attempts;
-	uint32_t pad2;
+	/* BOOT_CMDLINE_NOTE_* from both sources, so the kernel log (not only
+	 * the loader's screen) says what was dropped. Since version 3. */
+	uint32_t cmdline_notes;
 
 	/* EFI system table, physical; 0 if unknown. Not used yet: recorded
 	 * so a future reboot/poweroff path can reach runtime services. */
@@ -155,8 +176,8 @@ struct boot_info {
 
 /* The PE loader and the ELF kernel must agree byte for byte; a change
  * here is a new BOOT_INFO_VERSION and a docs/boot.md update. */
-_Static_assert(sizeof(struct boot_info) == 1240, "struct boot_info layout");
-_Static_assert(__builtin_offsetof(struct boot_info, initrd_phys) == 1216,
+_Static_assert(sizeof(struct boot_info) == 1248, "struct boot_info layout");
+_Static_assert(__builtin_offsetof(struct boot_info, initrd_phys) == 1224,
 	       "struct boot_info layout");
 
 #endif

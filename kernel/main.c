@@ -102,12 +102,33 @@ static void cmdline_warn(const char *msg)
 	kprintf("%s", msg);
 }
 
+/* The loader's command-line notes again (it printed them on the
+ * firmware console, which a PC without serial only shows briefly). */
+static void log_cmdline_notes(uint32_t notes)
+{
+	if (notes & BOOT_CMDLINE_NOTE_TRUNCATED)
+		kprintf("boot: warning: the loader dropped words past the "
+			"%d-byte command-line limit", BOOT_CMDLINE_MAX - 1);
+	if (notes & BOOT_CMDLINE_NOTE_NON_ASCII)
+		kprintf("boot: warning: the loader refused a command line "
+			"that was not ASCII");
+	if (notes & BOOT_CMDLINE_NOTE_FILE_TOO_BIG)
+		kprintf("boot: warning: CMDLINE.TXT was over 4096 bytes and "
+			"ignored");
+	if (notes & BOOT_CMDLINE_NOTE_UTF16)
+		kprintf("boot: CMDLINE.TXT was UTF-16; the loader converted it");
+	else if (notes & BOOT_CMDLINE_NOTE_BOM)
+		kprintf("boot: the loader stripped a byte-order mark from the "
+			"command line");
+}
+
 static void log_boot_info(const struct boot_info *bi)
 {
 	kprintf("boot: cmdline from %s: \"%s\"",
 		bi->cmdline_source < 3 ? cmdline_sources[bi->cmdline_source] :
 					 "?",
 		bi->cmdline);
+	log_cmdline_notes(bi->cmdline_notes);
 	kprintf("boot: kernel %lu KiB at phys %#lx, direct map %lu GiB, "
 		"ExitBootServices attempts %u",
 		bi->kernel_size >> 10, bi->kernel_phys,

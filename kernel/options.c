@@ -82,6 +82,11 @@ const struct cmdline_option kernel_options[] = {
 	{ "efi_stale_key", CMDLINE_FLAG, 0,
 	  "loader: pass a stale map key to ExitBootServices once, to exercise "
 	  "the retry" },
+	{ "efi_test_la57", CMDLINE_FLAG, 0,
+	  "loader: act as if the firmware left 5-level paging on, to exercise "
+	  "the refusal" },
+	{ "efi_test_ebs_fail", CMDLINE_FLAG, 0,
+	  "loader: act as if ExitBootServices failed, to exercise the halt" },
 };
 
 const int kernel_option_count =

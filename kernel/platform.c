@@ -106,15 +106,6 @@ void platform_cpu_init(struct cpu *c)
 	apply_nmis(c->acpi_uid);
 }
 
-static uint32_t max_apic_id(void)
-{
-	uint32_t max = 0;
-	for (int i = 0; i < acpi.madt.ncpus; i++)
-		if (acpi.madt.cpu[i].apic_id > max)
-			max = acpi.madt.cpu[i].apic_id;
-	return max;
-}
-
 void platform_init(const struct boot_info *bi)
 {
 	boot = bi;
@@ -131,7 +122,8 @@ void platform_init(const struct boot_info *bi)
 
 	/* Local APIC. */
 	int lapic_ok = lapic_init_bsp(acpi.madt.present ? acpi.madt.lapic_phys : 0,
-				      max_apic_id(), apic_option()) == 0;
+				      acpi_madt_max_apic_id(&acpi.madt),
+				      apic_option()) == 0;
 	if (lapic_ok)
 		lapic_init_cpu();
 	else

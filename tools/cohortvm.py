@@ -248,7 +248,8 @@ def boot_bochs(esp, cpus=2, timeout=300, stop_on=None):
 
 def make_esp(dst, cmdline=None, loader=None, kernel=None, base=None):
     """Copy the built ESP image to dst, optionally replacing the command
-    line, the loader or the kernel. Needs mtools."""
+    line (a str gets a newline; bytes are written as they are, for
+    encodings), the loader or the kernel. Needs mtools."""
     base = Path(base or BUILD / "esp.img")
     dst = Path(dst)
     subprocess.run(["cp", "--sparse=always", str(base), str(dst)], check=True)
@@ -260,7 +261,10 @@ def make_esp(dst, cmdline=None, loader=None, kernel=None, base=None):
 
     if cmdline is not None:
         txt = dst.with_suffix(".cmdline.txt")
-        txt.write_text(cmdline + "\n")
+        if isinstance(cmdline, bytes):
+            txt.write_bytes(cmdline)
+        else:
+            txt.write_text(cmdline + "\n")
         put(txt, "::/EFI/COHORT/CMDLINE.TXT")
     if loader is not None:
         put(loader, "::/EFI/BOOT/BOOTX64.EFI")

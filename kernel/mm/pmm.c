@@ -5,6 +5,12 @@
 
 #include <stdbool.h>
 
+#include "../boot_info.h"
+
+/* boot_mmap_entry counts 4 KiB pages (boot_info.h); layout.h is not
+ * included so the core stays arch-free. */
+#define MAP_PAGE_BYTES 4096ULL
+
 static uint64_t words(uint64_t npages)
 {
 	return (npages + 63) / 64;
@@ -152,4 +158,66 @@ int pmm_core_free(struct pmm *p, uint64_t pfn, uint64_t count)
 		clear(p->used, i);
 	p->free_pages += count;
 	return 0;
+}
+
+int pmm_type_allocatable(uint32_t type)
+{
+	return type == BOOT_MEM_USABLE || type == BOOT_MEM_LOADER;
+}
+
+void pmm_core_add_map(struct pmm *p, const struct boot_mmap_entry *m,
+		      uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (pmm_type_allocatable(m[i].type))
+			pmm_core_add(p, m[i].phys / MAP_PAGE_BYTES,
+				     m[i].pages);
+	/* Second pass, after every add: an overlapping allocatable entry
+	 * later in the map must not make these pages free again. */
+	for (uint32_t i = 0; i < n; i++)
+		if (!pmm_type_allocatable(m[i].type))
+			pmm_core_reserve(p, m[i].phys / MAP_PAGE_BYTES,
+					 m[i].pages);
+}
+
+/* The end of the first non-allocatable entry that intersects [s, e), or 0
+ * if none does. */
+static uint64_t blocked_until(const struct boot_mmap_entry *m, uint32_t n,
+			      uint64_t s, uint64_t e)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t rs = m[i].phys, re = rs + m[i].pages * MAP_PAGE_BYTES;
+		if (!pmm_type_allocatable(m[i].type) && rs < e && re > s)
+			return re;
+	}
+	return 0;
+}
+
+uint64_t pmm_place_bitmap(const struct boot_mmap_entry *m, uint32_t n,
+			  uint64_t bytes, uint64_t min, uint64_t end)
+{
+	const uint64_t mask = MAP_PAGE_BYTES - 1;
+	uint64_t size = (bytes + mask) & ~mask, best = 0;
+
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t s = m[i].phys, e = s + m[i].pages * MAP_PAGE_BYTES;
+		if (m[i].type != BOOT_MEM_USABLE)
+			continue;
+		if (e > end)
+			e = end;
+		if (s < min)
+			s = min;
+		/* Each step moves s past one blocking entry: at most n
+		 * steps per run. */
+		while (e > s && e - s >= size) {
+			uint64_t past = blocked_until(m, n, s, s + size);
+			if (!past) {
+				if (!best || s < best)
+					best = s;
+				break;
+			}
+			s = (past + mask) & ~mask;
+		}
+	}
+	return best;
 }

@@ -46,6 +46,33 @@ int64_t pmm_core_alloc_below(struct pmm *p, uint64_t count, uint64_t limit);
 /* Return pages; -1 (and no change) if any of them is not allocated. */
 int pmm_core_free(struct pmm *p, uint64_t pfn, uint64_t count);
 
+/* ---- Filling the core from the loader's memory map (pure) ---- */
+
+struct boot_mmap_entry;
+
+/* 1 for the BOOT_MEM_* types the allocator may hand out: USABLE, and
+ * LOADER (loader code is dead once the kernel runs). */
+int pmm_type_allocatable(uint32_t type);
+
+/*
+ * Make available every allocatable entry of m[0..n), then withdraw every
+ * other entry. The order matters: firmware maps can overlap (a reserved
+ * descriptor inside a conventional one), and the map is not resolved
+ * before it gets here, so a page any non-allocatable entry covers is never
+ * handed out, whatever else claims it.
+ */
+void pmm_core_add_map(struct pmm *p, const struct boot_mmap_entry *m,
+		      uint32_t n);
+
+/*
+ * Where the bitmap (`bytes`, page-rounded) goes: the lowest address at or
+ * above `min` where it lies inside one allocatable entry, ends at or below
+ * `end`, and touches no non-allocatable entry (which may overlap the
+ * allocatable one). Returns the address, or 0 if there is none.
+ */
+uint64_t pmm_place_bitmap(const struct boot_mmap_entry *m, uint32_t n,
+			  uint64_t bytes, uint64_t min, uint64_t end);
+
 /* ---- Kernel interface (pmm_boot.c) ---- */
 
 void pmm_init(const struct boot_info *bi);

@@ -28,12 +28,6 @@ static const char *const type_names[] = {
 	[BOOT_MEM_BAD] = "bad",		    [BOOT_MEM_PERSISTENT] = "persistent",
 };
 
-static int allocatable(uint32_t type)
-{
-	/* Loader code is dead once the kernel runs. */
-	return type == BOOT_MEM_USABLE || type == BOOT_MEM_LOADER;
-}
-
 void pmm_print_map(const struct boot_info *bi)
 {
 	const struct boot_mmap_entry *m = phys_to_virt(bi->mmap);
@@ -60,7 +54,7 @@ void pmm_init(const struct boot_info *bi)
 		uint64_t e = m[i].phys + m[i].pages * PAGE_SIZE;
 		if (m[i].type != BOOT_MEM_MMIO && m[i].type != BOOT_MEM_RESERVED)
 			total += m[i].pages * PAGE_SIZE;
-		if (allocatable(m[i].type) && e > end)
+		if (pmm_type_allocatable(m[i].type) && e > end)
 			end = e;
 	}
 	/* Only the direct map can reach a page: anything above is ignored. */
@@ -71,23 +65,13 @@ void pmm_init(const struct boot_info *bi)
 	uint64_t bitmap_pages = (bytes + PAGE_SIZE - 1) / PAGE_SIZE;
 
 	/* The bitmap goes in the first usable run above 1 MiB that fits. */
-	uint64_t bitmap = 0;
-	for (uint32_t i = 0; i < bi->mmap_count && !bitmap; i++) {
-		uint64_t s = m[i].phys, e = s + m[i].pages * PAGE_SIZE;
-		if (m[i].type != BOOT_MEM_USABLE || e > end)
-			continue;
-		if (s < LOW_RESERVED_END)
-			s = LOW_RESERVED_END;
-		if (e > s && e - s >= bitmap_pages * PAGE_SIZE)
-			bitmap = s;
-	}
+	uint64_t bitmap = pmm_place_bitmap(m, bi->mmap_count, bytes,
+					   LOW_RESERVED_END, end);
 	if (!bitmap)
 		panic("mem: no room for a %lu KiB page bitmap", bytes / 1024);
 
 	pmm_core_init(&pmm, phys_to_virt(bitmap), npages);
-	for (uint32_t i = 0; i < bi->mmap_count; i++)
-		if (allocatable(m[i].type))
-			pmm_core_add(&pmm, m[i].phys / PAGE_SIZE, m[i].pages);
+	pmm_core_add_map(&pmm, m, bi->mmap_count);
 	pmm_core_reserve(&pmm, 0, LOW_RESERVED_END / PAGE_SIZE);
 	if (bi->trampoline)
 		pmm_core_reserve(&pmm, bi->trampoline / PAGE_SIZE, 1);

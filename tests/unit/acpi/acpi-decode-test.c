@@ -4,6 +4,9 @@
  * place of the real one: a server-style MADT (x2APIC ids above 254,
  * online-capable and unusable entries, placeholders, two I/O APICs, both
  * NMI entry types, a 64-bit LAPIC address override, entry types we skip),
+ * the processor-flag rules (an enabled entry beats an earlier
+ * online-capable one for the same id, online-capable is reserved before
+ * MADT revision 5, only enabled CPUs decide the highest APIC id),
  * MPS INTI flag decoding, LINT and list-size limits; FADT field selection
  * (X_ versus legacy fields, address spaces, short tables, HW-reduced);
  * the HPET block id; the checksum helper; and the summary's wording for
@@ -238,6 +241,115 @@ static void test_usable_x2apic_broadcast_id_is_dropped(void **state)
 	log_expect_one(&lc, "acpi: APIC: CPU entry at offset 0x3c (type 9) is "
 			    "usable but has APIC id 0xffffffff; ignored");
 	assert_int_equal(info.madt.ncpus, 1);
+}
+
+/* ---- MADT processor semantics (issue 12) ---- */
+
+/* A fresh copy of the capture, so another MADT can be hooked in. */
+static void reload(void)
+{
+	fake_mem_free(&m);
+	fake_mem_load(&m, "data/qemu-q35");
+}
+
+/*
+ * A CPU listed first as online-capable (not enabled) and again, enabled,
+ * in a type-9 entry: the enabled entry must win, or that CPU is never
+ * started. The other order keeps the enabled first entry.
+ */
+static void test_enabled_entry_beats_earlier_online_capable(void **state)
+{
+	(void)state;
+	madt_begin(&b, 0xfee00000, 1);
+	madt_lapic(&b, 0, 0, 1);
+	madt_lapic(&b, 1, 5, 2);	/* online-capable */
+	madt_x2apic(&b, 5, 1, 7);	/* the same CPU, enabled */
+	madt_x2apic(&b, 0x120, 1, 8);	/* enabled ... */
+	madt_x2apic(&b, 0x120, 2, 9);	/* ... then online-capable */
+	install_madt();
+
+	assert_int_equal(parse(&m, &info, &lc), 0);
+	const struct acpi_madt *md = &info.madt;
+	assert_int_equal(md->ncpus, 3);
+	assert_int_equal(md->cpu[1].apic_id, 5);
+	assert_true(md->cpu[1].enabled);
+	assert_false(md->cpu[1].online_capable);
+	assert_true(md->cpu[1].from_x2apic_entry);
+	assert_int_equal(md->cpu[1].acpi_uid, 7);
+	assert_int_equal(md->cpu[2].apic_id, 0x120);
+	assert_true(md->cpu[2].enabled);
+	assert_int_equal(md->cpu[2].acpi_uid, 8);
+	log_expect(&lc, (const char *const[]){
+		"acpi: APIC: CPU entry at offset 0x3c (type 9) enables APIC "
+		"id 5, listed before as online-capable; the enabled entry is "
+		"kept",
+		"acpi: APIC: CPU entry at offset 0x5c (type 9) repeats APIC "
+		"id 288; ignored",
+		NULL });
+}
+
+/* Before MADT revision 5 (ACPI 6.3) bit 1 of the processor flags is
+ * reserved: an entry with only that bit set is not a CPU. */
+static void test_online_capable_bit_is_reserved_before_revision_5(void **state)
+{
+	(void)state;
+	for (uint8_t rev = 1; rev <= 6; rev++) {
+		reload();
+		madt_begin(&b, 0xfee00000, 1);
+		b.buf[8] = rev;
+		madt_lapic(&b, 0, 0, 1);
+		madt_lapic(&b, 1, 1, 2);
+		madt_x2apic(&b, 0x300, 2, 2);
+		madt_x2apic(&b, 0x301, 3, 3); /* enabled, bit 1 too */
+		install_madt();
+
+		assert_int_equal(parse(&m, &info, &lc), 0);
+		const struct acpi_madt *md = &info.madt;
+		if (rev < 5) {
+			assert_int_equal(md->ncpus, 2);
+			assert_int_equal(md->cpu[1].apic_id, 0x301);
+			assert_true(md->cpu[1].enabled);
+			log_expect_one(&lc, "acpi: APIC: 2 processor entries "
+					    "are neither enabled nor "
+					    "online-capable; skipped");
+		} else {
+			assert_int_equal(md->ncpus, 4);
+			assert_true(md->cpu[1].online_capable);
+			assert_true(md->cpu[2].online_capable);
+			assert_true(md->cpu[3].enabled);
+			assert_false(md->cpu[3].online_capable);
+			log_expect(&lc, (const char *const[]){ NULL });
+		}
+	}
+}
+
+/* x2APIC mode is forced only by a CPU that will run: an online-capable
+ * slot (never started) with a high id must not force it. */
+static void test_max_apic_id_counts_enabled_cpus_only(void **state)
+{
+	(void)state;
+	madt_begin(&b, 0xfee00000, 1);
+	madt_lapic(&b, 0, 0, 1);
+	madt_lapic(&b, 1, 6, 1);
+	madt_x2apic(&b, 0x200, 2, 2); /* online-capable slot */
+	madt_x2apic(&b, 0x201, 0, 3); /* disabled */
+	madt_lapic(&b, 4, 9, 2);      /* online-capable, below 254 */
+	install_madt();
+
+	assert_int_equal(parse(&m, &info, &lc), 0);
+	assert_int_equal(info.madt.ncpus, 4);
+	assert_int_equal(acpi_madt_max_apic_id(&info.madt), 6);
+
+	reload();
+	madt_begin(&b, 0xfee00000, 1);
+	madt_lapic(&b, 0, 0, 1);
+	madt_x2apic(&b, 0x200, 1, 2); /* enabled: does need x2APIC */
+	install_madt();
+	assert_int_equal(parse(&m, &info, &lc), 0);
+	assert_int_equal(acpi_madt_max_apic_id(&info.madt), 0x200);
+
+	struct acpi_madt empty = { 0 };
+	assert_int_equal(acpi_madt_max_apic_id(&empty), 0);
 }
 
 /* Past each array's size: one warning per kind, the first N kept. */
@@ -507,6 +619,9 @@ int main(void)
 		T(test_inti_flags),
 		T(test_nmi_on_bad_lint_is_dropped),
 		T(test_usable_x2apic_broadcast_id_is_dropped),
+		T(test_enabled_entry_beats_earlier_online_capable),
+		T(test_online_capable_bit_is_reserved_before_revision_5),
+		T(test_max_apic_id_counts_enabled_cpus_only),
 		T(test_list_limits),
 		T(test_empty_madt),
 		T(test_fadt_x_pm_timer_in_memory_space),

@@ -7,7 +7,17 @@
  *                      and a randomized comparison with a brute force);
  *   cmdline_from_load_options  UCS-2 LoadOptions: plain, UEFI shell form,
  *                      binary OptionalData, odd/unterminated buffers;
- *   cmdline_from_file  CMDLINE.TXT: comments, CRLF, tabs, joining, NUL.
+ *   cmdline_from_file  CMDLINE.TXT: comments, CRLF, tabs, joining, NUL;
+ *                      words past the limit dropped whole (never cut),
+ *                      UTF-8 BOM, UTF-16 (both orders, with and without a
+ *                      BOM), non-ASCII refused with its position;
+ *   efi_desc_to_boot   EFI_MEMORY_SP and non-write-back RAM are reserved,
+ *                      and mmap_reduce does not merge them into RAM;
+ *   paging_check       CR4.LA57 is refused with a reason;
+ *   gop_pick, gop_bitmask_bpp  the console's GOP first; bits per pixel;
+ *   ebs_run            against a mock of the boot services that fails the
+ *                      test if anything but GetMemoryMap/ExitBootServices
+ *                      is called after the first ExitBootServices.
  * Inputs and outputs live in heap blocks of exactly their size so ASan
  * catches any access past them.
  */
@@ -553,6 +563,7 @@ static uint16_t *ucs2(const char *s, size_t len, size_t bytes)
 }
 
 static char lo_out[BOOT_CMDLINE_MAX];
+static struct cmdline_notes notes;
 
 /* LoadOptions holding `s` plus a NUL, as firmware passes them. */
 static int load_options(const char *s)
@@ -560,8 +571,9 @@ static int load_options(const char *s)
 	size_t len = strlen(s);
 	uint16_t *u = ucs2(s, len, 2 * (len + 1));
 	memset(lo_out, 'X', sizeof(lo_out));
+	memset(&notes, 0xa5, sizeof(notes));
 	int r = cmdline_from_load_options(u, 2 * (len + 1), lo_out,
-					  sizeof(lo_out));
+					  sizeof(lo_out), &notes);
 	free(u);
 	return r;
 }
@@ -633,13 +645,13 @@ static void test_load_options_empty_input_is_no_cmdline(void **state)
 	assert_string_equal(lo_out, "");
 
 	memset(lo_out, 'X', sizeof(lo_out));
-	assert_int_equal(cmdline_from_load_options(NULL, 0, lo_out, 16), 0);
+	assert_int_equal(cmdline_from_load_options(NULL, 0, lo_out, 16, NULL), 0);
 	assert_int_equal(lo_out[0], 0);
 	memset(lo_out, 'X', sizeof(lo_out));
-	assert_int_equal(cmdline_from_load_options(&nul, 0, lo_out, 16), 0);
+	assert_int_equal(cmdline_from_load_options(&nul, 0, lo_out, 16, NULL), 0);
 	assert_int_equal(lo_out[0], 0);
 	memset(lo_out, 'X', sizeof(lo_out));
-	assert_int_equal(cmdline_from_load_options(&nul, 1, lo_out, 16), 0);
+	assert_int_equal(cmdline_from_load_options(&nul, 1, lo_out, 16, NULL), 0);
 	assert_int_equal(lo_out[0], 0);
 }
 
@@ -655,7 +667,7 @@ static void test_load_options_binary_guid_is_not_a_cmdline(void **state)
 	memcpy(u, guid, sizeof(guid));
 	memset(lo_out, 'X', sizeof(lo_out));
 	assert_int_equal(cmdline_from_load_options(u, sizeof(guid), lo_out,
-						   sizeof(lo_out)),
+						   sizeof(lo_out), NULL),
 			 0);
 	free(u);
 	assert_string_equal(lo_out, "");
@@ -663,7 +675,7 @@ static void test_load_options_binary_guid_is_not_a_cmdline(void **state)
 	/* Printable text, then binary: still not a command line. */
 	uint16_t mixed[] = { 'n', 'o', 's', 'm', 'p', ' ', 0x0102, 0 };
 	assert_int_equal(cmdline_from_load_options(mixed, sizeof(mixed),
-						   lo_out, sizeof(lo_out)),
+						   lo_out, sizeof(lo_out), NULL),
 			 0);
 	assert_string_equal(lo_out, "");
 }
@@ -678,7 +690,7 @@ static void test_load_options_control_and_non_ascii_are_binary(void **state)
 		uint16_t s[] = { 'a', bad[i], 'b', 0 };
 		memset(lo_out, 'X', sizeof(lo_out));
 		assert_int_equal(cmdline_from_load_options(s, sizeof(s), lo_out,
-							   sizeof(lo_out)),
+							   sizeof(lo_out), NULL),
 				 0);
 		assert_string_equal(lo_out, "");
 	}
@@ -693,7 +705,7 @@ static void test_load_options_unterminated_odd_length(void **state)
 
 	memset(lo_out, 'X', sizeof(lo_out));
 	assert_int_equal(cmdline_from_load_options(u, 15, lo_out,
-						   sizeof(lo_out)),
+						   sizeof(lo_out), NULL),
 			 1);
 	assert_string_equal(lo_out, "nosmp x");
 	free(u);
@@ -702,7 +714,7 @@ static void test_load_options_unterminated_odd_length(void **state)
 	u = ucs2("n", 1, 1);
 	memset(lo_out, 'X', sizeof(lo_out));
 	assert_int_equal(cmdline_from_load_options(u, 1, lo_out,
-						   sizeof(lo_out)),
+						   sizeof(lo_out), NULL),
 			 0);
 	assert_string_equal(lo_out, "");
 	free(u);
@@ -715,7 +727,7 @@ static void test_load_options_stop_at_nul(void **state)
 	uint16_t s[] = { 'a', ' ', 'b', 0, 0xdead, 'c' };
 
 	assert_int_equal(cmdline_from_load_options(s, sizeof(s), lo_out,
-						   sizeof(lo_out)),
+						   sizeof(lo_out), NULL),
 			 1);
 	assert_string_equal(lo_out, "a b");
 }
@@ -730,7 +742,7 @@ static void test_load_options_output_truncated_to_max(void **state)
 	for (size_t max = 1; max <= 20; max++) {
 		char *o = malloc(max); /* exactly max: ASan checks the bound */
 		assert_non_null(o);
-		int r = cmdline_from_load_options(u, 2 * len, o, max);
+		int r = cmdline_from_load_options(u, 2 * len, o, max, NULL);
 		assert_true(strlen(o) < max);
 		assert_memory_equal(o, "nosmp maxcpus=2", strlen(o));
 		assert_int_equal(r, strlen(o) != 0);
@@ -751,10 +763,10 @@ static void test_load_options_longer_than_cmdline_max(void **state)
 	while (len + 10 < sizeof(s))
 		len += (size_t)sprintf(s + len, "opt%05zu ", len);
 	uint16_t *u = ucs2(s, len, 2 * len);
-	int r = cmdline_from_load_options(u, 2 * len, big, sizeof(big));
+	int r = cmdline_from_load_options(u, 2 * len, big, sizeof(big), NULL);
 	free(u);
 	assert_int_equal(r, 1);
-	assert_true(strlen(big) < BOOT_CMDLINE_MAX);
+	assert_true(strlen(big) < sizeof(big)); /* the bound is max now */
 	assert_memory_equal(big, s, strlen(big));
 }
 
@@ -769,7 +781,7 @@ static void test_load_options_zero_max_writes_nothing(void **state)
 	uint16_t s[] = { 'a', 0 };
 	char o[2] = { 'X', 'X' };
 
-	assert_int_equal(cmdline_from_load_options(s, sizeof(s), o, 0), 0);
+	assert_int_equal(cmdline_from_load_options(s, sizeof(s), o, 0, NULL), 0);
 	assert_int_equal(o[0], 'X');
 }
 
@@ -784,7 +796,8 @@ static int from_file(const char *text, size_t len)
 	assert_non_null(t);
 	memcpy(t, text, len);
 	memset(f_out, 'X', sizeof(f_out));
-	int r = cmdline_from_file(t, len, f_out, sizeof(f_out));
+	memset(&notes, 0xa5, sizeof(notes));
+	int r = cmdline_from_file(t, len, f_out, sizeof(f_out), &notes);
 	free(t);
 	return r;
 }
@@ -866,7 +879,7 @@ static void test_file_zero_max_writes_nothing(void **state)
 	(void)state;
 	char o[2] = { 'X', 'X' };
 
-	assert_int_equal(cmdline_from_file("a", 1, o, 0), 0);
+	assert_int_equal(cmdline_from_file("a", 1, o, 0, NULL), 0);
 	assert_int_equal(o[0], 'X');
 }
 
@@ -879,7 +892,7 @@ static void test_file_output_truncated_to_max(void **state)
 	for (size_t max = 1; max <= 20; max++) {
 		char *o = malloc(max); /* exactly max: ASan checks the bound */
 		assert_non_null(o);
-		int r = cmdline_from_file(text, len, o, max);
+		int r = cmdline_from_file(text, len, o, max, NULL);
 		assert_true(strlen(o) < max);
 		assert_memory_equal(o, "nosmp maxcpus=2", strlen(o));
 		assert_int_equal(r, strlen(o) != 0);
@@ -887,6 +900,500 @@ static void test_file_output_truncated_to_max(void **state)
 			assert_string_equal(o, "nosmp maxcpus=2");
 		free(o);
 	}
+}
+
+/* ---- Issue 12: firmware robustness ---- */
+
+/* A cut word reads as a different, valid option: "hz=1000" -> "hz=10".
+ * Words that do not fit whole are dropped and the cut is reported. */
+static void test_load_options_partial_word_is_dropped(void **state)
+{
+	(void)state;
+	const char *s = "nosmp hz=1000";
+	size_t len = strlen(s);
+	uint16_t *u = ucs2(s, len, 2 * (len + 1));
+	char *o = malloc(12); /* room for "nosmp hz=10" and its NUL */
+	assert_non_null(o);
+
+	memset(&notes, 0, sizeof(notes));
+	assert_int_equal(cmdline_from_load_options(u, 2 * (len + 1), o, 12,
+						   &notes),
+			 1);
+	assert_string_equal(o, "nosmp");
+	assert_true(notes.flags & CMDLINE_NOTE_TRUNCATED);
+	assert_int_equal(notes.dropped, 1);
+	free(o);
+	free(u);
+}
+
+static void test_file_partial_word_is_dropped(void **state)
+{
+	(void)state;
+	const char text[] = "nosmp\nhz=1000 memmap\n";
+	char *o = malloc(12);
+	assert_non_null(o);
+
+	memset(&notes, 0, sizeof(notes));
+	assert_int_equal(cmdline_from_file(text, sizeof(text) - 1, o, 12,
+					   &notes),
+			 1);
+	assert_string_equal(o, "nosmp");
+	assert_true(notes.flags & CMDLINE_NOTE_TRUNCATED);
+	assert_int_equal(notes.dropped, 2);
+	free(o);
+
+	/* Exactly fitting is not a cut. */
+	o = malloc(6);
+	assert_non_null(o);
+	memset(&notes, 0, sizeof(notes));
+	assert_int_equal(cmdline_from_file("nosmp\n", 6, o, 6, &notes), 1);
+	assert_string_equal(o, "nosmp");
+	assert_int_equal(notes.flags, 0);
+	free(o);
+}
+
+/* LoadOptions longer than BOOT_CMDLINE_MAX into a larger output: the
+ * reader must not cut a word at its own internal limit either. */
+static void test_load_options_long_input_ends_on_a_whole_word(void **state)
+{
+	(void)state;
+	char s[3 * BOOT_CMDLINE_MAX];
+	static char big[2 * BOOT_CMDLINE_MAX];
+	size_t len = 0;
+
+	while (len + 10 < sizeof(s))
+		len += (size_t)sprintf(s + len, "opt%05zu ", len);
+	uint16_t *u = ucs2(s, len, 2 * len);
+	memset(&notes, 0, sizeof(notes));
+	assert_int_equal(cmdline_from_load_options(u, 2 * len, big,
+						   sizeof(big), &notes),
+			 1);
+	free(u);
+	size_t n = strlen(big);
+	assert_true(n < sizeof(big));
+	assert_memory_equal(big, s, n);
+	assert_int_equal(s[n], ' '); /* ended at a word boundary */
+	assert_true(notes.flags & CMDLINE_NOTE_TRUNCATED);
+}
+
+static void test_load_options_non_ascii_text_is_reported(void **state)
+{
+	(void)state;
+	uint16_t s[] = { 'n', 'o', 's', 'm', 'p', ' ', 'h', 'z', '=', 0x2013,
+			 '1', 0 };
+
+	memset(&notes, 0, sizeof(notes));
+	assert_int_equal(cmdline_from_load_options(s, sizeof(s), lo_out,
+						   sizeof(lo_out), &notes),
+			 0);
+	assert_string_equal(lo_out, "");
+	assert_int_equal(notes.flags, CMDLINE_NOTE_NON_ASCII);
+	assert_int_equal(notes.bad_char, 0x2013);
+	assert_int_equal(notes.bad_pos, 9);
+
+	/* A GUID is binary, not text: a different note. */
+	uint16_t guid[] = { 0xdf61, 0x8be4, 0x93ca, 0x11d2, 0x0daa, 0xe000,
+			    0x0398, 0x8c2b };
+	memset(&notes, 0, sizeof(notes));
+	assert_int_equal(cmdline_from_load_options(guid, sizeof(guid), lo_out,
+						   sizeof(lo_out), &notes),
+			 0);
+	assert_int_equal(notes.flags, CMDLINE_NOTE_BINARY);
+}
+
+static void test_load_options_leading_bom_is_skipped(void **state)
+{
+	(void)state;
+	uint16_t s[] = { 0xfeff, 'n', 'o', 's', 'm', 'p', 0 };
+
+	memset(&notes, 0, sizeof(notes));
+	assert_int_equal(cmdline_from_load_options(s, sizeof(s), lo_out,
+						   sizeof(lo_out), &notes),
+			 1);
+	assert_string_equal(lo_out, "nosmp");
+	assert_int_equal(notes.flags, CMDLINE_NOTE_BOM);
+}
+
+static void test_file_utf8_bom_is_stripped(void **state)
+{
+	(void)state;
+
+	assert_int_equal(FROM_FILE("\xef\xbb\xbfnosmp hz=1000\r\n"), 1);
+	assert_string_equal(f_out, "nosmp hz=1000");
+	assert_int_equal(notes.flags, CMDLINE_NOTE_BOM);
+	/* A BOM then a comment line: the comment is still a comment. */
+	assert_int_equal(FROM_FILE("\xef\xbb\xbf# options\nnosmp\n"), 1);
+	assert_string_equal(f_out, "nosmp");
+}
+
+static void test_file_utf16_is_converted(void **state)
+{
+	(void)state;
+
+	/* Windows Notepad's "Unicode": UTF-16LE with a BOM, CRLF. */
+	assert_int_equal(FROM_FILE("\xff\xfen\0o\0s\0m\0p\0 \0h\0z\0=\0"
+				   "1\0\r\0\n\0"),
+			 1);
+	assert_string_equal(f_out, "nosmp hz=1");
+	assert_int_equal(notes.flags, CMDLINE_NOTE_UTF16 | CMDLINE_NOTE_BOM);
+	/* "Unicode big endian". */
+	assert_int_equal(FROM_FILE("\xfe\xff\0n\0o\0s\0m\0p\0\n"), 1);
+	assert_string_equal(f_out, "nosmp");
+	assert_int_equal(notes.flags, CMDLINE_NOTE_UTF16 | CMDLINE_NOTE_BOM);
+	/* UTF-16LE without a BOM, odd trailing byte ignored, comments. */
+	assert_int_equal(FROM_FILE("#\0 \0x\0\n\0n\0o\0s\0m\0p\0!"), 1);
+	assert_string_equal(f_out, "nosmp");
+	assert_int_equal(notes.flags, CMDLINE_NOTE_UTF16);
+}
+
+static void test_file_non_ascii_is_refused(void **state)
+{
+	(void)state;
+
+	/* UTF-16 with an e-acute: refused, with the character. */
+	assert_int_equal(FROM_FILE("\xff\xfen\0o\0s\0m\0p\0 \0\xe9\0"), 0);
+	assert_string_equal(f_out, "");
+	assert_true(notes.flags & CMDLINE_NOTE_NON_ASCII);
+	assert_int_equal(notes.bad_char, 0xe9);
+	assert_int_equal(notes.bad_pos, 6);
+	/* UTF-8 outside a comment: refused. */
+	assert_int_equal(FROM_FILE("nosmp caf\xc3\xa9\n"), 0);
+	assert_string_equal(f_out, "");
+	assert_int_equal(notes.flags, CMDLINE_NOTE_NON_ASCII);
+	assert_int_equal(notes.bad_char, 0xc3);
+	assert_int_equal(notes.bad_pos, 9);
+	/* Inside a comment it is only a comment. */
+	assert_int_equal(FROM_FILE("# caf\xc3\xa9\nnosmp\n"), 1);
+	assert_string_equal(f_out, "nosmp");
+	assert_int_equal(notes.flags, 0);
+}
+
+/* ---- paging_check ---- */
+
+static void test_paging_la57_is_refused(void **state)
+{
+	(void)state;
+	const uint64_t cr4 = 0x3606f8; /* PAE PGE OSFXSR ... as OVMF leaves it */
+	const char *why = "unset";
+
+	assert_int_equal(paging_check(cr4, &why), 0);
+	assert_null(why);
+	assert_int_equal(paging_check(cr4 | X86_CR4_LA57, &why), -1);
+	assert_non_null(why);
+	assert_non_null(strstr(why, "5-level"));
+}
+
+/* ---- gop_pick, gop_bitmask_bpp ---- */
+
+static void test_gop_prefers_the_console_handle(void **state)
+{
+	(void)state;
+	/* A second GPU first, then the one the console is on. */
+	const struct gop_candidate a[] = { { 0, 0, 1 }, { 1, 1, 1 } };
+	assert_int_equal(gop_pick(a, 2), 1);
+	/* The console handle is a splitter (BltOnly): the console device. */
+	const struct gop_candidate b[] = { { 1, 0, 0 }, { 0, 0, 1 },
+					   { 0, 1, 1 } };
+	assert_int_equal(gop_pick(b, 3), 2);
+	/* No console at all: the first with a framebuffer. */
+	const struct gop_candidate c[] = { { 0, 0, 0 }, { 0, 0, 1 },
+					   { 0, 0, 1 } };
+	assert_int_equal(gop_pick(c, 3), 1);
+	const struct gop_candidate d[] = { { 1, 1, 0 }, { 0, 0, 0 } };
+	assert_int_equal(gop_pick(d, 2), -1);
+	assert_int_equal(gop_pick(NULL, 0), -1);
+}
+
+static void test_gop_bitmask_bits_per_pixel(void **state)
+{
+	(void)state;
+	assert_int_equal(gop_bitmask_bpp(0xf800, 0x07e0, 0x001f, 0), 16);
+	assert_int_equal(gop_bitmask_bpp(0x7c00, 0x03e0, 0x001f, 0), 16);
+	assert_int_equal(gop_bitmask_bpp(0xff0000, 0xff00, 0xff, 0), 24);
+	assert_int_equal(gop_bitmask_bpp(0xff0000, 0xff00, 0xff, 0xff000000),
+			 32);
+	assert_int_equal(gop_bitmask_bpp(0x3ff00000, 0xffc00, 0x3ff,
+					 0xc0000000),
+			 32);
+	assert_int_equal(gop_bitmask_bpp(0xff, 0xff00, 0xff0000, 0), 24);
+	/* Unusable: overlapping masks, an empty colour. */
+	assert_int_equal(gop_bitmask_bpp(0xff00, 0xff00, 0xff, 0), 0);
+	assert_int_equal(gop_bitmask_bpp(0xff0000, 0xff00, 0xff, 0xff), 0);
+	assert_int_equal(gop_bitmask_bpp(0xff0000, 0, 0xff, 0), 0);
+}
+
+/* ---- memory attributes ---- */
+
+static void test_desc_attributes_decide_general_ram(void **state)
+{
+	(void)state;
+	const uint64_t wb = EFI_MEMATTR_WB | 0x7; /* UC WC WT WB */
+
+	assert_int_equal(efi_desc_to_boot(EFI_MT_CONVENTIONAL, wb),
+			 BOOT_MEM_USABLE);
+	assert_int_equal(efi_desc_to_boot(EFI_MT_CONVENTIONAL,
+					  wb | EFI_MEMATTR_SP),
+			 BOOT_MEM_RESERVED);
+	assert_int_equal(efi_desc_to_boot(EFI_MT_CONVENTIONAL, 0x1),
+			 BOOT_MEM_RESERVED);
+	assert_int_equal(efi_desc_to_boot(EFI_MT_BS_DATA, 0x1),
+			 BOOT_MEM_RESERVED);
+	assert_int_equal(efi_desc_to_boot(EFI_MT_BS_CODE, 0),
+			 BOOT_MEM_RESERVED);
+	assert_int_equal(efi_desc_to_boot(EFI_MT_LOADER_CODE, 0x1),
+			 BOOT_MEM_RESERVED);
+	/* Not RAM types: unchanged by the attributes. */
+	assert_int_equal(efi_desc_to_boot(EFI_MT_LOADER_DATA, 0),
+			 BOOT_MEM_KERNEL);
+	assert_int_equal(efi_desc_to_boot(EFI_MT_MMIO, 0x1), BOOT_MEM_MMIO);
+	assert_int_equal(efi_desc_to_boot(EFI_MT_ACPI_NVS, 0x1),
+			 BOOT_MEM_ACPI_NVS);
+}
+
+static void test_mmap_sp_and_uncached_ram_are_reserved(void **state)
+{
+	(void)state;
+	const struct {
+		uint32_t type;
+		uint64_t phys, pages, attr;
+	} in[] = {
+		{ EFI_MT_CONVENTIONAL, 0x100000, 0x100, 0xf },
+		{ EFI_MT_CONVENTIONAL, 0x200000, 0x100, 0xf | EFI_MEMATTR_SP },
+		{ EFI_MT_CONVENTIONAL, 0x300000, 0x100, 0x1 },
+		{ EFI_MT_CONVENTIONAL, 0x400000, 0x100, 0xf },
+	};
+	const size_t stride = sizeof(struct efi_mdesc);
+	uint8_t *map = malloc(N(in) * stride);
+	struct boot_mmap_entry o[8];
+	assert_non_null(map);
+	for (size_t i = 0; i < N(in); i++) {
+		struct efi_mdesc m = { .type = in[i].type,
+				       .phys = in[i].phys,
+				       .pages = in[i].pages,
+				       .attr = in[i].attr };
+		memcpy(map + i * stride, &m, sizeof(m));
+	}
+	/* Touching, same EFI type: but not the same kind of memory, so
+	 * they must not merge into one usable run. The two reserved ones
+	 * are the same kind and do merge. */
+	assert_int_equal(mmap_reduce(map, N(in) * stride, stride, o, 8), 3);
+	const struct {
+		uint64_t phys, pages;
+		uint32_t type;
+	} want[] = {
+		{ 0x100000, 0x100, BOOT_MEM_USABLE },
+		{ 0x200000, 0x200, BOOT_MEM_RESERVED },
+		{ 0x400000, 0x100, BOOT_MEM_USABLE },
+	};
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(o[i].phys, want[i].phys);
+		assert_int_equal(o[i].pages, want[i].pages);
+		assert_int_equal(o[i].efi_type, EFI_MT_CONVENTIONAL);
+		assert_int_equal(o[i].type, want[i].type);
+	}
+	free(map);
+}
+
+/* ---- ebs_run, against a mock of the boot services ---- */
+
+#define MOCK_STRIDE 48
+
+struct mock {
+	char log[64];	      /* one letter per call: M A F X */
+	int nlog;
+	int exit_called;      /* an ExitBootServices call was made */
+	int gone;	      /* ExitBootServices succeeded */
+	int violations;	      /* forbidden calls after the first exit */
+	uint64_t map_bytes;   /* the firmware's current map size */
+	uint64_t key;
+	uint64_t grow_on_alloc;	 /* bytes the map grows per AllocatePool */
+	uint64_t grow_on_fail;	 /* bytes it grows after a failed exit */
+	uint64_t fail_status;	 /* if set, every exit returns this */
+	void *buf;	      /* what AllocatePool handed out */
+	uint64_t buf_size;
+};
+
+static void mock_log(struct mock *m, char c)
+{
+	if (m->nlog + 1 < (int)sizeof(m->log))
+		m->log[m->nlog++] = c;
+	m->log[m->nlog] = 0;
+	if (m->gone)
+		m->violations++; /* nothing at all after a successful exit */
+	if (m->exit_called && c != 'M' && c != 'X')
+		m->violations++;
+}
+
+static uint64_t mock_gmm(void *ctx, uint64_t *size, void *map, uint64_t *key,
+			 uint64_t *dsize, uint32_t *dver)
+{
+	struct mock *m = ctx;
+	mock_log(m, 'M');
+	*dsize = MOCK_STRIDE;
+	*dver = 1;
+	if (*size < m->map_bytes) {
+		*size = m->map_bytes;
+		return EBS_EFI_BUFFER_TOO_SMALL;
+	}
+	assert_true(map == m->buf && m->map_bytes <= m->buf_size);
+	memset(map, 0x5a, m->map_bytes);
+	*size = m->map_bytes;
+	*key = m->key;
+	return EBS_EFI_SUCCESS;
+}
+
+static uint64_t mock_alloc(void *ctx, uint64_t size, void **buf)
+{
+	struct mock *m = ctx;
+	mock_log(m, 'A');
+	assert_null(m->buf);
+	m->buf = malloc(size);
+	assert_non_null(m->buf);
+	m->buf_size = size;
+	*buf = m->buf;
+	m->map_bytes += m->grow_on_alloc;
+	m->key++;
+	return EBS_EFI_SUCCESS;
+}
+
+static uint64_t mock_free(void *ctx, void *buf)
+{
+	struct mock *m = ctx;
+	mock_log(m, 'F');
+	assert_true(buf == m->buf);
+	free(m->buf);
+	m->buf = NULL;
+	m->map_bytes -= m->grow_on_alloc;
+	m->key++;
+	return EBS_EFI_SUCCESS;
+}
+
+static uint64_t mock_exit(void *ctx, uint64_t key)
+{
+	struct mock *m = ctx;
+	mock_log(m, 'X');
+	m->exit_called = 1;
+	if (m->fail_status)
+		return m->fail_status;
+	if (key != m->key) {
+		m->map_bytes += m->grow_on_fail;
+		m->key++;
+		return EBS_EFI_INVALID_PARAMETER;
+	}
+	m->gone = 1;
+	return EBS_EFI_SUCCESS;
+}
+
+static struct mock mk;
+static const struct ebs_ops mock_ops = { &mk, mock_gmm, mock_alloc,
+					 mock_free, mock_exit };
+
+static void mock_reset(uint64_t descriptors)
+{
+	free(mk.buf);
+	memset(&mk, 0, sizeof(mk));
+	mk.map_bytes = descriptors * MOCK_STRIDE;
+	mk.key = 100;
+	mk.grow_on_alloc = MOCK_STRIDE; /* the allocation splits one */
+}
+
+static enum ebs_outcome mock_run(int stale, struct ebs_result *r)
+{
+	enum ebs_outcome o = ebs_run(&mock_ops, stale, r);
+	if (mk.violations)
+		fprintf(stderr, "calls: %s (%d after the first exit were not "
+			"GetMemoryMap/ExitBootServices)\n", mk.log,
+			mk.violations);
+	return o;
+}
+
+static int teardown_mock(void **state)
+{
+	(void)state;
+	free(mk.buf);
+	memset(&mk, 0, sizeof(mk));
+	return 0;
+}
+
+static void test_ebs_first_attempt_succeeds(void **state)
+{
+	(void)state;
+	struct ebs_result r;
+
+	mock_reset(60);
+	assert_int_equal(mock_run(0, &r), EBS_OK);
+	assert_string_equal(mk.log, "MAMX");
+	assert_int_equal(mk.violations, 0);
+	assert_int_equal(r.attempts, 1);
+	assert_int_equal(r.map_size, 61 * MOCK_STRIDE);
+	assert_int_equal(r.desc_size, MOCK_STRIDE);
+	assert_ptr_equal(r.map, mk.buf);
+}
+
+static void test_ebs_stale_key_retries_without_allocating(void **state)
+{
+	(void)state;
+	struct ebs_result r;
+
+	/* The map grows by 20 descriptors between the failed attempt and
+	 * the retry (firmware events): still only M and X after it. */
+	mock_reset(60);
+	mk.grow_on_fail = 20 * MOCK_STRIDE;
+	assert_int_equal(mock_run(1, &r), EBS_OK);
+	assert_int_equal(mk.violations, 0);
+	assert_string_equal(mk.log, "MAMXMX");
+	assert_int_equal(r.attempts, 2);
+	assert_int_equal(r.map_size, 81 * MOCK_STRIDE);
+}
+
+static void test_ebs_map_outgrowing_the_buffer_after_a_failure(void **state)
+{
+	(void)state;
+	struct ebs_result r;
+
+	/* Far more growth than any slack: the retry may not allocate, so
+	 * the only way out is EBS_FAILED_AFTER (the loader halts). */
+	mock_reset(60);
+	mk.grow_on_fail = 1000 * MOCK_STRIDE;
+	assert_int_equal(mock_run(1, &r), EBS_FAILED_AFTER);
+	assert_int_equal(mk.violations, 0);
+	assert_string_equal(mk.log, "MAMXM");
+	assert_non_null(r.why);
+}
+
+static void test_ebs_other_error_after_an_attempt_is_final(void **state)
+{
+	(void)state;
+	struct ebs_result r;
+
+	mock_reset(60);
+	mk.fail_status = 0x8000000000000007ULL; /* EFI_DEVICE_ERROR */
+	assert_int_equal(mock_run(0, &r), EBS_FAILED_AFTER);
+	assert_int_equal(mk.violations, 0);
+	assert_string_equal(mk.log, "MAMX");
+	assert_int_equal(r.status, 0x8000000000000007ULL);
+
+	/* A key that is always stale: EBS_MAX_ATTEMPTS tries, then final. */
+	mock_reset(60);
+	mk.fail_status = EBS_EFI_INVALID_PARAMETER;
+	assert_int_equal(mock_run(0, &r), EBS_FAILED_AFTER);
+	assert_int_equal(mk.violations, 0);
+	assert_int_equal(r.attempts, EBS_MAX_ATTEMPTS);
+	assert_string_equal(mk.log, "MAMXMXMXMXMX");
+}
+
+static void test_ebs_reallocates_only_before_the_first_attempt(void **state)
+{
+	(void)state;
+	struct ebs_result r;
+
+	/* Allocating the buffer splits 100 descriptors (more than the
+	 * slack): before any exit attempt, free and allocate again. */
+	mock_reset(60);
+	mk.grow_on_alloc = 100 * MOCK_STRIDE;
+	assert_int_equal(mock_run(0, &r), EBS_OK);
+	assert_int_equal(mk.violations, 0);
+	assert_string_equal(mk.log, "MAMFAMX");
 }
 
 int main(void)
@@ -937,7 +1444,27 @@ int main(void)
 		T(test_file_nul_stops_the_text),
 		T(test_file_output_truncated_to_max),
 		T(test_file_zero_max_writes_nothing),
+		T(test_load_options_partial_word_is_dropped),
+		T(test_file_partial_word_is_dropped),
+		T(test_load_options_long_input_ends_on_a_whole_word),
+		T(test_load_options_non_ascii_text_is_reported),
+		T(test_load_options_leading_bom_is_skipped),
+		T(test_file_utf8_bom_is_stripped),
+		T(test_file_utf16_is_converted),
+		T(test_file_non_ascii_is_refused),
+		T(test_paging_la57_is_refused),
+		T(test_gop_prefers_the_console_handle),
+		T(test_gop_bitmask_bits_per_pixel),
+		T(test_desc_attributes_decide_general_ram),
+		T(test_mmap_sp_and_uncached_ram_are_reserved),
 #undef T
+#define M(f) cmocka_unit_test_teardown(f, teardown_mock)
+		M(test_ebs_first_attempt_succeeds),
+		M(test_ebs_stale_key_retries_without_allocating),
+		M(test_ebs_map_outgrowing_the_buffer_after_a_failure),
+		M(test_ebs_other_error_after_an_attempt_is_final),
+		M(test_ebs_reallocates_only_before_the_first_attempt),
+#undef M
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

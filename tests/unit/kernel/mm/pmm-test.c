@@ -10,8 +10,10 @@
  * runs never end above the limit, it fails cleanly (nothing changed) when
  * only pages at or above the limit are free, it leaves pmm_core_alloc's
  * next-fit hint alone, and a randomized mix of both allocators against the
- * same model. The bitmap lives in a heap block of exactly pmm_bitmap_bytes()
- * so ASan checks its bounds.
+ * same model. Filling from a boot memory map: a non-allocatable entry that
+ * overlaps a usable one is never handed out, in either order; the bitmap
+ * is never placed on such an overlap. The bitmap lives in a heap block of
+ * exactly pmm_bitmap_bytes() so ASan checks its bounds.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,6 +25,7 @@
 
 #include <cmocka.h>
 
+#include "kernel/boot_info.h"
 #include "kernel/mm/pmm.h"
 
 static struct pmm p;
@@ -859,6 +862,109 @@ static void test_random_alloc_below_mixed_with_alloc(void **state)
 	assert_true(allocs > 500);
 }
 
+/* ---- pmm_core_add_map, pmm_place_bitmap (issue 12) ---- */
+
+static struct boot_mmap_entry ent(uint64_t phys, uint64_t pages,
+				  uint32_t type)
+{
+	return (struct boot_mmap_entry){ .phys = phys, .pages = pages,
+					 .type = type };
+}
+
+/* Every page the allocator will hand out, one at a time. */
+static uint64_t drain(uint8_t *handed, uint64_t npages)
+{
+	uint64_t n = 0;
+	int64_t pfn;
+	while ((pfn = pmm_core_alloc(&p, 1)) >= 0) {
+		assert_true((uint64_t)pfn < npages);
+		handed[pfn] = 1;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * A reserved descriptor inside a conventional one (firmware maps do
+ * this), listed after it or before it: the overlap is never handed out.
+ */
+static void test_map_overlapping_reserved_entry_is_withdrawn(void **state)
+{
+	(void)state;
+	const uint32_t withdrawn[] = { BOOT_MEM_RESERVED, BOOT_MEM_ACPI_NVS,
+				       BOOT_MEM_MMIO, BOOT_MEM_KERNEL,
+				       BOOT_MEM_RUNTIME, BOOT_MEM_BAD };
+	for (size_t t = 0; t < sizeof(withdrawn) / sizeof(withdrawn[0]); t++) {
+		for (int order = 0; order < 2; order++) {
+			struct boot_mmap_entry m[3] = {
+				ent(0, 0x100, BOOT_MEM_USABLE),
+				ent(0x80 * 4096, 0x10, withdrawn[t]),
+				ent(0x100 * 4096, 0x40, BOOT_MEM_LOADER),
+			};
+			if (order) { /* reserved first */
+				struct boot_mmap_entry x = m[0];
+				m[0] = m[1];
+				m[1] = x;
+			}
+			uint8_t handed[0x200] = { 0 };
+			init(0x200);
+			pmm_core_add_map(&p, m, 3);
+			assert_int_equal(p.usable_pages, 0x140 - 0x10);
+			assert_int_equal(drain(handed, 0x200), 0x140 - 0x10);
+			for (uint64_t i = 0x80; i < 0x90; i++) {
+				if (handed[i])
+					fprintf(stderr, "type %u order %d: "
+						"reserved pfn %#llx handed "
+						"out\n", withdrawn[t], order,
+						(unsigned long long)i);
+				assert_false(handed[i]);
+			}
+		}
+	}
+}
+
+static void test_map_reserved_entry_past_npages_is_clipped(void **state)
+{
+	(void)state;
+	struct boot_mmap_entry m[] = {
+		ent(0, 0x40, BOOT_MEM_USABLE),
+		ent(0x30 * 4096, 0x1000, BOOT_MEM_RESERVED), /* runs past */
+	};
+	uint8_t handed[0x40] = { 0 };
+
+	init(0x40);
+	pmm_core_add_map(&p, m, 2);
+	assert_int_equal(drain(handed, 0x40), 0x30);
+}
+
+static void test_bitmap_never_placed_on_an_overlapping_entry(void **state)
+{
+	(void)state;
+	struct boot_mmap_entry m[] = {
+		ent(0x100000, 0x100, BOOT_MEM_USABLE),
+		ent(0x100000, 2, BOOT_MEM_RESERVED), /* first two pages */
+		ent(0x104000, 1, BOOT_MEM_ACPI_NVS), /* a hole further on */
+	};
+
+	/* 2 pages: after the reserved pair, [0x102000, 0x104000). */
+	assert_int_equal(pmm_place_bitmap(m, 3, 2 * 4096, 0x100000, ~0ULL),
+			 0x102000);
+	/* 3 pages do not fit before the NVS page: after it. */
+	assert_int_equal(pmm_place_bitmap(m, 3, 3 * 4096, 0x100000, ~0ULL),
+			 0x105000);
+	/* Listed in any order. */
+	struct boot_mmap_entry r[] = { m[2], m[1], m[0] };
+	assert_int_equal(pmm_place_bitmap(r, 3, 3 * 4096, 0x100000, ~0ULL),
+			 0x105000);
+	/* Nothing fits below `end`. */
+	assert_int_equal(pmm_place_bitmap(m, 3, 0x100 * 4096, 0x100000,
+					  ~0ULL),
+			 0);
+	/* `min` is honoured. */
+	assert_int_equal(pmm_place_bitmap(m, 3, 4096, 0x150000, ~0ULL),
+			 0x150000);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0); /* keep cmocka and our notes in order */
@@ -895,6 +1001,9 @@ int main(void)
 		T(test_alloc_below_leaves_next_fit_hint_alone),
 		T(test_alloc_below_counts_and_frees),
 		T(test_random_alloc_below_mixed_with_alloc),
+		T(test_map_overlapping_reserved_entry_is_withdrawn),
+		T(test_map_reserved_entry_past_npages_is_clipped),
+		T(test_bitmap_never_placed_on_an_overlapping_entry),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
