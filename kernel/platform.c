@@ -3,6 +3,7 @@
 
 #include "../acpi/acpi.h"
 #include "../drivers/hpet.h"
+#include "../drivers/i8042.h"
 #include "../drivers/ioapic.h"
 #include "../drivers/lapic.h"
 #include "../drivers/pmtimer.h"
@@ -115,6 +116,30 @@ static uint32_t max_apic_id(void)
 	return max;
 }
 
+/* The revision byte of the FADT's header: the IA-PC boot flags mean
+ * something only from revision 2 on. */
+static uint8_t fadt_revision(void)
+{
+	for (int i = 0; i < acpi.ntables; i++)
+		if (acpi.table[i].valid && memcmp(acpi.table[i].sig, "FACP", 4) == 0)
+			return acpi.table[i].revision;
+	return 0;
+}
+
+static void start_keyboard(void)
+{
+	const char *v = cmdline_get(&boot_cmdline, "kbd");
+	enum i8042_mode mode = I8042_MODE_AUTO;
+	if (v && strcmp(v, "probe") == 0)
+		mode = I8042_MODE_PROBE;
+	else if (v && strcmp(v, "off") == 0)
+		mode = I8042_MODE_OFF;
+	i8042_init(i8042_fadt_verdict(acpi.fadt.present, fadt_revision(),
+				      acpi.fadt.hw_reduced,
+				      acpi.fadt.iapc_boot_arch),
+		   mode);
+}
+
 void platform_init(const struct boot_info *bi)
 {
 	boot = bi;
@@ -200,7 +225,12 @@ void platform_init(const struct boot_info *bi)
 	timer_switch_from_boot_tick();
 	timer_init_cpu();
 
-	if (platform.have_ioapic)
+	if (platform.have_ioapic) {
 		console_init();
+		start_keyboard();
+	} else {
+		kprintf("kbd: no IOAPIC to route the keyboard's IRQ: no "
+			"keyboard input");
+	}
 	irq_enable();
 }

@@ -7,6 +7,7 @@
  *   no usable LAPIC        -> no per-CPU timer (logged; one CPU)
  *   no HPET                -> PM timer or PIT for calibration, PIT boot tick
  *   no FADT PM timer       -> PIT for calibration
+ *   no i8042 (FADT, probe) -> no PS/2 keyboard (drivers/i8042.h)
  * Read next: kernel/time.h, kernel/timer.h, smp/ (which uses the CPU list).
  */
 #ifndef COHORT_PLATFORM_H
