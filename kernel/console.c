@@ -14,6 +14,7 @@
 #include "panic.h"
 #include "mm/pmm.h"
 #include "power.h"
+#include "report.h"
 #include "trace.h"
 #include "time.h"
 #include "trap.h"
@@ -171,6 +172,11 @@ static void cmd_halt(void)
 	machine_halt();
 }
 
+static void cmd_report(void)
+{
+	report_start();
+}
+
 static const struct command commands[] = {
 	{ "help", cmd_help, "list commands" },
 	{ "uptime", cmd_uptime, "time since boot" },
@@ -181,6 +187,7 @@ static const struct command commands[] = {
 	{ "trace dump", cmd_trace_dump, "print the scheduler trace (v2 block)" },
 	{ "reboot", cmd_reboot, "stop all CPUs, then reset the machine" },
 	{ "halt", cmd_halt, "stop all CPUs" },
+	{ "report", cmd_report, "hardware report for a bug report" },
 };
 
 static void cmd_help(void)

@@ -24,6 +24,9 @@ const struct cmdline_option kernel_options[] = {
 	{ "kbd", CMDLINE_STRING, "probe|off",
 	  "PS/2 keyboard: probe the i8042 even if the FADT says there is none, "
 	  "or leave it alone (default: follow the FADT)" },
+	{ "report", CMDLINE_FLAG, 0,
+	  "print the hardware report (as the console's `report`) once the "
+	  "kernel is ready" },
 	{ "acpidump", CMDLINE_FLAG, 0,
 	  "print every ACPI table in acpidump text format (tools/acpi-extract)" },
 	{ "apic", CMDLINE_STRING, "xapic|x2apic",

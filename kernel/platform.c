@@ -14,6 +14,7 @@
 #include "console.h"
 #include "lib/string.h"
 #include "log.h"
+#include "log_warn.h"
 #include "mm/layout.h"
 #include "time.h"
 #include "timer.h"
@@ -38,6 +39,13 @@ static void acpi_log(void *ctx, const char *msg)
 {
 	(void)ctx;
 	kprintf("%s", msg);
+}
+
+/* Everything acpi_parse() logs is a rejected table or entry. */
+static void acpi_warn(void *ctx, const char *msg)
+{
+	(void)ctx;
+	kwarn("%s", msg);
 }
 
 static enum lapic_force apic_option(void)
@@ -89,7 +97,7 @@ static void collect_cpus(uint32_t bsp_apic_id)
 	}
 	dropped += m->ncpus_dropped;
 	if (dropped)
-		kprintf("platform: %d more CPUs than MAX_CPUS (%d) listed; "
+		kwarn("platform: %d more CPUs than MAX_CPUS (%d) listed; "
 			"using the first %d", dropped, MAX_CPUS, MAX_CPUS);
 }
 
@@ -146,12 +154,12 @@ void platform_init(const struct boot_info *bi)
 	struct acpi_mem mem = { acpi_map, 0 };
 
 	if (!bi->acpi_rsdp)
-		kprintf("platform: the firmware gave no ACPI tables");
-	else if (acpi_parse(&mem, bi->acpi_rsdp, &acpi, acpi_log, 0) == 0)
+		kwarn("platform: the firmware gave no ACPI tables");
+	else if (acpi_parse(&mem, bi->acpi_rsdp, &acpi, acpi_warn, 0) == 0)
 		acpi_log_summary(&acpi, acpi_log, 0);
 	platform.have_madt = acpi.madt.present && acpi.madt.ncpus > 0;
 	if (!platform.have_madt)
-		kprintf("platform: no usable MADT: one CPU, LAPIC at its MSR "
+		kwarn("platform: no usable MADT: one CPU, LAPIC at its MSR "
 			"address, no IOAPIC");
 
 	/* Local APIC. */
@@ -160,7 +168,7 @@ void platform_init(const struct boot_info *bi)
 	if (lapic_ok)
 		lapic_init_cpu();
 	else
-		kprintf("platform: no usable local APIC: one CPU, no timer "
+		kwarn("platform: no usable local APIC: one CPU, no timer "
 			"interrupts");
 	platform.bsp_apic_id = lapic_ok ? lapic_id() : 0;
 	cpus[0].apic_id = platform.bsp_apic_id;
@@ -192,7 +200,7 @@ void platform_init(const struct boot_info *bi)
 	if (acpi.hpet.present)
 		hpet_init(acpi.hpet.phys);
 	else
-		kprintf("platform: no HPET: calibrating against the %s%s",
+		kwarn("platform: no HPET: calibrating against the %s%s",
 			acpi.fadt.pm_timer_port ? "ACPI PM timer" : "PIT",
 			platform.have_ioapic ? ", boot tick from the PIT" : "");
 	if (acpi.fadt.present && acpi.fadt.pm_timer_port)
@@ -207,7 +215,7 @@ void platform_init(const struct boot_info *bi)
 	if (platform.have_ioapic && boot_tick_start(BOOT_TICK_HZ) == 0)
 		irq_enable();
 	else
-		kprintf("timer: no IOAPIC: no boot tick (calibration polls)");
+		kwarn("timer: no IOAPIC: no boot tick (calibration polls)");
 
 	time_init(lapic_ok);
 
@@ -229,8 +237,13 @@ void platform_init(const struct boot_info *bi)
 		console_init();
 		start_keyboard();
 	} else {
-		kprintf("kbd: no IOAPIC to route the keyboard's IRQ: no "
+		kwarn("kbd: no IOAPIC to route the keyboard's IRQ: no "
 			"keyboard input");
 	}
 	irq_enable();
+}
+
+const struct acpi_info *platform_acpi(void)
+{
+	return &acpi;
 }

@@ -46,4 +46,9 @@ void platform_cpu_init(struct cpu *c);
 /* Everything above, then interrupts on. Runs once on the BSP. */
 void platform_init(const struct boot_info *bi);
 
+struct acpi_info;
+/* What acpi_parse() found at boot (all zero without ACPI). Written by
+ * platform_init() only; read-only afterwards (the hardware report). */
+const struct acpi_info *platform_acpi(void);
+
 #endif
