@@ -14,6 +14,7 @@
  * controller has a timeout, and a missing controller (reads of 0xff, no
  * reply) costs at most a few tens of milliseconds and one log line.
  *
+ * The sequence is in i8042_probe.c (pure, host-tested).
  * Programming follows the IBM PS/2 Technical Reference's keyboard
  * controller commands as summarised by OSDev's "8042 PS/2 Controller":
  * both ports off, flush, self-test (0xaa -> 0x55), first-port interface
