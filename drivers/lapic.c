@@ -9,6 +9,7 @@
 
 #include "../kernel/arch/x86.h"
 #include "../kernel/log.h"
+#include "../kernel/log_warn.h"
 #include "../kernel/mm/layout.h"
 #include "../kernel/vectors.h"
 
@@ -27,6 +28,14 @@
 
 /* Set once on the BSP before APs start; read-only afterwards. */
 static enum lapic_mode mode;
+/* Why that mode, for the hardware report: set once by lapic_init_bsp()
+ * before any AP starts; read-only afterwards. */
+static const char *mode_reason = "no local APIC set up";
+
+const char *lapic_mode_reason(void)
+{
+	return mode_reason;
+}
 static volatile uint32_t *xapic_regs;
 
 enum lapic_mode lapic_mode(void)
@@ -114,23 +123,27 @@ int lapic_init_bsp(uint64_t phys, uint32_t max_apic_id, enum lapic_force force)
 
 	mode = lapic_choose_mode(&facts, &why);
 	if (why)
-		kprintf("apic: %s", why);
-	if (mode == LAPIC_MODE_NONE)
+		kwarn("apic: %s", why);
+	if (mode == LAPIC_MODE_NONE) {
+		mode_reason = why;
 		return -1;
+	}
 	if (mode == LAPIC_MODE_XAPIC) {
 		/* Prefer the MSR's address: it is what the hardware decodes;
 		 * warn if the MADT disagrees. */
 		uint64_t msr_phys = base & APIC_BASE_ADDR_MASK;
 		if (phys && phys != msr_phys)
-			kprintf("apic: MADT says LAPIC at %#lx, IA32_APIC_BASE "
+			kwarn("apic: MADT says LAPIC at %#lx, IA32_APIC_BASE "
 				"says %#lx; using the MSR", phys, msr_phys);
 		xapic_regs = phys_to_virt(msr_phys);
 	}
-	kprintf("apic: local APIC in %s mode (%s)", lapic_mode_name(),
-		facts.fw_x2apic_on		    ? "enabled by firmware" :
-		force != LAPIC_FORCE_AUTO && !why ? "forced on the command line" :
-		mode == LAPIC_MODE_X2APIC	    ? "CPU supports x2APIC" :
-						      "CPU has no x2APIC");
+	const char *how = facts.fw_x2apic_on		   ? "enabled by firmware" :
+			  force != LAPIC_FORCE_AUTO && !why ? "forced on the command line" :
+			  mode == LAPIC_MODE_X2APIC	   ? "CPU supports x2APIC" :
+							     "CPU has no x2APIC";
+	kprintf("apic: local APIC in %s mode (%s)", lapic_mode_name(), how);
+	/* A refusal explains more than the fallback's fact does. */
+	mode_reason = why ? why : how;
 	return 0;
 }
 

@@ -98,6 +98,9 @@ void lapic_set_nmi(int lint, bool active_low, bool level);
 
 enum lapic_mode lapic_mode(void);
 const char *lapic_mode_name(void);
+/* Why lapic_init_bsp() chose that mode (a constant string), for the
+ * hardware report. */
+const char *lapic_mode_reason(void);
 uint32_t lapic_id(void);
 void lapic_eoi(void);
 uint32_t lapic_read(uint32_t reg);

@@ -11,8 +11,10 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "log.h"
+#include "panic.h"
 #include "mm/pmm.h"
 #include "power.h"
+#include "report.h"
 #include "trace.h"
 #include "time.h"
 #include "trap.h"
@@ -22,7 +24,10 @@
 #define BACKSPACE 0x08
 #define DELETE 0x7f
 
-/* Owned by the interrupt handler (one CPU, interrupts off). */
+/* Owned by console_input(): its only callers are the serial (ISA IRQ 4)
+ * and keyboard (ISA IRQ 1, drivers/i8042.c) interrupt handlers, both
+ * routed to the boot CPU and run with interrupts off, so one runs at a
+ * time and neither interrupts the other. */
 static char line[CONSOLE_LINE_MAX];
 static int len;
 /* Ctrl-T while /dev/console owns the input: this one line is ours. */
@@ -172,6 +177,11 @@ static void cmd_poweroff(void)
 	machine_poweroff();
 }
 
+static void cmd_report(void)
+{
+	report_start();
+}
+
 static const struct command commands[] = {
 	{ "help", cmd_help, "list commands" },
 	{ "uptime", cmd_uptime, "time since boot" },
@@ -183,6 +193,7 @@ static const struct command commands[] = {
 	{ "reboot", cmd_reboot, "stop all CPUs, then reset the machine" },
 	{ "poweroff", cmd_poweroff, "stop all CPUs, then power off (ACPI S5)" },
 	{ "halt", cmd_halt, "stop all CPUs" },
+	{ "report", cmd_report, "hardware report for a bug report" },
 };
 
 static void cmd_help(void)
@@ -204,38 +215,46 @@ static void run_line(void)
 	kprintf("console: unknown command '%s' (try help)", line);
 }
 
+void console_input(int c)
+{
+	char echo[3] = { (char)c, 0, 0 };
+
+	/* The rule that makes the unlocked line editor safe (above). */
+	ASSERT(!(read_rflags() & RFLAGS_IF));
+	ASSERT(this_cpu()->id == 0);
+	/* docs/console.md: a user program reading /dev/console owns the
+	 * input; a line already begun here is finished here. */
+	if (!escaped_line && len == 0 && tty_owns_input()) {
+		if (c == TTY_ESCAPE_KERNEL) {
+			escaped_line = true;
+			log_raw("kernel> ");
+		} else {
+			tty_input(c);
+		}
+		return;
+	}
+	if (c == '\r' || c == '\n') {
+		log_raw("\n");
+		run_line();
+		len = 0;
+		escaped_line = false;
+	} else if (c == BACKSPACE || c == DELETE) {
+		if (len > 0) {
+			len--;
+			log_raw("\b \b");
+		}
+	} else if (c >= 0x20 && c < 0x7f && len < CONSOLE_LINE_MAX - 1) {
+		line[len++] = (char)c;
+		log_raw(echo);
+	}
+}
+
 static void rx_interrupt(struct trap_frame *f)
 {
 	int c;
 	(void)f;
-	while ((c = serial_getc()) >= 0) {
-		char echo[3] = { (char)c, 0, 0 };
-		/* docs/console.md: a user program reading /dev/console owns
-		 * the input; a line already begun here is finished here. */
-		if (!escaped_line && len == 0 && tty_owns_input()) {
-			if (c == TTY_ESCAPE_KERNEL) {
-				escaped_line = true;
-				log_raw("kernel> ");
-			} else {
-				tty_input(c);
-			}
-			continue;
-		}
-		if (c == '\r' || c == '\n') {
-			log_raw("\n");
-			run_line();
-			len = 0;
-			escaped_line = false;
-		} else if (c == BACKSPACE || c == DELETE) {
-			if (len > 0) {
-				len--;
-				log_raw("\b \b");
-			}
-		} else if (c >= 0x20 && c < 0x7f && len < CONSOLE_LINE_MAX - 1) {
-			line[len++] = (char)c;
-			log_raw(echo);
-		}
-	}
+	while ((c = serial_getc()) >= 0)
+		console_input(c);
 }
 
 void console_init(void)

@@ -71,6 +71,7 @@ static struct lock_class classes[] = {
 	RANK("stress-slot", 85, 0),
 	RANK("ioapic", 90, 0),
 	RANK("trace-names", 91, 0),
+	RANK("log_warn", 98, 0),
 	RANK("log", 99, 0),
 };
 

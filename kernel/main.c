@@ -19,6 +19,7 @@
 #include "gdt.h"
 #include "lib/string.h"
 #include "log.h"
+#include "log_warn.h"
 #include "mm/aspace.h"
 #include "mm/heap.h"
 #include "mm/kstack.h"
@@ -27,6 +28,7 @@
 #include "kthread.h"
 #include "panic.h"
 #include "proc/proc.h"
+#include "report.h"
 #include "syscall/syscall.h"
 #include "sched_glue.h"
 #include "platform.h"
@@ -99,7 +101,7 @@ static void drop_lower_half(void)
 
 static void cmdline_warn(const char *msg)
 {
-	kprintf("%s", msg);
+	kwarn("%s", msg);
 }
 
 /* The loader's command-line notes again (it printed them on the
@@ -263,6 +265,8 @@ static void start_userspace(void)
 static void init_thread(void *arg)
 {
 	(void)arg;
+	if (cmdline_flag(&boot_cmdline, "report"))
+		report_print();
 	start_sched_check();
 	const char *bench = cmdline_get(&boot_cmdline, "bench");
 	if (bench) {

@@ -21,6 +21,12 @@ const struct cmdline_option kernel_options[] = {
 	  "CPU; a wake-up in the window needs no IPI (default 50 under a "
 	  "hypervisor, 0 = halt at once on bare metal)" },
 	{ "memmap", CMDLINE_FLAG, 0, "log every boot memory map entry" },
+	{ "kbd", CMDLINE_STRING, "probe|off",
+	  "PS/2 keyboard: probe the i8042 even if the FADT says there is none, "
+	  "or leave it alone (default: follow the FADT)" },
+	{ "report", CMDLINE_FLAG, 0,
+	  "print the hardware report (as the console's `report`) once the "
+	  "kernel is ready" },
 	{ "acpidump", CMDLINE_FLAG, 0,
 	  "print every ACPI table in acpidump text format (tools/acpi-extract)" },
 	{ "apic", CMDLINE_STRING, "xapic|x2apic",

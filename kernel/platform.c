@@ -3,6 +3,7 @@
 
 #include "../acpi/acpi.h"
 #include "../drivers/hpet.h"
+#include "../drivers/i8042.h"
 #include "../drivers/ioapic.h"
 #include "../drivers/lapic.h"
 #include "../drivers/pmtimer.h"
@@ -13,6 +14,7 @@
 #include "console.h"
 #include "lib/string.h"
 #include "log.h"
+#include "log_warn.h"
 #include "mm/layout.h"
 #include "power.h"
 #include "time.h"
@@ -37,6 +39,13 @@ static void acpi_log(void *ctx, const char *msg)
 {
 	(void)ctx;
 	kprintf("%s", msg);
+}
+
+/* Everything acpi_parse() logs is a rejected table or entry. */
+static void acpi_warn(void *ctx, const char *msg)
+{
+	(void)ctx;
+	kwarn("%s", msg);
 }
 
 static enum lapic_force apic_option(void)
@@ -88,7 +97,7 @@ static void collect_cpus(uint32_t bsp_apic_id)
 	}
 	dropped += m->ncpus_dropped;
 	if (dropped)
-		kprintf("platform: %d more CPUs than MAX_CPUS (%d) listed; "
+		kwarn("platform: %d more CPUs than MAX_CPUS (%d) listed; "
 			"using the first %d", dropped, MAX_CPUS, MAX_CPUS);
 }
 
@@ -106,18 +115,42 @@ void platform_cpu_init(struct cpu *c)
 	apply_nmis(c->acpi_uid);
 }
 
+/* The revision byte of the FADT's header: the IA-PC boot flags mean
+ * something only from revision 2 on. */
+static uint8_t fadt_revision(void)
+{
+	for (int i = 0; i < acpi.ntables; i++)
+		if (acpi.table[i].valid && memcmp(acpi.table[i].sig, "FACP", 4) == 0)
+			return acpi.table[i].revision;
+	return 0;
+}
+
+static void start_keyboard(void)
+{
+	const char *v = cmdline_get(&boot_cmdline, "kbd");
+	enum i8042_mode mode = I8042_MODE_AUTO;
+	if (v && strcmp(v, "probe") == 0)
+		mode = I8042_MODE_PROBE;
+	else if (v && strcmp(v, "off") == 0)
+		mode = I8042_MODE_OFF;
+	i8042_init(i8042_fadt_verdict(acpi.fadt.present, fadt_revision(),
+				      acpi.fadt.hw_reduced,
+				      acpi.fadt.iapc_boot_arch),
+		   mode);
+}
+
 void platform_init(const struct boot_info *bi)
 {
 	boot = bi;
 	struct acpi_mem mem = { acpi_map, 0 };
 
 	if (!bi->acpi_rsdp)
-		kprintf("platform: the firmware gave no ACPI tables");
-	else if (acpi_parse(&mem, bi->acpi_rsdp, &acpi, acpi_log, 0) == 0)
+		kwarn("platform: the firmware gave no ACPI tables");
+	else if (acpi_parse(&mem, bi->acpi_rsdp, &acpi, acpi_warn, 0) == 0)
 		acpi_log_summary(&acpi, acpi_log, 0);
 	platform.have_madt = acpi.madt.present && acpi.madt.ncpus > 0;
 	if (!platform.have_madt)
-		kprintf("platform: no usable MADT: one CPU, LAPIC at its MSR "
+		kwarn("platform: no usable MADT: one CPU, LAPIC at its MSR "
 			"address, no IOAPIC");
 
 	/* Local APIC. */
@@ -127,7 +160,7 @@ void platform_init(const struct boot_info *bi)
 	if (lapic_ok)
 		lapic_init_cpu();
 	else
-		kprintf("platform: no usable local APIC: one CPU, no timer "
+		kwarn("platform: no usable local APIC: one CPU, no timer "
 			"interrupts");
 	platform.bsp_apic_id = lapic_ok ? lapic_id() : 0;
 	cpus[0].apic_id = platform.bsp_apic_id;
@@ -159,7 +192,7 @@ void platform_init(const struct boot_info *bi)
 	if (acpi.hpet.present)
 		hpet_init(acpi.hpet.phys);
 	else
-		kprintf("platform: no HPET: calibrating against the %s%s",
+		kwarn("platform: no HPET: calibrating against the %s%s",
 			acpi.fadt.pm_timer_port ? "ACPI PM timer" : "PIT",
 			platform.have_ioapic ? ", boot tick from the PIT" : "");
 	if (acpi.fadt.present && acpi.fadt.pm_timer_port)
@@ -170,7 +203,7 @@ void platform_init(const struct boot_info *bi)
 	if (platform.have_ioapic && boot_tick_start(BOOT_TICK_HZ) == 0)
 		irq_enable();
 	else
-		kprintf("timer: no IOAPIC: no boot tick (calibration polls)");
+		kwarn("timer: no IOAPIC: no boot tick (calibration polls)");
 
 	time_init(lapic_ok);
 
@@ -188,7 +221,17 @@ void platform_init(const struct boot_info *bi)
 	timer_switch_from_boot_tick();
 	timer_init_cpu();
 
-	if (platform.have_ioapic)
+	if (platform.have_ioapic) {
 		console_init();
+		start_keyboard();
+	} else {
+		kwarn("kbd: no IOAPIC to route the keyboard's IRQ: no "
+			"keyboard input");
+	}
 	irq_enable();
+}
+
+const struct acpi_info *platform_acpi(void)
+{
+	return &acpi;
 }

@@ -7,6 +7,7 @@
  *   no usable LAPIC        -> no per-CPU timer (logged; one CPU)
  *   no HPET                -> PM timer or PIT for calibration, PIT boot tick
  *   no FADT PM timer       -> PIT for calibration
+ *   no i8042 (FADT, probe) -> no PS/2 keyboard (drivers/i8042.h)
  * Read next: kernel/time.h, kernel/timer.h, smp/ (which uses the CPU list).
  */
 #ifndef COHORT_PLATFORM_H
@@ -42,5 +43,10 @@ void platform_cpu_init(struct cpu *c);
 
 /* Everything above, then interrupts on. Runs once on the BSP. */
 void platform_init(const struct boot_info *bi);
+
+struct acpi_info;
+/* What acpi_parse() found at boot (all zero without ACPI). Written by
+ * platform_init() only; read-only afterwards (the hardware report). */
+const struct acpi_info *platform_acpi(void);
 
 #endif

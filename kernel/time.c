@@ -12,12 +12,16 @@
 #include "lib/string.h"
 #include "lib/sort.h"
 #include "log.h"
+#include "log_warn.h"
 
 enum clocksource { CS_TSC, CS_HPET };
 
 /* Written once by time_init() on the BSP before other CPUs run. */
 static struct time_calibration cal;
 static enum clocksource cs = CS_TSC;
+/* Why `cs`, for the hardware report. Written once by time_init() on the
+ * boot CPU before the APs start; read-only afterwards. */
+static const char *cs_reason = "not calibrated";
 static struct clockconv tsc_conv, hpet_conv;
 static uint64_t hpet_zero; /* HPET count at time_init: now_ns() zero */
 static uint64_t tsc_zero;
@@ -113,7 +117,7 @@ static void calibrate(bool lapic)
 		n++;
 	}
 	if (!n) {
-		kprintf("time: the %s reference did not answer; keeping the early "
+		kwarn("time: the %s reference did not answer; keeping the early "
 			"TSC estimate", clock_ref_name(cal.ref));
 		cal.ref = CLOCK_REF_NONE;
 		cal.tsc_hz = tsc_hz();
@@ -152,7 +156,7 @@ void time_init(bool lapic_usable)
 	bool force_tsc = force && strcmp(force, "tsc") == 0;
 	bool force_hpet = force && strcmp(force, "hpet") == 0;
 	if (force_hpet && !hpet_present()) {
-		kprintf("time: clocksource=hpet refused: there is no HPET");
+		kwarn("time: clocksource=hpet refused: there is no HPET");
 		force_hpet = false;
 	}
 	if (force_tsc || (!force_hpet && (cal.tsc_invariant || !hpet_present()))) {
@@ -187,6 +191,21 @@ void time_init(bool lapic_usable)
 					  " (not invariant, and no HPET to fall back on)" :
 		cs == CS_HPET ? " (TSC not invariant)" :
 				"");
+	cs_reason = force_tsc || force_hpet ? "clocksource= on the command line" :
+		    cs == CS_TSC && !cal.tsc_invariant ?
+						  "TSC not invariant, and no HPET to fall back on" :
+		    cs == CS_HPET ? "TSC not invariant" :
+				    "invariant TSC";
+}
+
+const char *time_clocksource_name(void)
+{
+	return cs == CS_HPET ? "hpet" : "tsc";
+}
+
+const char *time_clocksource_reason(void)
+{
+	return cs_reason;
 }
 
 const struct time_calibration *time_calibration(void)

@@ -46,6 +46,10 @@ struct time_calibration {
 void time_init(bool lapic_usable);
 const struct time_calibration *time_calibration(void);
 const char *clock_ref_name(enum clock_ref r);
+/* The clocksource behind now_ns() ("tsc" or "hpet") and why it was
+ * chosen (constant strings), for the hardware report. After time_init(). */
+const char *time_clocksource_name(void);
+const char *time_clocksource_reason(void);
 
 /* Nanoseconds since boot from the clocksource. Any CPU, any context. */
 uint64_t now_ns(void);

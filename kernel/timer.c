@@ -8,6 +8,7 @@
 #include "arch/x86.h"
 #include "cpu.h"
 #include "log.h"
+#include "log_warn.h"
 #include "panic.h"
 #include "time.h"
 #include "trap.h"
@@ -28,6 +29,21 @@ enum timer_mode timer_mode(void)
 uint32_t timer_hz(void)
 {
 	return tick_hz;
+}
+
+/* Why timer_setup() chose its mode, for the hardware report. Written
+ * once by timer_setup() (boot CPU, before the APs start); read-only
+ * afterwards. */
+static const char *mode_why = "not set up";
+
+const char *timer_mode_reason(void)
+{
+	return mode_why;
+}
+
+bool timer_tickless(void)
+{
+	return nohz;
 }
 
 enum timer_mode timer_setup(enum timer_force force, uint32_t hz, bool nohz_on)
@@ -54,13 +70,18 @@ enum timer_mode timer_setup(enum timer_force force, uint32_t hz, bool nohz_on)
 	mode = timer_choose_mode(&f, &why);
 	if (why)
 		kprintf("timer: %s", why);
+	mode_why = why ? why :
+		   f.force != TIMER_FORCE_AUTO ? "timer= on the command line" :
+		   f.has_tsc_deadline ? "CPUID.01H:ECX[24]: the CPU has TSC-deadline" :
+					"CPUID.01H:ECX[24] is clear: no TSC-deadline";
 	if (hz)
 		tick_hz = hz;
 	nohz = nohz_on && mode != TIMER_MODE_LAPIC_PERIODIC;
 	if (mode != TIMER_MODE_NONE && !time_calibration()->lapic_hz &&
 	    mode != TIMER_MODE_TSC_DEADLINE) {
-		kprintf("timer: LAPIC timer frequency unknown; no per-CPU timer");
+		kwarn("timer: LAPIC timer frequency unknown; no per-CPU timer");
 		mode = TIMER_MODE_NONE;
+		mode_why = "LAPIC timer frequency unknown";
 	}
 	return mode;
 }

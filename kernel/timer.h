@@ -53,6 +53,12 @@ struct timer_cpu {
  * (BSP, once, after time_init). Returns the mode. */
 enum timer_mode timer_setup(enum timer_force force, uint32_t hz, bool nohz);
 enum timer_mode timer_mode(void);
+/* Why that mode (a constant string: the refusal or the CPUID fact that
+ * decided it), for the hardware report. After timer_setup(). */
+const char *timer_mode_reason(void);
+/* True when CPUs with one runnable thread or none take no tick (nohz=on
+ * and a one-shot mode). After timer_setup(). */
+bool timer_tickless(void);
 uint32_t timer_hz(void);
 
 /* Start this CPU's clockevent (every CPU, interrupts off). */

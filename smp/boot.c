@@ -20,6 +20,7 @@
 #include "../kernel/cpu.h"
 #include "../kernel/lib/string.h"
 #include "../kernel/log.h"
+#include "../kernel/log_warn.h"
 #include "../kernel/mm/aspace.h"
 #include "../kernel/mm/heap.h"
 #include "../kernel/mm/kstack.h"
@@ -54,6 +55,11 @@ void ap_entry(struct cpu *c) __attribute__((noreturn));
 /* Owned by the BSP during bring-up; read by APs through the trampoline. */
 static struct tramp_cpu *slots;
 static uint64_t bringup_start_ns;
+
+uint64_t smp_bringup_start_ns(void)
+{
+	return bringup_start_ns;
+}
 static uint64_t kernel_cr3;
 
 /* Page tables for the trampoline's switch to long mode: a PML4 below
@@ -144,7 +150,7 @@ static int cpus_wanted(int *usable)
 		return 1;
 	}
 	if (n > 1 && !boot_info->trampoline) {
-		kprintf("smp: no trampoline page below 1 MiB: staying on one CPU");
+		kwarn("smp: no trampoline page below 1 MiB: staying on one CPU");
 		return 1;
 	}
 	if (n > 1 && lapic_mode() == LAPIC_MODE_NONE) {
@@ -265,7 +271,7 @@ void smp_boot_aps(void)
 		for (int i = 1; i < n; i++) {
 			if (cpu_online(i))
 				continue;
-			kprintf("smp: cpu%d (APIC id %u) silent after %d ms: sending "
+			kwarn("smp: cpu%d (APIC id %u) silent after %d ms: sending "
 				"SIPI again", i, cpus[i].apic_id, AP_WINDOW_MS);
 			send_sipi(cpus[i].apic_id);
 		}
@@ -290,7 +296,7 @@ void smp_boot_aps(void)
 			/* If it wakes up late it must not take a slot. */
 			__atomic_store_n(&slots[i - 1].apic_id, NO_APIC_ID,
 					 __ATOMIC_RELEASE);
-			kprintf("smp:   cpu%-3d APIC id %-4u FAILED: no answer "
+			kwarn("smp:   cpu%-3d APIC id %-4u FAILED: no answer "
 				"after two SIPI rounds; continuing without it",
 				i, c->apic_id);
 			continue;

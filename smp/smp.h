@@ -29,6 +29,10 @@
  * maxcpus=; logs one block with each AP's start-up time and ends with
  * "smp: brought up N of M CPUs in T ms". */
 void smp_boot_aps(void);
+/* now_ns() when smp_boot_aps() sent the first INIT (0 if it started no
+ * AP): an AP's start time is its cpus[i].online_ns minus this. Written
+ * once by the boot CPU before the APs run; read-only afterwards. */
+uint64_t smp_bringup_start_ns(void);
 
 /* Run fn(arg) on `cpu` in interrupt context. With wait, returns after fn
  * returned (interrupts must be enabled: two CPUs waiting on each other
