@@ -115,7 +115,9 @@ int mmap_reduce(const void *efi_map, size_t map_size, size_t desc_size,
 		return -1;
 	for (size_t off = 0; off + desc_size <= map_size; off += desc_size) {
 		const struct efi_mdesc *d = (const void *)(p + off);
-		if (d->pages == 0)
+		/* Empty, or ending past 2^64: no memory there, and adding
+		 * such a count to a neighbour's would wrap. */
+		if (d->pages == 0 || d->pages > (UINT64_MAX - d->phys) / 4096 + 1)
 			continue;
 		struct boot_mmap_entry e = {
 			.phys = d->phys,

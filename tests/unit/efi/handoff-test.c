@@ -304,6 +304,24 @@ static void test_mmap_zero_page_descriptors_are_skipped(void **state)
 	expect_entry(1, 0x200000, 1, EFI_MT_RESERVED);
 }
 
+/* A descriptor whose end lies past 2^64 is not memory anyone has: with
+ * it, merging wrapped the page count (found by handoff_fuzz: two touching
+ * conventional entries, the second of 2^52 pages, reduced to 0 pages). */
+static void test_mmap_descriptor_past_the_address_space_is_skipped(void **state)
+{
+	(void)state;
+	const struct d in[] = {
+		{ EFI_MT_CONVENTIONAL, 0x100000, 1 },
+		{ EFI_MT_CONVENTIONAL, 0x101000, 1ULL << 52 },
+		{ EFI_MT_CONVENTIONAL, 0xfffffffffffff000ULL, 2 },
+		{ EFI_MT_RESERVED, 0xfffffffffffff000ULL, 1 }, /* the last page: fine */
+	};
+
+	assert_int_equal(reduce(in, N(in), sizeof(struct efi_mdesc), 16), 2);
+	expect_entry(0, 0x100000, 1, EFI_MT_CONVENTIONAL);
+	expect_entry(1, 0xfffffffffffff000ULL, 1, EFI_MT_RESERVED);
+}
+
 static void test_mmap_exactly_max_entries_fit(void **state)
 {
 	(void)state;
@@ -1412,6 +1430,7 @@ int main(void)
 		T(test_mmap_ignores_a_partial_trailing_descriptor),
 		T(test_mmap_too_small_stride_is_rejected),
 		T(test_mmap_zero_page_descriptors_are_skipped),
+		T(test_mmap_descriptor_past_the_address_space_is_skipped),
 		T(test_mmap_exactly_max_entries_fit),
 		T(test_mmap_more_entries_than_max_fails),
 		T(test_mmap_over_max_merges_same_boot_type),
