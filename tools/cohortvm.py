@@ -53,7 +53,8 @@ def find_ovmf():
 
 
 def qemu_command(esp, vars_copy, smp=4, mem="512M", qemu="qemu-system-x86_64",
-                 machine="q35", serial="stdio", extra=(), qemu_datadir=None):
+                 machine="q35", serial="stdio", extra=(), qemu_datadir=None,
+                 exit_device=True):
     code, _ = find_ovmf()
     cmd = [qemu]
     if qemu_datadir:
@@ -78,7 +79,12 @@ def qemu_command(esp, vars_copy, smp=4, mem="512M", qemu="qemu-system-x86_64",
         # No NIC: a failed boot would otherwise sit in PXE for minutes.
         "-nic", "none",
         "-no-reboot",
-        "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+    ]
+    if exit_device:
+        # Without it (exit_device=False) the kernel halts at the end, as
+        # on a PC, and QEMU stays up for the monitor.
+        cmd += ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+    cmd += [
         "-serial", serial,
     ]
     cmd += list(extra)
@@ -116,11 +122,14 @@ ANSI = re.compile(r"\x1b\[[0-9;=?]*[A-Za-z]")
 
 
 def boot(esp, smp=1, mem="512M", timeout=120, qemu=None, machine="q35",
-         extra=(), stop_on=None, qemu_datadir=None, inputs=(), on_line=None):
+         extra=(), stop_on=None, qemu_datadir=None, inputs=(), on_line=None,
+         exit_device=True):
     """Boot `esp` and collect the serial log until QEMU exits, `stop_on`
     (a regex) appears, or `timeout` seconds pass. `inputs` is a list of
     (regex, text): when a line matches, text is typed on the serial port.
-    `on_line`, if given, is called with each line as it arrives."""
+    `on_line`, if given, is called with each line as it arrives.
+    `exit_device=False` leaves out isa-debug-exit: the kernel then halts
+    at the end as on a PC (the caller stops QEMU, e.g. with stop_on)."""
     qemu = qemu or os.environ.get("QEMU", "qemu-system-x86_64")
     result = Boot()
     with tempfile.TemporaryDirectory(prefix="cohortvm-") as tmp:
@@ -128,7 +137,7 @@ def boot(esp, smp=1, mem="512M", timeout=120, qemu=None, machine="q35",
         shutil.copyfile(find_ovmf()[1], vars_copy)
         cmd = qemu_command(esp, vars_copy, smp, mem, qemu, machine,
                            serial="stdio", extra=["-display", "none", *extra],
-                           qemu_datadir=qemu_datadir)
+                           qemu_datadir=qemu_datadir, exit_device=exit_device)
         result.cmd = cmd
         start = time.monotonic()
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE,
