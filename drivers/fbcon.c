@@ -15,9 +15,15 @@
 #include "../kernel/mm/layout.h"
 #include "../kernel/mm/pmm.h"
 #include "../kernel/time.h"
+#include "tsc.h"
 #include "fbcon_core.h"
 
 #define EARLY_MAX (16 * 1024)
+/* Writes closer together than this are a burst (a boot log, a command's
+ * listing): the screen then scrolls half a screen at a time, so one copy
+ * of the screen serves rows/2 lines instead of one. Typing and slow
+ * output still scroll a row at a time. */
+#define BURST_NS (10 * 1000 * 1000)
 
 enum { FBCON_EARLY, FBCON_ON, FBCON_OFF };
 
@@ -36,6 +42,8 @@ static size_t early_len;
 static atomic_int drawing_cpu = -1;
 /* console= asked for serial output too (set by console_setup). */
 static int serial_wanted = 1;
+/* uptime of the previous write (log lock, like con). */
+static uint64_t last_write_ns;
 
 static int my_id(void)
 {
@@ -56,6 +64,9 @@ void fbcon_write(const char *s, size_t len)
 	if (atomic_load(&drawing_cpu) == me)
 		return;
 	atomic_store(&drawing_cpu, me);
+	uint64_t t = uptime_ns();
+	con.jump = t - last_write_ns < BURST_NS ? con.rows / 2 : 1;
+	last_write_ns = t;
 	fbcon_core_write(&con, s, len);
 	atomic_store(&drawing_cpu, -1);
 }

@@ -82,11 +82,11 @@ size_t fbcon_core_ram(uint32_t width, uint32_t height,
 	return (size_t)width * height * 4 + cols * rows;
 }
 
-/* 32-bit fill; the kernel's memset works on bytes. */
+/* 32-bit fill; the kernel's memset works on bytes. One string
+ * instruction: a whole screen is millions of stores. */
 static void fill32(uint32_t *p, uint32_t v, size_t n)
 {
-	while (n--)
-		*p++ = v;
+	__asm__ volatile("rep stosl" : "+D"(p), "+c"(n) : "a"(v) : "memory");
 }
 
 static void mark_dirty(struct fbcon *c, uint32_t lo, uint32_t hi)
