@@ -356,7 +356,7 @@ clean:
 
 help:
 	@echo "make            build loader, kernel and $(BUILD)/esp.img (DEBUG=0: no this_cpu()/lock checks)"
-	@echo "make run        boot in QEMU/OVMF (SMP=4 MEM=512M CMDLINE=... QEMU=...)"
+	@echo "make run        boot in QEMU/OVMF (SMP=4 MEM=512M CMDLINE=... QEMU=...; GUI=1: QEMU window)"
 	@echo "make debug      boot halted with a gdb stub and attach gdb"
 	@echo "make test       unit tests + QEMU system tests"
 	@echo "make fuzz       fuzz the ACPI parsers and the cpio reader (FUZZ_SECONDS=60 each)"

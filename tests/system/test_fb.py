@@ -159,6 +159,17 @@ def test_console_fb_takes_the_log_off_serial(esp, boot):
     assert "cohort: ready" not in b.log
 
 
+def test_console_fb_without_a_framebuffer_keeps_serial(esp, boot):
+    """No display device: no GOP framebuffer. console=fb cannot be
+    honoured; one line says so and the log stays on serial."""
+    b = boot(esp(cmdline="console=fb test=boot"), smp=1,
+             extra=["-vga", "none"])
+    assert b.exit_code == cohortvm.EXIT_SUCCESS, b
+    assert ("console: no linear framebuffer from the loader; log on serial "
+            "only") in b.log
+    assert "cohort: ready" in b.log
+
+
 @needs_ocr
 def test_console_serial_leaves_the_screen_alone(esp, boot, tmp_path):
     b, ppm = boot_and_dump(boot, esp(cmdline="console=serial"), tmp_path,
