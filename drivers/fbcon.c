@@ -14,6 +14,7 @@
 #include "../kernel/mm/ioremap.h"
 #include "../kernel/mm/layout.h"
 #include "../kernel/mm/pmm.h"
+#include "../kernel/mm/vmm.h"
 #include "../kernel/time.h"
 #include "tsc.h"
 #include "fbcon_core.h"
@@ -95,9 +96,11 @@ static unsigned long per_s(uint64_t ns)
 
 void fbcon_bench(void)
 {
+	const char *what = state != FBCON_ON ? "serial only" :
+			   serial_wanted	 ? "serial+screen" :
+						   "screen only";
 	uint64_t s0 = con.scrolls;
-	uint64_t both = bench_lines(state == FBCON_ON ? "serial+screen" :
-							 "serial");
+	uint64_t both = bench_lines(what);
 	uint64_t s1 = con.scrolls;
 	uint64_t screen = 0;
 	if (state == FBCON_ON) {
@@ -107,10 +110,44 @@ void fbcon_bench(void)
 	}
 	kprintf("bench: fbcon %d lines: %s %lu lines/s (%lu us each, %lu "
 		"scrolls); screen alone %lu lines/s; %ux%u, %u x %u characters",
-		BENCH_LINES, state == FBCON_ON ? "serial+screen" : "serial only",
-		per_s(both), (unsigned long)(both / BENCH_LINES / 1000),
+		BENCH_LINES, what, per_s(both), (unsigned long)(both / BENCH_LINES / 1000),
 		(unsigned long)(s1 - s0), per_s(screen), con.width, con.height,
 		con.cols, con.rows);
+}
+
+#define LARGE_PAGE (2ULL << 20)
+
+/*
+ * The loader's direct map covers [0, 4 GiB) write-back, so a framebuffer
+ * below 4 GiB has a write-back alias there besides its write-combining
+ * mapping: a mix the SDM leaves undefined (Vol. 3A 11.12.4) and which
+ * only the MTRRs' UC defuses on PCs. Drop the direct map's 2 MiB pages
+ * that lie wholly inside the part of the framebuffer we map (`bytes`)
+ * and hold nothing the memory map calls RAM, ACPI or firmware memory:
+ * nothing reads the framebuffer through the direct map, and no other CPU
+ * runs yet, so no TLB elsewhere holds those pages. Returns the bytes
+ * unmapped.
+ */
+static uint64_t drop_direct_map_alias(const struct boot_info *bi,
+				      uint64_t bytes)
+{
+	const struct boot_mmap_entry *map = phys_to_virt(bi->mmap);
+	uint64_t lo = (bi->fb.phys + LARGE_PAGE - 1) & ~(LARGE_PAGE - 1);
+	uint64_t hi = (bi->fb.phys + bytes) & ~(LARGE_PAGE - 1);
+	uint64_t dropped = 0;
+	if (hi > (bi->direct_map_size & ~(LARGE_PAGE - 1)))
+		hi = bi->direct_map_size & ~(LARGE_PAGE - 1);
+	for (uint64_t a = lo; a < hi; a += LARGE_PAGE) {
+		int memory = 0;
+		for (uint32_t i = 0; i < bi->mmap_count && !memory; i++)
+			memory = map[i].type != BOOT_MEM_MMIO &&
+				 map[i].type != BOOT_MEM_RESERVED &&
+				 map[i].phys < a + LARGE_PAGE &&
+				 map[i].phys + map[i].pages * PAGE_SIZE > a;
+		if (!memory && vmm_unmap_large((uint64_t)phys_to_virt(a)) == 0)
+			dropped += LARGE_PAGE;
+	}
+	return dropped;
 }
 
 /* Start drawing on bi's framebuffer; 0, or -1 with the reason logged. */
@@ -189,6 +226,8 @@ void console_setup(const struct boot_info *bi, const char *opt)
 		log_set_serial(1);
 		return;
 	}
+	uint64_t dropped = drop_direct_map_alias(
+		bi, (uint64_t)bi->fb.pitch_pixels * bi->fb.height * 4);
 	state = FBCON_ON;
 	/* The boot so far, from the kernel's first line. */
 	fbcon_core_write(&con, early, early_len);
@@ -197,6 +236,9 @@ void console_setup(const struct boot_info *bi, const char *opt)
 		bi->fb.width, bi->fb.height, fbfont.width, fbfont.height,
 		con.scale == 2 ? " at scale 2" : "", con.cols, con.rows,
 		bi->fb.phys, want_serial ? "" : "; serial output off (console=fb)");
+	if (dropped)
+		kprintf("console: %lu MiB of the direct map's write-back alias of "
+			"the framebuffer unmapped", (unsigned long)(dropped >> 20));
 	serial_wanted = want_serial;
 	log_set_serial(want_serial);
 }

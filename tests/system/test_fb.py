@@ -120,6 +120,9 @@ def test_screen_shows_ready_line_and_command_output(esp, boot, tmp_path):
                            dump_on=UPTIME_LINE)
     assert ppm is not None, "no screendump taken"
     assert "mapped write-combining" in b.log
+    # QEMU's framebuffer sits at 0xc0000000, inside the direct map.
+    assert re.search(r"console: \d+ MiB of the direct map's write-back "
+                     r"alias of the framebuffer unmapped", b.log)
     w, h, cols, rows = console_geometry(b.log)
     assert read_ppm(ppm)[:2] == (w, h)
     text = ocr(ppm, tmp_path)
