@@ -29,6 +29,8 @@ QEMU ?= qemu-system-x86_64
 # Empty: use esp/CMDLINE.TXT as it is.
 CMDLINE ?=
 GDB_PORT ?= 1234
+# GUI=1: show QEMU's window (the screen console) as well as serial.
+GUI ?=
 
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
@@ -71,7 +73,16 @@ KERNEL_C := $(wildcard kernel/*.c kernel/lib/*.c kernel/mm/*.c kernel/proc/*.c \
 	smp/*.c sched/*.c)
 KERNEL_S := $(wildcard kernel/*.S kernel/mm/*.S kernel/syscall/*.S smp/*.S)
 KERNEL_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(KERNEL_C)) \
-	$(patsubst %.S,$(BUILD)/%.o,$(KERNEL_S))
+	$(patsubst %.S,$(BUILD)/%.o,$(KERNEL_S)) $(BUILD)/fbfont.o
+
+# The screen console's font (docs/console.md): Terminus Bold 10x20, a PSF2
+# file from Debian's console-setup-linux, turned into C by tools/psf2c.
+FBFONT ?= /usr/share/consolefonts/Lat15-TerminusBold20x10.psf.gz
+$(BUILD)/fbfont.c: $(FBFONT) tools/psf2c
+	@mkdir -p $(dir $@)
+	$(PYTHON) tools/psf2c $< $@
+$(BUILD)/fbfont.o: $(BUILD)/fbfont.c drivers/fbfont.h $(BUILD)/debug-flag
+	$(CC) $(KERNEL_CFLAGS) -c $< -o $@
 
 $(BUILD)/kernel/%.o: kernel/%.c $(BUILD)/debug-flag
 	@mkdir -p $(dir $@)
@@ -234,7 +245,7 @@ deps:
 run: deps all
 	@echo "make run: SMP=$(SMP) MEM=$(MEM); quit with Ctrl-A then X"
 	$(PYTHON) tools/cohortvm.py run --esp $(BUILD)/esp.img --smp $(SMP) \
-		--mem $(MEM) --qemu $(QEMU)
+		--mem $(MEM) --qemu $(QEMU) $(if $(GUI),--gui)
 
 debug: deps all
 	$(PYTHON) tools/cohortvm.py debug --esp $(BUILD)/esp.img --smp $(SMP) \
@@ -353,7 +364,7 @@ clean:
 
 help:
 	@echo "make            build loader, kernel and $(BUILD)/esp.img (DEBUG=0: no this_cpu()/lock checks)"
-	@echo "make run        boot in QEMU/OVMF (SMP=4 MEM=512M CMDLINE=... QEMU=...)"
+	@echo "make run        boot in QEMU/OVMF (SMP=4 MEM=512M CMDLINE=... QEMU=...; GUI=1: QEMU window)"
 	@echo "make debug      boot halted with a gdb stub and attach gdb"
 	@echo "make test       unit tests + QEMU system tests"
 	@echo "make fuzz       fuzz the ACPI parsers and the cpio reader (FUZZ_SECONDS=60 each)"

@@ -5,8 +5,10 @@
 
 #include "../kernel/log.h"
 #include "hpet_counter.h"
-#include "../kernel/mm/layout.h"
+#include "../kernel/mm/ioremap.h"
 
+/* The register block (IA-PC HPET spec 1.0a, section 2.3): 1 KiB. */
+#define HPET_MMIO_SIZE 1024
 #define REG_CAP 0x000
 #define REG_CONFIG 0x010
 #define REG_COUNTER 0x0f0
@@ -45,7 +47,12 @@ static void wr(uint32_t off, uint64_t v)
 
 int hpet_init(uint64_t phys)
 {
-	regs = phys_to_virt(phys);
+	regs = ioremap(phys, HPET_MMIO_SIZE, IOREMAP_UC);
+	if (!regs) {
+		kprintf("hpet: cannot map its registers at %#lx; not using the "
+			"HPET", phys);
+		return -1;
+	}
 	uint64_t cap = rd(REG_CAP);
 	uint64_t period_fs = cap >> 32;
 	if (cap == ~0ULL || period_fs == 0 || period_fs > MAX_PERIOD_FS) {

@@ -2,9 +2,11 @@
 #include "ioapic.h"
 
 #include "../kernel/log.h"
-#include "../kernel/mm/layout.h"
+#include "../kernel/mm/ioremap.h"
 #include "../kernel/spinlock.h"
 
+/* Registers up to the EOI register at 0x40 (ICH/PCH IOAPICs). */
+#define IOAPIC_MMIO_SIZE 0x100
 #define IOREGSEL 0x00
 #define IOWIN 0x10
 #define REG_ID 0x00
@@ -51,7 +53,12 @@ int ioapic_add(uint32_t id, uint64_t phys, uint32_t gsi_base)
 		return -1;
 	}
 	struct ioapic *io = &ioapics[nioapics];
-	io->regs = phys_to_virt(phys);
+	io->regs = ioremap(phys, IOAPIC_MMIO_SIZE, IOREMAP_UC);
+	if (!io->regs) {
+		kprintf("ioapic: id %u at %#lx: cannot map its registers; "
+			"ignored", id, phys);
+		return -1;
+	}
 	io->phys = phys;
 	io->id = id;
 	io->gsi_base = gsi_base;

@@ -10,6 +10,7 @@
 #include "../kernel/arch/x86.h"
 #include "../kernel/log.h"
 #include "../kernel/log_warn.h"
+#include "../kernel/mm/ioremap.h"
 #include "../kernel/mm/layout.h"
 #include "../kernel/vectors.h"
 
@@ -135,7 +136,15 @@ int lapic_init_bsp(uint64_t phys, uint32_t max_apic_id, enum lapic_force force)
 		if (phys && phys != msr_phys)
 			kwarn("apic: MADT says LAPIC at %#lx, IA32_APIC_BASE "
 				"says %#lx; using the MSR", phys, msr_phys);
-		xapic_regs = phys_to_virt(msr_phys);
+		/* Uncached (ioremap.h); the MTRRs' UC would do on a PC,
+		 * but not where firmware left them WB. */
+		xapic_regs = ioremap(msr_phys, 4096, IOREMAP_UC);
+		if (!xapic_regs) {
+			kprintf("apic: cannot map the local APIC at %#lx",
+				msr_phys);
+			mode = LAPIC_MODE_NONE;
+			return -1;
+		}
 	}
 	const char *how = facts.fw_x2apic_on		   ? "enabled by firmware" :
 			  force != LAPIC_FORCE_AUTO && !why ? "forced on the command line" :

@@ -532,3 +532,65 @@ enum ebs_outcome ebs_run(const struct ebs_ops *ops, int stale_key_once,
 		}
 	}
 }
+
+/* ---- Page tables ---- */
+
+#define GIB (1ULL << 30)
+#define LARGE_PAGE (2ULL << 20)
+
+/* The table entry idx of `table` points to, allocated if missing. */
+static uint64_t *pt_next(uint64_t *table, int idx, pt_alloc_fn alloc,
+			 void *ctx)
+{
+	if (!(table[idx] & PT_P)) {
+		uint64_t p = alloc(ctx);
+		if (!p)
+			return 0;
+		table[idx] = p | PT_P | PT_W;
+	}
+	return (uint64_t *)(uintptr_t)(table[idx] & PT_ADDR);
+}
+
+int pt_map_range(uint64_t *pml4, uint64_t virt, uint64_t phys, uint64_t size,
+		 uint64_t flags, int large, pt_alloc_fn alloc, void *ctx)
+{
+	uint64_t step = large ? LARGE_PAGE : 4096;
+
+	for (uint64_t off = 0; off < size; off += step) {
+		uint64_t v = virt + off, *pdpt, *pd, *pt;
+		if (!(pdpt = pt_next(pml4, (v >> 39) & 511, alloc, ctx)) ||
+		    !(pd = pt_next(pdpt, (v >> 30) & 511, alloc, ctx)))
+			return -1;
+		if (large) {
+			pd[(v >> 21) & 511] = (phys + off) | flags | PT_PS;
+			continue;
+		}
+		if (!(pt = pt_next(pd, (v >> 21) & 511, alloc, ctx)))
+			return -1;
+		pt[(v >> 12) & 511] = (phys + off) | flags;
+	}
+	return 0;
+}
+
+uint64_t dmap_size(const void *efi_map, size_t map_size, size_t desc_size)
+{
+	const uint8_t *p = efi_map;
+	uint64_t end = 4 * GIB;
+
+	if (desc_size >= sizeof(struct efi_mdesc)) {
+		for (size_t off = 0; off + desc_size <= map_size; off += desc_size) {
+			const struct efi_mdesc *d = (const void *)(p + off);
+			uint32_t t = efi_type_to_boot(d->type);
+			if (t == BOOT_MEM_MMIO || t == BOOT_MEM_RESERVED)
+				continue;
+			/* Past DMAP_MAX (or wrapping): not mapped. */
+			if (d->phys >= DMAP_MAX || d->pages > (DMAP_MAX - d->phys) / 4096) {
+				end = DMAP_MAX;
+				continue;
+			}
+			if (d->phys + d->pages * 4096 > end)
+				end = d->phys + d->pages * 4096;
+		}
+	}
+	return (end + GIB - 1) & ~(GIB - 1);
+}

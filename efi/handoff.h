@@ -235,4 +235,41 @@ struct ebs_result {
 enum ebs_outcome ebs_run(const struct ebs_ops *ops, int stale_key_once,
 			 struct ebs_result *r);
 
+/* ---- Page tables (4-level, Intel SDM Vol. 3A 4.5) ---- */
+
+#define PT_P (1ULL << 0)
+#define PT_W (1ULL << 1)
+#define PT_PS (1ULL << 7)
+#define PT_NX (1ULL << 63)
+#define PT_ADDR 0x000ffffffffff000ULL
+
+/* A zeroed 4 KiB page for a page table, by physical address (the loader
+ * runs identity mapped, so it is also the pointer), or 0 if none. */
+typedef uint64_t (*pt_alloc_fn)(void *ctx);
+
+/*
+ * Map [virt, virt + size) to phys with leaf flags `flags`, 2 MiB pages
+ * when `large` (virt, phys and size 2 MiB aligned then), else 4 KiB.
+ * Missing tables come from alloc(ctx); upper levels get P|W (the leaves
+ * decide W and NX). Existing leaf entries are overwritten. Returns 0, or
+ * -1 when alloc returns 0 (what is mapped so far stays).
+ */
+int pt_map_range(uint64_t *pml4, uint64_t virt, uint64_t phys, uint64_t size,
+		 uint64_t flags, int large, pt_alloc_fn alloc, void *ctx);
+
+/* The direct map ends before the kernel's device window
+ * (0xfffffc0000000000, kernel/mm/ioremap.h): 124 TiB at most. */
+#define DMAP_MAX 0x7c0000000000ULL
+
+/*
+ * Bytes the direct map (DIRECT_MAP_BASE, 2 MiB write-back pages) covers,
+ * from physical 0: the end of the highest descriptor of RAM the kernel may
+ * use or read (everything but MMIO and reserved ranges), at least 4 GiB
+ * (ACPI tables and legacy areas live there), rounded up to 1 GiB, at most
+ * DMAP_MAX (the kernel ignores RAM past direct_map_size).
+ * Devices are not in it, framebuffer included, wherever their BARs are:
+ * the kernel maps them in a window of their own with their cache type.
+ */
+uint64_t dmap_size(const void *efi_map, size_t map_size, size_t desc_size);
+
 #endif

@@ -210,45 +210,21 @@ static EFI_STATUS alloc_pages(UINTN pages, EFI_MEMORY_TYPE type,
 
 /* ---- Page tables ------------------------------------------------------ */
 
-static EFI_STATUS pt_next(uint64_t *table, int idx, uint64_t **next)
+/* A page-table page for pt_map_range (efi/handoff.c, host-tested). */
+static uint64_t pt_alloc(void *ctx)
 {
-	if (!(table[idx] & PTE_P)) {
-		uint64_t p;
-		EFI_STATUS st = alloc_pages(1, EfiLoaderData, &p);
-		if (EFI_ERROR(st))
-			return st;
-		/* Leaf entries decide W and NX; upper levels allow all. */
-		table[idx] = p | PTE_P | PTE_W;
-	}
-	*next = (uint64_t *)(table[idx] & PTE_ADDR);
-	return EFI_SUCCESS;
+	uint64_t p;
+	(void)ctx;
+	return EFI_ERROR(alloc_pages(1, EfiLoaderData, &p)) ? 0 : p;
 }
 
 /* Map [virt, virt+size) to phys with `flags`; 2 MiB pages when `large`. */
 static EFI_STATUS map_range(uint64_t *pml4, uint64_t virt, uint64_t phys,
 			    uint64_t size, uint64_t flags, int large)
 {
-	uint64_t step = large ? LARGE_PAGE_SIZE : PAGE_SIZE;
-	EFI_STATUS st;
-
-	for (uint64_t off = 0; off < size; off += step) {
-		uint64_t v = virt + off, *pdpt, *pd, *pt;
-		st = pt_next(pml4, (v >> 39) & 511, &pdpt);
-		if (EFI_ERROR(st))
-			return st;
-		st = pt_next(pdpt, (v >> 30) & 511, &pd);
-		if (EFI_ERROR(st))
-			return st;
-		if (large) {
-			pd[(v >> 21) & 511] = (phys + off) | flags | PTE_PS;
-			continue;
-		}
-		st = pt_next(pd, (v >> 21) & 511, &pt);
-		if (EFI_ERROR(st))
-			return st;
-		pt[(v >> 12) & 511] = (phys + off) | flags;
-	}
-	return EFI_SUCCESS;
+	return pt_map_range(pml4, virt, phys, size, flags, large, pt_alloc, 0) ?
+		       EFI_OUT_OF_RESOURCES :
+		       EFI_SUCCESS;
 }
 
 /* ---- Files ------------------------------------------------------------- */
@@ -630,27 +606,18 @@ static EFI_STATUS load_kernel(const void *file, UINTN size,
 	return EFI_SUCCESS;
 }
 
-/* End of RAM (and of the framebuffer) the direct map must cover. */
-static uint64_t direct_map_end(const struct boot_info *bi)
+/* How much the direct map covers: RAM, not devices (dmap_size,
+ * efi/handoff.c). */
+static uint64_t direct_map_end(void)
 {
-	UINTN size = 0, key, dsize;
+	UINTN n = 0, key, dsize = 0;
 	UINT32 dver;
-	uint64_t end = 4 * GIB; /* always: legacy MMIO sits below 4 GiB */
-	EFI_MEMORY_DESCRIPTOR *map = LibMemoryMap(&size, &key, &dsize, &dver);
+	EFI_MEMORY_DESCRIPTOR *map = LibMemoryMap(&n, &key, &dsize, &dver);
+	uint64_t end = dmap_size(map, map ? n * dsize : 0, dsize);
 
-	if (map) {
-		for (UINTN off = 0; off + dsize <= size * dsize; off += dsize) {
-			EFI_MEMORY_DESCRIPTOR *d = (void *)((uint8_t *)map + off);
-			uint32_t t = efi_type_to_boot(d->Type);
-			uint64_t e = d->PhysicalStart + d->NumberOfPages * PAGE_SIZE;
-			if (t != BOOT_MEM_MMIO && t != BOOT_MEM_RESERVED && e > end)
-				end = e;
-		}
+	if (map)
 		FreePool(map);
-	}
-	if (bi->fb.phys + bi->fb.size > end)
-		end = bi->fb.phys + bi->fb.size;
-	return (end + GIB - 1) & ~(GIB - 1);
+	return end;
 }
 
 /* ---- Exit and jump ------------------------------------------------------ */
@@ -768,7 +735,7 @@ EFI_STATUS efi_main(EFI_HANDLE image_handle, EFI_SYSTEM_TABLE *systab)
 		return fail(st, L"no memory for the boot stack", 0);
 	bi->boot_stack = stack;
 
-	bi->direct_map_size = direct_map_end(bi);
+	bi->direct_map_size = direct_map_end();
 	st = map_range(pml4, DIRECT_MAP_BASE, 0, bi->direct_map_size,
 		       PTE_P | PTE_W | (nx_supported ? PTE_NX : 0), 1);
 	if (EFI_ERROR(st))

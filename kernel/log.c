@@ -3,6 +3,7 @@
 
 #include <stdatomic.h>
 
+#include "../drivers/fbcon.h"
 #include "../drivers/serial.h"
 #include "../drivers/tsc.h"
 #include "arch/x86.h"
@@ -13,10 +14,14 @@
 
 #define LOG_LINE_MAX 512
 
-/* Protects: the serial transmitter, so each line goes out whole. Leaf lock:
- * nothing is taken while it is held. */
+/* Protects: the serial transmitter and the screen console's state
+ * (drivers/fbcon.h), so each line goes out whole. Leaf lock: nothing is
+ * taken while it is held. */
 static struct spinlock log_lock = SPINLOCK_INIT("log");
 static atomic_int panic_mode;
+/* 0 under console=fb: the log is drawn on the screen only. Written and
+ * read under log_lock; a panic report goes to serial whatever it says. */
+static int serial_on = 1;
 
 void log_panic_mode(void)
 {
@@ -54,13 +59,23 @@ static void out(const char *s, size_t len)
 		uint64_t f = irq_save();
 		int locked = try_lock_bounded();
 		serial_write(s, len);
+		fbcon_write(s, len);
 		if (locked)
 			spin_unlock(&log_lock);
 		irq_restore(f);
 		return;
 	}
 	uint64_t f = spin_lock_irqsave(&log_lock);
-	serial_write(s, len);
+	if (serial_on)
+		serial_write(s, len);
+	fbcon_write(s, len); /* the screen: drivers/fbcon.h */
+	spin_unlock_irqrestore(&log_lock, f);
+}
+
+void log_set_serial(int on)
+{
+	uint64_t f = spin_lock_irqsave(&log_lock);
+	serial_on = on;
 	spin_unlock_irqrestore(&log_lock, f);
 }
 

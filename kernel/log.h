@@ -2,7 +2,8 @@
 /*
  * The kernel log: one line per call, prefixed with uptime and CPU,
  *   [    0.012345] cpu0: message
- * written to the serial console under the log lock so lines from different
+ * written to the serial console and the screen (drivers/fbcon.h) under the
+ * log lock so lines from different
  * CPUs never interleave. After panic_begin() the lock is bypassed: the
  * panicking CPU must be able to print even if the lock holder is dead.
  */
@@ -19,6 +20,11 @@ void log_raw(const char *s);
 /* `len` raw bytes (any values, NULs too), no prefix, under the log lock:
  * /dev/console output and its echo. */
 void log_write(const char *s, unsigned long len);
+
+/* Whether the log goes to serial as well as to the screen (console=fb
+ * turns it off; drivers/fbcon.c). Takes the log lock: not from code that
+ * holds it. Panic reports go to serial regardless. */
+void log_set_serial(int on);
 
 /* Stop using the log lock (called once by the panicking CPU, and by
  * kernel/power.c once the other CPUs are stopped). */

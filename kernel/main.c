@@ -5,6 +5,7 @@
  * The order matters and each step says why it comes where it does;
  * docs/boot.md ("Kernel start-up order") keeps the list.
  */
+#include "../drivers/fbcon.h"
 #include "../drivers/pic.h"
 #include "../drivers/qemu_exit.h"
 #include "../drivers/serial.h"
@@ -22,6 +23,7 @@
 #include "log_warn.h"
 #include "mm/aspace.h"
 #include "mm/heap.h"
+#include "mm/ioremap.h"
 #include "mm/kstack.h"
 #include "mm/layout.h"
 #include "mm/pmm.h"
@@ -360,6 +362,12 @@ void kernel_main(const struct boot_info *bi)
 
 	pmm_init(bi);
 	aspace_init(); /* before anything maps kernel pages (docs/userspace.md) */
+	/* PAT before the first ioremap(); then the screen console, while
+	 * this CPU still runs alone (drivers/fbcon.h, mm/ioremap.h). */
+	if (pat_init_cpu() < 0)
+		kprintf("pat: this CPU has no PAT: write-combining mappings "
+			"are write-through");
+	console_setup(bi, cmdline_get(&boot_cmdline, "console"));
 	if (cmdline_flag(&boot_cmdline, "memmap"))
 		pmm_print_map(bi);
 	if (cmdline_flag(&boot_cmdline, "acpidump"))

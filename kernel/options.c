@@ -8,7 +8,7 @@
 const struct cmdline_option kernel_options[] = {
 	{ "test", CMDLINE_STRING, 0,
 	  "run in-kernel self-test NAME, then exit QEMU (33 pass, 35 fail)" },
-	{ "bench", CMDLINE_STRING, "all|ipi|tlb|timer|sched",
+	{ "bench", CMDLINE_STRING, "all|ipi|tlb|timer|sched|fbcon",
 	  "run in-kernel micro-benchmarks after boot, print figures, exit 33 "
 	  "(tools/bench/smp)" },
 	{ "init", CMDLINE_STRING, 0,
@@ -20,6 +20,9 @@ const struct cmdline_option kernel_options[] = {
 	  "longest time an idle CPU polls for work before hlt, adapted per "
 	  "CPU; a wake-up in the window needs no IPI (default 50 under a "
 	  "hypervisor, 0 = halt at once on bare metal)" },
+	{ "console", CMDLINE_STRING, "serial|fb|serial,fb|fb,serial",
+	  "where the log and console output go: serial, the screen, or both "
+	  "(default: both where both exist)" },
 	{ "memmap", CMDLINE_FLAG, 0, "log every boot memory map entry" },
 	{ "kbd", CMDLINE_STRING, "probe|off",
 	  "PS/2 keyboard: probe the i8042 even if the FADT says there is none, "

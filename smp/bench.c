@@ -17,6 +17,7 @@
 
 #include <stdatomic.h>
 
+#include "../drivers/fbcon.h"
 #include "../drivers/hpet.h"
 #include "../kernel/arch/x86.h"
 #include "../kernel/cpu.h"
@@ -162,6 +163,8 @@ int bench_run(const char *name)
 		bench_timer_all(ns);
 	if (all || strcmp(name, "sched") == 0)
 		sched_bench_run();
+	if (strcmp(name, "fbcon") == 0) /* not in all: it floods the log */
+		fbcon_bench();
 	kfree(ns);
 	kprintf("bench: done");
 	return 0;

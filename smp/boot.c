@@ -23,6 +23,7 @@
 #include "../kernel/log_warn.h"
 #include "../kernel/mm/aspace.h"
 #include "../kernel/mm/heap.h"
+#include "../kernel/mm/ioremap.h"
 #include "../kernel/mm/kstack.h"
 #include "../kernel/mm/layout.h"
 #include "../kernel/mm/pmm.h"
@@ -318,6 +319,9 @@ void ap_entry(struct cpu *c)
 	/* Leave the trampoline's temporary tables first (see trampoline.asm). */
 	write_cr3(kernel_cr3);
 	cpu_set_current(c);
+	/* INIT restored the power-on PAT; ours before any log line, which
+	 * writes the write-combining screen mapping (kernel/mm/ioremap.h). */
+	pat_init_cpu();
 	gdt_init(c, c->ist_top);
 	idt_load();
 	write_cr0(read_cr0() | CR0_WP);

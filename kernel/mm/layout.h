@@ -2,6 +2,7 @@
 /*
  * The kernel's virtual address layout (docs/boot.md has the picture):
  *   0xffff800000000000  direct map of physical memory from 0
+ *   0xfffffc0000000000  device memory, ioremap() (ioremap.h)
  *   0xfffffe0000000000  kernel stacks with guard pages (kstack.h)
  *   0xffffff0000000000  scratch window for test mappings (vmm.h)
  *   0xffffffff80000000  kernel image (text, rodata, data, bss, ksyms)

@@ -93,6 +93,28 @@ int64_t vmm_unmap_page(uint64_t virt)
 	return r;
 }
 
+int vmm_unmap_large(uint64_t virt)
+{
+	int r = -1;
+	uint64_t f = spin_lock_irqsave(&vmm_lock);
+	uint64_t *t = phys_to_virt(kernel_pml4);
+	for (int shift = 39; shift > 21; shift -= 9) {
+		uint64_t e = t[(virt >> shift) & 511];
+		if (!(e & PTE_P) || (e & PTE_PS))
+			goto out; /* absent, or a 1 GiB page: not ours */
+		t = table(e);
+	}
+	uint64_t *pde = &t[(virt >> 21) & 511];
+	if ((*pde & PTE_P) && (*pde & PTE_PS)) {
+		*pde = 0;
+		__asm__ volatile("invlpg (%0)" ::"r"(virt) : "memory");
+		r = 0;
+	}
+out:
+	spin_unlock_irqrestore(&vmm_lock, f);
+	return r;
+}
+
 int64_t vmm_translate(uint64_t virt)
 {
 	uint64_t f = spin_lock_irqsave(&vmm_lock);

@@ -40,5 +40,9 @@ int vmm_alloc_tables(uint64_t virt, uint64_t len);
 int64_t vmm_unmap_page(uint64_t virt);
 /* Physical address mapped at virt, or -1. */
 int64_t vmm_translate(uint64_t virt);
+/* Remove the 2 MiB page mapping virt (the loader's direct map uses them)
+ * and flush it from this CPU's TLB only. 0, or -1 if virt is not mapped
+ * by a 2 MiB page. Other CPUs: see the note at the top. */
+int vmm_unmap_large(uint64_t virt);
 
 #endif

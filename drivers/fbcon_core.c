@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Framebuffer console drawing (see fbcon_core.h): a shadow buffer in RAM,
+ * whole-line copies to the screen. Pixel formats: UEFI 2.10 section 12.9,
+ * EFI_GRAPHICS_PIXEL_FORMAT and EFI_PIXEL_BITMASK.
+ */
+#include "fbcon_core.h"
+
+#include "../kernel/boot_info.h"
+#include "../kernel/lib/string.h"
+
+#define CURSOR_ROWS 2 /* font pixel rows of the underline cursor */
+#define TAB_WIDTH 8
+#define ESC 0x1b
+
+/* Position and width of the lowest run of set bits in mask. */
+static int mask_shape(uint32_t mask, uint32_t *shift, uint32_t *bits)
+{
+	if (mask == 0)
+		return -1;
+	*shift = (uint32_t)__builtin_ctz(mask);
+	uint32_t m = mask >> *shift;
+	if (m & (m + 1)) /* not one contiguous run */
+		return -1;
+	/* Counted by hand: __builtin_popcount may call libgcc, which the
+	 * kernel does not link. */
+	for (*bits = 0; m; m >>= 1)
+		(*bits)++;
+	return 0;
+}
+
+/* 8-bit value v scaled to `bits` bits at `shift`. */
+static uint32_t place(uint8_t v, uint32_t shift, uint32_t bits)
+{
+	uint32_t x = bits >= 8 ? (uint32_t)v << (bits - 8) : (uint32_t)v >> (8 - bits);
+	return x << shift;
+}
+
+int fbcon_pixel(const struct fbcon_pixfmt *f, uint8_t r, uint8_t g, uint8_t b,
+		uint32_t *out)
+{
+	switch (f->format) {
+	case BOOT_FB_RGBX: /* bytes R, G, B, X in memory: little-endian */
+		*out = r | (uint32_t)g << 8 | (uint32_t)b << 16;
+		return 0;
+	case BOOT_FB_BGRX:
+		*out = b | (uint32_t)g << 8 | (uint32_t)r << 16;
+		return 0;
+	case BOOT_FB_BITMASK: {
+		uint32_t rs, rb, gs, gb, bs, bb;
+		uint32_t all = f->red_mask | f->green_mask | f->blue_mask |
+			       f->reserved_mask;
+		if (mask_shape(f->red_mask, &rs, &rb) ||
+		    mask_shape(f->green_mask, &gs, &gb) ||
+		    mask_shape(f->blue_mask, &bs, &bb))
+			return -1;
+		if ((f->red_mask & f->green_mask) || (f->red_mask & f->blue_mask) ||
+		    (f->green_mask & f->blue_mask))
+			return -1;
+		/* A highest set bit below 24 means 8, 16 or 24-bit pixels:
+		 * not drawn (pixels are written as 32-bit words). */
+		if (!(all >> 24))
+			return -1;
+		*out = place(r, rs, rb) | place(g, gs, gb) | place(b, bs, bb);
+		return 0;
+	}
+	default:
+		return -1;
+	}
+}
+
+static uint32_t scale_for(uint32_t width)
+{
+	return width >= FBCON_SCALE2_WIDTH ? 2 : 1;
+}
+
+size_t fbcon_core_ram(uint32_t width, uint32_t height,
+		      const struct fbfont *font)
+{
+	uint32_t s = scale_for(width);
+	size_t cols = width / (font->width * s), rows = height / (font->height * s);
+	return (size_t)width * height * 4 + cols * rows;
+}
+
+/* 32-bit fill; the kernel's memset works on bytes. One string
+ * instruction: a whole screen is millions of stores. */
+static void fill32(uint32_t *p, uint32_t v, size_t n)
+{
+	__asm__ volatile("rep stosl" : "+D"(p), "+c"(n) : "a"(v) : "memory");
+}
+
+static void mark_dirty(struct fbcon *c, uint32_t lo, uint32_t hi)
+{
+	if (c->dirty_lo > c->dirty_hi) {
+		c->dirty_lo = lo;
+		c->dirty_hi = hi;
+		return;
+	}
+	if (lo < c->dirty_lo)
+		c->dirty_lo = lo;
+	if (hi > c->dirty_hi)
+		c->dirty_hi = hi;
+}
+
+/* Draw character ch into the shadow at cell (col, row); underline it too
+ * when `cursor`. */
+static void draw_cell(struct fbcon *c, uint32_t col, uint32_t row, uint8_t ch,
+		      int cursor)
+{
+	const struct fbfont *f = c->font;
+	const uint8_t *g = f->glyph[ch];
+	uint32_t *base = c->shadow + (size_t)row * c->ch * c->width + col * c->cw;
+
+	for (uint32_t y = 0; y < f->height; y++) {
+		const uint8_t *bits = g + y * f->stride;
+		int under = cursor && y >= (uint32_t)f->height - CURSOR_ROWS;
+		for (uint32_t sy = 0; sy < c->scale; sy++) {
+			uint32_t *p = base + (size_t)(y * c->scale + sy) * c->width;
+			for (uint32_t x = 0; x < f->width; x++) {
+				int on = under ||
+					 (bits[x >> 3] & (0x80 >> (x & 7)));
+				uint32_t v = on ? c->fg : c->bg;
+				for (uint32_t sx = 0; sx < c->scale; sx++)
+					*p++ = v;
+			}
+		}
+	}
+	c->cells[(size_t)row * c->cols + col] = ch;
+	mark_dirty(c, row, row);
+}
+
+/* Move the text up n rows (1 <= n <= rows); blank rows come in below. */
+static void scroll(struct fbcon *c, uint32_t n)
+{
+	size_t row_px = (size_t)c->ch * c->width;
+	uint32_t keep = c->rows - n;
+	memmove(c->shadow, c->shadow + n * row_px, keep * row_px * 4);
+	fill32(c->shadow + keep * row_px, c->bg, n * row_px);
+	memmove(c->cells, c->cells + (size_t)n * c->cols, (size_t)keep * c->cols);
+	memset(c->cells + (size_t)keep * c->cols, ' ', (size_t)n * c->cols);
+	mark_dirty(c, 0, c->rows - 1);
+	c->scrolls++;
+}
+
+static void newline(struct fbcon *c)
+{
+	c->col = 0;
+	if (++c->row >= c->rows) {
+		uint32_t n = c->jump < 1 ? 1 : c->jump > c->rows ? c->rows : c->jump;
+		scroll(c, n);
+		c->row = c->rows - n;
+	}
+}
+
+static void put(struct fbcon *c, uint8_t ch)
+{
+	if (c->col >= c->cols)
+		newline(c);
+	draw_cell(c, c->col, c->row, ch, 0);
+	c->col++;
+}
+
+/* Copy the dirty text rows from the shadow to the screen, whole pixel
+ * lines, top to bottom. */
+static void flush(struct fbcon *c)
+{
+	if (c->dirty_lo > c->dirty_hi)
+		return;
+	uint32_t y0 = c->dirty_lo * c->ch, y1 = (c->dirty_hi + 1) * c->ch;
+	if (c->pitch == c->width) {
+		memcpy(c->fb + (size_t)y0 * c->pitch, c->shadow + (size_t)y0 * c->width,
+		       (size_t)(y1 - y0) * c->width * 4);
+	} else {
+		for (uint32_t y = y0; y < y1; y++)
+			memcpy(c->fb + (size_t)y * c->pitch,
+			       c->shadow + (size_t)y * c->width, (size_t)c->width * 4);
+	}
+	c->dirty_lo = 1;
+	c->dirty_hi = 0;
+}
+
+int fbcon_core_init(struct fbcon *c, uint32_t *fb, uint32_t width,
+		    uint32_t height, uint32_t pitch, void *ram,
+		    const struct fbfont *font, uint32_t fg, uint32_t bg)
+{
+	uint32_t s = scale_for(width);
+	if (pitch < width || font->width == 0 || font->height == 0 ||
+	    width < font->width * s || height < font->height * s)
+		return -1;
+	memset(c, 0, sizeof(*c));
+	c->fb = fb;
+	c->shadow = ram;
+	c->font = font;
+	c->width = width;
+	c->height = height;
+	c->pitch = pitch;
+	c->scale = s;
+	c->cw = font->width * s;
+	c->ch = font->height * s;
+	c->cols = width / c->cw;
+	c->rows = height / c->ch;
+	c->cells = (uint8_t *)(c->shadow + (size_t)width * height);
+	c->fg = fg;
+	c->bg = bg;
+	c->jump = 1;
+	fill32(c->shadow, bg, (size_t)width * height);
+	memset(c->cells, ' ', (size_t)c->cols * c->rows);
+	/* The whole screen once, margins below the last row included. */
+	for (uint32_t y = 0; y < height; y++)
+		memcpy(c->fb + (size_t)y * pitch, c->shadow + (size_t)y * width,
+		       (size_t)width * 4);
+	c->dirty_lo = 1;
+	c->dirty_hi = 0;
+	draw_cell(c, 0, 0, ' ', 1);
+	flush(c);
+	return 0;
+}
+
+/* One byte of text: control characters, escape sequences, UTF-8. */
+static void feed(struct fbcon *c, uint8_t b)
+{
+	if (c->esc == 1) {
+		c->esc = b == '[' ? 2 : 0;
+		return;
+	}
+	if (c->esc == 2) {
+		if (b >= 0x40 && b <= 0x7e)
+			c->esc = 0; /* final byte of a CSI sequence */
+		return;
+	}
+	if (c->utf8_need) {
+		if ((b & 0xc0) == 0x80) {
+			c->utf8_cp = c->utf8_cp << 6 | (b & 0x3f);
+			if (--c->utf8_need == 0)
+				put(c, c->utf8_cp < 0x100 ? (uint8_t)c->utf8_cp : '?');
+			return;
+		}
+		c->utf8_need = 0; /* broken sequence: show it, go on */
+		put(c, '?');
+	}
+	if (b >= 0x80) {
+		if ((b & 0xe0) == 0xc0) {
+			c->utf8_need = 1;
+			c->utf8_cp = b & 0x1f;
+		} else if ((b & 0xf0) == 0xe0) {
+			c->utf8_need = 2;
+			c->utf8_cp = b & 0x0f;
+		} else if ((b & 0xf8) == 0xf0) {
+			c->utf8_need = 3;
+			c->utf8_cp = b & 0x07;
+		} else {
+			put(c, '?');
+		}
+		return;
+	}
+	switch (b) {
+	case '\n':
+		newline(c);
+		return;
+	case '\r':
+		c->col = 0;
+		return;
+	case '\b':
+		if (c->col > 0)
+			c->col--;
+		return;
+	case '\t':
+		do
+			put(c, ' ');
+		while (c->col % TAB_WIDTH && c->col < c->cols);
+		return;
+	case ESC:
+		c->esc = 1;
+		return;
+	default:
+		if (b >= 0x20 && b < 0x7f)
+			put(c, b);
+		/* other control characters: nothing to draw */
+	}
+}
+
+void fbcon_core_write(struct fbcon *c, const char *s, size_t len)
+{
+	/* A CPU stopped in the middle of a write (panic) may have left
+	 * these anywhere; bring them back on the screen. */
+	if (c->row >= c->rows)
+		c->row = c->rows - 1;
+	if (c->col > c->cols)
+		c->col = c->cols;
+	if (c->dirty_lo <= c->dirty_hi && c->dirty_hi >= c->rows) {
+		c->dirty_lo = 0;
+		c->dirty_hi = c->rows - 1;
+	}
+	/* Take the cursor off its cell (the character there comes back). */
+	if (c->col < c->cols)
+		draw_cell(c, c->col, c->row,
+			  c->cells[(size_t)c->row * c->cols + c->col], 0);
+	for (size_t i = 0; i < len; i++)
+		feed(c, (uint8_t)s[i]);
+	if (c->col < c->cols)
+		draw_cell(c, c->col, c->row,
+			  c->cells[(size_t)c->row * c->cols + c->col], 1);
+	flush(c);
+}

@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: MIT
+/*
+ * MMIO window and PAT set-up (see ioremap.h for the rules). Intel SDM
+ * Vol. 3A 11.12 (PAT), 11.5.2.2 (memory type selection with MTRRs: a PAT
+ * WC or UC page is WC or UC whatever the MTRR says, except UC MTRRs make
+ * PAT WC into WC, which is what a framebuffer wants).
+ */
+#include "ioremap.h"
+
+#include <stdatomic.h>
+
+#include "../arch/x86.h"
+#include "../log.h"
+#include "layout.h"
+#include "vmm.h"
+
+/* Next free byte of the window; only ever grows (atomic add, any CPU). */
+static _Atomic uint64_t next_free = IOREMAP_BASE;
+
+int pat_init_cpu(void)
+{
+	if (!(cpuid(1, 0).edx & (1u << 16)))
+		return -1;
+	wrmsr(MSR_PAT, PAT_COHORT);
+	/* Nothing cached under PA1 yet (ioremap.h rules); drop any TLB
+	 * entry anyway so no translation predates the new table. */
+	write_cr3(read_cr3());
+	return 0;
+}
+
+void *ioremap(uint64_t phys, uint64_t size, uint64_t type)
+{
+	uint64_t start = phys & ~(PAGE_SIZE - 1);
+	uint64_t end = (phys + size + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+	if (size == 0 || end <= start)
+		return 0;
+	/* One unmapped page after each range: a run-off faults. */
+	uint64_t span = end - start + PAGE_SIZE;
+	uint64_t v = atomic_fetch_add(&next_free, span);
+	if (v + span > IOREMAP_BASE + IOREMAP_SIZE || v + span < v) {
+		kprintf("ioremap: window full; cannot map %#lx (+%#lx)", phys,
+			size);
+		return 0;
+	}
+	for (uint64_t off = 0; off < end - start; off += PAGE_SIZE) {
+		if (vmm_map_page(v + off, start + off,
+				 VMM_WRITE | VMM_NX | type) < 0) {
+			kprintf("ioremap: no memory for page tables mapping "
+				"%#lx (+%#lx)", phys, size);
+			return 0;
+		}
+	}
+	return (void *)(v + (phys - start));
+}
