@@ -7,6 +7,8 @@ import socket
 import threading
 import time
 
+import pytest
+
 from conftest import cohortvm
 
 # With pid 1 running, input belongs to /dev/console; a line starting with
@@ -180,3 +182,55 @@ def test_kbd_off(esp, boot):
     assert b.exit_code == cohortvm.EXIT_SUCCESS, b
     assert "kbd: no PS/2 keyboard (kbd=off)" in b.log
     assert not re.search(KBD_ON, b.log)
+
+
+def test_typed_command_shows_on_serial_and_on_screen(esp, boot, tmp_path):
+    """The issue's keyboard test: a console command typed on the PS/2
+    keyboard (QEMU's sendkey) answers on serial and on the screen (the
+    monitor's screendump, read by OCR as in test_fb.py)."""
+    import shutil
+    if shutil.which("tesseract") is None:
+        pytest.skip("tesseract-ocr not installed (tools/install-deps installs it)")
+    from test_fb import ocr, read_ppm
+    ppm = tmp_path / "screen.ppm"
+    sock = tmp_path / "monitor.sock"
+    state = {"error": None}
+    lines, cond = [], threading.Condition()
+
+    def on_line(text):
+        with cond:
+            lines.append(text)
+            cond.notify_all()
+
+    def seen(rx, t=120):
+        with cond:
+            return cond.wait_for(lambda: any(re.search(rx, l) for l in lines), t)
+
+    def typist():
+        try:
+            mon = Monitor(sock)
+            if not seen(INIT_UP):
+                state["error"] = "init never came up"
+                return
+            mon.keys(["ctrl-t", *spell("mem"), "ret"])
+            if not seen(r"mem: \d+ pages free"):
+                state["error"] = "mem never answered"
+                return
+            mon.cmd(f"screendump {ppm}")
+            mon.keys(["ctrl-t", *spell("uptime"), "ret"])
+            mon.close()
+        except Exception as e:  # reported below
+            state["error"] = repr(e)
+
+    th = threading.Thread(target=typist, daemon=True)
+    th.start()
+    b = boot(esp(cmdline=""), smp=1, stop_on=r"uptime \d+\.\d{6} s",
+             on_line=on_line, extra=["-monitor", f"unix:{sock},server=on,wait=off"])
+    th.join(5)
+    assert state["error"] is None, state["error"]
+    assert not b.timed_out, b.log
+    assert re.search(r"^kernel> mem$", b.log, re.M), "typed text not echoed"
+    assert ppm.exists() and read_ppm(ppm)[0] > 0
+    text = ocr(ppm, tmp_path)
+    print(text)
+    assert re.search(r"mem: \d+ pages free", text), text
