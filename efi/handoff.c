@@ -155,6 +155,21 @@ int mmap_reduce(const void *efi_map, size_t map_size, size_t desc_size,
 	return n;
 }
 
+/* The start of the first entry that is not usable and intersects
+ * [s, s + 4096), or UINT64_MAX if none does. The map is not resolved:
+ * firmware can list a reserved range over a conventional one, and the
+ * trampoline must not land on it (as the page allocator refuses it). */
+static uint64_t tramp_blocked_from(const struct boot_mmap_entry *map, int n,
+				   uint64_t s)
+{
+	for (int i = 0; i < n; i++) {
+		uint64_t rs = map[i].phys, re = rs + map[i].pages * 4096;
+		if (map[i].type != BOOT_MEM_USABLE && rs < s + 4096 && re > s)
+			return rs;
+	}
+	return UINT64_MAX;
+}
+
 uint64_t tramp_pick(const struct boot_mmap_entry *map, int n)
 {
 	uint64_t best = 0;
@@ -168,8 +183,20 @@ uint64_t tramp_pick(const struct boot_mmap_entry *map, int n)
 			start = TRAMP_MIN;
 		if (end > TRAMP_LIMIT)
 			end = TRAMP_LIMIT;
-		if (end >= start + 4096 && end - 4096 > best)
-			best = end - 4096;
+		/* From the top page down; each step moves below one blocking
+		 * entry, so at most n steps per region. */
+		uint64_t p = end - 4096;
+		while (end >= start + 4096 && p >= start && p > best) {
+			uint64_t rs = tramp_blocked_from(map, n, p);
+			if (rs == UINT64_MAX) {
+				best = p;
+				break;
+			}
+			rs &= ~0xfffULL;
+			if (rs < start + 4096)
+				break;
+			p = rs - 4096;
+		}
 	}
 	return best;
 }
