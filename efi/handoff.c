@@ -44,10 +44,13 @@ uint32_t efi_type_to_boot(uint32_t efi_type)
 	}
 }
 
+/* b starts where a ends. An entry ending exactly at 2^64 has an end that
+ * computes as 0: it touches nothing (b at 0 would overlap it, and merging
+ * would make an entry that runs past 2^64). */
 static int touching(const struct boot_mmap_entry *a,
 		    const struct boot_mmap_entry *b)
 {
-	return a->phys + a->pages * 4096 == b->phys;
+	return b->phys != 0 && a->phys + a->pages * 4096 == b->phys;
 }
 
 /* Same EFI type and same BOOT_MEM type: attributes can make two

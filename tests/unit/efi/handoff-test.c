@@ -323,6 +323,24 @@ static void test_mmap_descriptor_past_the_address_space_is_skipped(void **state)
 	expect_entry(1, 0xfffffffffffff000ULL, 1, EFI_MT_RESERVED);
 }
 
+/* Regression (was a bug): a descriptor ending exactly at 2^64 is kept
+ * (its end does not pass 2^64), but its end then computes as 0, so it
+ * "touched" a descriptor at address 0 and took its pages: one entry
+ * claiming [0, 2^64 + 4096). Two entries both at 0 overlap; neither may
+ * grow past the address space. */
+static void test_mmap_entry_ending_at_2_64_touches_nothing(void **state)
+{
+	(void)state;
+	const struct d in[] = {
+		{ EFI_MT_CONVENTIONAL, 0, 1ULL << 52 }, /* all of it */
+		{ EFI_MT_CONVENTIONAL, 0, 1 },
+	};
+
+	assert_int_equal(reduce(in, N(in), sizeof(struct efi_mdesc), 16), 2);
+	for (int i = 0; i < 2; i++)
+		assert_true(out[i].pages <= (1ULL << 52) - out[i].phys / 4096);
+}
+
 static void test_mmap_exactly_max_entries_fit(void **state)
 {
 	(void)state;
@@ -1473,6 +1491,7 @@ int main(void)
 		T(test_mmap_too_small_stride_is_rejected),
 		T(test_mmap_zero_page_descriptors_are_skipped),
 		T(test_mmap_descriptor_past_the_address_space_is_skipped),
+		T(test_mmap_entry_ending_at_2_64_touches_nothing),
 		T(test_mmap_exactly_max_entries_fit),
 		T(test_mmap_more_entries_than_max_fails),
 		T(test_mmap_over_max_merges_same_boot_type),
