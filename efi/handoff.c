@@ -108,6 +108,14 @@ static int slot_for(const struct boot_mmap_entry *out, int n, uint64_t phys)
 	return i;
 }
 
+/* How many 4 KiB pages fit in [phys, 2^64). (UINT64_MAX - phys) / 4096 + 1
+ * is one too many when phys is not page aligned: firmware must align it
+ * (UEFI 2.10 7.2), but these bytes are not trusted. */
+static uint64_t pages_below_2_64(uint64_t phys)
+{
+	return phys ? (UINT64_MAX - phys + 1) / 4096 : 1ULL << 52;
+}
+
 int mmap_reduce(const void *efi_map, size_t map_size, size_t desc_size,
 		struct boot_mmap_entry *out, int max)
 {
@@ -120,7 +128,7 @@ int mmap_reduce(const void *efi_map, size_t map_size, size_t desc_size,
 		const struct efi_mdesc *d = (const void *)(p + off);
 		/* Empty, or ending past 2^64: no memory there, and adding
 		 * such a count to a neighbour's would wrap. */
-		if (d->pages == 0 || d->pages > (UINT64_MAX - d->phys) / 4096 + 1)
+		if (d->pages == 0 || d->pages > pages_below_2_64(d->phys))
 			continue;
 		struct boot_mmap_entry e = {
 			.phys = d->phys,

@@ -86,7 +86,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (int i = 0; i < r; i++) {
 			CHECK(out[i].pages != 0);
 			/* No entry runs past 2^64 (merging once made one). */
-			CHECK(out[i].pages - 1 <= (UINT64_MAX - out[i].phys) / 4096);
+			CHECK(out[i].phys == 0 ?
+				      out[i].pages <= 1ULL << 52 :
+				      out[i].pages <= (UINT64_MAX - out[i].phys + 1) / 4096);
 			CHECK(out[i].type == efi_type_to_boot(out[i].efi_type) ||
 			      out[i].type == BOOT_MEM_RESERVED);
 			if (i > 0)

@@ -341,6 +341,22 @@ static void test_mmap_entry_ending_at_2_64_touches_nothing(void **state)
 		assert_true(out[i].pages <= (1ULL << 52) - out[i].phys / 4096);
 }
 
+/* Regression (was a bug): the bound that skips a descriptor ending past
+ * 2^64 was one page too generous for a start that is not page aligned:
+ * [0x20, 2^64 + 0x20) was kept (found by handoff_fuzz). */
+static void test_mmap_unaligned_descriptor_past_2_64_is_skipped(void **state)
+{
+	(void)state;
+	const struct d in[] = {
+		{ EFI_MT_CONVENTIONAL, 0x20, 1ULL << 52 },
+		{ EFI_MT_CONVENTIONAL, 0xfffffffffffff001ULL, 1 },
+		{ EFI_MT_RESERVED, 0x1000, (1ULL << 52) - 1 }, /* ends at 2^64 */
+	};
+
+	assert_int_equal(reduce(in, N(in), sizeof(struct efi_mdesc), 16), 1);
+	expect_entry(0, 0x1000, (1ULL << 52) - 1, EFI_MT_RESERVED);
+}
+
 static void test_mmap_exactly_max_entries_fit(void **state)
 {
 	(void)state;
@@ -1492,6 +1508,7 @@ int main(void)
 		T(test_mmap_zero_page_descriptors_are_skipped),
 		T(test_mmap_descriptor_past_the_address_space_is_skipped),
 		T(test_mmap_entry_ending_at_2_64_touches_nothing),
+		T(test_mmap_unaligned_descriptor_past_2_64_is_skipped),
 		T(test_mmap_exactly_max_entries_fit),
 		T(test_mmap_more_entries_than_max_fails),
 		T(test_mmap_over_max_merges_same_boot_type),
