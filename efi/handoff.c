@@ -175,6 +175,8 @@ static uint64_t tramp_blocked_from(const struct boot_mmap_entry *map, int n,
 {
 	for (int i = 0; i < n; i++) {
 		uint64_t rs = map[i].phys, re = rs + map[i].pages * 4096;
+		if (map[i].pages > (UINT64_MAX - rs) / 4096)
+			re = UINT64_MAX; /* ends at 2^64: the sum wrapped to 0 */
 		if (map[i].type != BOOT_MEM_USABLE && rs < s + 4096 && re > s)
 			return rs;
 	}

@@ -570,6 +570,13 @@ static void test_tramp_skips_pages_a_reserved_entry_overlaps(void **state)
 	};
 	assert_int_equal(tramp_pick(m2, 3), 0x99000);
 
+	/* A reserved entry that runs to 2^64 (its end computes as 0). */
+	struct boot_mmap_entry m4[] = {
+		region(0x1000, 0x9e, BOOT_MEM_USABLE),
+		region(0x90000, (1ULL << 52) - 0x90, BOOT_MEM_RESERVED),
+	};
+	assert_int_equal(tramp_pick(m4, 2), 0x8f000);
+
 	/* Covered whole: nothing. */
 	struct boot_mmap_entry m3[] = {
 		region(0x8000, 4, BOOT_MEM_USABLE),
