@@ -120,15 +120,23 @@ const char *i8042_probe(const struct i8042_io *io, uint8_t *cfg_out, char *why,
 	}
 
 	cfg |= I8042_CONFIG_TRANSLATE | I8042_CONFIG_PORT2_CLOCK_OFF;
-	cfg &= ~(I8042_CONFIG_PORT1_CLOCK_OFF | I8042_CONFIG_PORT2_IRQ);
-	if (!i8042_write_config(io, (uint8_t)cfg) ||
-	    !send_command(io, CMD_ENABLE_PORT1))
+	cfg &= ~I8042_CONFIG_PORT2_IRQ;
+	/* Port 1 stays off until translation is checked: a keyboard keeps
+	 * the keys pressed while its clock was held and sends them the
+	 * moment the port is on, ahead of the controller's reply, which
+	 * would then be a scan code. */
+	if (!i8042_write_config(io, (uint8_t)(cfg |
+					      I8042_CONFIG_PORT1_CLOCK_OFF)))
 		return "i8042: configuration write timed out";
 	/* kbd_decode.c reads set 1 only: without translation the keyboard's
 	 * set 2 would come out as nonsense, so refuse. */
 	r = command_reply(io, CMD_READ_CONFIG);
 	if (r < 0 || !(r & I8042_CONFIG_TRANSLATE))
 		return "i8042: scan code translation could not be turned on";
+	cfg &= ~I8042_CONFIG_PORT1_CLOCK_OFF;
+	if (!i8042_write_config(io, (uint8_t)cfg) ||
+	    !send_command(io, CMD_ENABLE_PORT1))
+		return "i8042: configuration write timed out";
 	*cfg_out = (uint8_t)cfg;
 	return 0;
 }

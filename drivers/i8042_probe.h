@@ -50,7 +50,9 @@ struct i8042_io {
 /*
  * Find and program the controller: both ports off, flush, configuration
  * byte, self-test (0xaa -> 0x55), first-port test (0xab -> 0x00),
- * translation on, second port off, first port on, its interrupt still off.
+ * translation on and checked with the first port still off (a keyboard
+ * sends the keys it kept the moment its port is on, ahead of any reply),
+ * second port off, then first port on, its interrupt still off.
  * Returns NULL and the configuration byte in *cfg on success, else what
  * failed (a constant, or `why` filled in), e.g.
  *   "no i8042 controller: port 0x64 reads 0xff"

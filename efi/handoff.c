@@ -44,10 +44,13 @@ uint32_t efi_type_to_boot(uint32_t efi_type)
 	}
 }
 
+/* b starts where a ends. An entry ending exactly at 2^64 has an end that
+ * computes as 0: it touches nothing (b at 0 would overlap it, and merging
+ * would make an entry that runs past 2^64). */
 static int touching(const struct boot_mmap_entry *a,
 		    const struct boot_mmap_entry *b)
 {
-	return a->phys + a->pages * 4096 == b->phys;
+	return b->phys != 0 && a->phys + a->pages * 4096 == b->phys;
 }
 
 /* Same EFI type and same BOOT_MEM type: attributes can make two
@@ -105,6 +108,14 @@ static int slot_for(const struct boot_mmap_entry *out, int n, uint64_t phys)
 	return i;
 }
 
+/* How many 4 KiB pages fit in [phys, 2^64). (UINT64_MAX - phys) / 4096 + 1
+ * is one too many when phys is not page aligned: firmware must align it
+ * (UEFI 2.10 7.2), but these bytes are not trusted. */
+static uint64_t pages_below_2_64(uint64_t phys)
+{
+	return phys ? (UINT64_MAX - phys + 1) / 4096 : 1ULL << 52;
+}
+
 int mmap_reduce(const void *efi_map, size_t map_size, size_t desc_size,
 		struct boot_mmap_entry *out, int max)
 {
@@ -117,7 +128,7 @@ int mmap_reduce(const void *efi_map, size_t map_size, size_t desc_size,
 		const struct efi_mdesc *d = (const void *)(p + off);
 		/* Empty, or ending past 2^64: no memory there, and adding
 		 * such a count to a neighbour's would wrap. */
-		if (d->pages == 0 || d->pages > (UINT64_MAX - d->phys) / 4096 + 1)
+		if (d->pages == 0 || d->pages > pages_below_2_64(d->phys))
 			continue;
 		struct boot_mmap_entry e = {
 			.phys = d->phys,
@@ -155,6 +166,23 @@ int mmap_reduce(const void *efi_map, size_t map_size, size_t desc_size,
 	return n;
 }
 
+/* The start of the first entry that is not usable and intersects
+ * [s, s + 4096), or UINT64_MAX if none does. The map is not resolved:
+ * firmware can list a reserved range over a conventional one, and the
+ * trampoline must not land on it (as the page allocator refuses it). */
+static uint64_t tramp_blocked_from(const struct boot_mmap_entry *map, int n,
+				   uint64_t s)
+{
+	for (int i = 0; i < n; i++) {
+		uint64_t rs = map[i].phys, re = rs + map[i].pages * 4096;
+		if (map[i].pages > (UINT64_MAX - rs) / 4096)
+			re = UINT64_MAX; /* ends at 2^64: the sum wrapped to 0 */
+		if (map[i].type != BOOT_MEM_USABLE && rs < s + 4096 && re > s)
+			return rs;
+	}
+	return UINT64_MAX;
+}
+
 uint64_t tramp_pick(const struct boot_mmap_entry *map, int n)
 {
 	uint64_t best = 0;
@@ -168,8 +196,20 @@ uint64_t tramp_pick(const struct boot_mmap_entry *map, int n)
 			start = TRAMP_MIN;
 		if (end > TRAMP_LIMIT)
 			end = TRAMP_LIMIT;
-		if (end >= start + 4096 && end - 4096 > best)
-			best = end - 4096;
+		/* From the top page down; each step moves below one blocking
+		 * entry, so at most n steps per region. */
+		uint64_t p = end - 4096;
+		while (end >= start + 4096 && p >= start && p > best) {
+			uint64_t rs = tramp_blocked_from(map, n, p);
+			if (rs == UINT64_MAX) {
+				best = p;
+				break;
+			}
+			rs &= ~0xfffULL;
+			if (rs < start + 4096)
+				break;
+			p = rs - 4096;
+		}
 	}
 	return best;
 }

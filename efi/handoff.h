@@ -88,7 +88,8 @@ uint32_t efi_desc_to_boot(uint32_t efi_type, uint64_t attr);
 int mmap_reduce(const void *efi_map, size_t map_size, size_t desc_size,
 		struct boot_mmap_entry *out, int max);
 
-/* The highest usable 4 KiB page in [TRAMP_MIN, TRAMP_LIMIT), or 0. */
+/* The highest usable 4 KiB page in [TRAMP_MIN, TRAMP_LIMIT) that no entry
+ * of another type overlaps, or 0. */
 uint64_t tramp_pick(const struct boot_mmap_entry *map, int n);
 
 /* What the command-line readers noticed, for the loader to print (each

@@ -187,6 +187,11 @@ static uint64_t blocked_until(const struct boot_mmap_entry *m, uint32_t n,
 {
 	for (uint32_t i = 0; i < n; i++) {
 		uint64_t rs = m[i].phys, re = rs + m[i].pages * MAP_PAGE_BYTES;
+		/* An entry that reaches 2^64 (the loader keeps one that ends
+		 * exactly there) has an end that computes as 0: it blocks
+		 * everything from its start on. */
+		if (m[i].pages > (UINT64_MAX - rs) / MAP_PAGE_BYTES)
+			re = UINT64_MAX;
 		if (!pmm_type_allocatable(m[i].type) && rs < e && re > s)
 			return re;
 	}
@@ -216,6 +221,8 @@ uint64_t pmm_place_bitmap(const struct boot_mmap_entry *m, uint32_t n,
 					best = s;
 				break;
 			}
+			if (past > UINT64_MAX - mask)
+				break; /* blocked up to 2^64: rounding wraps */
 			s = (past + mask) & ~mask;
 		}
 	}

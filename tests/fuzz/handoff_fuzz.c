@@ -11,7 +11,8 @@
  * holds only printable ASCII words separated by single spaces with none
  * at either end, the return value says whether it is empty, a refused
  * input (NON_ASCII, BINARY) leaves it empty; a reduced map is sorted,
- * within its bound, with no empty entries. Aborts if one is broken.
+ * within its bound, with no empty entries and none past 2^64. Aborts if
+ * one is broken.
  *
  * Seeds: corpus/handoff/.
  */
@@ -84,6 +85,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(r >= -1 && r <= cap);
 		for (int i = 0; i < r; i++) {
 			CHECK(out[i].pages != 0);
+			/* No entry runs past 2^64 (merging once made one). */
+			CHECK(out[i].phys == 0 ?
+				      out[i].pages <= 1ULL << 52 :
+				      out[i].pages <= (UINT64_MAX - out[i].phys + 1) / 4096);
 			CHECK(out[i].type == efi_type_to_boot(out[i].efi_type) ||
 			      out[i].type == BOOT_MEM_RESERVED);
 			if (i > 0)

@@ -27,6 +27,10 @@ struct fake {
 	/* behaviour */
 	bool floating, ibf_stuck, silent, no_translate, no_ack;
 	uint8_t self_test_reply;
+	/* A key pressed while port 1's clock was held: a PS/2 keyboard
+	 * buffers it and sends it the moment the port is on again. */
+	uint8_t held_key;
+	bool port1_off;
 	/* state */
 	uint8_t cfg;
 	uint8_t q[16];
@@ -40,6 +44,15 @@ static void push(struct fake *f, uint8_t v)
 {
 	if (!f->silent && f->qlen < (int)sizeof(f->q))
 		f->q[f->qlen++] = v;
+}
+
+static void port1_clock(struct fake *f, bool off)
+{
+	if (f->port1_off && !off && f->held_key) {
+		push(f, f->held_key);
+		f->held_key = 0;
+	}
+	f->port1_off = off;
 }
 
 static uint8_t fake_in(void *ctx, uint16_t port)
@@ -77,6 +90,14 @@ static void fake_out(void *ctx, uint16_t port, uint8_t v)
 		case 0xab:
 			push(f, 0x00);
 			break;
+		case 0xad: /* sets the configuration's clock-off bit */
+			f->cfg |= I8042_CONFIG_PORT1_CLOCK_OFF;
+			port1_clock(f, true);
+			break;
+		case 0xae:
+			f->cfg &= ~I8042_CONFIG_PORT1_CLOCK_OFF;
+			port1_clock(f, false);
+			break;
 		}
 		return;
 	}
@@ -84,6 +105,7 @@ static void fake_out(void *ctx, uint16_t port, uint8_t v)
 	if (f->next_is_config) {
 		f->next_is_config = false;
 		f->cfg = f->no_translate ? v & ~I8042_CONFIG_TRANSLATE : v;
+		port1_clock(f, v & I8042_CONFIG_PORT1_CLOCK_OFF);
 	} else if (v == 0xf4 && !f->no_ack) {
 		push(f, 0xfa);
 	}
@@ -229,6 +251,27 @@ static void test_keyboard_acks_after_a_stray_key(void **state)
 	assert_true(i8042_enable_scanning(&io));
 }
 
+/*
+ * Regression (was a bug): a key pressed during the probe (or held since
+ * the firmware) reached the buffer the moment port 1 came back on, ahead
+ * of the configuration byte read to check translation: the probe took
+ * the scan code for the byte and reported no keyboard.
+ */
+static void test_key_pressed_during_the_probe(void **state)
+{
+	(void)state;
+	struct fake f = working();
+	char why[80];
+	uint8_t cfg = 0;
+	f.held_key = 0x1e; /* 'a' pressed */
+	assert_null(probe(&f, &cfg, why, sizeof(why)));
+	assert_true(cfg & I8042_CONFIG_TRANSLATE);
+	assert_false(cfg & I8042_CONFIG_PORT1_CLOCK_OFF);
+	struct i8042_io io = { fake_in, fake_out, fake_now, &f };
+	assert_true(i8042_enable_scanning(&io));
+	assert_int_equal(f.qlen, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -241,6 +284,7 @@ int main(void)
 		cmocka_unit_test(test_translation_refused),
 		cmocka_unit_test(test_keyboard_does_not_ack),
 		cmocka_unit_test(test_keyboard_acks_after_a_stray_key),
+		cmocka_unit_test(test_key_pressed_during_the_probe),
 	};
 	return cmocka_run_group_tests(tests, 0, 0);
 }

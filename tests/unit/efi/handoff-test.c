@@ -23,6 +23,7 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -322,6 +323,40 @@ static void test_mmap_descriptor_past_the_address_space_is_skipped(void **state)
 	expect_entry(1, 0xfffffffffffff000ULL, 1, EFI_MT_RESERVED);
 }
 
+/* Regression (was a bug): a descriptor ending exactly at 2^64 is kept
+ * (its end does not pass 2^64), but its end then computes as 0, so it
+ * "touched" a descriptor at address 0 and took its pages: one entry
+ * claiming [0, 2^64 + 4096). Two entries both at 0 overlap; neither may
+ * grow past the address space. */
+static void test_mmap_entry_ending_at_2_64_touches_nothing(void **state)
+{
+	(void)state;
+	const struct d in[] = {
+		{ EFI_MT_CONVENTIONAL, 0, 1ULL << 52 }, /* all of it */
+		{ EFI_MT_CONVENTIONAL, 0, 1 },
+	};
+
+	assert_int_equal(reduce(in, N(in), sizeof(struct efi_mdesc), 16), 2);
+	for (int i = 0; i < 2; i++)
+		assert_true(out[i].pages <= (1ULL << 52) - out[i].phys / 4096);
+}
+
+/* Regression (was a bug): the bound that skips a descriptor ending past
+ * 2^64 was one page too generous for a start that is not page aligned:
+ * [0x20, 2^64 + 0x20) was kept (found by handoff_fuzz). */
+static void test_mmap_unaligned_descriptor_past_2_64_is_skipped(void **state)
+{
+	(void)state;
+	const struct d in[] = {
+		{ EFI_MT_CONVENTIONAL, 0x20, 1ULL << 52 },
+		{ EFI_MT_CONVENTIONAL, 0xfffffffffffff001ULL, 1 },
+		{ EFI_MT_RESERVED, 0x1000, (1ULL << 52) - 1 }, /* ends at 2^64 */
+	};
+
+	assert_int_equal(reduce(in, N(in), sizeof(struct efi_mdesc), 16), 1);
+	expect_entry(0, 0x1000, (1ULL << 52) - 1, EFI_MT_RESERVED);
+}
+
 static void test_mmap_exactly_max_entries_fit(void **state)
 {
 	(void)state;
@@ -512,15 +547,63 @@ static void test_tramp_unaligned_region_gives_aligned_page(void **state)
 	assert_int_equal(tramp_pick(m2, 1), 0);
 }
 
+/*
+ * Regression (was a bug): a reserved descriptor overlapping a usable one
+ * (the overlap the page allocator already refuses, kernel/mm/pmm.c) did
+ * not stop tramp_pick() from putting the AP trampoline on it: the
+ * kernel would write its start-up code over firmware-reserved memory.
+ */
+static void test_tramp_skips_pages_a_reserved_entry_overlaps(void **state)
+{
+	(void)state;
+	struct boot_mmap_entry m[] = {
+		region(0x1000, 0x9e, BOOT_MEM_USABLE),	 /* [0x1000, 0x9f000) */
+		region(0x9c000, 3, BOOT_MEM_RESERVED),	 /* its top 3 pages */
+	};
+	assert_int_equal(tramp_pick(m, 2), 0x9b000);
+
+	/* Reserved listed first, and a second one just below. */
+	struct boot_mmap_entry m2[] = {
+		region(0x9a800, 1, BOOT_MEM_ACPI_NVS),	 /* unaligned: 2 pages */
+		region(0x9c000, 3, BOOT_MEM_RESERVED),
+		region(0x1000, 0x9e, BOOT_MEM_USABLE),
+	};
+	assert_int_equal(tramp_pick(m2, 3), 0x99000);
+
+	/* A reserved entry that runs to 2^64 (its end computes as 0). */
+	struct boot_mmap_entry m4[] = {
+		region(0x1000, 0x9e, BOOT_MEM_USABLE),
+		region(0x90000, (1ULL << 52) - 0x90, BOOT_MEM_RESERVED),
+	};
+	assert_int_equal(tramp_pick(m4, 2), 0x8f000);
+
+	/* Covered whole: nothing. */
+	struct boot_mmap_entry m3[] = {
+		region(0x8000, 4, BOOT_MEM_USABLE),
+		region(0x7000, 8, BOOT_MEM_RUNTIME),
+	};
+	assert_int_equal(tramp_pick(m3, 2), 0);
+}
+
 /* The answer by brute force: the highest page p in [TRAMP_MIN,
- * TRAMP_LIMIT) with [p, p+4096) inside some usable region. */
+ * TRAMP_LIMIT) with [p, p+4096) inside some usable region and touching
+ * no region of another type. */
 static uint64_t tramp_reference(const struct boot_mmap_entry *m, int n)
 {
-	for (uint64_t p = TRAMP_LIMIT - PAGE; p >= TRAMP_MIN; p -= PAGE)
-		for (int i = 0; i < n; i++)
-			if (m[i].type == BOOT_MEM_USABLE && m[i].phys <= p &&
-			    p + PAGE <= m[i].phys + m[i].pages * PAGE)
-				return p;
+	for (uint64_t p = TRAMP_LIMIT - PAGE; p >= TRAMP_MIN; p -= PAGE) {
+		bool inside = false, blocked = false;
+		for (int i = 0; i < n; i++) {
+			uint64_t s = m[i].phys, e = s + m[i].pages * PAGE;
+			if (m[i].type == BOOT_MEM_USABLE && s <= p &&
+			    p + PAGE <= e)
+				inside = true;
+			if (m[i].type != BOOT_MEM_USABLE && s < p + PAGE &&
+			    e > p)
+				blocked = true;
+		}
+		if (inside && !blocked)
+			return p;
+	}
 	return 0;
 }
 
@@ -1431,6 +1514,8 @@ int main(void)
 		T(test_mmap_too_small_stride_is_rejected),
 		T(test_mmap_zero_page_descriptors_are_skipped),
 		T(test_mmap_descriptor_past_the_address_space_is_skipped),
+		T(test_mmap_entry_ending_at_2_64_touches_nothing),
+		T(test_mmap_unaligned_descriptor_past_2_64_is_skipped),
 		T(test_mmap_exactly_max_entries_fit),
 		T(test_mmap_more_entries_than_max_fails),
 		T(test_mmap_over_max_merges_same_boot_type),
@@ -1442,6 +1527,7 @@ int main(void)
 		T(test_tramp_clips_regions_straddling_the_limits),
 		T(test_tramp_returns_zero_when_nothing_fits),
 		T(test_tramp_unaligned_region_gives_aligned_page),
+		T(test_tramp_skips_pages_a_reserved_entry_overlaps),
 		T(test_tramp_matches_brute_force_on_random_maps),
 		T(test_load_options_plain_text_is_copied),
 		T(test_load_options_shell_program_name_is_dropped),

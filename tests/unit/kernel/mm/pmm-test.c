@@ -965,6 +965,29 @@ static void test_bitmap_never_placed_on_an_overlapping_entry(void **state)
 			 0x150000);
 }
 
+/*
+ * Regression (was a bug): a non-allocatable entry that runs to the very
+ * end of the address space (the loader keeps one ending exactly at 2^64)
+ * has an end that computes as 0, so it blocked nothing and the bitmap
+ * went on top of it, though pmm_core_add_map() withdraws those pages.
+ */
+static void test_bitmap_not_placed_on_an_entry_ending_at_2_64(void **state)
+{
+	(void)state;
+	struct boot_mmap_entry m[] = {
+		ent(0x100000, 0x100, BOOT_MEM_USABLE),
+		/* [0x180000, 2^64) */
+		ent(0x180000, (1ULL << 52) - 0x180, BOOT_MEM_RESERVED),
+	};
+
+	assert_int_equal(pmm_place_bitmap(m, 2, 4096, 0x100000, ~0ULL),
+			 0x100000);
+	/* 0x81 pages only fit across the reserved start: nowhere. */
+	assert_int_equal(pmm_place_bitmap(m, 2, 0x81 * 4096, 0x100000, ~0ULL),
+			 0);
+	assert_int_equal(pmm_place_bitmap(m, 2, 4096, 0x180000, ~0ULL), 0);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0); /* keep cmocka and our notes in order */
@@ -1004,6 +1027,7 @@ int main(void)
 		T(test_map_overlapping_reserved_entry_is_withdrawn),
 		T(test_map_reserved_entry_past_npages_is_clipped),
 		T(test_bitmap_never_placed_on_an_overlapping_entry),
+		T(test_bitmap_not_placed_on_an_entry_ending_at_2_64),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
