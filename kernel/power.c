@@ -87,18 +87,6 @@ void power_init(const struct acpi_fadt *fadt, const struct acpi_s5 *s5,
 	}
 }
 
-/* 16-bit port I/O: only here needs it (PM1 control is a word register). */
-static inline void outw16(uint16_t port, uint16_t v)
-{
-	__asm__ volatile("outw %0, %1" ::"a"(v), "Nd"(port));
-}
-
-static inline uint16_t inw16(uint16_t port)
-{
-	uint16_t v;
-	__asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
 
 static const char *space_name(uint8_t space)
 {
@@ -137,14 +125,14 @@ static bool pm1_usable(const struct acpi_gas *g)
 static uint16_t pm1_read(const struct acpi_gas *g)
 {
 	if (g->space_id == ACPI_GAS_IO)
-		return inw16((uint16_t)g->address);
+		return inw((uint16_t)g->address);
 	return *(volatile uint16_t *)mmio(g->address, 2);
 }
 
 static void pm1_write(const struct acpi_gas *g, uint16_t v)
 {
 	if (g->space_id == ACPI_GAS_IO)
-		outw16((uint16_t)g->address, v);
+		outw((uint16_t)g->address, v);
 	else
 		*(volatile uint16_t *)mmio(g->address, 2) = v;
 }
