@@ -146,7 +146,14 @@ static void newline(struct fbcon *c)
 {
 	c->col = 0;
 	if (++c->row >= c->rows) {
-		uint32_t n = c->jump < 1 ? 1 : c->jump > c->rows ? c->rows : c->jump;
+		/* Scroll by the '\n's still to come in this write too: the
+		 * text they start would push these rows off anyway, and one
+		 * write is drawn with interrupts off (the log lock), so a
+		 * write of 256 newlines (/dev/console) must not cost 256
+		 * whole-screen copies. The screen ends the same as scrolling
+		 * a row at a time: the cursor on the last row. */
+		size_t want = c->jump > c->nl_left ? c->jump : c->nl_left;
+		uint32_t n = want < 1 ? 1 : want > c->rows ? c->rows : (uint32_t)want;
 		scroll(c, n);
 		c->row = c->rows - n;
 	}
@@ -256,6 +263,8 @@ static void feed(struct fbcon *c, uint8_t b)
 	switch (b) {
 	case '\n':
 		newline(c);
+		if (c->nl_left)
+			c->nl_left--;
 		return;
 	case '\r':
 		c->col = 0;
@@ -295,6 +304,9 @@ void fbcon_core_write(struct fbcon *c, const char *s, size_t len)
 	if (c->col < c->cols)
 		draw_cell(c, c->col, c->row,
 			  c->cells[(size_t)c->row * c->cols + c->col], 0);
+	c->nl_left = 0;
+	for (size_t i = 0; i < len; i++)
+		c->nl_left += s[i] == '\n';
 	for (size_t i = 0; i < len; i++)
 		feed(c, (uint8_t)s[i]);
 	if (c->col < c->cols)

@@ -47,7 +47,9 @@ struct fbcon {
 	uint32_t cols, rows;
 	uint32_t fg, bg; /* pixel values in the screen's format */
 	/* Rows a scroll moves the text by (1 after init; the caller may set
-	 * more: one screen copy then serves `jump` new lines). */
+	 * more: one screen copy then serves `jump` new lines). A scroll in
+	 * the middle of a write moves at least the '\n's still to come in
+	 * it (at most a screen), so a write costs few screen copies. */
 	uint32_t jump;
 
 	/* Changed by every write (caller serialises). */
@@ -56,6 +58,7 @@ struct fbcon {
 	uint32_t utf8_need; /* continuation bytes still expected */
 	uint32_t utf8_cp;
 	uint32_t dirty_lo, dirty_hi; /* text rows to copy; lo > hi: none */
+	size_t nl_left;		     /* '\n's not yet drawn in this write */
 	uint64_t scrolls;	     /* for the benchmark */
 };
 
