@@ -39,7 +39,9 @@ static size_t early_len;
 /* The CPU inside fbcon_core_write, or -1. A second entry on the same CPU
  * is a fault taken while drawing, or an NMI (the panic stop) that came
  * in the middle: that text goes to serial only. Another CPU finding it
- * set draws anyway: the drawer was stopped mid-write (panic mode). */
+ * set draws anyway (panic mode, past the bounded wait for the log lock):
+ * the drawer was stopped mid-write, or is still drawing (the panic
+ * report comes before the stop); fbcon_core.h keeps that in bounds. */
 static atomic_int drawing_cpu = -1;
 /* console= asked for serial output too (set by console_setup). */
 static int serial_wanted = 1;

@@ -297,6 +297,35 @@ static void test_cursor_out_of_range_is_brought_back(void **state)
 	close_screen(s);
 }
 
+/* During a panic the reporting CPU draws without the log lock once its
+ * bounded wait is over, while the holder may still be alive and drawing
+ * (the report is printed before the other CPUs are stopped). That CPU's
+ * newline() leaves row == rows until its scroll ends; if this write reads
+ * the cursor then, after its clamps, nothing may land outside the screen
+ * (ASan: the shadow and grid are a heap block of exactly their size). */
+static void concurrent_newline(struct fbcon *c)
+{
+	fbcon_race_hook = 0;
+	c->row = c->rows;
+}
+
+static void test_write_racing_another_cpus_newline_stays_inside(void **state)
+{
+	(void)state;
+	struct screen *s = open_screen(40, 24, 48); /* 5 x 3, no margin */
+	write_str(s, "ab");
+	fbcon_race_hook = concurrent_newline;
+	write_str(s, "K");
+	assert_null(fbcon_race_hook); /* the race point was reached */
+	for (uint32_t y = 0; y < s->h; y++)
+		for (uint32_t x = s->w; x < s->pitch; x++)
+			assert_int_equal(s->fb[y * s->pitch + x], SENTINEL);
+	/* The next write brings the cursor back and draws normally. */
+	write_str(s, "L");
+	assert_true(cell_shows(s, s->c.col - 1, s->c.rows - 1, 'L', 0));
+	close_screen(s);
+}
+
 static void test_too_small_refused(void **state)
 {
 	(void)state;
@@ -322,6 +351,7 @@ int main(void)
 		cmocka_unit_test(test_escapes_skipped_and_latin1_drawn),
 		cmocka_unit_test(test_scale_two_on_wide_screens),
 		cmocka_unit_test(test_cursor_out_of_range_is_brought_back),
+		cmocka_unit_test(test_write_racing_another_cpus_newline_stays_inside),
 		cmocka_unit_test(test_too_small_refused),
 	};
 	return cmocka_run_group_tests(tests, 0, 0);
