@@ -14,7 +14,8 @@
 #include "layout.h"
 #include "vmm.h"
 
-/* Next free byte of the window; only ever grows (atomic add, any CPU). */
+/* Next free byte of the window; only ever grows (compare-and-swap, any
+ * CPU), never past the window's end. */
 static _Atomic uint64_t next_free = IOREMAP_BASE;
 
 int pat_init_cpu(void)
@@ -36,12 +37,17 @@ void *ioremap(uint64_t phys, uint64_t size, uint64_t type)
 		return 0;
 	/* One unmapped page after each range: a run-off faults. */
 	uint64_t span = end - start + PAGE_SIZE;
-	uint64_t v = atomic_fetch_add(&next_free, span);
-	if (v + span > IOREMAP_BASE + IOREMAP_SIZE || v + span < v) {
-		kprintf("ioremap: window full; cannot map %#lx (+%#lx)", phys,
-			size);
-		return 0;
-	}
+	/* Taken only if it fits: a request too large (a framebuffer size
+	 * from the firmware) must not use up the window for the LAPIC,
+	 * IOAPICs and HPET mapped after it. */
+	uint64_t v = atomic_load(&next_free);
+	do {
+		if (span > IOREMAP_BASE + IOREMAP_SIZE - v) {
+			kprintf("ioremap: window full; cannot map %#lx (+%#lx)",
+				phys, size);
+			return 0;
+		}
+	} while (!atomic_compare_exchange_weak(&next_free, &v, v + span));
 	for (uint64_t off = 0; off < end - start; off += PAGE_SIZE) {
 		if (vmm_map_page(v + off, start + off,
 				 VMM_WRITE | VMM_NX | type) < 0) {

@@ -22,8 +22,9 @@
  *    no cache line or TLB entry can hold the old type (the SDM 11.12.4
  *    "consistency" rule needs no cache flush in that case).
  *  - Mappings in the window are never removed, so no TLB shootdown is ever
- *    owed for them. Window space is taken with an atomic add: ioremap() is
- *    safe from any CPU in thread context (vmm_map_page takes vmm_lock).
+ *    owed for them. Window space is taken with a compare-and-swap, and
+ *    only if the range fits: ioremap() is safe from any CPU in thread
+ *    context (vmm_map_page takes vmm_lock).
  */
 #ifndef COHORT_MM_IOREMAP_H
 #define COHORT_MM_IOREMAP_H
