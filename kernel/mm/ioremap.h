@@ -51,8 +51,9 @@ int pat_init_cpu(void);
 /* Map [phys, phys + size) read/write, NX, with cache type `type`
  * (IOREMAP_UC or IOREMAP_WC) in the window, 4 KiB pages; returns the
  * virtual address of phys (any offset inside a page is kept), or 0 if the
- * window or memory for page tables ran out (the caller logs and falls
- * back). Never unmapped. Needs the page allocator and aspace_init(). */
+ * window or memory for page tables ran out or the range lies past the
+ * CPU's physical address width (the caller logs and falls back). Never
+ * unmapped. Needs the page allocator and aspace_init(). */
 void *ioremap(uint64_t phys, uint64_t size, uint64_t type);
 
 #endif
