@@ -124,18 +124,19 @@ void fbcon_bench(void)
  * below 4 GiB has a write-back alias there besides its write-combining
  * mapping: a mix the SDM leaves undefined (Vol. 3A 11.12.4) and which
  * only the MTRRs' UC defuses on PCs. Drop the direct map's 2 MiB pages
- * that lie wholly inside the part of the framebuffer we map (`bytes`)
- * and hold nothing the memory map calls RAM, ACPI or firmware memory:
- * nothing reads the framebuffer through the direct map, and no other CPU
- * runs yet, so no TLB elsewhere holds those pages. Returns the bytes
- * unmapped.
+ * that hold any of the part of the framebuffer we map (`bytes`), the
+ * partial ones at either end too (a 1920x1080 screen is 7.9 MiB: its
+ * last 1.9 MiB would keep the alias), unless they hold something the
+ * memory map calls RAM, ACPI or firmware memory: nothing reads devices
+ * through the direct map, and no other CPU runs yet, so no TLB elsewhere
+ * holds those pages. Returns the bytes unmapped.
  */
 static uint64_t drop_direct_map_alias(const struct boot_info *bi,
 				      uint64_t bytes)
 {
 	const struct boot_mmap_entry *map = phys_to_virt(bi->mmap);
-	uint64_t lo = (bi->fb.phys + LARGE_PAGE - 1) & ~(LARGE_PAGE - 1);
-	uint64_t hi = (bi->fb.phys + bytes) & ~(LARGE_PAGE - 1);
+	uint64_t lo = bi->fb.phys & ~(LARGE_PAGE - 1);
+	uint64_t hi = (bi->fb.phys + bytes + LARGE_PAGE - 1) & ~(LARGE_PAGE - 1);
 	uint64_t dropped = 0;
 	if (hi > (bi->direct_map_size & ~(LARGE_PAGE - 1)))
 		hi = bi->direct_map_size & ~(LARGE_PAGE - 1);
