@@ -153,8 +153,9 @@ static uint64_t drop_direct_map_alias(const struct boot_info *bi,
 	return dropped;
 }
 
-/* Start drawing on bi's framebuffer; 0, or -1 with the reason logged. */
-static int fbcon_start(const struct boot_info *bi)
+/* Start drawing on bi's framebuffer; 0, or -1 with the reason logged.
+ * *dropped: the bytes of direct-map alias unmapped. */
+static int fbcon_start(const struct boot_info *bi, uint64_t *dropped)
 {
 	const struct boot_framebuffer *fb = &bi->fb;
 	struct fbcon_pixfmt pf = {
@@ -200,6 +201,10 @@ static int fbcon_start(const struct boot_info *bi)
 		pmm_free_pages(shadow, pages);
 		return -1; /* ioremap said why */
 	}
+	/* Before the first write through the write-combining mapping
+	 * (fbcon_core_init clears the screen), so no store ever meets the
+	 * write-back alias. */
+	*dropped = drop_direct_map_alias(bi, bytes);
 	if (fbcon_core_init(&con, screen, fb->width, fb->height,
 			    fb->pitch_pixels, phys_to_virt(shadow), &fbfont, fg,
 			    bg)) {
@@ -225,12 +230,11 @@ void console_setup(const struct boot_info *bi, const char *opt)
 		return;
 	}
 	state = FBCON_OFF; /* lines logged while starting: serial only */
-	if (fbcon_start(bi) < 0) {
+	uint64_t dropped = 0;
+	if (fbcon_start(bi, &dropped) < 0) {
 		log_set_serial(1);
 		return;
 	}
-	uint64_t dropped = drop_direct_map_alias(
-		bi, (uint64_t)bi->fb.pitch_pixels * bi->fb.height * 4);
 	state = FBCON_ON;
 	/* The boot so far, from the kernel's first line. */
 	fbcon_core_write(&con, early, early_len);
