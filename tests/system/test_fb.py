@@ -193,6 +193,18 @@ def test_direct_map_alias_of_the_whole_framebuffer_unmapped(esp, boot):
     assert int(m.group(1)) == (hi - lo) >> 20, b.log
 
 
+def test_firmware_address_in_the_unmapped_alias_is_refused(esp, boot):
+    """An ACPI table pointer into the framebuffer (bad firmware input)
+    after the console unmapped the direct map's alias of it: the ACPI
+    map refuses it instead of handing out a pointer that faults."""
+    b = boot(esp(cmdline="test=dmap-hole"), smp=1)
+    assert "EXCEPTION" not in b.log, b.log
+    assert b.exit_code == cohortvm.EXIT_SUCCESS, b
+    # 1280x800 at 0xc0000000: its first 2 MiB are unmapped.
+    assert re.search(r"dmap-hole: a table at the framebuffer 0x[0-9a-f]+ "
+                     r"is refused", b.log), b.log
+
+
 @needs_ocr
 def test_console_serial_leaves_the_screen_alone(esp, boot, tmp_path):
     b, ppm = boot_and_dump(boot, esp(cmdline="console=serial"), tmp_path,
