@@ -17,7 +17,8 @@
  * Rules:
  *  - pat_init_cpu() runs on every CPU before that CPU touches a mapping
  *    with PWT set: the BSP in kernel_main before the first ioremap(), each
- *    AP first thing in ap_entry (INIT puts the power-on PAT back).
+ *    AP first thing in ap_entry (INIT leaves the PAT as the firmware
+ *    left it, SDM 3A 11.12.4: its PA1 may be anything).
  *  - No mapping uses PA1 before pat_init_cpu() rewrites it on that CPU, so
  *    no cache line or TLB entry can hold the old type (the SDM 11.12.4
  *    "consistency" rule needs no cache flush in that case).
