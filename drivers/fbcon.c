@@ -39,7 +39,9 @@ static size_t early_len;
 /* The CPU inside fbcon_core_write, or -1. A second entry on the same CPU
  * is a fault taken while drawing, or an NMI (the panic stop) that came
  * in the middle: that text goes to serial only. Another CPU finding it
- * set draws anyway: the drawer was stopped mid-write (panic mode). */
+ * set draws anyway (panic mode, past the bounded wait for the log lock):
+ * the drawer was stopped mid-write, or is still drawing (the panic
+ * report comes before the stop); fbcon_core.h keeps that in bounds. */
 static atomic_int drawing_cpu = -1;
 /* console= asked for serial output too (set by console_setup). */
 static int serial_wanted = 1;
@@ -122,18 +124,19 @@ void fbcon_bench(void)
  * below 4 GiB has a write-back alias there besides its write-combining
  * mapping: a mix the SDM leaves undefined (Vol. 3A 11.12.4) and which
  * only the MTRRs' UC defuses on PCs. Drop the direct map's 2 MiB pages
- * that lie wholly inside the part of the framebuffer we map (`bytes`)
- * and hold nothing the memory map calls RAM, ACPI or firmware memory:
- * nothing reads the framebuffer through the direct map, and no other CPU
- * runs yet, so no TLB elsewhere holds those pages. Returns the bytes
- * unmapped.
+ * that hold any of the part of the framebuffer we map (`bytes`), the
+ * partial ones at either end too (a 1920x1080 screen is 7.9 MiB: its
+ * last 1.9 MiB would keep the alias), unless they hold something the
+ * memory map calls RAM, ACPI or firmware memory: nothing reads devices
+ * through the direct map, and no other CPU runs yet, so no TLB elsewhere
+ * holds those pages. Returns the bytes unmapped.
  */
 static uint64_t drop_direct_map_alias(const struct boot_info *bi,
 				      uint64_t bytes)
 {
 	const struct boot_mmap_entry *map = phys_to_virt(bi->mmap);
-	uint64_t lo = (bi->fb.phys + LARGE_PAGE - 1) & ~(LARGE_PAGE - 1);
-	uint64_t hi = (bi->fb.phys + bytes) & ~(LARGE_PAGE - 1);
+	uint64_t lo = bi->fb.phys & ~(LARGE_PAGE - 1);
+	uint64_t hi = (bi->fb.phys + bytes + LARGE_PAGE - 1) & ~(LARGE_PAGE - 1);
 	uint64_t dropped = 0;
 	if (hi > (bi->direct_map_size & ~(LARGE_PAGE - 1)))
 		hi = bi->direct_map_size & ~(LARGE_PAGE - 1);
@@ -150,8 +153,9 @@ static uint64_t drop_direct_map_alias(const struct boot_info *bi,
 	return dropped;
 }
 
-/* Start drawing on bi's framebuffer; 0, or -1 with the reason logged. */
-static int fbcon_start(const struct boot_info *bi)
+/* Start drawing on bi's framebuffer; 0, or -1 with the reason logged.
+ * *dropped: the bytes of direct-map alias unmapped. */
+static int fbcon_start(const struct boot_info *bi, uint64_t *dropped)
 {
 	const struct boot_framebuffer *fb = &bi->fb;
 	struct fbcon_pixfmt pf = {
@@ -197,6 +201,10 @@ static int fbcon_start(const struct boot_info *bi)
 		pmm_free_pages(shadow, pages);
 		return -1; /* ioremap said why */
 	}
+	/* Before the first write through the write-combining mapping
+	 * (fbcon_core_init clears the screen), so no store ever meets the
+	 * write-back alias. */
+	*dropped = drop_direct_map_alias(bi, bytes);
 	if (fbcon_core_init(&con, screen, fb->width, fb->height,
 			    fb->pitch_pixels, phys_to_virt(shadow), &fbfont, fg,
 			    bg)) {
@@ -222,12 +230,11 @@ void console_setup(const struct boot_info *bi, const char *opt)
 		return;
 	}
 	state = FBCON_OFF; /* lines logged while starting: serial only */
-	if (fbcon_start(bi) < 0) {
+	uint64_t dropped = 0;
+	if (fbcon_start(bi, &dropped) < 0) {
 		log_set_serial(1);
 		return;
 	}
-	uint64_t dropped = drop_direct_map_alias(
-		bi, (uint64_t)bi->fb.pitch_pixels * bi->fb.height * 4);
 	state = FBCON_ON;
 	/* The boot so far, from the kernel's first line. */
 	fbcon_core_write(&con, early, early_len);

@@ -11,11 +11,13 @@
  *  - fbcon_write() is called only by kernel/log.c, with the log lock held,
  *    or, after log_panic_mode(), by the reporting CPU with the lock held
  *    if it could get it within a bound and without it otherwise (the
- *    holder may be a CPU stopped mid-line). fbcon takes no lock of its
- *    own, allocates nothing and calls nothing that logs, so a panic report
- *    reaches the screen whatever locks the failing CPU holds. Text a CPU
- *    logs while it is itself inside the drawing (a fault there, or the
- *    panic NMI arriving mid-line) goes to serial only, never recursing.
+ *    holder may be a CPU stopped mid-line, or one still drawing a long
+ *    scroll: fbcon_core.h keeps two writers in bounds). fbcon takes no
+ *    lock of its own, allocates nothing and calls nothing that logs, so
+ *    a panic report reaches the screen whatever locks the failing CPU
+ *    holds. Text a CPU logs while it is itself inside the drawing (a
+ *    fault there, or the panic NMI arriving mid-line) goes to serial
+ *    only, never recursing.
  *  - console_setup() runs once on the boot CPU with interrupts off and no
  *    other CPU started (kernel_main, after aspace_init): nothing else can
  *    log while it changes the console's state.

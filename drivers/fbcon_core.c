@@ -9,6 +9,17 @@
 #include "../kernel/boot_info.h"
 #include "../kernel/lib/string.h"
 
+#ifdef HOST_TEST
+void (*fbcon_race_hook)(struct fbcon *c);
+#define RACE_POINT(c)                          \
+	do {                                   \
+		if (fbcon_race_hook)           \
+			fbcon_race_hook(c);    \
+	} while (0)
+#else
+#define RACE_POINT(c) do { } while (0)
+#endif
+
 #define CURSOR_ROWS 2 /* font pixel rows of the underline cursor */
 #define TAB_WIDTH 8
 #define ESC 0x1b
@@ -107,6 +118,11 @@ static void mark_dirty(struct fbcon *c, uint32_t lo, uint32_t hi)
 static void draw_cell(struct fbcon *c, uint32_t col, uint32_t row, uint8_t ch,
 		      int cursor)
 {
+	/* Out of range only while another CPU writes too (a panic report
+	 * drawn without the log lock while the holder still draws): skip the
+	 * cell rather than write past the shadow and the grid. */
+	if (row >= c->rows || col >= c->cols)
+		return;
 	const struct fbfont *f = c->font;
 	const uint8_t *g = f->glyph[ch];
 	uint32_t *base = c->shadow + (size_t)row * c->ch * c->width + col * c->cw;
@@ -146,7 +162,14 @@ static void newline(struct fbcon *c)
 {
 	c->col = 0;
 	if (++c->row >= c->rows) {
-		uint32_t n = c->jump < 1 ? 1 : c->jump > c->rows ? c->rows : c->jump;
+		/* Scroll by the '\n's still to come in this write too: the
+		 * text they start would push these rows off anyway, and one
+		 * write is drawn with interrupts off (the log lock), so a
+		 * write of 256 newlines (/dev/console) must not cost 256
+		 * whole-screen copies. The screen ends the same as scrolling
+		 * a row at a time: the cursor on the last row. */
+		size_t want = c->jump > c->nl_left ? c->jump : c->nl_left;
+		uint32_t n = want < 1 ? 1 : want > c->rows ? c->rows : (uint32_t)want;
 		scroll(c, n);
 		c->row = c->rows - n;
 	}
@@ -164,9 +187,12 @@ static void put(struct fbcon *c, uint8_t ch)
  * lines, top to bottom. */
 static void flush(struct fbcon *c)
 {
-	if (c->dirty_lo > c->dirty_hi)
+	/* Read once: another CPU may be changing them (draw_cell). */
+	uint32_t lo = __atomic_load_n(&c->dirty_lo, __ATOMIC_RELAXED);
+	uint32_t hi = __atomic_load_n(&c->dirty_hi, __ATOMIC_RELAXED);
+	if (lo > hi || hi >= c->rows)
 		return;
-	uint32_t y0 = c->dirty_lo * c->ch, y1 = (c->dirty_hi + 1) * c->ch;
+	uint32_t y0 = lo * c->ch, y1 = (hi + 1) * c->ch;
 	if (c->pitch == c->width) {
 		memcpy(c->fb + (size_t)y0 * c->pitch, c->shadow + (size_t)y0 * c->width,
 		       (size_t)(y1 - y0) * c->width * 4);
@@ -256,6 +282,8 @@ static void feed(struct fbcon *c, uint8_t b)
 	switch (b) {
 	case '\n':
 		newline(c);
+		if (c->nl_left)
+			c->nl_left--;
 		return;
 	case '\r':
 		c->col = 0;
@@ -291,14 +319,22 @@ void fbcon_core_write(struct fbcon *c, const char *s, size_t len)
 		c->dirty_lo = 0;
 		c->dirty_hi = c->rows - 1;
 	}
-	/* Take the cursor off its cell (the character there comes back). */
-	if (c->col < c->cols)
-		draw_cell(c, c->col, c->row,
-			  c->cells[(size_t)c->row * c->cols + c->col], 0);
+	RACE_POINT(c);
+	/* Take the cursor off its cell (the character there comes back).
+	 * The cursor is read once and checked again: another CPU still
+	 * drawing during a panic may have moved it past the clamps. */
+	uint32_t col = __atomic_load_n(&c->col, __ATOMIC_RELAXED);
+	uint32_t row = __atomic_load_n(&c->row, __ATOMIC_RELAXED);
+	if (col < c->cols && row < c->rows)
+		draw_cell(c, col, row, c->cells[(size_t)row * c->cols + col], 0);
+	c->nl_left = 0;
+	for (size_t i = 0; i < len; i++)
+		c->nl_left += s[i] == '\n';
 	for (size_t i = 0; i < len; i++)
 		feed(c, (uint8_t)s[i]);
-	if (c->col < c->cols)
-		draw_cell(c, c->col, c->row,
-			  c->cells[(size_t)c->row * c->cols + c->col], 1);
+	col = __atomic_load_n(&c->col, __ATOMIC_RELAXED);
+	row = __atomic_load_n(&c->row, __ATOMIC_RELAXED);
+	if (col < c->cols && row < c->rows)
+		draw_cell(c, col, row, c->cells[(size_t)row * c->cols + col], 1);
 	flush(c);
 }

@@ -17,7 +17,11 @@
  *
  * Not locked: the caller serialises (kernel/log.c's log lock). The state
  * may be left half-updated by a CPU stopped mid-write during a panic, so
- * every entry point clamps the cursor before using it.
+ * every entry point clamps the cursor before using it; and during a panic
+ * two CPUs may write at once (the reporting CPU gives up waiting for the
+ * lock while the holder still draws), so every cell drawn and every
+ * flush is checked against the screen: the picture may be garbled then,
+ * but nothing is written outside the shadow, the grid or the screen.
  */
 #ifndef COHORT_DRIVERS_FBCON_CORE_H
 #define COHORT_DRIVERS_FBCON_CORE_H
@@ -47,7 +51,9 @@ struct fbcon {
 	uint32_t cols, rows;
 	uint32_t fg, bg; /* pixel values in the screen's format */
 	/* Rows a scroll moves the text by (1 after init; the caller may set
-	 * more: one screen copy then serves `jump` new lines). */
+	 * more: one screen copy then serves `jump` new lines). A scroll in
+	 * the middle of a write moves at least the '\n's still to come in
+	 * it (at most a screen), so a write costs few screen copies. */
 	uint32_t jump;
 
 	/* Changed by every write (caller serialises). */
@@ -56,6 +62,7 @@ struct fbcon {
 	uint32_t utf8_need; /* continuation bytes still expected */
 	uint32_t utf8_cp;
 	uint32_t dirty_lo, dirty_hi; /* text rows to copy; lo > hi: none */
+	size_t nl_left;		     /* '\n's not yet drawn in this write */
 	uint64_t scrolls;	     /* for the benchmark */
 };
 
@@ -85,5 +92,11 @@ int fbcon_core_init(struct fbcon *c, uint32_t *fb, uint32_t width,
 
 /* Draw `len` bytes at the cursor and copy what changed to the screen. */
 void fbcon_core_write(struct fbcon *c, const char *s, size_t len);
+
+#ifdef HOST_TEST
+/* Host tests only: called inside fbcon_core_write() after the cursor is
+ * clamped, to play another CPU's write changing the state right then. */
+extern void (*fbcon_race_hook)(struct fbcon *c);
+#endif
 
 #endif

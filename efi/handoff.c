@@ -620,7 +620,11 @@ uint64_t dmap_size(const void *efi_map, size_t map_size, size_t desc_size)
 	if (desc_size >= sizeof(struct efi_mdesc)) {
 		for (size_t off = 0; off + desc_size <= map_size; off += desc_size) {
 			const struct efi_mdesc *d = (const void *)(p + off);
-			uint32_t t = efi_type_to_boot(d->type);
+			/* With the attributes, as the boot map reads it:
+			 * specific-purpose and non-write-back memory are
+			 * reserved there, so the kernel never uses them and
+			 * they get no write-back mapping here either. */
+			uint32_t t = efi_desc_to_boot(d->type, d->attr);
 			if (t == BOOT_MEM_MMIO || t == BOOT_MEM_RESERVED)
 				continue;
 			/* Past DMAP_MAX (or wrapping): not mapped. */

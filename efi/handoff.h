@@ -265,7 +265,8 @@ int pt_map_range(uint64_t *pml4, uint64_t virt, uint64_t phys, uint64_t size,
 /*
  * Bytes the direct map (DIRECT_MAP_BASE, 2 MiB write-back pages) covers,
  * from physical 0: the end of the highest descriptor of RAM the kernel may
- * use or read (everything but MMIO and reserved ranges), at least 4 GiB
+ * use or read (everything efi_desc_to_boot does not call MMIO or reserved:
+ * specific-purpose and non-write-back memory are left out), at least 4 GiB
  * (ACPI tables and legacy areas live there), rounded up to 1 GiB, at most
  * DMAP_MAX (the kernel ignores RAM past direct_map_size).
  * Devices are not in it, framebuffer included, wherever their BARs are:

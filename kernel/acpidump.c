@@ -19,6 +19,7 @@
 #include "lib/string.h"
 #include "log.h"
 #include "mm/layout.h"
+#include "mm/vmm.h"
 
 #define ACPI_HEADER_LEN 36
 #define ACPI_MAX_TABLE_LEN (4u << 20) /* no sane table is bigger */
@@ -32,6 +33,9 @@ static const uint8_t *map(uint64_t phys, uint64_t len)
 {
 	if (phys == 0 || len > bi->direct_map_size ||
 	    phys > bi->direct_map_size - len)
+		return 0;
+	/* Not inside the framebuffer's unmapped direct-map alias. */
+	if (!vmm_direct_mapped(phys, len))
 		return 0;
 	return phys_to_virt(phys);
 }

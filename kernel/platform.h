@@ -49,4 +49,9 @@ struct acpi_info;
  * platform_init() only; read-only afterwards (the hardware report). */
 const struct acpi_info *platform_acpi(void);
 
+/* test=dmap-hole only: what the ACPI parser gets for a table at
+ * [phys, phys + len): a pointer into the direct map, or NULL if that
+ * range is not mapped there. */
+const void *platform_acpi_map_for_test(uint64_t phys, uint64_t len);
+
 #endif

@@ -29,6 +29,7 @@
 #include "cpu.h"
 #include "log.h"
 #include "mm/layout.h"
+#include "mm/vmm.h"
 #include "time.h"
 
 #define KBC_STATUS_PORT 0x64
@@ -110,6 +111,9 @@ static volatile void *mmio(uint64_t phys, uint64_t size)
 {
 	if (phys == 0 || size > hw.direct_map_size ||
 	    phys > hw.direct_map_size - size)
+		return 0;
+	/* Not inside the framebuffer's unmapped direct-map alias. */
+	if (!vmm_direct_mapped(phys, size))
 		return 0;
 	return phys_to_virt(phys);
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "selftest.h"
 
+#include "../drivers/fbcon.h"
 #include "../drivers/qemu_exit.h"
 #include "arch/x86.h"
 #include "cpu.h"
@@ -19,6 +20,7 @@
 #include "mm/layout.h"
 #include "mm/pmm.h"
 #include "panic.h"
+#include "platform.h"
 #include "power.h"
 
 struct selftest {
@@ -277,8 +279,37 @@ static int test_kstack(void)
 	return 0;
 }
 
+extern const struct boot_info *boot_info;
+
+/* A firmware address (an ACPI table pointer, a memory-space power
+ * register) inside the framebuffer, whose direct-map alias the screen
+ * console unmapped: the ACPI parser's map must refuse it, not hand out a
+ * pointer that faults (a panic on bad firmware input). */
+static int test_dmap_hole(void)
+{
+	uint64_t fb = boot_info->fb.phys;
+	if (!fbcon_active() || fb == 0 || fb >= boot_info->direct_map_size) {
+		kprintf("dmap-hole: no screen console in the direct map; "
+			"nothing to check");
+		return 1;
+	}
+	const volatile uint8_t *p = platform_acpi_map_for_test(fb, 36);
+	if (!p) {
+		kprintf("dmap-hole: a table at the framebuffer %#lx is refused",
+			fb);
+		return 0;
+	}
+	kprintf("dmap-hole: a table at the framebuffer %#lx maps to %p", fb,
+		(const void *)p);
+	kprintf("dmap-hole: first byte %#x", *p); /* mapped: readable */
+	return 0;
+}
+
 static const struct selftest tests[] = {
 	{ "boot", test_boot, "boot to the ready line, then pass" },
+	{ "dmap-hole", test_dmap_hole,
+	  "an ACPI address inside the framebuffer's unmapped direct-map alias "
+	  "is refused, not faulted on" },
 	{ "fault", test_fault, "null pointer write: exception report" },
 	{ "panic", test_panic, "panic() with a symbolized backtrace" },
 	{ "fault-bad-fp", test_fault_bad_fp,

@@ -319,8 +319,9 @@ void ap_entry(struct cpu *c)
 	/* Leave the trampoline's temporary tables first (see trampoline.asm). */
 	write_cr3(kernel_cr3);
 	cpu_set_current(c);
-	/* INIT restored the power-on PAT; ours before any log line, which
-	 * writes the write-combining screen mapping (kernel/mm/ioremap.h). */
+	/* INIT keeps the firmware's PAT (SDM 3A 11.12.4), whatever it is;
+	 * ours before any log line, which writes the write-combining screen
+	 * mapping (kernel/mm/ioremap.h). */
 	pat_init_cpu();
 	gdt_init(c, c->ist_top);
 	idt_load();

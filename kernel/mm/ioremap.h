@@ -17,13 +17,15 @@
  * Rules:
  *  - pat_init_cpu() runs on every CPU before that CPU touches a mapping
  *    with PWT set: the BSP in kernel_main before the first ioremap(), each
- *    AP first thing in ap_entry (INIT puts the power-on PAT back).
+ *    AP first thing in ap_entry (INIT leaves the PAT as the firmware
+ *    left it, SDM 3A 11.12.4: its PA1 may be anything).
  *  - No mapping uses PA1 before pat_init_cpu() rewrites it on that CPU, so
  *    no cache line or TLB entry can hold the old type (the SDM 11.12.4
  *    "consistency" rule needs no cache flush in that case).
  *  - Mappings in the window are never removed, so no TLB shootdown is ever
- *    owed for them. Window space is taken with an atomic add: ioremap() is
- *    safe from any CPU in thread context (vmm_map_page takes vmm_lock).
+ *    owed for them. Window space is taken with a compare-and-swap, and
+ *    only if the range fits: ioremap() is safe from any CPU in thread
+ *    context (vmm_map_page takes vmm_lock).
  */
 #ifndef COHORT_MM_IOREMAP_H
 #define COHORT_MM_IOREMAP_H
@@ -50,8 +52,9 @@ int pat_init_cpu(void);
 /* Map [phys, phys + size) read/write, NX, with cache type `type`
  * (IOREMAP_UC or IOREMAP_WC) in the window, 4 KiB pages; returns the
  * virtual address of phys (any offset inside a page is kept), or 0 if the
- * window or memory for page tables ran out (the caller logs and falls
- * back). Never unmapped. Needs the page allocator and aspace_init(). */
+ * window or memory for page tables ran out or the range lies past the
+ * CPU's physical address width (the caller logs and falls back). Never
+ * unmapped. Needs the page allocator and aspace_init(). */
 void *ioremap(uint64_t phys, uint64_t size, uint64_t type);
 
 #endif

@@ -115,6 +115,36 @@ out:
 	return r;
 }
 
+int vmm_direct_mapped(uint64_t phys, uint64_t len)
+{
+	uint64_t end = phys + len;
+	if (len == 0 || end < phys)
+		return 0;
+	/* No lock: the direct map only loses pages at boot, before any
+	 * other CPU runs (vmm_unmap_large), and its tables are never freed,
+	 * so a walk without vmm_lock sees a settled map; reboot and
+	 * power-off call this after stopping CPUs that may hold locks. */
+	for (uint64_t a = phys & ~(PAGE_SIZE - 1); a < end;) {
+		uint64_t virt = (uint64_t)phys_to_virt(a), step = 0;
+		const uint64_t *t = phys_to_virt(kernel_pml4);
+		for (int shift = 39; shift >= 12 && !step; shift -= 9) {
+			uint64_t e = __atomic_load_n(&t[(virt >> shift) & 511],
+						     __ATOMIC_RELAXED);
+			if (!(e & PTE_P))
+				return 0;
+			if (shift == 12 || (shift < 39 && (e & PTE_PS)))
+				step = 1ULL << shift;
+			else
+				t = table(e);
+		}
+		uint64_t next = (a & ~(step - 1)) + step;
+		if (next <= a)
+			break; /* the top of the address space */
+		a = next;
+	}
+	return 1;
+}
+
 int64_t vmm_translate(uint64_t virt)
 {
 	uint64_t f = spin_lock_irqsave(&vmm_lock);

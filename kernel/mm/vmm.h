@@ -38,6 +38,12 @@ int vmm_alloc_tables(uint64_t virt, uint64_t len);
  * only. Returns the physical page that was mapped, or -1 if none (the
  * page-table pages stay). Other CPUs: see the note at the top. */
 int64_t vmm_unmap_page(uint64_t virt);
+/* 1 if every byte of [phys, phys + len) is mapped in the direct map
+ * (large pages included), else 0: the screen console unmaps the direct
+ * map's alias of the framebuffer, so a firmware address (an ACPI table, a
+ * power register) below direct_map_size may still be unmapped. No lock
+ * (see vmm.c); callable on the reboot path. */
+int vmm_direct_mapped(uint64_t phys, uint64_t len);
 /* Physical address mapped at virt, or -1. */
 int64_t vmm_translate(uint64_t virt);
 /* Remove the 2 MiB page mapping virt (the loader's direct map uses them)

@@ -173,6 +173,38 @@ def test_console_fb_without_a_framebuffer_keeps_serial(esp, boot):
     assert "cohort: ready" in b.log
 
 
+def test_direct_map_alias_of_the_whole_framebuffer_unmapped(esp, boot):
+    """Every 2 MiB direct-map page that holds part of the drawn
+    framebuffer is unmapped, the partial ones at its ends included (they
+    hold no RAM): QEMU's 1280x800 screen is 3.9 MiB, so a write-back alias
+    of its last 1.9 MiB stayed while only whole pages were dropped."""
+    b = boot(esp(cmdline="test=boot"), smp=1)
+    assert b.exit_code == cohortvm.EXIT_SUCCESS, b
+    m = re.search(r"console: screen (\d+)x(\d+), .* framebuffer (0x[0-9a-f]+) "
+                  r"mapped write-combining", b.log)
+    assert m, "no console: screen line"
+    w, h, fb = int(m.group(1)), int(m.group(2)), int(m.group(3), 16)
+    two = 2 << 20
+    lo = fb // two * two
+    hi = (fb + w * h * 4 + two - 1) // two * two  # QEMU: pitch == width
+    m = re.search(r"console: (\d+) MiB of the direct map's write-back alias",
+                  b.log)
+    assert m, "no alias unmapped"
+    assert int(m.group(1)) == (hi - lo) >> 20, b.log
+
+
+def test_firmware_address_in_the_unmapped_alias_is_refused(esp, boot):
+    """An ACPI table pointer into the framebuffer (bad firmware input)
+    after the console unmapped the direct map's alias of it: the ACPI
+    map refuses it instead of handing out a pointer that faults."""
+    b = boot(esp(cmdline="test=dmap-hole"), smp=1)
+    assert "EXCEPTION" not in b.log, b.log
+    assert b.exit_code == cohortvm.EXIT_SUCCESS, b
+    # 1280x800 at 0xc0000000: its first 2 MiB are unmapped.
+    assert re.search(r"dmap-hole: a table at the framebuffer 0x[0-9a-f]+ "
+                     r"is refused", b.log), b.log
+
+
 @needs_ocr
 def test_console_serial_leaves_the_screen_alone(esp, boot, tmp_path):
     b, ppm = boot_and_dump(boot, esp(cmdline="console=serial"), tmp_path,

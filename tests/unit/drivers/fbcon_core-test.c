@@ -196,8 +196,8 @@ static void test_scrolls_up_one_row(void **state)
 	assert_true(cell_shows(s, 0, 1, '3', 0));
 	assert_true(cell_shows(s, 0, 2, '4', 0));
 	assert_true(cell_shows(s, 1, 2, ' ', 1));
-	write_str(s, "\n\n\n");
-	assert_int_equal(s->c.scrolls, 4);
+	write_str(s, "\n\n\n"); /* one scroll by three rows serves them */
+	assert_int_equal(s->c.scrolls, 2);
 	for (uint32_t r = 0; r < 3; r++)
 		for (uint32_t col = 0; col < 5; col++)
 			assert_true(cell_shows(s, col, r, ' ', r == 2 && col == 0));
@@ -222,6 +222,33 @@ static void test_jump_scroll_moves_several_rows_at_once(void **state)
 	write_str(s, "\n6");
 	assert_int_equal(s->c.scrolls, 2);
 	assert_true(cell_shows(s, 0, 0, '6', 0));
+	close_screen(s);
+}
+
+/* One write of many lines (a user program's write() to /dev/console, cut
+ * into 256-byte log writes) is drawn under the log lock with interrupts
+ * off: it must not cost one whole-screen scroll per line, yet the screen
+ * must end as if it had scrolled a row at a time. */
+static void test_many_lines_in_one_write_scroll_little(void **state)
+{
+	(void)state;
+	struct screen *s = open_screen(40, 24, 40); /* 5 x 3 */
+	write_str(s, "1\n2\n3\n4\n5\n6\n7");
+	assert_true(cell_shows(s, 0, 0, '5', 0));
+	assert_true(cell_shows(s, 0, 1, '6', 0));
+	assert_true(cell_shows(s, 0, 2, '7', 0));
+	assert_true(cell_shows(s, 1, 2, ' ', 1));
+	assert_int_equal(s->c.scrolls, 2);
+	close_screen(s);
+
+	/* 256 newlines on an 80 x 25 screen: a handful of scrolls. */
+	s = open_screen(640, 200, 640);
+	char nl[256];
+	memset(nl, '\n', sizeof(nl));
+	fbcon_core_write(&s->c, nl, sizeof(nl));
+	assert_true(s->c.scrolls <= sizeof(nl) / s->c.rows + 1);
+	assert_int_equal(s->c.row, s->c.rows - 1);
+	assert_true(cell_shows(s, 0, s->c.rows - 1, ' ', 1));
 	close_screen(s);
 }
 
@@ -270,6 +297,35 @@ static void test_cursor_out_of_range_is_brought_back(void **state)
 	close_screen(s);
 }
 
+/* During a panic the reporting CPU draws without the log lock once its
+ * bounded wait is over, while the holder may still be alive and drawing
+ * (the report is printed before the other CPUs are stopped). That CPU's
+ * newline() leaves row == rows until its scroll ends; if this write reads
+ * the cursor then, after its clamps, nothing may land outside the screen
+ * (ASan: the shadow and grid are a heap block of exactly their size). */
+static void concurrent_newline(struct fbcon *c)
+{
+	fbcon_race_hook = 0;
+	c->row = c->rows;
+}
+
+static void test_write_racing_another_cpus_newline_stays_inside(void **state)
+{
+	(void)state;
+	struct screen *s = open_screen(40, 24, 48); /* 5 x 3, no margin */
+	write_str(s, "ab");
+	fbcon_race_hook = concurrent_newline;
+	write_str(s, "K");
+	assert_null(fbcon_race_hook); /* the race point was reached */
+	for (uint32_t y = 0; y < s->h; y++)
+		for (uint32_t x = s->w; x < s->pitch; x++)
+			assert_int_equal(s->fb[y * s->pitch + x], SENTINEL);
+	/* The next write brings the cursor back and draws normally. */
+	write_str(s, "L");
+	assert_true(cell_shows(s, s->c.col - 1, s->c.rows - 1, 'L', 0));
+	close_screen(s);
+}
+
 static void test_too_small_refused(void **state)
 {
 	(void)state;
@@ -291,9 +347,11 @@ int main(void)
 		cmocka_unit_test(test_wrap_newline_backspace_tab),
 		cmocka_unit_test(test_scrolls_up_one_row),
 		cmocka_unit_test(test_jump_scroll_moves_several_rows_at_once),
+		cmocka_unit_test(test_many_lines_in_one_write_scroll_little),
 		cmocka_unit_test(test_escapes_skipped_and_latin1_drawn),
 		cmocka_unit_test(test_scale_two_on_wide_screens),
 		cmocka_unit_test(test_cursor_out_of_range_is_brought_back),
+		cmocka_unit_test(test_write_racing_another_cpus_newline_stays_inside),
 		cmocka_unit_test(test_too_small_refused),
 	};
 	return cmocka_run_group_tests(tests, 0, 0);

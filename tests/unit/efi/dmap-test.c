@@ -63,10 +63,12 @@ static uint64_t walk(const uint64_t *pml4, uint64_t virt)
 	return ~0ULL;
 }
 
+/* A descriptor as firmware writes one for RAM: write-back capable. */
 static struct efi_mdesc desc(uint32_t type, uint64_t phys, uint64_t bytes)
 {
 	return (struct efi_mdesc){ .type = type, .phys = phys,
-				   .pages = bytes / 4096 };
+				   .pages = bytes / 4096,
+				   .attr = EFI_MEMATTR_WB };
 }
 
 /* A PC with 2 GiB of RAM (and a hole below 1 MiB), firmware MMIO below
@@ -110,10 +112,33 @@ static void test_direct_map_covers_high_ram(void **state)
 	struct efi_mdesc bad[] = {
 		desc(EFI_MT_CONVENTIONAL, 0x100000, GIB),
 		{ .type = EFI_MT_CONVENTIONAL, .phys = 1ULL << 51,
-		  .pages = 1ULL << 40 },
-		{ .type = EFI_MT_BS_DATA, .phys = 8 * GIB, .pages = ~0ULL / 2 },
+		  .pages = 1ULL << 40, .attr = EFI_MEMATTR_WB },
+		{ .type = EFI_MT_BS_DATA, .phys = 8 * GIB, .pages = ~0ULL / 2,
+		  .attr = EFI_MEMATTR_WB },
 	};
 	assert_int_equal(dmap_size(bad, sizeof(bad), sizeof(bad[0])), DMAP_MAX);
+}
+
+/* Memory the boot map reserves (efi_desc_to_boot) is not RAM the kernel
+ * uses: specific-purpose memory (CXL, HBM set aside for a driver, often
+ * at high addresses) must not size the direct map, and RAM that cannot
+ * be cached write-back must not get a write-back mapping. */
+static void test_direct_map_ignores_memory_the_map_reserves(void **state)
+{
+	(void)state;
+	struct efi_mdesc map[] = {
+		desc(EFI_MT_CONVENTIONAL, 0x100000, 2 * GIB),
+		{ .type = EFI_MT_CONVENTIONAL, .phys = 64 * TIB,
+		  .pages = 16 * GIB / 4096,
+		  .attr = EFI_MEMATTR_WB | EFI_MEMATTR_SP },
+		{ .type = EFI_MT_CONVENTIONAL, .phys = 16 * GIB,
+		  .pages = GIB / 4096, .attr = 0 },
+	};
+	assert_int_equal(dmap_size(map, sizeof(map), sizeof(map[0])), 4 * GIB);
+	/* The same ranges as plain write-back RAM do count. */
+	map[1].attr = EFI_MEMATTR_WB;
+	assert_int_equal(dmap_size(map, sizeof(map), sizeof(map[0])),
+			 64 * TIB + 16 * GIB);
 }
 
 /*
@@ -166,6 +191,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_direct_map_sized_by_ram_not_by_a_high_framebuffer),
 		cmocka_unit_test(test_direct_map_covers_high_ram),
+		cmocka_unit_test(test_direct_map_ignores_memory_the_map_reserves),
 		cmocka_unit_test(test_high_framebuffer_leaves_kernel_mapping_alone),
 		cmocka_unit_test(test_map_range_stops_cleanly_without_memory),
 	};
