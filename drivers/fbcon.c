@@ -164,6 +164,7 @@ static int fbcon_start(const struct boot_info *bi, uint64_t *dropped)
 		.green_mask = fb->green_mask,
 		.blue_mask = fb->blue_mask,
 		.reserved_mask = fb->reserved_mask,
+		.bits_per_pixel = fb->format == BOOT_FB_BITMASK ? fb->bits_per_pixel : 0,
 	};
 	uint32_t fg, bg;
 
@@ -175,12 +176,13 @@ static int fbcon_start(const struct boot_info *bi, uint64_t *dropped)
 	if (fbcon_pixel(&pf, 0xc0, 0xc0, 0xc0, &fg) ||
 	    fbcon_pixel(&pf, 0, 0, 0, &bg)) {
 		kprintf("console: framebuffer pixel format %u (masks r %#x g %#x "
-			"b %#x x %#x) is not 32-bit RGB; no screen console",
+			"b %#x x %#x, %u bits) cannot be drawn; no screen console",
 			fb->format, fb->red_mask, fb->green_mask, fb->blue_mask,
-			fb->reserved_mask);
+			fb->reserved_mask, fb->bits_per_pixel);
 		return -1;
 	}
-	uint64_t bytes = (uint64_t)fb->pitch_pixels * fb->height * 4;
+	uint32_t bpp = fbcon_pixel_bytes(&pf);
+	uint64_t bytes = (uint64_t)fb->pitch_pixels * fb->height * bpp;
 	if (fb->width == 0 || fb->height == 0 || fb->pitch_pixels < fb->width ||
 	    bytes > fb->size) {
 		kprintf("console: framebuffer %ux%u, %u pixels per line does not "
@@ -196,7 +198,7 @@ static int fbcon_start(const struct boot_info *bi, uint64_t *dropped)
 			"screen console", (unsigned long)(pages * 4));
 		return -1;
 	}
-	uint32_t *screen = ioremap(fb->phys, bytes, IOREMAP_WC);
+	void *screen = ioremap(fb->phys, bytes, IOREMAP_WC);
 	if (!screen) {
 		pmm_free_pages(shadow, pages);
 		return -1; /* ioremap said why */
@@ -206,8 +208,8 @@ static int fbcon_start(const struct boot_info *bi, uint64_t *dropped)
 	 * write-back alias. */
 	*dropped = drop_direct_map_alias(bi, bytes);
 	if (fbcon_core_init(&con, screen, fb->width, fb->height,
-			    fb->pitch_pixels, phys_to_virt(shadow), &fbfont, fg,
-			    bg)) {
+			    fb->pitch_pixels, bpp, phys_to_virt(shadow), &fbfont,
+			    fg, bg)) {
 		pmm_free_pages(shadow, pages);
 		kprintf("console: framebuffer %ux%u is smaller than one "
 			"character; no screen console", fb->width, fb->height);

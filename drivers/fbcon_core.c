@@ -68,9 +68,13 @@ int fbcon_pixel(const struct fbcon_pixfmt *f, uint8_t r, uint8_t g, uint8_t b,
 		if ((f->red_mask & f->green_mask) || (f->red_mask & f->blue_mask) ||
 		    (f->green_mask & f->blue_mask))
 			return -1;
-		/* A highest set bit below 24 means 8, 16 or 24-bit pixels:
-		 * not drawn (pixels are written as 32-bit words). */
-		if (!(all >> 24))
+		/* The masks must fit the pixel; a 32-bit pixel whose masks
+		 * stay below bit 24 is a 16/24-bit layout reported without
+		 * its width, and would be drawn into the wrong bytes. */
+		uint32_t bits = f->bits_per_pixel ? f->bits_per_pixel : 32;
+		if (bits != 16 && bits != 24 && bits != 32)
+			return -1;
+		if (bits < 32 ? (all >> bits) != 0 : !(all >> 24))
 			return -1;
 		*out = place(r, rs, rb) | place(g, gs, gb) | place(b, bs, bb);
 		return 0;
@@ -78,6 +82,13 @@ int fbcon_pixel(const struct fbcon_pixfmt *f, uint8_t r, uint8_t g, uint8_t b,
 	default:
 		return -1;
 	}
+}
+
+uint32_t fbcon_pixel_bytes(const struct fbcon_pixfmt *f)
+{
+	if (f->format == BOOT_FB_BITMASK && f->bits_per_pixel)
+		return f->bits_per_pixel / 8;
+	return 4;
 }
 
 static uint32_t scale_for(uint32_t width)
@@ -183,6 +194,34 @@ static void put(struct fbcon *c, uint8_t ch)
 	c->col++;
 }
 
+/* Pixel lines [y0, y1) from the shadow to the screen. 32-bit pixels are
+ * copied as they are (one copy when the lines are contiguous); narrower
+ * ones are packed to their low bpp bytes on the way. */
+static void copy_lines(struct fbcon *c, uint32_t y0, uint32_t y1)
+{
+	size_t line = (size_t)c->pitch * c->bpp;
+	if (c->bpp == 4 && c->pitch == c->width) {
+		memcpy(c->fb + (size_t)y0 * line, c->shadow + (size_t)y0 * c->width,
+		       (size_t)(y1 - y0) * line);
+		return;
+	}
+	for (uint32_t y = y0; y < y1; y++) {
+		uint8_t *d = c->fb + (size_t)y * line;
+		const uint32_t *s = c->shadow + (size_t)y * c->width;
+		if (c->bpp == 4) {
+			memcpy(d, s, (size_t)c->width * 4);
+			continue;
+		}
+		for (uint32_t x = 0; x < c->width; x++, d += c->bpp) {
+			uint32_t v = s[x];
+			d[0] = (uint8_t)v;
+			d[1] = (uint8_t)(v >> 8);
+			if (c->bpp == 3)
+				d[2] = (uint8_t)(v >> 16);
+		}
+	}
+}
+
 /* Copy the dirty text rows from the shadow to the screen, whole pixel
  * lines, top to bottom. */
 static void flush(struct fbcon *c)
@@ -193,24 +232,18 @@ static void flush(struct fbcon *c)
 	if (lo > hi || hi >= c->rows)
 		return;
 	uint32_t y0 = lo * c->ch, y1 = (hi + 1) * c->ch;
-	if (c->pitch == c->width) {
-		memcpy(c->fb + (size_t)y0 * c->pitch, c->shadow + (size_t)y0 * c->width,
-		       (size_t)(y1 - y0) * c->width * 4);
-	} else {
-		for (uint32_t y = y0; y < y1; y++)
-			memcpy(c->fb + (size_t)y * c->pitch,
-			       c->shadow + (size_t)y * c->width, (size_t)c->width * 4);
-	}
+	copy_lines(c, y0, y1);
 	c->dirty_lo = 1;
 	c->dirty_hi = 0;
 }
 
-int fbcon_core_init(struct fbcon *c, uint32_t *fb, uint32_t width,
-		    uint32_t height, uint32_t pitch, void *ram,
+int fbcon_core_init(struct fbcon *c, void *fb, uint32_t width,
+		    uint32_t height, uint32_t pitch, uint32_t bpp, void *ram,
 		    const struct fbfont *font, uint32_t fg, uint32_t bg)
 {
 	uint32_t s = scale_for(width);
-	if (pitch < width || font->width == 0 || font->height == 0 ||
+	if (bpp < 2 || bpp > 4 || pitch < width || font->width == 0 ||
+	    font->height == 0 ||
 	    width < font->width * s || height < font->height * s)
 		return -1;
 	memset(c, 0, sizeof(*c));
@@ -220,6 +253,7 @@ int fbcon_core_init(struct fbcon *c, uint32_t *fb, uint32_t width,
 	c->width = width;
 	c->height = height;
 	c->pitch = pitch;
+	c->bpp = bpp;
 	c->scale = s;
 	c->cw = font->width * s;
 	c->ch = font->height * s;
@@ -232,9 +266,7 @@ int fbcon_core_init(struct fbcon *c, uint32_t *fb, uint32_t width,
 	fill32(c->shadow, bg, (size_t)width * height);
 	memset(c->cells, ' ', (size_t)c->cols * c->rows);
 	/* The whole screen once, margins below the last row included. */
-	for (uint32_t y = 0; y < height; y++)
-		memcpy(c->fb + (size_t)y * pitch, c->shadow + (size_t)y * width,
-		       (size_t)width * 4);
+	copy_lines(c, 0, height);
 	c->dirty_lo = 1;
 	c->dirty_hi = 0;
 	draw_cell(c, 0, 0, ' ', 1);

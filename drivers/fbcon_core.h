@@ -35,6 +35,9 @@
 struct fbcon_pixfmt {
 	uint32_t format; /* BOOT_FB_RGBX, BOOT_FB_BGRX or BOOT_FB_BITMASK */
 	uint32_t red_mask, green_mask, blue_mask, reserved_mask; /* BITMASK */
+	/* BITMASK: 16, 24 or 32 (boot_info's bits_per_pixel); 0 means 32,
+	 * as the RGBX/BGRX formats always are. */
+	uint32_t bits_per_pixel;
 };
 
 /* Screens this wide or wider get every font pixel drawn 2x2. */
@@ -42,11 +45,12 @@ struct fbcon_pixfmt {
 
 struct fbcon {
 	/* Fixed by fbcon_core_init. */
-	uint32_t *fb;	  /* the screen: pitch pixels per line */
-	uint32_t *shadow; /* width * height pixels, RAM */
+	uint8_t *fb;	  /* the screen: pitch pixels of bpp bytes per line */
+	uint32_t *shadow; /* width * height pixels, RAM, one word each */
 	uint8_t *cells;	  /* cols * rows characters (for the cursor) */
 	const struct fbfont *font;
 	uint32_t width, height, pitch;
+	uint32_t bpp; /* bytes per screen pixel: 2, 3 or 4 */
 	uint32_t scale, cw, ch; /* cell size in pixels, scale included */
 	uint32_t cols, rows;
 	uint32_t fg, bg; /* pixel values in the screen's format */
@@ -67,13 +71,18 @@ struct fbcon {
 };
 
 /*
- * Pixel value of colour (r, g, b), 8 bits each, in format `f`: the 32-bit
- * formats only. Returns 0 and sets *out, or -1 if the bit masks do not
- * describe 32-bit pixels with at least one bit per colour (the console
- * then stays off, saying why).
+ * Pixel value of colour (r, g, b), 8 bits each, in format `f`. Returns 0
+ * and sets *out (the pixel in the low fbcon_pixel_bytes(f) bytes), or -1
+ * if the format is not one the console draws: bit masks that are not
+ * contiguous, overlap, leave a colour out, or do not fit f's pixel width
+ * (16, 24 or 32 bits). The console then stays off, saying why.
  */
 int fbcon_pixel(const struct fbcon_pixfmt *f, uint8_t r, uint8_t g, uint8_t b,
 		uint32_t *out);
+
+/* Bytes per pixel of format f (2, 3 or 4; meaningful where fbcon_pixel
+ * accepts f). */
+uint32_t fbcon_pixel_bytes(const struct fbcon_pixfmt *f);
 
 /* Bytes of RAM fbcon_core_init needs for a width x height screen: the
  * shadow and the cell grid. */
@@ -81,13 +90,16 @@ size_t fbcon_core_ram(uint32_t width, uint32_t height,
 		      const struct fbfont *font);
 
 /*
- * Set up c for the screen fb (width x height, pitch pixels per line) with
- * `ram` (fbcon_core_ram bytes, 4-byte aligned) as shadow and grid; clears
- * the screen to bg and draws the cursor at the top left. Returns 0, or -1
- * if the screen is smaller than one cell or pitch < width.
+ * Set up c for the screen fb (width x height, pitch pixels per line, bpp
+ * bytes per pixel: 2, 3 or 4) with `ram` (fbcon_core_ram bytes, 4-byte
+ * aligned) as shadow and grid; clears the screen to bg and draws the
+ * cursor at the top left. The shadow keeps one 32-bit word per pixel
+ * whatever bpp is; copies to the screen write the low bpp bytes of each.
+ * Returns 0, or -1 if the screen is smaller than one cell, pitch < width
+ * or bpp is not 2, 3 or 4.
  */
-int fbcon_core_init(struct fbcon *c, uint32_t *fb, uint32_t width,
-		    uint32_t height, uint32_t pitch, void *ram,
+int fbcon_core_init(struct fbcon *c, void *fb, uint32_t width,
+		    uint32_t height, uint32_t pitch, uint32_t bpp, void *ram,
 		    const struct fbfont *font, uint32_t fg, uint32_t bg);
 
 /* Draw `len` bytes at the cursor and copy what changed to the screen. */

@@ -50,7 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (int i = 0; i < PITCH * H; i++)
 		fb[i] = SENTINEL;
 	void *ram = malloc(fbcon_core_ram(W, H, &font));
-	CHECK(fbcon_core_init(&c, fb, W, H, PITCH, ram, &font, 0xffffff, 0) == 0);
+	CHECK(fbcon_core_init(&c, fb, W, H, PITCH, 4, ram, &font, 0xffffff, 0) == 0);
 	c.jump = data[0] % 8;
 	data++;
 	size--;

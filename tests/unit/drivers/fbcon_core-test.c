@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -61,7 +62,7 @@ static struct screen *open_screen(uint32_t w, uint32_t h, uint32_t pitch)
 	for (size_t i = 0; i < (size_t)pitch * h; i++)
 		s->fb[i] = SENTINEL;
 	s->ram = malloc(fbcon_core_ram(w, h, &font));
-	assert_int_equal(fbcon_core_init(&s->c, s->fb, w, h, pitch, s->ram,
+	assert_int_equal(fbcon_core_init(&s->c, s->fb, w, h, pitch, 4, s->ram,
 					 &font, FG, BG), 0);
 	return s;
 }
@@ -112,11 +113,11 @@ static void test_pixel_formats(void **state)
 	/* A 32-bit mask layout as GOP reports it for BGRX, and one with
 	 * 10-bit colours (2:10:10:10). */
 	struct fbcon_pixfmt m8 = { BOOT_FB_BITMASK, 0x00ff0000, 0x0000ff00,
-				   0x000000ff, 0xff000000 };
+				   0x000000ff, 0xff000000, 0 };
 	assert_int_equal(fbcon_pixel(&m8, 0x11, 0x22, 0x33, &v), 0);
 	assert_int_equal(v, 0x00112233);
 	struct fbcon_pixfmt m10 = { BOOT_FB_BITMASK, 0x3ff00000, 0x000ffc00,
-				    0x000003ff, 0xc0000000 };
+				    0x000003ff, 0xc0000000, 0 };
 	assert_int_equal(fbcon_pixel(&m10, 0xff, 0x80, 0x01, &v), 0);
 	assert_int_equal(v, 0x3fc << 20 | 0x200 << 10 | 0x004);
 }
@@ -125,20 +126,27 @@ static void test_pixel_refuses_what_it_cannot_draw(void **state)
 {
 	(void)state;
 	uint32_t v;
-	/* RGB565: 16-bit pixels. */
-	struct fbcon_pixfmt m565 = { BOOT_FB_BITMASK, 0xf800, 0x07e0, 0x001f, 0 };
+	/* RGB565 and 24-bit packed masks with no pixel width (as a 32-bit
+	 * pixel they would be drawn into the wrong bytes), and masks that do
+	 * not fit the width given. */
+	struct fbcon_pixfmt m565 = { BOOT_FB_BITMASK, 0xf800, 0x07e0, 0x001f, 0, 0 };
 	assert_int_equal(fbcon_pixel(&m565, 1, 2, 3, &v), -1);
-	/* 24-bit packed. */
-	struct fbcon_pixfmt m24 = { BOOT_FB_BITMASK, 0xff0000, 0xff00, 0xff, 0 };
+	struct fbcon_pixfmt m24 = { BOOT_FB_BITMASK, 0xff0000, 0xff00, 0xff, 0, 0 };
 	assert_int_equal(fbcon_pixel(&m24, 1, 2, 3, &v), -1);
+	struct fbcon_pixfmt wide16 = { BOOT_FB_BITMASK, 0xff0000, 0xff00, 0xff,
+				       0, 16 };
+	assert_int_equal(fbcon_pixel(&wide16, 1, 2, 3, &v), -1);
+	struct fbcon_pixfmt odd = { BOOT_FB_BITMASK, 0xf800, 0x07e0, 0x001f, 0,
+				    12 };
+	assert_int_equal(fbcon_pixel(&odd, 1, 2, 3, &v), -1);
 	struct fbcon_pixfmt holes = { BOOT_FB_BITMASK, 0xf0f00000, 0xff00,
-				      0xff, 0 };
+				      0xff, 0, 0 };
 	assert_int_equal(fbcon_pixel(&holes, 1, 2, 3, &v), -1);
 	struct fbcon_pixfmt none = { BOOT_FB_BITMASK, 0, 0xff00, 0xff,
-				     0xff000000 };
+				     0xff000000, 0 };
 	assert_int_equal(fbcon_pixel(&none, 1, 2, 3, &v), -1);
 	struct fbcon_pixfmt overlap = { BOOT_FB_BITMASK, 0xffff0000, 0x00ffff00,
-					0xff, 0 };
+					0xff, 0, 0 };
 	assert_int_equal(fbcon_pixel(&overlap, 1, 2, 3, &v), -1);
 	struct fbcon_pixfmt blt = { BOOT_FB_NONE };
 	assert_int_equal(fbcon_pixel(&blt, 1, 2, 3, &v), -1);
@@ -326,6 +334,63 @@ static void test_write_racing_another_cpus_newline_stays_inside(void **state)
 	close_screen(s);
 }
 
+/* 16- and 24-bit screens: each pixel is the low 2 or 3 bytes of the
+ * colour, packed; the bytes between the width and the pitch are never
+ * written, nor any byte past the screen (ASan). */
+static void check_packed(uint32_t bpp, uint32_t fg, uint32_t bg)
+{
+	enum { W = 16, H = 8, PITCH = 20 };
+	struct fbcon c;
+	size_t bytes = (size_t)PITCH * H * bpp;
+	uint8_t *fb = malloc(bytes);
+	memset(fb, 0xee, bytes);
+	make_font();
+	void *ram = malloc(fbcon_core_ram(W, H, &font));
+	assert_int_equal(fbcon_core_init(&c, fb, W, H, PITCH, bpp, ram, &font,
+					 fg, bg), 0);
+	fbcon_core_write(&c, "A", 1); /* glyph rows 0x41: x = 1 and 7 on */
+	for (uint32_t y = 0; y < H; y++) {
+		const uint8_t *line = fb + (size_t)y * PITCH * bpp;
+		for (uint32_t x = 0; x < PITCH; x++) {
+			const uint8_t *px = line + x * bpp;
+			for (uint32_t b = 0; b < bpp; b++) {
+				uint32_t want;
+				if (x >= W)
+					want = 0xee;
+				else if (x < 8)
+					want = ((x == 1 || x == 7) ? fg : bg) >> (8 * b) & 0xff;
+				else /* cell 1: the cursor's underline in its last rows */
+					want = (y >= H - 2 ? fg : bg) >> (8 * b) & 0xff;
+				if (px[b] != want)
+					fprintf(stderr, "bpp %u: (%u,%u) byte %u = %#x, want %#x\n",
+						bpp, x, y, b, px[b], want);
+				assert_int_equal(px[b], want);
+			}
+		}
+	}
+	free(fb);
+	free(ram);
+}
+
+static void test_narrow_pixels_are_packed(void **state)
+{
+	(void)state;
+	uint32_t fg, bg;
+	struct fbcon_pixfmt m565 = { BOOT_FB_BITMASK, 0xf800, 0x07e0, 0x001f, 0,
+				     16 };
+	assert_int_equal(fbcon_pixel(&m565, 0xff, 0x80, 0x08, &fg), 0);
+	assert_int_equal(fg, 0xf800 | 0x20 << 5 | 0x01);
+	assert_int_equal(fbcon_pixel_bytes(&m565), 2);
+	assert_int_equal(fbcon_pixel(&m565, 0, 0, 0, &bg), 0);
+	check_packed(2, fg, bg);
+	struct fbcon_pixfmt m24 = { BOOT_FB_BITMASK, 0xff0000, 0xff00, 0xff, 0,
+				    24 };
+	assert_int_equal(fbcon_pixel(&m24, 0xab, 0xcd, 0xef, &fg), 0);
+	assert_int_equal(fg, 0xabcdef);
+	assert_int_equal(fbcon_pixel_bytes(&m24), 3);
+	check_packed(3, fg, 0x123456);
+}
+
 static void test_too_small_refused(void **state)
 {
 	(void)state;
@@ -333,9 +398,11 @@ static void test_too_small_refused(void **state)
 	uint32_t fb[64];
 	static uint8_t ram[4096];
 	make_font();
-	assert_int_equal(fbcon_core_init(&c, fb, 7, 8, 8, ram, &font, FG, BG), -1);
-	assert_int_equal(fbcon_core_init(&c, fb, 8, 7, 8, ram, &font, FG, BG), -1);
-	assert_int_equal(fbcon_core_init(&c, fb, 8, 8, 7, ram, &font, FG, BG), -1);
+	assert_int_equal(fbcon_core_init(&c, fb, 7, 8, 8, 4, ram, &font, FG, BG), -1);
+	assert_int_equal(fbcon_core_init(&c, fb, 8, 7, 8, 4, ram, &font, FG, BG), -1);
+	assert_int_equal(fbcon_core_init(&c, fb, 8, 8, 7, 4, ram, &font, FG, BG), -1);
+	assert_int_equal(fbcon_core_init(&c, fb, 8, 8, 8, 1, ram, &font, FG, BG), -1);
+	assert_int_equal(fbcon_core_init(&c, fb, 8, 8, 8, 5, ram, &font, FG, BG), -1);
 }
 
 int main(void)
@@ -343,6 +410,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pixel_formats),
 		cmocka_unit_test(test_pixel_refuses_what_it_cannot_draw),
+		cmocka_unit_test(test_narrow_pixels_are_packed),
 		cmocka_unit_test(test_text_lands_in_cells_and_not_past_the_width),
 		cmocka_unit_test(test_wrap_newline_backspace_tab),
 		cmocka_unit_test(test_scrolls_up_one_row),
