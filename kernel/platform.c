@@ -208,7 +208,7 @@ void platform_init(const struct boot_info *bi)
 	if (acpi.fadt.present && acpi.fadt.pm_timer_port)
 		pmtimer_init((uint16_t)acpi.fadt.pm_timer_port,
 			     acpi.fadt.pm_timer_32bit);
-	power_init(&acpi.fadt, &acpi.s5, bi->direct_map_size);
+	power_init(&acpi.fadt, &acpi.s5);
 
 	if (platform.have_ioapic && boot_tick_start(BOOT_TICK_HZ) == 0)
 		irq_enable();

@@ -9,8 +9,8 @@
  * serial log or a screen photo from a real PC shows which step failed.
  *
  * Registers come from the FADT as Generic Address Structures (ACPI 6.5
- * 5.2.3.2): system I/O, system memory (through the direct map, below
- * direct_map_size), and for the reset register also PCI configuration
+ * 5.2.3.2): system I/O, system memory (mapped uncached through
+ * ioremap() at boot), and for the reset register also PCI configuration
  * space on bus 0 (written through configuration mechanism #1, ports
  * 0xcf8/0xcfc, which every PC chipset decodes). PM1 control is 16 bits
  * wide (PM1_CNT_LEN is 2 on every PC); the reset register is one byte.
@@ -28,8 +28,8 @@
 #include "arch/x86.h"
 #include "cpu.h"
 #include "log.h"
+#include "mm/ioremap.h"
 #include "mm/layout.h"
-#include "mm/vmm.h"
 #include "time.h"
 
 #define KBC_STATUS_PORT 0x64
@@ -63,13 +63,26 @@ static struct {
 	uint8_t acpi_enable;
 	bool have_s5;
 	uint8_t slp_typa, slp_typb;
-	uint64_t direct_map_size;
+	/* Memory-space registers, mapped uncached once at boot (NULL: I/O
+	 * space, or not mappable). */
+	volatile uint8_t *reset_va;
+	volatile uint16_t *pm1a_va, *pm1b_va;
 } hw;
 
-void power_init(const struct acpi_fadt *fadt, const struct acpi_s5 *s5,
-		uint64_t direct_map_size)
+/* An uncached mapping of a memory-space register of size bytes, or NULL
+ * (with ioremap's line) if it cannot be mapped. Through the device window
+ * rather than the direct map: the direct map covers RAM only, and a
+ * write-back alias of a chipset register is what PAT aliasing rules
+ * forbid (docs/architecture.md, decision 10). */
+static volatile void *map_reg(const struct acpi_gas *g, uint64_t size)
 {
-	hw.direct_map_size = direct_map_size;
+	if (g->space_id != ACPI_GAS_MEMORY || g->address == 0)
+		return 0;
+	return ioremap(g->address, size, IOREMAP_UC);
+}
+
+void power_init(const struct acpi_fadt *fadt, const struct acpi_s5 *s5)
+{
 	if (fadt && fadt->present) {
 		hw.have_fadt = true;
 		hw.hw_reduced = fadt->hw_reduced;
@@ -80,6 +93,12 @@ void power_init(const struct acpi_fadt *fadt, const struct acpi_s5 *s5,
 		hw.pm1b = fadt->pm1b_cnt;
 		hw.smi_cmd = (uint16_t)fadt->smi_cmd;
 		hw.acpi_enable = fadt->acpi_enable;
+		/* ACPI 6.5 5.2.9: the reset register is 8 bits wide; PM1
+		 * control is a 16-bit register (PM1_CNT_LEN >= 2). */
+		if (hw.reset_supported)
+			hw.reset_va = map_reg(&hw.reset_reg, 1);
+		hw.pm1a_va = map_reg(&hw.pm1a, 2);
+		hw.pm1b_va = map_reg(&hw.pm1b, 2);
 	}
 	if (s5 && s5->present) {
 		hw.have_s5 = true;
@@ -103,19 +122,10 @@ static const char *space_name(uint8_t space)
 	}
 }
 
-/* A memory-space register of size bytes, or NULL if it is not mapped.
- * Through the direct map, which is write-back: the MTRRs the firmware
- * sets make chipset MMIO uncached, as they do today for the LAPIC and
- * HPET (docs/architecture.md, decision 10: PAT-uncached mappings). */
-static volatile void *mmio(uint64_t phys, uint64_t size)
+/* The mapping of PM1a or PM1b control, if it is in memory space. */
+static volatile uint16_t *pm1_va(const struct acpi_gas *g)
 {
-	if (phys == 0 || size > hw.direct_map_size ||
-	    phys > hw.direct_map_size - size)
-		return 0;
-	/* Not inside the framebuffer's unmapped direct-map alias. */
-	if (!vmm_direct_mapped(phys, size))
-		return 0;
-	return phys_to_virt(phys);
+	return g == &hw.pm1a ? hw.pm1a_va : hw.pm1b_va;
 }
 
 /* Can the kernel reach this 16-bit PM1 register? */
@@ -123,14 +133,14 @@ static bool pm1_usable(const struct acpi_gas *g)
 {
 	if (g->space_id == ACPI_GAS_IO)
 		return g->address != 0 && g->address <= 0xfffe;
-	return g->space_id == ACPI_GAS_MEMORY && mmio(g->address, 2);
+	return g->space_id == ACPI_GAS_MEMORY && pm1_va(g);
 }
 
 static uint16_t pm1_read(const struct acpi_gas *g)
 {
 	if (g->space_id == ACPI_GAS_IO)
 		return inw((uint16_t)g->address);
-	return *(volatile uint16_t *)mmio(g->address, 2);
+	return *pm1_va(g);
 }
 
 static void pm1_write(const struct acpi_gas *g, uint16_t v)
@@ -138,11 +148,14 @@ static void pm1_write(const struct acpi_gas *g, uint16_t v)
 	if (g->space_id == ACPI_GAS_IO)
 		outw((uint16_t)g->address, v);
 	else
-		*(volatile uint16_t *)mmio(g->address, 2) = v;
+		*pm1_va(g) = v;
 }
 
+/* Interrupts off first: power.h promises any context, and a tick taken
+ * after the stop could wait for a run-queue lock a stopped CPU holds. */
 static void stop_others(void)
 {
+	irq_disable();
 	int others = cpu_online_count() - 1;
 	smp_stop_others(false);
 	/* A CPU stopped in the middle of a log line holds the log lock for
@@ -181,7 +194,7 @@ static bool reset_reg_write(void)
 		outb((uint16_t)g->address, hw.reset_value);
 		return true;
 	case ACPI_GAS_MEMORY:
-		m = mmio(g->address, 1);
+		m = hw.reset_va;
 		if (!m)
 			break;
 		*m = hw.reset_value;
@@ -392,8 +405,10 @@ int power_selftest_stop(void)
 			list[n - 1]);
 		return 1;
 	}
+	uint64_t flags = irq_save(); /* stop_others() leaves them off */
 	stop_others();
 	kprintf("power-stop: logged after stopping cpu%d, which held the "
 		"log lock", list[n - 1]);
+	irq_restore(flags);
 	return 0;
 }

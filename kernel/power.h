@@ -29,12 +29,11 @@ struct acpi_s5;
 /*
  * Record what reset and power-off will use: the FADT's reset register and
  * PM1 control blocks and the \_S5 values (either may be absent: NULL or
- * present == false). Memory-space registers must lie below
- * direct_map_size. Called once on the boot CPU during platform_init(),
- * before the APs start; logs nothing (acpi_log_summary() has said it).
+ * present == false). Memory-space registers are mapped uncached here,
+ * once (ioremap: one line if one cannot be). Called once on the boot CPU
+ * during platform_init(), after ioremap() works and before the APs start.
  */
-void power_init(const struct acpi_fadt *fadt, const struct acpi_s5 *s5,
-		uint64_t direct_map_size);
+void power_init(const struct acpi_fadt *fadt, const struct acpi_s5 *s5);
 
 /* Reset the machine: FADT reset register, else the keyboard controller,
  * else a triple fault. Any CPU, any context. Never returns. */
