@@ -24,6 +24,7 @@
 #include "power.h"
 
 #include "../acpi/acpi.h"
+#include "../drivers/i8042_probe.h"
 #include "../smp/smp.h"
 #include "arch/x86.h"
 #include "cpu.h"
@@ -32,10 +33,7 @@
 #include "mm/layout.h"
 #include "time.h"
 
-#define KBC_STATUS_PORT 0x64
-#define KBC_COMMAND_PORT 0x64
-#define KBC_STATUS_INPUT_FULL 0x02 /* the controller has not read our last byte */
-#define KBC_PULSE_RESET 0xfe	   /* pulse output line 0 (CPU reset) low */
+#define KBC_PULSE_RESET 0xfe /* pulse output line 0 (CPU reset) low */
 #define KBC_WAIT_US 100000
 #define RESET_SETTLE_US 500000
 
@@ -241,7 +239,7 @@ static void reset_fadt(void)
 
 static void reset_kbc(void)
 {
-	uint8_t status = inb(KBC_STATUS_PORT);
+	uint8_t status = inb(I8042_STATUS);
 
 	/* Nothing decodes the port: the bus floats high. Waiting for the
 	 * input buffer would time out and the pulse would go nowhere. */
@@ -253,14 +251,14 @@ static void reset_kbc(void)
 	kprintf("power: reset: keyboard controller reset pulse (0xfe to "
 		"port 0x64)");
 	uint64_t end = now_ns() + KBC_WAIT_US * 1000ull;
-	while ((inb(KBC_STATUS_PORT) & KBC_STATUS_INPUT_FULL) &&
+	while ((inb(I8042_STATUS) & I8042_STATUS_IN_FULL) &&
 	       now_ns() < end)
 		cpu_relax();
-	if (inb(KBC_STATUS_PORT) & KBC_STATUS_INPUT_FULL)
+	if (inb(I8042_STATUS) & I8042_STATUS_IN_FULL)
 		kprintf("power: reset: keyboard controller input buffer "
 			"still full after %u ms; sending anyway",
 			KBC_WAIT_US / 1000);
-	outb(KBC_COMMAND_PORT, KBC_PULSE_RESET);
+	outb(I8042_COMMAND, KBC_PULSE_RESET);
 	delay_us(RESET_SETTLE_US);
 	kprintf("power: reset: still running %u ms after the keyboard "
 		"controller pulse", RESET_SETTLE_US / 1000);
