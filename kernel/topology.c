@@ -39,7 +39,6 @@
 
 #define LEVEL_SMT 1
 #define LEVEL_CORE 2
-#define LEVEL_MODULE 3
 #define LEVEL_DIE 5
 
 #define CACHE_DATA 1
@@ -116,7 +115,9 @@ static bool decode_ext_leaf(const struct topo_cpuid *t, uint32_t leaf,
 	if ((l0.ebx & 0xffff) == 0 || ((l0.ecx >> 8) & 0xff) == 0)
 		return false;
 
-	int smt = -1, core = -1, die = -1, pkg = 0;
+	/* A level's shift gives the id of the level ABOVE it, so a die's
+	 * own id is the id above the level listed before it. */
+	int smt = -1, core = -1, die = -1, pkg = 0, below = 0;
 	for (uint32_t i = 0; i < TOPO_MAX_SUBLEAVES; i++) {
 		struct topo_cpuid_leaf l = get(t, leaf, i);
 		uint32_t type = (l.ecx >> 8) & 0xff;
@@ -128,17 +129,19 @@ static bool decode_ext_leaf(const struct topo_cpuid *t, uint32_t leaf,
 			smt = shift;
 		else if (type == LEVEL_CORE)
 			core = shift;
-		else if (type >= LEVEL_MODULE && type <= LEVEL_DIE)
-			die = shift; /* the highest of module/tile/die */
+		else if (type == LEVEL_DIE)
+			die = below;
+		/* Module and tile levels only widen the package shift. */
+		below = shift;
 		/* Levels only grow upwards; the last one is the package. */
 		if (shift > pkg)
 			pkg = shift;
 	}
 	o->smt_shift = smt < 0 ? 0 : (uint8_t)smt;
 	o->core_shift = core < 0 ? o->smt_shift : (uint8_t)core;
-	o->has_dies = die >= 0;
-	o->die_shift = die < 0 ? o->core_shift : (uint8_t)die;
 	o->pkg_shift = (uint8_t)pkg;
+	o->has_dies = die >= 0;
+	o->die_shift = die < 0 ? o->pkg_shift : (uint8_t)die;
 	o->source = leaf == 0x1f ? TOPO_SRC_LEAF_1F : TOPO_SRC_LEAF_0B;
 	return true;
 }

@@ -81,16 +81,19 @@ enum topo_llc_source {
 struct topo_cpu {
 	uint32_t apic_id;
 	uint32_t package; /* apic_id >> pkg_shift */
-	uint32_t die;	  /* apic_id >> die_shift (die_shift = core_shift
-			   * when CPUID shows no module/tile/die level) */
+	uint32_t die;	  /* apic_id >> die_shift (= package when CPUID
+			   * shows no die level) */
 	uint32_t core;	  /* apic_id >> smt_shift */
 	uint32_t thread;  /* apic_id & ((1 << smt_shift) - 1) */
 	uint32_t llc;	  /* apic_id >> llc_shift */
+	/* apic_id >> smt_shift is the core, >> core_shift what is above
+	 * the core (module, die or package), >> die_shift the die, >>
+	 * pkg_shift the package, >> llc_shift the LLC group. */
 	uint8_t smt_shift, core_shift, die_shift, pkg_shift, llc_shift;
 	uint8_t llc_level;  /* 1..7, 0 when the LLC is the package */
 	uint8_t source;	    /* enum topo_source */
 	uint8_t llc_source; /* enum topo_llc_source */
-	bool has_dies;	    /* CPUID 0x1F listed a module/tile/die level */
+	bool has_dies;	    /* CPUID 0x1F listed a die level (type 5) */
 	/* Not CPUID's: the dense NUMA node the kernel assigns from SRAT
 	 * once every CPU is up (topo_decode() sets 0). */
 	int32_t node;
