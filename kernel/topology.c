@@ -462,11 +462,17 @@ void topo_nodes_build(const struct acpi_srat *srat,
 int topo_node_of(const struct topo_nodes *nodes, const struct acpi_srat *srat,
 		 uint32_t apic_id)
 {
-	if (!nodes->from_srat || !srat)
+	if (!nodes->from_srat || !srat || !srat->present)
 		return 0;
-	int64_t pxm = acpi_srat_pxm_of(srat, apic_id);
-	for (int i = 0; pxm >= 0 && i < nodes->n; i++)
-		if (nodes->pxm[i] == (uint32_t)pxm)
-			return i;
+	/* acpi_srat_pxm_of()'s loop, repeated so the tests of this file
+	 * need no acpi/ objects. */
+	for (int c = 0; c < srat->ncpus && c < ACPI_MAX_CPUS; c++) {
+		if (srat->cpu[c].apic_id != apic_id)
+			continue;
+		for (int i = 0; i < nodes->n; i++)
+			if (nodes->pxm[i] == srat->cpu[c].pxm)
+				return i;
+		return 0;
+	}
 	return 0;
 }
