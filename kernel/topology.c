@@ -295,59 +295,70 @@ const char *topo_llc_source_name(int llc_source)
 	}
 }
 
-/* The dense id of key (a, b) at index i: the id of the first earlier
- * index with the same key, else the next new one. */
-static int dense(const uint32_t *a, const uint32_t *b, int i, int *next,
-		 const int *ids)
+/* The levels topo_number() numbers, and each one's key: the package is
+ * part of every key but the node's, so a firmware bug that gives two
+ * packages the same low bits cannot merge their cores. */
+enum { LV_PACKAGE, LV_DIE, LV_LLC, LV_CORE, LV_NODE, LV_COUNT };
+
+static uint64_t level_key(const struct topo_cpu *r, const int *node, int i,
+			  int level)
 {
-	for (int j = 0; j < i; j++)
-		if (a[j] == a[i] && b[j] == b[i])
-			return ids[j];
-	return (*next)++;
+	uint64_t pkg = (uint64_t)r[i].package << 32;
+	switch (level) {
+	case LV_PACKAGE:
+		return pkg;
+	case LV_DIE:
+		return pkg | r[i].die;
+	case LV_LLC:
+		return pkg | r[i].llc;
+	case LV_CORE:
+		return pkg | r[i].core;
+	default:
+		return node ? (uint32_t)node[i] : 0;
+	}
 }
 
-/* Scratch for topo_number(): static, as a 1024-CPU machine would need
- * 20 KiB of stack. Only used at boot (one caller, the BSP) and by the
- * single-threaded tests. */
-#define TOPO_NUMBER_MAX 4096
-static uint32_t k_pkg[TOPO_NUMBER_MAX], k_zero[TOPO_NUMBER_MAX];
-static uint32_t k_die[TOPO_NUMBER_MAX], k_llc[TOPO_NUMBER_MAX];
-static uint32_t k_core[TOPO_NUMBER_MAX], k_node[TOPO_NUMBER_MAX];
-static int ids[TOPO_NUMBER_MAX];
+static int *level_id(struct cpu_topo *o, int level)
+{
+	switch (level) {
+	case LV_PACKAGE:
+		return &o->package;
+	case LV_DIE:
+		return &o->die;
+	case LV_LLC:
+		return &o->llc;
+	case LV_CORE:
+		return &o->core;
+	default:
+		return &o->node;
+	}
+}
 
 void topo_number(const struct topo_cpu *raw, const int *node, int n,
 		 struct cpu_topo *out, struct topo_counts *counts)
 {
 	struct topo_counts c = { 0 };
-	if (n > TOPO_NUMBER_MAX)
-		n = TOPO_NUMBER_MAX;
+	int *count[LV_COUNT] = { &c.packages, &c.dies, &c.llcs, &c.cores,
+				 &c.nodes };
+
 	if (n < 0)
 		n = 0;
-
+	/* Each CPU takes the id of the first earlier CPU with its key, or
+	 * the next new one: O(n^2) per level, once at boot (2.6 million
+	 * comparisons at 1024 CPUs), and no scratch memory. */
 	for (int i = 0; i < n; i++) {
-		k_pkg[i] = raw[i].package;
-		k_zero[i] = 0;
-		k_die[i] = raw[i].die;
-		k_llc[i] = raw[i].llc;
-		k_core[i] = raw[i].core;
-		k_node[i] = node ? (uint32_t)node[i] : 0;
 		out[i] = (struct cpu_topo){ 0 };
-	}
-	/* Keyed with the package too: a firmware bug that gives two
-	 * packages the same low bits must not merge their cores. */
-	for (int i = 0; i < n; i++)
-		out[i].package = ids[i] = dense(k_pkg, k_zero, i, &c.packages, ids);
-	for (int i = 0; i < n; i++)
-		out[i].die = ids[i] = dense(k_pkg, k_die, i, &c.dies, ids);
-	for (int i = 0; i < n; i++)
-		out[i].llc = ids[i] = dense(k_pkg, k_llc, i, &c.llcs, ids);
-	for (int i = 0; i < n; i++)
-		out[i].core = ids[i] = dense(k_pkg, k_core, i, &c.cores, ids);
-	/* node[] holds node numbers already (topo_nodes_build()): kept as
-	 * given, only counted. */
-	for (int i = 0; i < n; i++) {
-		ids[i] = dense(k_node, k_zero, i, &c.nodes, ids);
-		out[i].node = (int)k_node[i];
+		for (int lv = 0; lv < LV_COUNT; lv++) {
+			uint64_t k = level_key(raw, node, i, lv);
+			int j = 0;
+			while (j < i && level_key(raw, node, j, lv) != k)
+				j++;
+			*level_id(&out[i], lv) =
+				j < i ? *level_id(&out[j], lv) : (*count[lv])++;
+		}
+		/* node[] holds node numbers already (topo_nodes_build()):
+		 * kept as given, only counted above. */
+		out[i].node = node ? node[i] : 0;
 	}
 	for (int i = 0; i < n; i++) {
 		int rank = 0, size = 0;

@@ -170,8 +170,8 @@ struct topo_nodes {
  * and core are numbered by first appearance in index order; thread is
  * the rank of raw[i].thread among the CPUs of the same core (so it is
  * dense too). node[i] is copied into out[i].node (node may be NULL: all
- * node 0). Pure; O(n^2) at worst, only at boot. Returns the number of
- * distinct values of each level in *counts (may be NULL).
+ * node 0). Pure, no scratch memory; O(n^2), only at boot. Returns the
+ * number of distinct values of each level in *counts (may be NULL).
  */
 struct topo_counts {
 	int packages, dies, llcs, cores, threads, nodes;

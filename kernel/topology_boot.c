@@ -15,6 +15,7 @@
 #include "lib/printf.h"
 #include "log.h"
 #include "log_warn.h"
+#include "mm/heap.h"
 #include "platform.h"
 
 /* Real CPUs list at most 5 levels or caches; the cap bounds the reads
@@ -22,20 +23,16 @@
 #define SUBLEAF_MAX 8
 
 /* Written by the BSP in topology_boot_summary() before `ready` is
- * released; read-only afterwards. */
-static struct cpu_topo table[MAX_CPUS];
-static bool in_table[MAX_CPUS];
+ * released; read-only afterwards. table[] is indexed by logical CPU and
+ * sized by the highest online one (allocated once, never freed); an
+ * entry of a CPU that is not online has every id -1. */
+static struct cpu_topo *table;
+static int table_len;
 static struct topo_nodes nodes;
 static char line[160];
 static bool ready;
 /* Written by CPU 0 in its topology_cpu_init(), before any AP starts. */
 static struct topo_cpuid bsp_cpuid;
-
-/* Scratch for the summary (BSP only, once): too big for the stack at
- * 1024 CPUs. */
-static struct topo_cpu raw[MAX_CPUS];
-static int raw_node[MAX_CPUS], raw_cpu[MAX_CPUS];
-static struct cpu_topo dense[MAX_CPUS];
 
 static void add(struct topo_cpuid *t, uint32_t leaf, uint32_t sub,
 		struct cpuid_regs r)
@@ -106,13 +103,61 @@ static const char *plural(int n)
 	return n == 1 ? "" : "s";
 }
 
+/* The "a, b, c" of the boot line. */
+static void format_line(const struct topo_counts *k, const struct topo_cpu *r0)
+{
+	char dies[24] = "", llc[32], numa[48];
+	if (k->dies != k->packages)
+		k_snprintf(dies, sizeof(dies), "%d dies, ", k->dies);
+	if (k->llc_size_min == k->llc_size_max)
+		k_snprintf(llc, sizeof(llc), "%d group%s of %d", k->llcs,
+			   plural(k->llcs), k->llc_size_max);
+	else
+		k_snprintf(llc, sizeof(llc), "%d groups of %d-%d", k->llcs,
+			   k->llc_size_min, k->llc_size_max);
+	if (!nodes.from_srat)
+		k_snprintf(numa, sizeof(numa), "no SRAT: one node");
+	else
+		k_snprintf(numa, sizeof(numa), "SRAT, %s",
+			   nodes.from_slit ? "SLIT" : "no SLIT: 10/20");
+	k_snprintf(line, sizeof(line), "%d package%s, %s%d node%s, %d core%s, "
+		   "%d thread%s; LLC: %s (%s, LLC %s, %s)", k->packages,
+		   plural(k->packages), dies, nodes.n, plural(nodes.n), k->cores,
+		   plural(k->cores), k->threads, plural(k->threads), llc,
+		   topo_source_name(r0->source),
+		   topo_llc_source_name(r0->llc_source), numa);
+}
+
 void topology_boot_summary(void)
 {
 	const struct acpi_info *a = platform_acpi();
-	int n = 0, unplaced = 0, differ = -1;
+	int n = 0, last = -1, unplaced = 0, differ = -1;
 
 	topo_nodes_build(&a->srat, &a->slit, &nodes, log_line, 0);
 	for (int i = 0; i < MAX_CPUS; i++) {
+		if (cpu_online(i)) {
+			n++;
+			last = i;
+		}
+	}
+	/* Scratch for the numbering, in online order. */
+	struct topo_cpu *raw = kzalloc(sizeof(*raw) * (size_t)n);
+	int *raw_node = kzalloc(sizeof(int) * (size_t)n);
+	int *raw_cpu = kzalloc(sizeof(int) * (size_t)n);
+	struct cpu_topo *dense = kzalloc(sizeof(*dense) * (size_t)n);
+	table = kzalloc(sizeof(*table) * (size_t)(last + 1));
+	if (!raw || !raw_node || !raw_cpu || !dense || !table) {
+		kwarn("topology: no memory for %d CPUs' description; the "
+		      "scheduler sees one flat machine", n);
+		kfree(table);
+		table = 0;
+		goto out;
+	}
+	table_len = last + 1;
+
+	int k = 0;
+	for (int i = 0; i <= last; i++) {
+		table[i] = (struct cpu_topo){ -1, -1, -1, -1, -1, -1 };
 		if (!cpu_online(i))
 			continue;
 		struct cpu *c = &cpus[i];
@@ -120,19 +165,19 @@ void topology_boot_summary(void)
 		if (nodes.from_srat && acpi_srat_pxm_of(&a->srat, c->apic_id) < 0)
 			unplaced++;
 		c->topo.node = node;
-		raw[n] = c->topo;
-		raw_node[n] = node;
-		raw_cpu[n] = i;
+		raw[k] = c->topo;
+		raw_node[k] = node;
+		raw_cpu[k] = i;
 		/* Hybrid parts and hypervisors could give CPUs different
 		 * layouts; the numbering still works (ids are keyed by
-		 * package), but the line says so. */
-		if (differ < 0 && n > 0 &&
-		    (raw[n].source != raw[0].source ||
-		     raw[n].smt_shift != raw[0].smt_shift ||
-		     raw[n].pkg_shift != raw[0].pkg_shift ||
-		     raw[n].llc_shift != raw[0].llc_shift))
+		 * package), but the log says so. */
+		if (differ < 0 && k > 0 &&
+		    (raw[k].source != raw[0].source ||
+		     raw[k].smt_shift != raw[0].smt_shift ||
+		     raw[k].pkg_shift != raw[0].pkg_shift ||
+		     raw[k].llc_shift != raw[0].llc_shift))
 			differ = i;
-		n++;
+		k++;
 	}
 	if (unplaced)
 		kwarn("topology: %d CPU%s not in SRAT; put in node 0", unplaced,
@@ -144,35 +189,18 @@ void topology_boot_summary(void)
 		      cpus[differ].topo.llc_shift, raw[0].smt_shift,
 		      raw[0].pkg_shift, raw[0].llc_shift);
 
-	struct topo_counts k;
-	topo_number(raw, raw_node, n, dense, &k);
-	for (int j = 0; j < n; j++) {
+	struct topo_counts counts;
+	topo_number(raw, raw_node, k, dense, &counts);
+	for (int j = 0; j < k; j++)
 		table[raw_cpu[j]] = dense[j];
-		in_table[raw_cpu[j]] = true;
-	}
-
-	char dies[24] = "", llc[32], numa[48];
-	if (k.dies != k.packages)
-		k_snprintf(dies, sizeof(dies), "%d dies, ", k.dies);
-	if (k.llc_size_min == k.llc_size_max)
-		k_snprintf(llc, sizeof(llc), "%d group%s of %d", k.llcs,
-			   plural(k.llcs), k.llc_size_max);
-	else
-		k_snprintf(llc, sizeof(llc), "%d groups of %d-%d", k.llcs,
-			   k.llc_size_min, k.llc_size_max);
-	if (!nodes.from_srat)
-		k_snprintf(numa, sizeof(numa), "no SRAT: one node");
-	else
-		k_snprintf(numa, sizeof(numa), "SRAT, %s",
-			   nodes.from_slit ? "SLIT" : "no SLIT: 10/20");
-	k_snprintf(line, sizeof(line), "%d package%s, %s%d node%s, %d core%s, "
-		   "%d thread%s; LLC: %s (%s, LLC %s, %s)", k.packages,
-		   plural(k.packages), dies, nodes.n, plural(nodes.n), k.cores,
-		   plural(k.cores), k.threads, plural(k.threads), llc,
-		   topo_source_name(raw[0].source),
-		   topo_llc_source_name(raw[0].llc_source), numa);
+	format_line(&counts, &raw[0]);
 	__atomic_store_n(&ready, true, __ATOMIC_RELEASE);
 	kprintf("topology: %s", line);
+out:
+	kfree(raw);
+	kfree(raw_node);
+	kfree(raw_cpu);
+	kfree(dense);
 }
 
 bool topology_ready(void)
@@ -182,9 +210,19 @@ bool topology_ready(void)
 
 const struct cpu_topo *topology_cpu(int cpu)
 {
-	if (!topology_ready() || cpu < 0 || cpu >= MAX_CPUS || !in_table[cpu])
+	if (!topology_ready() || cpu < 0 || cpu >= table_len ||
+	    table[cpu].core < 0)
 		return 0;
 	return &table[cpu];
+}
+
+int topology_describe(struct cpu_topo *out, int n)
+{
+	for (int i = 0; i < n; i++) {
+		const struct cpu_topo *t = topology_cpu(i);
+		out[i] = t ? *t : (struct cpu_topo){ -1, -1, -1, -1, -1, -1 };
+	}
+	return topology_ready() ? table_len : 0;
 }
 
 const struct topo_nodes *topology_nodes(void)

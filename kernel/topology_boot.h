@@ -33,7 +33,9 @@ void topology_cpu_init(struct cpu *c);
  * online CPUs, assign nodes, log
  *   topology: 2 packages, 2 nodes, 16 cores, 32 threads; LLC: 2 groups
  *   of 16 (CPUID 0x0b, LLC leaf 4, SRAT, SLIT)
- * and publish. CPUs that never came online get no entry. */
+ * and publish. CPUs that never came online get no entry. Allocates
+ * (kzalloc) the table; without memory it logs one line and topology_ready()
+ * stays false (no topology: one flat machine). */
 void topology_boot_summary(void);
 
 /* True once topology_boot_summary() has published (acquire). */
@@ -42,6 +44,13 @@ bool topology_ready(void);
 /* Logical CPU cpu's dense description, or NULL if not ready or that CPU
  * is not online. Read-only; any context. */
 const struct cpu_topo *topology_cpu(int cpu);
+
+/* For the scheduler's domain builder: out[i] = logical CPU i's
+ * description for i < n; a CPU that is not online (never started,
+ * failed, beyond the highest online one) gets every id -1. Returns the
+ * number of CPU slots described at boot (highest online CPU + 1), or 0
+ * before topology_ready() (then every out[i] is -1). Any context. */
+int topology_describe(struct cpu_topo *out, int n);
 
 /* The NUMA nodes and their distances (one node at distance 10 before the
  * summary or without SRAT). Read-only; any context. */
