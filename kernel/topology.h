@@ -141,7 +141,8 @@ const char *topo_llc_source_name(int llc_source);
  */
 struct cpu_topo {
 	int package; /* physical package (socket) */
-	int die;     /* die (or module/tile group) inside the package */
+	int die;     /* die inside the package (CPUID 0x1F's die level;
+		      * the same as package when there is none) */
 	int llc;     /* last-level cache group */
 	int core;    /* core: the SMT sibling group */
 	int thread;  /* index of this hardware thread within its core, 0.. */
