@@ -4,7 +4,9 @@
  *
  * acpi_parse() starts at the RSDP, walks the XSDT (or RSDT), and decodes
  * the three tables the kernel needs to bring up CPUs, interrupts and
- * clocks: the MADT ("APIC"), the FADT ("FACP") and the HPET table. Every
+ * clocks: the MADT ("APIC"), the FADT ("FACP") and the HPET table, and
+ * the two that describe NUMA: SRAT (which proximity domain each CPU and
+ * memory range is in) and SLIT (distances between them). Every
  * other table is only checked (header, length, checksum) and listed, so the
  * boot log shows what the firmware offers. The DSDT (and, failing it, the
  * SSDTs) are scanned for one object, the \_S5 package power-off needs.
@@ -19,12 +21,13 @@
  * (tests/unit/acpi/) and under libFuzzer (tests/fuzz/).
  *
  * Spec sections (ACPI 6.5 unless noted): 5.2.5 RSDP, 5.2.6 table header,
- * 5.2.7 RSDT, 5.2.8 XSDT, 5.2.9 FADT, 5.2.12 MADT; 5.2.3.2 Generic Address
+ * 5.2.7 RSDT, 5.2.8 XSDT, 5.2.9 FADT, 5.2.12 MADT, 5.2.16 SRAT, 5.2.17
+ * SLIT; 5.2.3.2 Generic Address
  * Structure; 7.4.2 \_Sx and 20.2 (AML grammar) for \_S5; IA-PC HPET
  * Specification 1.0a, 3.2.4 (HPET description table).
  *
  * Read next: tables.c (RSDP, root table, header checks), madt.c, fadt.c,
- * hpet.c, s5.c, summary.c; docs/acpi.md for the rules and the fallbacks.
+ * hpet.c, s5.c, srat.c, slit.c, summary.c; docs/acpi.md for the rules and the fallbacks.
  */
 #ifndef COHORT_ACPI_H
 #define COHORT_ACPI_H
@@ -54,6 +57,8 @@ typedef void (*acpi_log_fn)(void *ctx, const char *msg);
 #define ACPI_MAX_OVERRIDES 32
 #define ACPI_MAX_NMIS 32
 #define ACPI_MAX_TABLES 64
+#define ACPI_MAX_SRAT_MEM 64  /* SRAT memory ranges kept */
+#define ACPI_MAX_LOCALITIES 64 /* SLIT size kept (NUMA nodes) */
 
 /* One table the root table (or the FADT, for the DSDT) points at. */
 struct acpi_table_ref {
@@ -168,6 +173,46 @@ struct acpi_s5 {
 	uint32_t offset;  /* of its NameOp in that table */
 };
 
+/* A processor's proximity domain, from an enabled SRAT type 0 (local
+ * APIC/SAPIC affinity) or type 2 (local x2APIC affinity) entry. */
+struct acpi_srat_cpu {
+	uint32_t apic_id;
+	uint32_t pxm; /* proximity domain, 32 bits (type 0: bytes 2, 9-11) */
+	bool from_x2apic_entry;
+};
+
+/* An enabled SRAT type 1 entry (memory affinity): [base, base + length)
+ * belongs to proximity domain pxm. Kept for node-local allocation. */
+struct acpi_srat_mem {
+	uint64_t base, length;
+	uint32_t pxm;
+	bool hotplug;	  /* may be hot-added (flags bit 1) */
+	bool nonvolatile; /* flags bit 2 */
+};
+
+/* SRAT ("SRAT"), ACPI 6.5 5.2.16. Disabled entries are not kept. */
+struct acpi_srat {
+	bool present;
+	struct acpi_srat_cpu cpu[ACPI_MAX_CPUS]; /* in table order */
+	int ncpus;
+	int ncpus_dropped; /* beyond ACPI_MAX_CPUS */
+	struct acpi_srat_mem mem[ACPI_MAX_SRAT_MEM];
+	int nmem;
+	int nmem_dropped;  /* beyond ACPI_MAX_SRAT_MEM */
+	int ndisabled;	   /* entries without the Enabled flag, skipped */
+};
+
+/* SLIT ("SLIT"), ACPI 6.5 5.2.17: distance from locality i to j is
+ * dist[i * n + j]; 10 is local. Kept only when it passed every check
+ * (size, diagonal 10, every value >= 10); an asymmetric matrix is kept
+ * with a warning. */
+struct acpi_slit {
+	bool present;
+	uint32_t n; /* 1..ACPI_MAX_LOCALITIES */
+	bool symmetric;
+	uint8_t dist[ACPI_MAX_LOCALITIES * ACPI_MAX_LOCALITIES];
+};
+
 struct acpi_info {
 	uint64_t rsdp_phys;
 	uint8_t rsdp_revision;
@@ -179,6 +224,8 @@ struct acpi_info {
 	struct acpi_fadt fadt;
 	/* From the DSDT, else from the first SSDT that has one. */
 	struct acpi_s5 s5;
+	struct acpi_srat srat;
+	struct acpi_slit slit;
 };
 
 /*
@@ -238,6 +285,13 @@ int acpi_s5_scan(const uint8_t *t, uint32_t len, const char *table,
  * slots are never started (no hot-add), so their ids do not count.
  */
 uint32_t acpi_madt_max_apic_id(const struct acpi_madt *m);
+
+/*
+ * The proximity domain SRAT gives the CPU with this APIC id (an x2APIC
+ * id for type-2 entries; both kinds are one id space), or -1 if SRAT is
+ * absent or does not list it.
+ */
+int64_t acpi_srat_pxm_of(const struct acpi_srat *s, uint32_t apic_id);
 
 /* True if the len bytes at p sum to zero modulo 256 (ACPI 6.5 5.2.6). */
 bool acpi_checksum_ok(const void *p, uint32_t len);

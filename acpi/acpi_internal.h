@@ -82,5 +82,9 @@ void acpi_fadt_parse(const struct acpi_parser *p, const uint8_t *t,
 		     uint32_t len, struct acpi_fadt *out);
 void acpi_hpet_parse(const struct acpi_parser *p, const uint8_t *t,
 		     uint32_t len, struct acpi_hpet *out);
+void acpi_srat_parse(const struct acpi_parser *p, const uint8_t *t,
+		     uint32_t len, struct acpi_srat *out);
+void acpi_slit_parse(const struct acpi_parser *p, const uint8_t *t,
+		     uint32_t len, struct acpi_slit *out);
 
 #endif

@@ -183,6 +183,65 @@ static void summary_hpet(const struct acpi_parser *p, const struct acpi_hpet *h)
 		  h->counter_64bit ? "64-bit" : "32-bit", h->min_tick);
 }
 
+/* Only when the tables are there: a machine without NUMA tables gets no
+ * extra lines (the kernel's topology line says "no SRAT"). */
+static void summary_numa(const struct acpi_parser *p, const struct acpi_info *i)
+{
+	const struct acpi_srat *s = &i->srat;
+	const struct acpi_slit *d = &i->slit;
+	struct line l = { .p = p };
+
+	if (s->present) {
+		uint32_t seen[8];
+		int ndom = 0;
+		bool more = false;
+		/* Distinct domains, counted up to 8 (the line says "8+"). */
+		for (int k = 0; k < s->ncpus + s->nmem; k++) {
+			uint32_t pxm = k < s->ncpus ? s->cpu[k].pxm :
+						      s->mem[k - s->ncpus].pxm;
+			int j = 0;
+			while (j < ndom && seen[j] != pxm)
+				j++;
+			if (j < ndom)
+				continue;
+			if (ndom == 8)
+				more = true;
+			else
+				seen[ndom++] = pxm;
+		}
+		acpi_logf(p, "acpi: SRAT: %d CPUs, %d memory ranges in %d%s "
+			  "domains; %d disabled entries", s->ncpus, s->nmem,
+			  ndom, more ? "+" : "", s->ndisabled);
+		l.head = "acpi: SRAT memory:";
+		for (int k = 0; k < s->nmem && k < ACPI_MAX_SRAT_MEM; k++)
+			line_item(&l, "[0x%llx-0x%llx) domain %u%s%s",
+				  (unsigned long long)s->mem[k].base,
+				  (unsigned long long)(s->mem[k].base +
+						       s->mem[k].length),
+				  s->mem[k].pxm,
+				  s->mem[k].hotplug ? " hotplug" : "",
+				  s->mem[k].nonvolatile ? " nv" : "");
+		line_flush(&l);
+	}
+	if (d->present) {
+		l.head = "acpi: SLIT:";
+		line_item(&l, "%u localities%s", d->n,
+			  d->symmetric ? "" : " (not symmetric)");
+		for (uint32_t r = 0; r < d->n && r < ACPI_MAX_LOCALITIES; r++) {
+			char row[ITEM_MAX];
+			size_t n = 0;
+			/* Long rows are cut: the full matrix is in the
+			 * table dump (acpidump) when it matters. */
+			for (uint32_t c = 0; c < d->n && n + 5 < sizeof(row); c++)
+				n += (size_t)k_snprintf(row + n, sizeof(row) - n,
+						"%s%u", c ? " " : "",
+						d->dist[r * d->n + c]);
+			line_item(&l, "%u: %s", r, row);
+		}
+		line_flush(&l);
+	}
+}
+
 static void summary_fadt(const struct acpi_parser *p, const struct acpi_fadt *f)
 {
 	char timer[48], reset[64];
@@ -249,4 +308,5 @@ void acpi_log_summary(const struct acpi_info *info, acpi_log_fn log,
 	summary_hpet(&p, &info->hpet);
 	summary_fadt(&p, &info->fadt);
 	summary_s5(&p, info);
+	summary_numa(&p, info);
 }

@@ -7,7 +7,7 @@
  * extended checksum and the XSDT address), pick the root table (the XSDT
  * when there is one and it checks out, else the RSDT, saying so), then
  * check every table the root lists and hand the ones we decode to
- * madt.c, fadt.c and hpet.c (and SSDTs to s5.c). The FADT's DSDT pointer
+ * madt.c, fadt.c, hpet.c, srat.c and slit.c (and SSDTs to s5.c). The FADT's DSDT pointer
  * is checked last, so the table list is complete, and its \_S5 wins over
  * an SSDT's. A table that fails its check costs one log
  * line and nothing else: the walk goes on with the next entry.
@@ -248,6 +248,10 @@ static void table_dispatch(struct acpi_parser *p, struct acpi_info *out,
 		present = &out->fadt.present;
 	else if (memcmp(t, "HPET", 4) == 0)
 		present = &out->hpet.present;
+	else if (memcmp(t, "SRAT", 4) == 0)
+		present = &out->srat.present;
+	else if (memcmp(t, "SLIT", 4) == 0)
+		present = &out->slit.present;
 	else
 		return;
 	if (*present) {
@@ -260,6 +264,10 @@ static void table_dispatch(struct acpi_parser *p, struct acpi_info *out,
 		acpi_madt_parse(p, t, len, &out->madt);
 	else if (memcmp(t, "FACP", 4) == 0)
 		acpi_fadt_parse(p, t, len, &out->fadt);
+	else if (memcmp(t, "SRAT", 4) == 0)
+		acpi_srat_parse(p, t, len, &out->srat);
+	else if (memcmp(t, "SLIT", 4) == 0)
+		acpi_slit_parse(p, t, len, &out->slit);
 	else
 		acpi_hpet_parse(p, t, len, &out->hpet);
 }

@@ -16,6 +16,7 @@
 #include "mm/pmm.h"
 #include "power.h"
 #include "report.h"
+#include "topology_boot.h"
 #include "trace.h"
 #include "time.h"
 #include "trap.h"
@@ -75,6 +76,7 @@ static void cmd_cpus(void)
 			c->id, c->apic_id, name,
 			(unsigned long)st.switches, c->irqs, c->timer_events,
 			c->ipis_received, c->spurious);
+		topology_log_cpu(i);
 	}
 }
 

@@ -21,6 +21,7 @@
 #include "gdt.h"
 #include "spinlock.h"
 #include "timer.h"
+#include "topology.h"
 
 /* Debug builds (make DEBUG=1, the default): this_cpu() asserts it cannot
  * be migrated, and every lock acquisition is validated (docs/locking.md).
@@ -90,6 +91,10 @@ struct cpu {
 	uint64_t resched_requests; /* drained from resched_pending */
 	/* Atomic: any CPU adds; this CPU drains in its reschedule IPI. */
 	atomic_uint resched_pending;
+	/* CPUID topology (kernel/topology_boot.h): written by this CPU at
+	 * bring-up before it marks itself online; `node` by the BSP in
+	 * topology_boot_summary(); read-only once topology_ready(). */
+	struct topo_cpu topo;
 };
 
 /* kernel/syscall/entry.S hard-codes these (CPU_SYSCALL_*_RSP). */

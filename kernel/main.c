@@ -31,6 +31,7 @@
 #include "panic.h"
 #include "proc/proc.h"
 #include "report.h"
+#include "topology_boot.h"
 #include "syscall/syscall.h"
 #include "sched_glue.h"
 #include "platform.h"
@@ -396,6 +397,7 @@ static void kernel_main_late(const struct boot_info *bi)
 	cpu_mark_online(cpus[0]);
 	smp_ipi_init();
 	smp_boot_aps();
+	topology_boot_summary();
 	vfs_init(bi);
 
 	uint64_t now = rdtsc();

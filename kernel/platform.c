@@ -20,6 +20,7 @@
 #include "power.h"
 #include "time.h"
 #include "timer.h"
+#include "topology_boot.h"
 
 #define BOOT_TICK_HZ 1000
 
@@ -110,6 +111,7 @@ static void apply_nmis(uint32_t uid)
 void platform_cpu_init(struct cpu *c)
 {
 	apply_nmis(c->acpi_uid);
+	topology_cpu_init(c);
 }
 
 /* The revision byte of the FADT's header: the IA-PC boot flags mean
@@ -170,6 +172,7 @@ void platform_init(const struct boot_info *bi)
 	cpus[0]->acpi_uid = platform.cpu[0].acpi_uid;
 	if (lapic_ok)
 		apply_nmis(cpus[0]->acpi_uid);
+	topology_cpu_init(cpus[0]);
 
 	/* IOAPICs and ISA overrides. */
 	for (int i = 0; lapic_ok && i < acpi.madt.nioapics; i++)

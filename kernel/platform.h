@@ -34,7 +34,8 @@ struct platform {
 extern struct platform platform;
 
 /* Per-CPU platform set-up after lapic_init_cpu() (APs; the BSP does it in
- * platform_init): LINT NMI wiring from the MADT for this CPU's ACPI uid. */
+ * platform_init): LINT NMI wiring from the MADT for this CPU's ACPI uid,
+ * and this CPU's CPUID topology (topology_cpu_init()). */
 void platform_cpu_init(struct cpu *c);
 
 /* Everything above, then interrupts on. Runs once on the BSP. */

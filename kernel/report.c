@@ -39,6 +39,7 @@
 #include "time.h"
 #include "timer.h"
 #include "timer_select.h"
+#include "topology_boot.h"
 
 #ifndef COHORT_VERSION
 #define COHORT_VERSION "unknown"
@@ -208,6 +209,19 @@ static bool is_ram(uint32_t type)
 	       type == BOOT_MEM_LOADER || type == BOOT_MEM_RUNTIME;
 }
 
+/* The topology line and the BSP's raw CPUID topology leaves: what a
+ * wrong topology on someone's machine needs to be replayed in
+ * tests/unit/kernel/topology-test.c. */
+static void report_topology(void)
+{
+	const struct topo_cpuid *t = topology_bsp_cpuid();
+	kprintf("report: topology: %s", topology_line());
+	for (int i = 0; i < t->n && i < TOPO_CPUID_MAX; i++)
+		kprintf("report: cpuid 0x%x.%u: %08x %08x %08x %08x", t->l[i].leaf,
+			t->l[i].subleaf, t->l[i].eax, t->l[i].ebx, t->l[i].ecx,
+			t->l[i].edx);
+}
+
 static void report_memory(void)
 {
 	const struct boot_info *bi = boot_info;
@@ -281,6 +295,7 @@ void report_print(void)
 	report_clocks();
 	report_acpi();
 	report_cpus();
+	report_topology();
 	report_memory();
 	report_framebuffer();
 	kprintf("report: %s (%lu scan codes so far)", i8042_status(),

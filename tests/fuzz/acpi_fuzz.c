@@ -3,8 +3,10 @@
  * libFuzzer harness for acpi/: acpi_parse() and acpi_log_summary() over
  * arbitrary bytes. Covers everything the parser reads: the RSDP (ACPI 6.5
  * 5.2.5), RSDT/XSDT (5.2.7, 5.2.8), FADT (5.2.9), MADT (5.2.12), the
- * HPET table (IA-PC HPET 1.0a 3.2.4) and the \_S5 scan of the DSDT and
- * SSDTs (7.4.2, 20.2).
+ * HPET table (IA-PC HPET 1.0a 3.2.4), the \_S5 scan of the DSDT and
+ * SSDTs (7.4.2, 20.2), SRAT (5.2.16) and SLIT (5.2.17), and what the
+ * kernel builds from the last two (kernel/topology.c, topo_nodes_build():
+ * nodes and distances).
  *
  * Input layout:
  *   byte 0      flags; bit 0 set: repair checksums before parsing
@@ -35,6 +37,7 @@
 #include <string.h>
 
 #include "acpi/acpi.h"
+#include "kernel/topology.h"
 
 #define FLAG_REPAIR 0x01
 #define HEADER_LEN 36
@@ -189,6 +192,66 @@ static void check_pm1(const struct acpi_gas *g)
 	CHECK(g->space_id != ACPI_GAS_IO || g->address <= 0xffff);
 }
 
+/* SRAT and SLIT as acpi.h promises them, then the nodes the kernel
+ * would build from them. */
+static void topo_log(void *ctx, const char *msg)
+{
+	(void)ctx;
+	CHECK(strncmp(msg, "topology: ", 10) == 0);
+	CHECK(strlen(msg) < 160);
+	nlines++;
+}
+
+static void check_numa(const struct acpi_info *info)
+{
+	const struct acpi_srat *s = &info->srat;
+	CHECK(s->ncpus >= 0 && s->ncpus <= ACPI_MAX_CPUS);
+	CHECK(s->nmem >= 0 && s->nmem <= ACPI_MAX_SRAT_MEM);
+	CHECK(s->ncpus_dropped == 0 || s->ncpus == ACPI_MAX_CPUS);
+	CHECK(s->nmem_dropped == 0 || s->nmem == ACPI_MAX_SRAT_MEM);
+	if (!s->present)
+		CHECK(s->ncpus == 0 && s->nmem == 0 && s->ndisabled == 0);
+	for (int i = 0; i < s->ncpus; i++) {
+		for (int j = 0; j < i; j++)
+			CHECK(s->cpu[j].apic_id != s->cpu[i].apic_id);
+		CHECK(acpi_srat_pxm_of(s, s->cpu[i].apic_id) ==
+		      (int64_t)s->cpu[i].pxm);
+	}
+	for (int i = 0; i < s->nmem; i++)
+		CHECK(s->mem[i].length > 0);
+
+	const struct acpi_slit *d = &info->slit;
+	if (!d->present) {
+		CHECK(d->n == 0);
+	} else {
+		CHECK(d->n >= 1 && d->n <= ACPI_MAX_LOCALITIES);
+		bool sym = true;
+		for (uint32_t i = 0; i < d->n; i++) {
+			CHECK(d->dist[i * d->n + i] == 10);
+			for (uint32_t j = 0; j < d->n; j++) {
+				CHECK(d->dist[i * d->n + j] >= 10);
+				sym &= d->dist[i * d->n + j] == d->dist[j * d->n + i];
+			}
+		}
+		CHECK(sym == d->symmetric);
+	}
+
+	static struct topo_nodes nodes;
+	topo_nodes_build(s, d, &nodes, topo_log, NULL);
+	CHECK(nodes.n >= 1 && nodes.n <= TOPO_MAX_NODES);
+	CHECK(nodes.from_srat == (s->present && (s->ncpus || s->nmem)));
+	for (int i = 0; i < nodes.n; i++) {
+		CHECK(i == 0 || nodes.pxm[i - 1] < nodes.pxm[i]);
+		CHECK(nodes.distance[i][i] == 10);
+		for (int j = 0; j < nodes.n; j++)
+			CHECK(nodes.distance[i][j] >= 10);
+	}
+	for (int i = 0; i < s->ncpus; i++) {
+		int node = topo_node_of(&nodes, s, s->cpu[i].apic_id);
+		CHECK(node >= 0 && node < nodes.n);
+	}
+}
+
 static void check_result(int rc, const struct acpi_info *info)
 {
 	CHECK(rc == 0 || rc == -1);
@@ -203,8 +266,10 @@ static void check_result(int rc, const struct acpi_info *info)
 		/* At most the rejected XSDT is listed; nothing decoded. */
 		CHECK(info->ntables <= 1);
 		CHECK(!info->madt.present && !info->fadt.present &&
-		      !info->hpet.present && !info->s5.present);
+		      !info->hpet.present && !info->s5.present &&
+		      !info->srat.present && !info->slit.present);
 	}
+	check_numa(info);
 
 	const struct acpi_madt *m = &info->madt;
 	CHECK(m->ncpus >= 0 && m->ncpus <= ACPI_MAX_CPUS);

@@ -25,6 +25,10 @@ repeated APIC ids, so the fuzzer starts next to those paths instead of
 having to grow a 9 KiB table by itself. And synthetic-s5-ssdt-xsdt is
 q35 with \\_S5 moved out of the DSDT into an SSDT of its own, in the
 root-prefixed, one-integer form, for the SSDT fallback.
+synthetic-numa-xsdt is the QEMU -numa capture (qemu-q35-numa) with a
+made-up SRAT (every CPU and memory entry type, disabled entries, a
+repeated APIC id, a GICC entry to skip, more memory ranges than
+ACPI_MAX_SRAT_MEM) and a 4-locality SLIT that is not symmetric.
 """
 import struct
 import sys
@@ -77,6 +81,35 @@ def limits_madt():
     return bytearray(header + body)
 
 
+def numa_srat():
+    """An SRAT near every rule of acpi/srat.c, for the synthetic seed."""
+    body = struct.pack("<IQ", 1, 0)
+    for i in range(8):                        # type 0, domain in 4 bytes
+        body += struct.pack("<BBBBIB3sI", 0, 16, i & 3, i, 1, 0,
+                            bytes([0, 0, 0]), 0)
+    body += struct.pack("<BBBBIB3sI", 0, 16, 1, 3, 1, 0, b"\0\0\0", 0)
+    body += struct.pack("<BBBBIB3sI", 0, 16, 2, 9, 0, 0, b"\0\0\0", 0)
+    for i in range(4):                        # type 2, x2APIC ids
+        body += struct.pack("<BBHIIIII", 2, 24, 0, 3, 0x100 + i, 1, 0, 0)
+    body += struct.pack("<BB16s", 3, 18, b"\xee" * 16)  # GICC: skipped
+    for i in range(66):                       # ACPI_MAX_SRAT_MEM is 64
+        body += struct.pack("<BBIHQQIIQ", 1, 40, i & 3, 0, i << 28, 1 << 28,
+                            0, 1 | (i & 6), 0)
+    body += struct.pack("<BBIHQQIIQ", 1, 40, 0, 0, 0, 0, 0, 0, 0)
+    header = struct.pack("<4sIBB6s8sI4sI", b"SRAT", 36 + len(body), 3, 0,
+                         b"COHORT", b"NUMA    ", 1, b"CHRT", 1)
+    return bytearray(header + body)
+
+
+def numa_slit():
+    """Four localities, one pair not symmetric, one unreachable."""
+    d = bytes([10, 16, 22, 16, 16, 10, 16, 22, 22, 17, 10, 255,
+               16, 22, 255, 10])
+    header = struct.pack("<4sIBB6s8sI4sI", b"SLIT", 36 + 8 + len(d), 1, 0,
+                         b"COHORT", b"NUMA    ", 1, b"CHRT", 1)
+    return bytearray(header + struct.pack("<Q", 4) + d)
+
+
 def s5_object(dsdt):
     """The DefName of \\_S5 in a real DSDT, whole (NameOp to the end of
     its package), or b"" if there is none."""
@@ -100,10 +133,12 @@ def s5_ssdt():
     return bytearray(header + aml)
 
 
-def build(machine, revision, madt=None, ssdt=None):
+def build(machine, revision, madt=None, ssdt=None, srat=None, slit=None):
     (rsdp, _), tables = load(machine)
-    if madt:
-        tables[next(a for a, t in tables.items() if t[:4] == b"APIC")] = madt
+    for sig, new_table in ((b"APIC", madt), (b"SRAT", srat), (b"SLIT", slit)):
+        if new_table:
+            tables[next(a for a, t in tables.items()
+                        if t[:4] == sig)] = new_table
     by_sig = {bytes(t[:4]): a for a, t in tables.items()}
     xsdt = tables[by_sig[b"XSDT"]]
     xsdt_entries = [struct.unpack_from("<Q", xsdt, 36 + 8 * i)[0]
@@ -179,9 +214,12 @@ def main():
                 path = OUT / f"{machine.name}-{name}"
                 path.write_bytes(seed)
                 print(f"{path.relative_to(HERE)}: {len(seed)} bytes")
-    for name, kw in (("synthetic-limits-xsdt", {"madt": limits_madt()}),
-                     ("synthetic-s5-ssdt-xsdt", {"ssdt": s5_ssdt()})):
-        seed = build(DATA / "data" / "qemu-q35", 2, **kw)
+    for name, base, kw in (
+            ("synthetic-limits-xsdt", "qemu-q35", {"madt": limits_madt()}),
+            ("synthetic-s5-ssdt-xsdt", "qemu-q35", {"ssdt": s5_ssdt()}),
+            ("synthetic-numa-xsdt", "qemu-q35-numa",
+             {"srat": numa_srat(), "slit": numa_slit()})):
+        seed = build(DATA / "data" / base, 2, **kw)
         path = OUT / name
         path.write_bytes(seed)
         print(f"{path.relative_to(HERE)}: {len(seed)} bytes")

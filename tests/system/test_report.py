@@ -54,6 +54,12 @@ def check_fields(block, cmdline):
     has(r"^report: cpus: 2 usable in the MADT \(MADT present\), 2 started, "
         r"2 online, 0 failed$")
     has(r"^report: cpu1: apic 1 online \d+\.\d{3} ms after INIT$")
+    # QEMU 7.2's -smp 2 is one socket of two cores (machine types since
+    # 6.2 prefer cores to sockets).
+    has(r"^report: topology: 1 package, 1 node, 2 cores, 2 threads; LLC: 1 "
+        r"group of 2 \(CPUID 0x0b, LLC package, no SRAT: one node\)$")
+    has(r"^report: cpuid 0x0\.0: [0-9a-f]{8} [0-9a-f]{8} [0-9a-f]{8} [0-9a-f]{8}$")
+    has(r"^report: cpuid 0xb\.1: [0-9a-f]{8} [0-9a-f]{8} [0-9a-f]{8} [0-9a-f]{8}$")
     has(r"^report: memory: \d+ map entries, highest RAM address 0x[0-9a-f]+$")
     has(r"^report: memory: usable \d+ KiB")
     has(r"^report: memory: \d+ MiB free now$")
