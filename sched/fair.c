@@ -286,14 +286,16 @@ static uint64_t fair_next_event_ns(struct rq *rq, uint64_t now_ns)
 	if (rq->fair.tree.count == 0)
 		return SCHED_TIMER_NONE;
 	/* Behind RT or deadline work the waiters look for a fair thread
-	 * well ahead of them elsewhere (balance_tick) at once, and again
-	 * every min_granularity while that work runs: what it takes here is
-	 * what they must win back, and a nice-0 thread due almost a whole
-	 * CPU cannot win back much (issue 13). */
-	if (rq->curr != rq->idle && rq->curr->class != &fair_class) {
+	 * well ahead of them elsewhere (balance_tick) at once, not a slice
+	 * later: what that work takes here is what they must win back, and
+	 * a nice-0 thread due almost a whole CPU cannot win back much
+	 * (issue 13). If none is, they look again a slice later. (One CPU:
+	 * there is nowhere to go.) */
+	if (rq->curr != rq->idle && rq->curr->class != &fair_class &&
+	    READ_ONCE(sched_nr_cpus) > 1) {
 		end_ns = rq->curr_stint_start_ns + 1;
 		if (end_ns <= now_ns)
-			end_ns = now_ns + sched_tunables.min_granularity_ns;
+			end_ns = now_ns + sched_tunables.fair_slice_ns;
 		return end_ns;
 	}
 	end_ns = rq->curr_stint_start_ns + sched_tunables.fair_slice_ns;
