@@ -71,7 +71,8 @@ static uint64_t util_decay_factor(uint64_t d_ns)
 		return 0;
 	whole = util_yn[n % 32] >> (n / 32);
 	part = util_yn[0] - (util_yn[0] - util_yn[1]) * r / UTIL_PERIOD_NS;
-	return (whole * part) >> 32;
+	/* Both factors may be 2^32 (d_ns == 0): 128-bit product. */
+	return (uint64_t)(((unsigned __int128)whole * part) >> 32);
 }
 
 /* util after d_ns more, of which all (running) or none was RT/DL time. */
@@ -122,8 +123,7 @@ uint64_t balance_fair_load(const struct balance_load *l,
 {
 	uint32_t cap = l->fair_capacity ? l->fair_capacity : SCHED_CAPACITY;
 
-	return ((uint64_t)l->fair_weight + extra_weight) * SCHED_CAPACITY /
-	       cap;
+	return (l->fair_weight + extra_weight) * SCHED_CAPACITY / cap;
 }
 
 /* ---- Snapshot ------------------------------------------------------------ */
@@ -160,7 +160,7 @@ int balance_snapshot(struct balance_load *loads, uint64_t now_ns)
 					 READ_ONCE(rq->rt.nr_queued) : 0) +
 				(l->curr_rank != RANK_IDLE);
 		l->nr_queued_fair = READ_ONCE(rq->fair.tree.count);
-		l->fair_weight = (uint32_t)READ_ONCE(rq->fair.queued_weight) +
+		l->fair_weight = READ_ONCE(rq->fair.queued_weight) +
 				 (l->curr_rank == RANK_FAIR ?
 					  READ_ONCE(rq->snap_weight) :
 					  0);

@@ -217,7 +217,7 @@ static uint64_t fair_load_with(int cpu, const struct thread *t,
 {
 	struct rq *rq = cpu_rq(cpu);
 	struct balance_load l = {
-		.fair_weight = (uint32_t)READ_ONCE(rq->fair.queued_weight) +
+		.fair_weight = READ_ONCE(rq->fair.queued_weight) +
 			       (READ_ONCE(rq->snap_rank) == RANK_FAIR ?
 					READ_ONCE(rq->snap_weight) :
 					0),

@@ -351,7 +351,7 @@ struct balance_load {
 	bool online;
 	unsigned nr_running;	/* queued + running (not idle) */
 	unsigned nr_queued_fair;
-	uint32_t fair_weight;	/* queued fair weight + a fair curr's */
+	uint64_t fair_weight;	/* queued fair weight + a fair curr's */
 	uint32_t fair_capacity;	/* SCHED_CAPACITY minus RT/DL use, at
 				 * least SCHED_CAPACITY_MIN */
 	int curr_rank;		/* thread_rank(curr), RANK_IDLE when idle */

@@ -148,6 +148,7 @@ static void test_rtdl_util(void **state)
 			SCHED_UTIL_ONE / 2 + SCHED_UTIL_ONE / 500);
 	assert_in_range(rq_fair_capacity(&rq, 32 * MS), 511, 513);
 	assert_in_range(rq_rtdl_util(&rq, 500 * US), 11000, 11400); /* ~1.08% */
+	assert_in_range(rq_rtdl_util(&rq, 1), 1, 100);	/* no wrap at 0+ */
 	rq.snap_rank = RANK_FAIR;
 	rq.rtdl_util = SCHED_UTIL_ONE;
 	u = rq_rtdl_util(&rq, 64 * MS);	/* two half-lives of fair */
