@@ -15,11 +15,11 @@
  *   have waiters take timer events; the others are interrupted only when a
  *   rotation actually replaces their thread. With no more threads than
  *   CPUs nothing waits and nothing rotates.
- *   A fair thread waiting behind RT or deadline work does the same once
- *   that work has run min_granularity, taking over the CPU of the fair
- *   thread furthest ahead of it in vruntime: the time RT/DL take is then
- *   paid by whoever has had most of its share, not by whoever shares a
- *   CPU with them.
+ *   A fair thread waiting behind RT or deadline work looks at once (and
+ *   every slice while it waits) for the fair thread furthest ahead of it
+ *   in vruntime, by a slice or more, and takes over its CPU: the time
+ *   RT/DL take is then paid by whoever has had most of its share, not by
+ *   whoever shares a CPU with them.
  * - Periodic pass (every balance_interval_ns on a CPU with waiters): push
  *   one waiter to the allowed CPU with the smallest fair load (fair
  *   weight per fair capacity, i.e. capacity net of RT/DL utilisation) if
@@ -437,7 +437,7 @@ void balance_tick(int cpu, uint64_t now_ns)
 	if (READ_ONCE(rq->rt.nr_queued))
 		balance_push_rt(cpu, now_ns);
 
-	/* Periodic pass: even out queue lengths. */
+	/* Periodic pass: even out fair load (weight per fair capacity). */
 	if (now_ns >= READ_ONCE(rq->next_balance_ns)) {
 		struct thread *t = NULL;
 		int target = -1;

@@ -205,11 +205,6 @@ static bool fair_wakeup_preempt(struct rq *rq, struct thread *t)
 	       rq->curr->fair.vruntime;
 }
 
-/*
- * Soft affinity: stay on prev_cpu while it is idle or not clearly worse
- * (at most one more runnable thread than the least loaded allowed CPU);
- * otherwise an idle allowed CPU; otherwise the least loaded one.
- */
 /* Fair load of cpu with t added (balance_fair_load), from racy reads of
  * the fields snapshots read. */
 static uint64_t fair_load_with(int cpu, const struct thread *t,
@@ -230,11 +225,12 @@ static uint64_t fair_load_with(int cpu, const struct thread *t,
 }
 
 /*
- * Idle first; else the previous CPU unless clearly worse; else the CPU
- * where t's arrival leaves the smallest fair load (fair weight per
- * capacity net of RT/DL use, issue 13). "Clearly worse": more than one
- * nice-0 thread's load above the best, which with nice-0 threads and no
- * RT/DL use is "at most one more runnable thread", as before.
+ * Soft affinity: the previous CPU if idle, else an idle allowed CPU; else
+ * the previous CPU unless clearly worse; else the CPU where t's arrival
+ * leaves the smallest fair load (fair weight per capacity net of RT/DL
+ * use, issue 13). "Clearly worse": more than one nice-0 thread's load
+ * above the best, which with nice-0 threads and no RT/DL use is "more
+ * than one more runnable thread", as before.
  */
 static int fair_select_cpu(struct thread *t, int prev_cpu, uint64_t now_ns)
 {
