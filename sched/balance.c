@@ -164,7 +164,7 @@ int balance_snapshot(struct balance_load *loads, uint64_t now_ns)
 				 (l->curr_rank == RANK_FAIR ?
 					  READ_ONCE(rq->snap_weight) :
 					  0);
-		l->fair_capacity = rq_fair_capacity(rq, now_ns);
+		l->fair_capacity = (uint16_t)rq_fair_capacity(rq, now_ns);
 		l->curr_stint_ns = stint;
 		uint64_t at = READ_ONCE(rq->snap_at_ns);
 

@@ -216,7 +216,7 @@ static uint64_t fair_load_with(int cpu, const struct thread *t,
 			       (READ_ONCE(rq->snap_rank) == RANK_FAIR ?
 					READ_ONCE(rq->snap_weight) :
 					0),
-		.fair_capacity = rq_fair_capacity(rq, now_ns),
+		.fair_capacity = (uint16_t)rq_fair_capacity(rq, now_ns),
 	};
 
 	/* t is neither queued nor running anywhere (woken, new, or

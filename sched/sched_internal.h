@@ -347,16 +347,17 @@ extern struct list_node sched_threads_all;
 
 /* ---- Balancing: pure decisions over a snapshot (balance.c) --------------- */
 
+/* Fields ordered to pack: 48 bytes (one per CPU per CPU's scratch). */
 struct balance_load {
 	bool online;
+	uint16_t fair_capacity;	/* SCHED_CAPACITY minus RT/DL use, at
+				 * least SCHED_CAPACITY_MIN */
 	unsigned nr_running;	/* queued + running (not idle) */
 	unsigned nr_queued_fair;
-	uint64_t fair_weight;	/* queued fair weight + a fair curr's */
-	uint32_t fair_capacity;	/* SCHED_CAPACITY minus RT/DL use, at
-				 * least SCHED_CAPACITY_MIN */
 	int curr_rank;		/* thread_rank(curr), RANK_IDLE when idle */
 	uint64_t curr_vruntime;	/* valid when curr_rank == RANK_FAIR */
 	uint64_t curr_stint_ns;	/* how long curr has run this stint */
+	uint64_t fair_weight;	/* queued fair weight + a fair curr's */
 	int top_queued_rank;	/* most urgent queued thread, -1 if none */
 };
 
