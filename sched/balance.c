@@ -15,14 +15,25 @@
  *   have waiters take timer events; the others are interrupted only when a
  *   rotation actually replaces their thread. With no more threads than
  *   CPUs nothing waits and nothing rotates.
- * - Periodic pass (every balance_interval_ns on a CPU with waiters): if an
- *   allowed CPU has at least two fewer runnable threads, push one waiter
- *   there. Queue lengths end within one of each other (where affinity
- *   permits).
+ *   A fair thread waiting behind RT or deadline work looks at once (and
+ *   every slice while it waits) for the fair thread furthest ahead of it
+ *   in vruntime, by a slice or more, and takes over its CPU: the time
+ *   RT/DL take is then paid by whoever has had most of its share, not by
+ *   whoever shares a CPU with them.
+ * - Periodic pass (every balance_interval_ns on a CPU with waiters): push
+ *   one waiter to the allowed CPU with the smallest fair load (fair
+ *   weight per fair capacity, i.e. capacity net of RT/DL utilisation) if
+ *   that lowers the larger of the two loads. With nice-0 threads and no
+ *   RT/DL this is "at least two fewer runnable threads": queue lengths
+ *   end within one of each other (where affinity permits).
  * - New-idle pull (inside schedule(), before the switch: balance_pull): a
  *   CPU with nothing to run takes a waiting thread allowed on it from the
- *   busiest queue; a CPU about to drop to less urgent work takes a more
- *   urgent queued RT thread.
+ *   queue with the largest fair load; a CPU about to drop to less urgent
+ *   work takes a more urgent queued RT thread.
+ * - RT/DL utilisation (rq_rtdl_util): per CPU, a PELT-style average of the
+ *   time RT and deadline threads ran (half-life 32 ms), as Linux scales a
+ *   CPU's capacity for CFS by its RT/DL use; fair capacity is what is
+ *   left.
  * - RT push (after a switch, balance_push_rt): a queued RT thread that
  *   would preempt another allowed CPU's work moves there.
  * Hard affinity is re-checked under the locks before every move
@@ -31,6 +42,89 @@
  * Read next: thread.c.
  */
 #include "sched/sched_internal.h"
+
+/* ---- RT/DL utilisation ----------------------------------------------------- */
+
+/* One PELT period, and y^k for k = 0..31 in 0.32 fixed point, y^32 = 1/2
+ * (Linux's runnable_avg_yN_inv, with y^0 = 1 kept exact). */
+#define UTIL_PERIOD_NS 1000000ull
+static const uint64_t util_yn[32] = {
+	0x100000000, 0x0fa83b2db, 0x0f5257d15, 0x0efe4b99b,
+	0x0eac0c6e7, 0x0e5b906e7, 0x0e0ccdeec, 0x0dbfbb797,
+	0x0d744fcca, 0x0d2a81d91, 0x0ce248c15, 0x0c9b9bd86,
+	0x0c5672a11, 0x0c12c4cca, 0x0bd08a39f, 0x0b8fbaf47,
+	0x0b504f333, 0x0b123f581, 0x0ad583eea, 0x0a9a15ab4,
+	0x0a5fed6a9, 0x0a2704303, 0x09ef53260, 0x09b8d39b9,
+	0x09837f051, 0x094f4efa8, 0x091c3d373, 0x08ea4398b,
+	0x08b95c1e3, 0x088980e80, 0x085aac367, 0x082cd8698,
+};
+
+/* y^(d / period) in 0.32 fixed point: whole periods from the table (and a
+ * halving per 32), the remainder linearly (1 - y is 2%: the straight line
+ * is within 0.02% of the curve over one period). */
+static uint64_t util_decay_factor(uint64_t d_ns)
+{
+	uint64_t n = d_ns / UTIL_PERIOD_NS, r = d_ns % UTIL_PERIOD_NS;
+	uint64_t whole, part;
+
+	if (n >= 32 * 32)
+		return 0;
+	whole = util_yn[n % 32] >> (n / 32);
+	part = util_yn[0] - (util_yn[0] - util_yn[1]) * r / UTIL_PERIOD_NS;
+	/* Both factors may be 2^32 (d_ns == 0): 128-bit product. */
+	return (uint64_t)(((unsigned __int128)whole * part) >> 32);
+}
+
+/* util after d_ns more, of which all (running) or none was RT/DL time. */
+static uint32_t util_advance(uint32_t util, uint64_t d_ns, bool running)
+{
+	uint64_t f = util_decay_factor(d_ns);
+	uint64_t u = ((uint64_t)util * f) >> 32;
+
+	if (running)
+		u += SCHED_UTIL_ONE - (((uint64_t)SCHED_UTIL_ONE * f) >> 32);
+	return u > SCHED_UTIL_ONE ? SCHED_UTIL_ONE : (uint32_t)u;
+}
+
+void rq_rtdl_util_update(struct rq *rq, uint64_t now_ns)
+{
+	uint64_t at = rq->rtdl_util_at_ns;
+
+	ASSERT_HELD(&rq->lock);
+	if (now_ns <= at)
+		return;
+	WRITE_ONCE(rq->rtdl_util,
+		   util_advance(rq->rtdl_util, now_ns - at,
+				thread_rank(rq->curr) >= RANK_RT_BASE));
+	WRITE_ONCE(rq->rtdl_util_at_ns, now_ns);
+}
+
+uint32_t rq_rtdl_util(const struct rq *rq, uint64_t now_ns)
+{
+	uint32_t util = READ_ONCE(rq->rtdl_util);
+	uint64_t at = READ_ONCE(rq->rtdl_util_at_ns);
+
+	if (now_ns <= at)
+		return util;
+	return util_advance(util, now_ns - at,
+			    READ_ONCE(rq->snap_rank) >= RANK_RT_BASE);
+}
+
+uint32_t rq_fair_capacity(const struct rq *rq, uint64_t now_ns)
+{
+	uint32_t used = rq_rtdl_util(rq, now_ns) >> 10;
+	uint32_t cap = used < SCHED_CAPACITY ? SCHED_CAPACITY - used : 0;
+
+	return cap < SCHED_CAPACITY_MIN ? SCHED_CAPACITY_MIN : cap;
+}
+
+uint64_t balance_fair_load(const struct balance_load *l,
+			   uint32_t extra_weight)
+{
+	uint32_t cap = l->fair_capacity ? l->fair_capacity : SCHED_CAPACITY;
+
+	return (l->fair_weight + extra_weight) * SCHED_CAPACITY / cap;
+}
 
 /* ---- Snapshot ------------------------------------------------------------ */
 
@@ -66,6 +160,11 @@ int balance_snapshot(struct balance_load *loads, uint64_t now_ns)
 					 READ_ONCE(rq->rt.nr_queued) : 0) +
 				(l->curr_rank != RANK_IDLE);
 		l->nr_queued_fair = READ_ONCE(rq->fair.tree.count);
+		l->fair_weight = READ_ONCE(rq->fair.queued_weight) +
+				 (l->curr_rank == RANK_FAIR ?
+					  READ_ONCE(rq->snap_weight) :
+					  0);
+		l->fair_capacity = (uint16_t)rq_fair_capacity(rq, now_ns);
 		l->curr_stint_ns = stint;
 		uint64_t at = READ_ONCE(rq->snap_at_ns);
 
@@ -132,20 +231,56 @@ int balance_rotation_target(const struct balance_load *loads, int n,
 	return best;
 }
 
-int balance_push_target(const struct balance_load *loads, int n,
-			const struct cpumask *allowed, int this_cpu)
+int balance_rotation_behind_target(const struct balance_load *loads, int n,
+				   const struct cpumask *allowed, uint64_t v,
+				   uint64_t lead_ns)
 {
+	int best = balance_idle_target(loads, n, allowed);
+
+	if (best >= 0)
+		return best;
+	/* The victim is the thread furthest ahead (most service for its
+	 * weight), so the time RT/DL take here is charged to whoever can
+	 * best afford it. It must lead by a whole slice: it will wait about
+	 * that long for its own turn, and a peer only slightly ahead would
+	 * lose more than the waiter gains. No minimum stint: the lead
+	 * already rules out ping-pong (the victim cannot take the CPU back
+	 * from a waiter a slice behind it). */
+	for (int cpu = 0; cpu < n; cpu++) {
+		const struct balance_load *l = &loads[cpu];
+
+		if (!l->online || !cpumask_test(allowed, cpu) ||
+		    l->curr_rank != RANK_FAIR)
+			continue;
+		if (l->curr_vruntime < v + lead_ns)
+			continue;
+		if (best < 0 || l->curr_vruntime > loads[best].curr_vruntime)
+			best = cpu;
+	}
+	return best;
+}
+
+int balance_push_target(const struct balance_load *loads, int n,
+			const struct cpumask *allowed, int this_cpu,
+			uint32_t weight)
+{
+	uint64_t best_load = UINT64_MAX;
 	int best = -1;
 
 	for (int cpu = 0; cpu < n; cpu++) {
+		uint64_t load;
+
 		if (cpu == this_cpu || !loads[cpu].online ||
 		    !cpumask_test(allowed, cpu))
 			continue;
-		if (best < 0 || loads[cpu].nr_running < loads[best].nr_running)
+		load = balance_fair_load(&loads[cpu], weight);
+		if (load < best_load) {
+			best_load = load;
 			best = cpu;
+		}
 	}
-	if (best >= 0 &&
-	    loads[this_cpu].nr_running >= loads[best].nr_running + 2)
+	/* Strictly lower: equal loads would trade places for nothing. */
+	if (best >= 0 && best_load < balance_fair_load(&loads[this_cpu], 0))
 		return best;
 	return -1;
 }
@@ -167,9 +302,13 @@ int balance_pull_order(const struct balance_load *loads, int n, int this_cpu,
 			const struct balance_load *a = &loads[order[i - 1]];
 			const struct balance_load *b = &loads[cpu];
 
-			if (a->top_queued_rank > b->top_queued_rank ||
-			    (a->top_queued_rank == b->top_queued_rank &&
-			     a->nr_running >= b->nr_running))
+			if (a->top_queued_rank > b->top_queued_rank)
+				break;
+			if (a->top_queued_rank == b->top_queued_rank &&
+			    (a->top_queued_rank == RANK_FAIR ?
+				     balance_fair_load(a, 0) >=
+					     balance_fair_load(b, 0) :
+				     a->nr_running >= b->nr_running))
 				break;
 			order[i] = order[i - 1];
 		}
@@ -267,9 +406,11 @@ void balance_tick(int cpu, uint64_t now_ns)
 				loads, ncpus, &m, t->fair.vruntime, cpu,
 				sched_tunables.min_granularity_ns);
 		else
-			/* RT or deadline runs here: no fair thread rotates
-			 * in, but an idle CPU elsewhere can take the waiter. */
-			target = balance_idle_target(loads, ncpus, &m);
+			/* RT or deadline runs here: the waiter takes over an
+			 * idle CPU, or a fair thread ahead of it elsewhere. */
+			target = balance_rotation_behind_target(
+				loads, ncpus, &m, t->fair.vruntime,
+				sched_tunables.fair_slice_ns);
 		if (target == cpu) {
 			/* Local rotation: curr gives way to the leftmost. */
 			rq->need_resched = true;
@@ -287,6 +428,7 @@ void balance_tick(int cpu, uint64_t now_ns)
 			loads[target].curr_stint_ns = 0;
 			loads[target].curr_vruntime = t->fair.vruntime;
 			loads[target].nr_running++;
+			loads[target].fair_weight += t->fair.weight;
 		}
 	}
 
@@ -295,7 +437,7 @@ void balance_tick(int cpu, uint64_t now_ns)
 	if (READ_ONCE(rq->rt.nr_queued))
 		balance_push_rt(cpu, now_ns);
 
-	/* Periodic pass: even out queue lengths. */
+	/* Periodic pass: even out fair load (weight per fair capacity). */
 	if (now_ns >= READ_ONCE(rq->next_balance_ns)) {
 		struct thread *t = NULL;
 		int target = -1;
@@ -312,7 +454,7 @@ void balance_tick(int cpu, uint64_t now_ns)
 
 			runnable_mask(c, &m);
 			target = balance_push_target(loads, ncpus, &m,
-						     cpu);
+						     cpu, c->fair.weight);
 			if (target >= 0) {
 				t = c;
 				break;

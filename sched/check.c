@@ -44,6 +44,7 @@ int rq_check(struct rq *rq)
 	struct list_node *pos;
 	struct rb_node *n;
 	unsigned rt_count = 0, thr = 0;
+	uint64_t fair_weight = 0;
 	int err;
 
 	ASSERT_HELD(&rq->lock);
@@ -62,11 +63,15 @@ int rq_check(struct rq *rq)
 	      -13);
 
 	CHECK(rb_check(&rq->fair.tree, fair_less) == 0, -14);
-	for (n = rb_first(&rq->fair.tree); n; n = rb_next(n))
-		if ((err = check_queued(rq, container_of(n, struct thread,
-							 fair.node),
-					&fair_class)))
+	for (n = rb_first(&rq->fair.tree); n; n = rb_next(n)) {
+		struct thread *t = container_of(n, struct thread, fair.node);
+
+		if ((err = check_queued(rq, t, &fair_class)))
 			return err;
+		fair_weight += t->fair.weight;
+	}
+	/* What balancing weighs must be what is queued (issue 13). */
+	CHECK(fair_weight == rq->fair.queued_weight, -47);
 
 	for (int p = 0; p < SCHED_RT_NR_PRIO; p++) {
 		bool bit = (rq->rt.bitmap[p / 64] >> (p % 64)) & 1;

@@ -219,6 +219,7 @@ static void update_curr(struct rq *rq, uint64_t now_ns)
 	uint64_t delta_ns;
 
 	ASSERT_HELD(&rq->lock);
+	rq_rtdl_util_update(rq, now_ns); /* before curr changes */
 	if (now_ns <= c->exec_start_ns)
 		return;
 	delta_ns = now_ns - c->exec_start_ns;

@@ -75,6 +75,7 @@ void fair_reset(void)
 void fair_rq_init(struct rq *rq)
 {
 	rb_root_init(&rq->fair.tree);
+	rq->fair.queued_weight = 0;
 	rq->fair.min_vruntime = __atomic_load_n(&fair_vfloor, __ATOMIC_RELAXED);
 }
 
@@ -149,11 +150,13 @@ static void fair_enqueue(struct rq *rq, struct thread *t, int flags,
 	if (flags & ENQUEUE_NEW)
 		fair_place_new(rq, t);
 	rb_insert(&rq->fair.tree, &t->fair.node, fair_less);
+	rq->fair.queued_weight += t->fair.weight;
 }
 
 static void fair_dequeue(struct rq *rq, struct thread *t)
 {
 	rb_erase(&rq->fair.tree, &t->fair.node);
+	rq->fair.queued_weight -= t->fair.weight;
 }
 
 static struct thread *fair_pick_next(struct rq *rq, uint64_t now_ns)
@@ -161,8 +164,10 @@ static struct thread *fair_pick_next(struct rq *rq, uint64_t now_ns)
 	struct thread *t = fair_leftmost(rq);
 
 	(void)now_ns;
-	if (t)
+	if (t) {
 		rb_erase(&rq->fair.tree, &t->fair.node);
+		rq->fair.queued_weight -= t->fair.weight;
+	}
 	return t;
 }
 
@@ -170,6 +175,7 @@ static void fair_put_prev(struct rq *rq, struct thread *t, uint64_t now_ns)
 {
 	(void)now_ns;
 	rb_insert(&rq->fair.tree, &t->fair.node, fair_less);
+	rq->fair.queued_weight += t->fair.weight;
 }
 
 static void fair_update_curr(struct rq *rq, struct thread *curr,
@@ -199,19 +205,41 @@ static bool fair_wakeup_preempt(struct rq *rq, struct thread *t)
 	       rq->curr->fair.vruntime;
 }
 
+/* Fair load of cpu with t added (balance_fair_load), from racy reads of
+ * the fields snapshots read. */
+static uint64_t fair_load_with(int cpu, const struct thread *t,
+			       uint64_t now_ns)
+{
+	struct rq *rq = cpu_rq(cpu);
+	struct balance_load l = {
+		.fair_weight = READ_ONCE(rq->fair.queued_weight) +
+			       (READ_ONCE(rq->snap_rank) == RANK_FAIR ?
+					READ_ONCE(rq->snap_weight) :
+					0),
+		.fair_capacity = (uint16_t)rq_fair_capacity(rq, now_ns),
+	};
+
+	/* t is neither queued nor running anywhere (woken, new, or
+	 * re-placed), so no CPU counts it yet. */
+	return balance_fair_load(&l, t->fair.weight);
+}
+
 /*
- * Soft affinity: stay on prev_cpu while it is idle or not clearly worse
- * (at most one more runnable thread than the least loaded allowed CPU);
- * otherwise an idle allowed CPU; otherwise the least loaded one.
+ * Soft affinity: the previous CPU if idle, else an idle allowed CPU; else
+ * the previous CPU unless clearly worse; else the CPU where t's arrival
+ * leaves the smallest fair load (fair weight per capacity net of RT/DL
+ * use, issue 13). "Clearly worse": more than one nice-0 thread's load
+ * above the best, which with nice-0 threads and no RT/DL use is "more
+ * than one more runnable thread", as before.
  */
 static int fair_select_cpu(struct thread *t, int prev_cpu, uint64_t now_ns)
 {
 	int best = -1, idle = -1;
-	unsigned best_nr = ~0u;
+	uint64_t best_load = UINT64_MAX;
 
-	(void)now_ns;
 	for (int cpu = 0; cpu < sched_nr_cpus; cpu++) {
 		unsigned nr;
+		uint64_t load;
 
 		if (!thread_can_run_on(t, cpu))
 			continue;
@@ -219,21 +247,18 @@ static int fair_select_cpu(struct thread *t, int prev_cpu, uint64_t now_ns)
 		     (READ_ONCE(cpu_rq(cpu)->snap_rank) != RANK_IDLE);
 		if (nr == 0 && (idle < 0 || cpu == prev_cpu))
 			idle = cpu;
-		if (nr < best_nr) {
-			best_nr = nr;
+		load = fair_load_with(cpu, t, now_ns);
+		if (load < best_load) {
+			best_load = load;
 			best = cpu;
 		}
 	}
 	SCHED_ASSERT(best >= 0); /* the mask has an online CPU (validated) */
 	if (idle >= 0)
 		return idle;
-	if (prev_cpu >= 0 && thread_can_run_on(t, prev_cpu)) {
-		struct rq *p = cpu_rq(prev_cpu);
-		unsigned nr = READ_ONCE(p->nr_queued) +
-			      (READ_ONCE(p->snap_rank) != RANK_IDLE);
-		if (nr <= best_nr + 1)
-			return prev_cpu;
-	}
+	if (prev_cpu >= 0 && thread_can_run_on(t, prev_cpu) &&
+	    fair_load_with(prev_cpu, t, now_ns) <= best_load + SCHED_CAPACITY)
+		return prev_cpu;
 	return best;
 }
 
@@ -256,6 +281,19 @@ static uint64_t fair_next_event_ns(struct rq *rq, uint64_t now_ns)
 	/* Nobody waits here: nothing to share, no timer (nohz). */
 	if (rq->fair.tree.count == 0)
 		return SCHED_TIMER_NONE;
+	/* Behind RT or deadline work the waiters look for a fair thread
+	 * well ahead of them elsewhere (balance_tick) at once, not a slice
+	 * later: what that work takes here is what they must win back, and
+	 * a nice-0 thread due almost a whole CPU cannot win back much
+	 * (issue 13). If none is, they look again a slice later. (One CPU:
+	 * there is nowhere to go.) */
+	if (rq->curr != rq->idle && rq->curr->class != &fair_class &&
+	    READ_ONCE(sched_nr_cpus) > 1) {
+		end_ns = rq->curr_stint_start_ns + 1;
+		if (end_ns <= now_ns)
+			end_ns = now_ns + sched_tunables.fair_slice_ns;
+		return end_ns;
+	}
 	end_ns = rq->curr_stint_start_ns + sched_tunables.fair_slice_ns;
 	/* A rotation declined at the slice end: look again a slice later. */
 	if (end_ns <= now_ns)

@@ -126,6 +126,9 @@ int sched_class_index(const struct sched_class *c);
 struct fair_rq {
 	struct rb_root tree;	   /* queued fair threads by vruntime */
 	uint64_t min_vruntime;	   /* monotonic floor for placement */
+	uint64_t queued_weight;	   /* sum of the queued threads' weights
+				    * (not curr's); read racily by
+				    * snapshots like nr_queued */
 };
 
 struct rt_rq {
@@ -173,6 +176,17 @@ struct rq {
 	uint64_t snap_vruntime;	   /* curr's vruntime at snap_at_ns; it */
 	uint64_t snap_at_ns;	   /* grows by fair_scale_delta() after */
 	uint32_t snap_weight;
+	/* RT + deadline utilisation (issue 13): a PELT-style decayed
+	 * fraction of recent time in which curr was an RT or deadline thread
+	 * (half-life 32 ms), 0..SCHED_UTIL_ONE, as of rtdl_util_at_ns.
+	 * Written only by rq_rtdl_util_update(), from update_curr (core.c),
+	 * under lock (on whichever CPU holds it: a remote wakeup accounts
+	 * too); read without the lock (READ_ONCE) only through
+	 * rq_rtdl_util(), which extrapolates to the reader's clock from
+	 * snap_rank. The two fields may be read torn: a snapshot is a hint
+	 * and every move is re-checked under the locks. */
+	uint32_t rtdl_util;
+	uint64_t rtdl_util_at_ns;
 	bool yielding;		   /* this schedule() is a voluntary yield */
 	bool picking;		   /* __schedule dropped the lock for its
 				    * new-idle pull: curr is on its way out,
@@ -342,15 +356,43 @@ extern struct list_node sched_threads_all;
 
 /* ---- Balancing: pure decisions over a snapshot (balance.c) --------------- */
 
+/* Fields ordered to pack: 48 bytes (one per CPU per CPU's scratch). */
 struct balance_load {
 	bool online;
+	uint16_t fair_capacity;	/* SCHED_CAPACITY minus RT/DL use, at
+				 * least SCHED_CAPACITY_MIN */
 	unsigned nr_running;	/* queued + running (not idle) */
 	unsigned nr_queued_fair;
 	int curr_rank;		/* thread_rank(curr), RANK_IDLE when idle */
 	uint64_t curr_vruntime;	/* valid when curr_rank == RANK_FAIR */
 	uint64_t curr_stint_ns;	/* how long curr has run this stint */
+	uint64_t fair_weight;	/* queued fair weight + a fair curr's */
 	int top_queued_rank;	/* most urgent queued thread, -1 if none */
 };
+
+/* A CPU's capacity: the load of one nice-0 thread alone on it. */
+#define SCHED_CAPACITY 1024
+/* Floor of fair capacity: a CPU that RT/DL fill still counts a little
+ * (ratios stay finite; the RT throttle leaves fair threads 5%). */
+#define SCHED_CAPACITY_MIN 32
+/* rtdl_util's unit (1.0), with 10 bits below SCHED_CAPACITY. */
+#define SCHED_UTIL_ONE (1u << 20)
+
+/* Charge [rtdl_util_at_ns, now) to the utilisation as RT/DL time if
+ * rq->curr is an RT or deadline thread, else as other time (lock held;
+ * update_curr calls it before curr changes). */
+void rq_rtdl_util_update(struct rq *rq, uint64_t now_ns);
+/* The RT/DL utilisation at now_ns, 0..SCHED_UTIL_ONE, without the lock:
+ * the owner's last value advanced by the time since, as RT/DL time if
+ * snap_rank says such a thread runs there. */
+uint32_t rq_rtdl_util(const struct rq *rq, uint64_t now_ns);
+/* SCHED_CAPACITY scaled by 1 - RT/DL utilisation, floored. */
+uint32_t rq_fair_capacity(const struct rq *rq, uint64_t now_ns);
+/* Fair load of a CPU if extra_weight joined it: queued and running fair
+ * weight per fair capacity, in units where one nice-0 thread alone on a
+ * CPU without RT/DL work is SCHED_CAPACITY. */
+uint64_t balance_fair_load(const struct balance_load *l,
+			   uint32_t extra_weight);
 
 /* Fill loads[0..n) from the run queues without locks, where n is
  * sched_nr_cpus read once; returns n. */
@@ -387,14 +429,27 @@ int balance_rotation_target(const struct balance_load *loads, int n,
 			    const struct cpumask *allowed, uint64_t v,
 			    int this_cpu, uint64_t min_gran_ns);
 
-/* Periodic pass: the allowed CPU with the fewest runnable threads if it has
- * at least 2 fewer than this_cpu, else -1. */
+/* Fair rotation for a thread with vruntime v waiting behind RT or
+ * deadline work on its CPU: an idle allowed CPU first; else, among allowed
+ * CPUs whose fair curr is at least lead_ns ahead of v, the one furthest
+ * ahead in vruntime (it has had most of its share); -1: wait. */
+int balance_rotation_behind_target(const struct balance_load *loads, int n,
+				   const struct cpumask *allowed, uint64_t v,
+				   uint64_t lead_ns);
+
+/* Periodic pass for a waiter of `weight` on this_cpu: the allowed CPU
+ * whose fair load with it added is smallest, if that is below this_cpu's
+ * fair load now (the move lowers the larger of the two), else -1. With
+ * nice-0 threads only and no RT/DL use: the CPU with the fewest, if it has
+ * at least 2 fewer. */
 int balance_push_target(const struct balance_load *loads, int n,
-			const struct cpumask *allowed, int this_cpu);
+			const struct cpumask *allowed, int this_cpu,
+			uint32_t weight);
 
 /* New-idle / RT pull: CPUs whose most urgent queued thread is more urgent
- * than min_rank, most urgent first, then the longest queue, then the lowest
- * id. Writes them into order, returns how many. */
+ * than min_rank, most urgent first, then (RT) the longest queue or (fair)
+ * the largest fair load, then the lowest id. Writes them into order,
+ * returns how many. */
 int balance_pull_order(const struct balance_load *loads, int n, int this_cpu,
 		       int min_rank, int *order);
 

@@ -2,7 +2,8 @@
 /*
  * schedsim: the scheduler simulator's command line.
  *
- *   schedsim [--trace FILE] [--no-table] [--no-check] [--quiet] SCENARIO
+ *   schedsim [--trace FILE] [--no-table] [--no-check] [--quiet]
+ *            [--fair-share] SCENARIO
  *   schedsim --explore SEED [--count N] [--cpus N] [--drop W.I,...]
  *
  * Prints the CPU-by-tick table (as in issue 5) and statistics. Exit status
@@ -13,12 +14,14 @@
  */
 #include "tools/schedsim/explore.h"
 #include "tools/schedsim/sim.h"
+#include "tools/schedsim/stats.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 static const char usage[] =
-	"usage: schedsim [--trace FILE] [--no-table] [--no-check] [--quiet] SCENARIO\n"
+	"usage: schedsim [--trace FILE] [--no-table] [--no-check] [--quiet]\n"
+	"                [--fair-share] SCENARIO\n"
 	"       schedsim --explore SEED [--count N] [--cpus N] [--drop W.I,...]\n"
 	"\n"
 	"--explore runs the interleaving explorer (tools/schedsim/explore.h):\n"
@@ -42,6 +45,10 @@ static const char usage[] =
 	"    ACTION: run DUR | sleep DUR | yield | wait | loop | exit | forever\n"
 	"           (no actions: run forever; the script ends with an exit)\n"
 	"  DUR: integer with ns, us, ms or s (plain integer: ns)\n"
+	"\n"
+	"--fair-share prints each always-runnable fair thread's CPU time\n"
+	"against its weighted share of what RT, deadline and the other\n"
+	"threads left, and the largest relative error (tools/schedsim/stats.h).\n"
 	"\n"
 	"--trace FILE writes one event per line (trace format v1, see\n"
 	"docs/scheduler.md):  <time_ns> <cpu> <event> <thread> <thread> <arg>\n";
@@ -115,7 +122,7 @@ static int explore_main(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	const char *trace_path = NULL, *path = NULL;
-	bool table = true, check = true, quiet = false;
+	bool table = true, check = true, quiet = false, fair_share = false;
 	static struct sim_spec spec;
 	char err[256], *text;
 	struct sim *s;
@@ -136,6 +143,8 @@ int main(int argc, char **argv)
 			check = false;
 		} else if (strcmp(argv[i], "--quiet") == 0) {
 			quiet = true;
+		} else if (strcmp(argv[i], "--fair-share") == 0) {
+			fair_share = true;
 		} else if (argv[i][0] != '-' && !path) {
 			path = argv[i];
 		} else {
@@ -177,6 +186,12 @@ int main(int argc, char **argv)
 	if (table)
 		sim_print_table(s, stdout);
 	sim_print_stats(s, stdout);
+	if (fair_share) {
+		static struct sim_fair_share fs;
+
+		sim_fair_share(s, &fs);
+		sim_print_fair_share(s, &fs, stdout);
+	}
 	if (s->trace)
 		fclose(s->trace);
 	sim_destroy(s);

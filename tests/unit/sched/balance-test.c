@@ -21,7 +21,10 @@ static struct cpumask mask_of(int first, int last)
 static void fair_cpu(struct balance_load *l, uint64_t v, uint64_t stint,
 		     unsigned nr)
 {
+	/* nr nice-0 fair threads on a CPU without RT/DL use. */
 	*l = (struct balance_load){ .online = true, .nr_running = nr,
+				    .fair_weight = nr * SCHED_NICE_0_WEIGHT,
+				    .fair_capacity = SCHED_CAPACITY,
 				    .curr_rank = RANK_FAIR, .curr_vruntime = v,
 				    .curr_stint_ns = stint,
 				    .top_queued_rank = nr > 1 ? RANK_FAIR : -1 };
@@ -71,9 +74,94 @@ static void test_push_target(void **state)
 	fair_cpu(&l[0], 0, 0, 4);
 	fair_cpu(&l[1], 0, 0, 3);
 	fair_cpu(&l[2], 0, 0, 2);
-	assert_int_equal(balance_push_target(l, 3, &all, 0), 2);
-	assert_int_equal(balance_push_target(l, 3, &no2, 0), -1); /* 4 vs 3 */
-	assert_int_equal(balance_push_target(l, 3, &all, 1), -1); /* 3 vs 2 */
+	assert_int_equal(balance_push_target(l, 3, &all, 0, SCHED_NICE_0_WEIGHT), 2);
+	assert_int_equal(balance_push_target(l, 3, &no2, 0, SCHED_NICE_0_WEIGHT), -1); /* 4 vs 3 */
+	assert_int_equal(balance_push_target(l, 3, &all, 1, SCHED_NICE_0_WEIGHT), -1); /* 3 vs 2 */
+}
+
+/* Issue 13: loads are fair weight per capacity net of RT/DL use. */
+static void test_weighted_push_target(void **state)
+{
+	struct balance_load l[3];
+	struct cpumask all = mask_of(0, 2);
+
+	(void)state;
+	fair_cpu(&l[0], 0, 0, 2);	/* two nice-0: load 2048 */
+	fair_cpu(&l[1], 0, 0, 1);	/* one nice-0 on half a CPU: 2048 */
+	l[1].fair_capacity = SCHED_CAPACITY / 2;
+	fair_cpu(&l[2], 0, 0, 1);	/* one nice-5: load 335 */
+	l[2].fair_weight = fair_weight_of_nice(5);
+	assert_int_equal(balance_fair_load(&l[1], 0), 2048);
+	assert_int_equal(balance_fair_load(&l[2], SCHED_NICE_0_WEIGHT),
+			 335 + 1024);
+	/* A nice-0 waiter goes beside the nice-5 thread, not to the CPU
+	 * with fewer threads but half its capacity taken. */
+	assert_int_equal(balance_push_target(l, 3, &all, 0,
+					     SCHED_NICE_0_WEIGHT), 2);
+	/* Nowhere it would lower the larger load: stay. */
+	l[2].fair_weight = SCHED_NICE_0_WEIGHT;
+	assert_int_equal(balance_push_target(l, 3, &all, 0,
+					     SCHED_NICE_0_WEIGHT), -1);
+}
+
+static void test_rotation_behind_target(void **state)
+{
+	struct balance_load l[4];
+	struct cpumask all = mask_of(0, 3);
+
+	(void)state;
+	l[0] = (struct balance_load){ .online = true, .nr_running = 2,
+				      .curr_rank = RANK_DL,
+				      .top_queued_rank = RANK_FAIR };
+	fair_cpu(&l[1], 5 * MS, 0, 1);
+	fair_cpu(&l[2], 20 * MS, 0, 1);	/* furthest ahead, fresh stint */
+	fair_cpu(&l[3], 10 * MS, 50 * MS, 1);
+	/* The waiter behind the deadline thread on CPU 0 takes the CPU of
+	 * the thread furthest ahead, however short its stint. */
+	assert_int_equal(balance_rotation_behind_target(l, 4, &all, 4 * MS,
+							 MS), 2);
+	/* Only threads a whole lead ahead count. */
+	assert_int_equal(balance_rotation_behind_target(l, 4, &all, 19500 * US,
+							 MS), -1);
+	assert_int_equal(balance_rotation_behind_target(l, 4, &all, 9 * MS,
+							 MS), 2);
+	/* An idle CPU first. */
+	l[1].curr_rank = RANK_IDLE;
+	l[1].nr_running = 0;
+	assert_int_equal(balance_rotation_behind_target(l, 4, &all, 4 * MS,
+							 MS), 1);
+}
+
+/* PELT-style RT/DL utilisation: half-life 32 ms, read without the lock
+ * by extrapolating from what runs there now. */
+static void test_rtdl_util(void **state)
+{
+	static struct rq rq;
+	uint32_t u;
+
+	(void)state;
+	rq.snap_rank = RANK_RT_BASE + 1;
+	rq.rtdl_util = 0;
+	rq.rtdl_util_at_ns = 0;
+	u = rq_rtdl_util(&rq, 32 * MS);	/* 32 ms of RT from nothing */
+	assert_in_range(u, SCHED_UTIL_ONE / 2 - SCHED_UTIL_ONE / 500,
+			SCHED_UTIL_ONE / 2 + SCHED_UTIL_ONE / 500);
+	assert_in_range(rq_fair_capacity(&rq, 32 * MS), 511, 513);
+	assert_in_range(rq_rtdl_util(&rq, 500 * US), 11000, 11400); /* ~1.08% */
+	assert_in_range(rq_rtdl_util(&rq, 1), 1, 100);	/* no wrap at 0+ */
+	rq.snap_rank = RANK_FAIR;
+	rq.rtdl_util = SCHED_UTIL_ONE;
+	u = rq_rtdl_util(&rq, 64 * MS);	/* two half-lives of fair */
+	assert_in_range(u, SCHED_UTIL_ONE / 4 - SCHED_UTIL_ONE / 500,
+			SCHED_UTIL_ONE / 4 + SCHED_UTIL_ONE / 500);
+	assert_int_equal(rq_rtdl_util(&rq, 10 * 1000 * MS), 0);
+	/* A CPU that RT fills still counts a little for fair threads. */
+	rq.snap_rank = RANK_DL;
+	assert_int_equal(rq_fair_capacity(&rq, 10 * 1000 * MS),
+			 SCHED_CAPACITY_MIN);
+	/* The reader's clock behind the owner's stamp: the stored value. */
+	rq.rtdl_util_at_ns = 20 * 1000 * MS;
+	assert_int_equal(rq_rtdl_util(&rq, 10 * 1000 * MS), SCHED_UTIL_ONE);
 }
 
 static void test_pull_order_and_rt_target(void **state)
@@ -164,6 +252,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rotation_target),
 		cmocka_unit_test(test_push_target),
+		cmocka_unit_test(test_weighted_push_target),
+		cmocka_unit_test(test_rotation_behind_target),
+		cmocka_unit_test(test_rtdl_util),
 		cmocka_unit_test(test_pull_order_and_rt_target),
 		cmocka_unit_test(test_queues_even_out),
 	};
