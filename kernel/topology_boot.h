@@ -42,7 +42,8 @@ void topology_boot_summary(void);
 bool topology_ready(void);
 
 /* Logical CPU cpu's dense description, or NULL if not ready or that CPU
- * is not online. Read-only; any context. */
+ * was not online when the summary took its one copy of the online mask
+ * (a late AP, smp/boot.c, gets none). Read-only; any context. */
 const struct cpu_topo *topology_cpu(int cpu);
 
 /* For the scheduler's domain builder: out[i] = logical CPU i's
