@@ -13,7 +13,10 @@
  * smp_boot_aps(); it publishes the table with a release store, and every
  * reader (console, report, the scheduler's domain builder) checks
  * topology_ready() (acquire) first. Nothing changes afterwards: CPUs
- * never go offline and a late AP is refused its slot (smp/boot.c).
+ * never go offline, and the summary works from one copy of the online
+ * mask, so an AP that still comes online later (one that read its slot
+ * just before smp/boot.c withdrew it, or a late probe-mode AP) is simply
+ * not described.
  */
 #ifndef COHORT_TOPOLOGY_BOOT_H
 #define COHORT_TOPOLOGY_BOOT_H
