@@ -47,6 +47,13 @@
 #define SRAT_X2APIC_FLAGS 12
 #define SRAT_X2APIC_LEN 24
 
+/* Revision 1 (ACPI 2.0) had one-byte domains: type 0's bytes 9-11 and
+ * the three bytes after a memory entry's domain were reserved. Only from
+ * revision 2 (ACPI 3.0) are they the domain's upper bits; old firmware
+ * may leave anything in them (Linux masks them too). */
+#define SRAT_REV_32BIT_DOMAIN 2
+#define SRAT_DOMAIN_8BIT 0xffu
+
 #define SRAT_ENABLED (1u << 0)
 #define SRAT_MEM_HOTPLUG (1u << 1)
 #define SRAT_MEM_NONVOLATILE (1u << 2)
@@ -135,7 +142,7 @@ static void add_cpu(const struct acpi_parser *p, struct acpi_srat *s,
 	};
 }
 
-static void add_mem(struct acpi_srat *s, const uint8_t *e)
+static void add_mem(struct acpi_srat *s, const uint8_t *e, uint32_t pxm_mask)
 {
 	uint32_t flags = acpi_rd32(e + SRAT_MEM_FLAGS);
 	uint64_t length = acpi_rd64(e + SRAT_MEM_LENGTH);
@@ -151,7 +158,7 @@ static void add_mem(struct acpi_srat *s, const uint8_t *e)
 	s->mem[s->nmem++] = (struct acpi_srat_mem){
 		.base = acpi_rd64(e + SRAT_MEM_BASE),
 		.length = length,
-		.pxm = acpi_rd32(e + SRAT_MEM_PXM),
+		.pxm = acpi_rd32(e + SRAT_MEM_PXM) & pxm_mask,
 		.hotplug = flags & SRAT_MEM_HOTPLUG,
 		.nonvolatile = flags & SRAT_MEM_NONVOLATILE,
 	};
@@ -162,6 +169,9 @@ static void srat_commit(const struct acpi_parser *p, const uint8_t *t,
 			uint32_t len, struct acpi_srat *s)
 {
 	struct srat_counts c = { 0 };
+	uint32_t pxm_mask = t[ACPI_HDR_REVISION] < SRAT_REV_32BIT_DOMAIN ?
+				    SRAT_DOMAIN_8BIT :
+				    0xffffffffu;
 
 	s->present = true;
 	for (uint32_t off = SRAT_ENTRIES; off < len; off += t[off + 1]) {
@@ -174,10 +184,11 @@ static void srat_commit(const struct acpi_parser *p, const uint8_t *t,
 				break;
 			}
 			add_cpu(p, s, &c, off, e[0], e[SRAT_LAPIC_APIC_ID],
-				e[SRAT_LAPIC_PXM_LO] |
-					(uint32_t)e[SRAT_LAPIC_PXM_HI] << 8 |
-					(uint32_t)e[SRAT_LAPIC_PXM_HI + 1] << 16 |
-					(uint32_t)e[SRAT_LAPIC_PXM_HI + 2] << 24);
+				(e[SRAT_LAPIC_PXM_LO] |
+				 (uint32_t)e[SRAT_LAPIC_PXM_HI] << 8 |
+				 (uint32_t)e[SRAT_LAPIC_PXM_HI + 1] << 16 |
+				 (uint32_t)e[SRAT_LAPIC_PXM_HI + 2] << 24) &
+					pxm_mask);
 			break;
 		case SRAT_TYPE_X2APIC:
 			if (!(acpi_rd32(e + SRAT_X2APIC_FLAGS) & SRAT_ENABLED)) {
@@ -192,7 +203,7 @@ static void srat_commit(const struct acpi_parser *p, const uint8_t *t,
 				s->ndisabled++;
 				break;
 			}
-			add_mem(s, e);
+			add_mem(s, e, pxm_mask);
 			break;
 		default:
 			break;

@@ -132,10 +132,19 @@ void topology_boot_summary(void)
 {
 	const struct acpi_info *a = platform_acpi();
 	int n = 0, last = -1, unplaced = 0, differ = -1;
+	/* One copy of the online mask for both passes below: an AP that
+	 * found its trampoline slot just before smp_boot_aps() gave up on
+	 * it (or, in probe mode, claims one late) marks itself online
+	 * whenever it gets there. Read twice, the mask could grow between
+	 * the count that sizes the scratch and the pass that fills it, one
+	 * CPU more than was allocated for. A CPU that comes online after
+	 * this copy gets no description (topology_cpu() is NULL for it). */
+	struct cpumask online;
 
 	topo_nodes_build(&a->srat, &a->slit, &nodes, log_line, 0);
+	cpu_online_snapshot(&online);
 	for (int i = 0; i < cpu_possible_count; i++) {
-		if (cpu_online(i)) {
+		if (cpumask_test(&online, i)) {
 			n++;
 			last = i;
 		}
@@ -158,7 +167,7 @@ void topology_boot_summary(void)
 	int k = 0;
 	for (int i = 0; i <= last; i++) {
 		table[i] = (struct cpu_topo){ -1, -1, -1, -1, -1, -1 };
-		if (!cpu_online(i))
+		if (!cpumask_test(&online, i))
 			continue;
 		struct cpu *c = cpus[i];
 		int node = topo_node_of(&nodes, &a->srat, c->apic_id);

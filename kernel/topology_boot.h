@@ -13,7 +13,10 @@
  * smp_boot_aps(); it publishes the table with a release store, and every
  * reader (console, report, the scheduler's domain builder) checks
  * topology_ready() (acquire) first. Nothing changes afterwards: CPUs
- * never go offline and a late AP is refused its slot (smp/boot.c).
+ * never go offline, and the summary works from one copy of the online
+ * mask, so an AP that still comes online later (one that read its slot
+ * just before smp/boot.c withdrew it, or a late probe-mode AP) is simply
+ * not described.
  */
 #ifndef COHORT_TOPOLOGY_BOOT_H
 #define COHORT_TOPOLOGY_BOOT_H
@@ -42,7 +45,8 @@ void topology_boot_summary(void);
 bool topology_ready(void);
 
 /* Logical CPU cpu's dense description, or NULL if not ready or that CPU
- * is not online. Read-only; any context. */
+ * was not online when the summary took its one copy of the online mask
+ * (a late AP, smp/boot.c, gets none). Read-only; any context. */
 const struct cpu_topo *topology_cpu(int cpu);
 
 /* For the scheduler's domain builder: out[i] = logical CPU i's

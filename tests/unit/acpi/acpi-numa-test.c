@@ -217,6 +217,33 @@ static void test_srat_every_type(void **state)
 	assert_int_equal(acpi_srat_pxm_of(s, 4), -1);
 }
 
+/*
+ * SRAT revision 1 (ACPI 2.0) had 8-bit proximity domains: type 0's bytes
+ * 9-11 were reserved and a memory entry's domain was one byte followed by
+ * reserved ones. The 32-bit domain came with revision 2 (ACPI 3.0), so a
+ * revision-1 table's upper bytes are not a domain, whatever they hold
+ * (Linux masks them the same way, arch/x86/mm/srat.c). QEMU still builds
+ * revision 1 (with zeroes there: the capture above).
+ */
+static void test_srat_revision_1_has_8_bit_domains(void **state)
+{
+	(void)state;
+	tb_begin(&b, "SRAT", 1);
+	tb_u32(&b, 1);
+	tb_u64(&b, 0);
+	srat_lapic(3, 0xabcdef01, 1);	 /* old firmware's junk in 9-11 */
+	srat_mem(0x12345602, 0x100000000ull, 0x1000, 1);
+	srat_x2apic(0x1234, 0x300, 1);	 /* no such entry in revision 1 */
+	install("SRAT");
+	assert_int_equal(parse(&m, &info, &lc), 0);
+	const struct acpi_srat *s = &info.srat;
+	assert_true(s->present);
+	assert_int_equal(s->ncpus, 2);
+	assert_int_equal(s->cpu[0].pxm, 0x01);
+	assert_int_equal(s->mem[0].pxm, 0x02);
+	assert_int_equal(s->cpu[1].pxm, 0x300);
+}
+
 static void test_srat_repeated_cpu_keeps_first(void **state)
 {
 	(void)state;
@@ -470,7 +497,8 @@ int main(void)
 		T(test_qemu_summary),
 		T(test_no_srat_no_lines),
 		T(test_srat_every_type),
-		T(test_srat_repeated_cpu_keeps_first),
+		T(test_srat_revision_1_has_8_bit_domains),
+	T(test_srat_repeated_cpu_keeps_first),
 		T(test_srat_repeats_are_capped),
 		T(test_srat_more_cpus_than_kept),
 		T(test_srat_more_ranges_than_kept),
