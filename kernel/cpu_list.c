@@ -14,6 +14,7 @@ int cpu_list_from_madt(const struct acpi_madt *m, uint32_t bsp_apic_id,
 		       cpu_list_log_fn log, void *log_ctx)
 {
 	int n = 1, left_out = m->ncpus_dropped;
+	bool bsp_kept = false;
 
 	out[0] = (struct platform_cpu){ bsp_apic_id, 0 };
 	*usable = m->ncpus_dropped;
@@ -23,6 +24,7 @@ int cpu_list_from_madt(const struct acpi_madt *m, uint32_t bsp_apic_id,
 		++*usable;
 		if (m->cpu[i].apic_id == bsp_apic_id) {
 			out[0].acpi_uid = m->cpu[i].acpi_uid;
+			bsp_kept = true;
 			continue;
 		}
 		if (n == limit) {
@@ -32,6 +34,11 @@ int cpu_list_from_madt(const struct acpi_madt *m, uint32_t bsp_apic_id,
 		out[n++] = (struct platform_cpu){ m->cpu[i].apic_id,
 						  m->cpu[i].acpi_uid };
 	}
+	/* The MADT lists every processor, the BSP included: not among the
+	 * entries kept, it is one of those the parser only counted, and it
+	 * runs, so it is not left offline. */
+	if (!bsp_kept && m->ncpus_dropped)
+		left_out--;
 	if (left_out) {
 		char line[160];
 

@@ -44,8 +44,9 @@ int cpu_list_from_madt(const struct acpi_madt *m, uint32_t bsp_apic_id,
 /*
  * nr_cpus=: `n` CPUs are wanted; the option (NULL if absent, else its
  * value, already parsed) caps it. Returns the capped count (at least 1:
- * nr_cpus=0 means the boot CPU alone, as Linux treats it) and logs one
- * line when CPUs stay offline because of it, or when the value is 0.
+ * 0 is taken as the boot CPU alone; the kernel's option parser refuses
+ * nr_cpus=0 before it gets here, and Linux ignores it) and logs one line
+ * when CPUs stay offline because of it, or when the value is 0.
  */
 int cpu_list_cap(int n, const uint64_t *nr_cpus, cpu_list_log_fn log,
 		 void *log_ctx);

@@ -130,8 +130,13 @@ static long sys_sched_getaffinity(const struct syscall_args *a)
 		return r;
 	uint8_t bytes[CPUMASK_BYTES];
 	memset(bytes, 0, sizeof(bytes));
+	/* Only CPUs that are online, as Linux ANDs with cpu_active_mask:
+	 * setaffinity keeps bits of CPUs that do not exist (a mask of all
+	 * ones is valid), and musl's sysconf(_SC_NPROCESSORS_ONLN) and
+	 * nproc count the bits read back here. */
 	for_each_cpu(cpu, &mask)
-		bytes[cpu / 8] |= 1u << (cpu % 8);
+		if (cpu_online(cpu))
+			bytes[cpu / 8] |= 1u << (cpu % 8);
 	if (copy_to_user((void *)a->a[2], bytes, out))
 		return -EFAULT;
 	return (long)out; /* bytes written, as the raw Linux call */

@@ -182,6 +182,17 @@ static void test_affinity(void)
 		  "setaffinity from the kernel EFAULT");
 	CHECK_ERR(syscall(SYS_sched_setaffinity, 999999, sizeof(mask), mask),
 		  ESRCH, "setaffinity of no such pid ESRCH");
+	/* Linux reports only CPUs that exist and run (it ANDs the mask with
+	 * cpu_active_mask): a mask of all 1024 bits reads back as the CPUs we
+	 * started with. musl's sysconf(_SC_NPROCESSORS_ONLN) and glibc's
+	 * nproc count these bits. */
+	memset(one, 0xff, sizeof(one));
+	CHECK_OK(syscall(SYS_sched_setaffinity, 0, sizeof(one), one),
+		 "setaffinity to all 1024 bits");
+	memset(one, 0, sizeof(one));
+	n = syscall(SYS_sched_getaffinity, 0, sizeof(one), one);
+	CHECK(n > 0 && memcmp(one, mask, sizeof(one)) == 0,
+	      "getaffinity after it: only the %ld CPUs there are", ncpu);
 	CHECK_OK(syscall(SYS_sched_setaffinity, 0, sizeof(mask), mask),
 		 "setaffinity back to every CPU");
 	CHECK(sched_getcpu() >= 0, "still running");

@@ -92,6 +92,30 @@ static void test_more_cpus_than_the_limit_warn_once(void **state)
 			    "1024 listed; they stay offline");
 }
 
+/* The BSP among the entries the parser only counted (past its table):
+ * it runs, so it is not one of those left offline. 1030 CPUs, 1024
+ * started, 6 offline (the line said 7). */
+static void test_bsp_among_the_dropped_is_not_left_out(void **state)
+{
+	struct log_capture lc = { 0 };
+	int usable, n;
+
+	(void)state;
+	memset(&madt, 0, sizeof(madt));
+	for (int i = 0; i < ACPI_MAX_CPUS; i++)
+		add_cpu((uint32_t)i, (uint32_t)i, true);
+	madt.ncpus_dropped = 6; /* APIC ids 1024..1029; the BSP is 1029 */
+	n = cpu_list_from_madt(&madt, 1029, list, MAX_CPUS, &usable, capture,
+			       &lc);
+	assert_int_equal(n, MAX_CPUS);
+	assert_int_equal(usable, ACPI_MAX_CPUS + 6);
+	assert_int_equal(list[0].apic_id, 1029);
+	assert_int_equal(lc.n, 1);
+	assert_string_equal(lc.line[0],
+			    "platform: 6 more CPUs than the kernel's limit of "
+			    "1024 listed; they stay offline");
+}
+
 /* A BSP that is not first in the MADT still leaves room for limit - 1
  * others; the one it displaced is the one left out. */
 static void test_limit_counts_the_bsp(void **state)
@@ -143,6 +167,7 @@ int main(void)
 		cmocka_unit_test(test_bsp_first_then_madt_order),
 		cmocka_unit_test(test_more_cpus_than_the_limit_warn_once),
 		cmocka_unit_test(test_limit_counts_the_bsp),
+		cmocka_unit_test(test_bsp_among_the_dropped_is_not_left_out),
 		cmocka_unit_test(test_nr_cpus_cap),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
