@@ -300,18 +300,74 @@ static void load_action(struct sim_thread *st)
 		st->burst_left_ns = 0;
 }
 
+int sim_spec_topology(const struct sim_spec *spec, struct cpu_topo *topo)
+{
+	int threads = spec->packages ? spec->smt : 1;
+	int cores = spec->packages ? spec->cores : spec->ncpus;
+	int packages = spec->packages ? spec->packages : 1;
+	int nodes = spec->nodes ? spec->nodes : packages;
+	int llc = spec->llc_cores ? spec->llc_cores : cores;
+
+	for (int c = 0; c < spec->ncpus; c++) {
+		int core = c / threads; /* machine-wide core number */
+		int pkg = core / cores;
+		int in_pkg = core % cores;
+
+		topo[c].core = core;
+		topo[c].package = pkg;
+		/* A node is a run of packages, or a slice of one. */
+		topo[c].node = nodes <= packages ?
+				       pkg / (packages / nodes) :
+				       pkg * (nodes / packages) +
+					       in_pkg / (cores / (nodes / packages));
+		topo[c].llc = pkg * cores + in_pkg / llc;
+	}
+	return nodes;
+}
+
+static int cmp_arrival(const void *a, const void *b)
+{
+	const struct sim_thread *ta = &sim_current->threads[*(const int *)a];
+	const struct sim_thread *tb = &sim_current->threads[*(const int *)b];
+
+	if (ta->spec.arrive_ns != tb->spec.arrive_ns)
+		return ta->spec.arrive_ns < tb->spec.arrive_ns ? -1 : 1;
+	return *(const int *)a - *(const int *)b;
+}
+
+static void sim_free(struct sim *s)
+{
+	free(s->cpu);
+	free(s->threads);
+	free(s->arrival_order);
+	free(s->topo);
+	free(s->table);
+	free(s);
+}
+
 struct sim *sim_create(const struct sim_spec *spec)
 {
 	struct sim *s = calloc(1, sizeof(*s));
+	int n = spec->ncpus;
 
 	if (!s)
 		return NULL;
-	s->spec = *spec;
-	if (s->spec.ncpus < 1 || s->spec.ncpus > SIM_MAX_CPUS ||
-	    s->spec.tick_ns == 0) {
+	if (n < 1 || n > SIM_CPU_LIMIT || spec->tick_ns == 0 ||
+	    spec->nthreads < 0 || spec->nthreads > SIM_MAX_THREADS) {
 		free(s);
 		return NULL;
 	}
+	/* Per-CPU state for this scenario's CPUs only. */
+	s->cpu = calloc((size_t)n, sizeof(*s->cpu));
+	s->topo = calloc((size_t)n, sizeof(*s->topo));
+	s->threads = calloc((size_t)spec->nthreads + 1, sizeof(*s->threads));
+	s->arrival_order = calloc((size_t)spec->nthreads + 1, sizeof(int));
+	if (!s->cpu || !s->topo || !s->threads || !s->arrival_order) {
+		sim_free(s);
+		return NULL;
+	}
+	s->spec = *spec;
+	s->nr_nodes = sim_spec_topology(spec, s->topo);
 	s->check_each_event = true;
 	s->check_work_conserving = true;
 	par_current = NULL; /* the scenario simulator drives sched/ now */
@@ -324,13 +380,13 @@ struct sim *sim_create(const struct sim_spec *spec)
 	sched_tunables.tick_ns = spec->tick_ns;
 	for (int i = 0; i < spec->nsets; i++)
 		if (sched_tunable_set(spec->set_names[i], spec->set_values[i])) {
-			free(s);
+			sim_free(s);
 			sim_current = NULL;
 			return NULL;
 		}
 	sched_init();
 	wait_queue_init(&s->wq, "sim");
-	for (int c = 0; c < spec->ncpus; c++) {
+	for (int c = 0; c < n; c++) {
 		s->this_cpu = c;
 		s->cpu[c].timer_ns = SCHED_TIMER_NONE;
 		sched_cpu_online(c, &s->cpu[c].idle);
@@ -348,7 +404,11 @@ struct sim *sim_create(const struct sim_spec *spec)
 			st->spec.nactions = 1;
 		}
 		st->on_cpu = -1;
+		s->arrival_order[i] = i;
 	}
+	/* Arrivals due at one instant start in index order, as before the
+	 * cursor: the order is (arrive_ns, index). */
+	qsort(s->arrival_order, (size_t)s->nthreads, sizeof(int), cmp_arrival);
 	return s;
 }
 
@@ -356,8 +416,7 @@ void sim_destroy(struct sim *s)
 {
 	if (sim_current == s)
 		sim_current = NULL;
-	free(s->table);
-	free(s);
+	sim_free(s);
 }
 
 struct sim_thread *sim_thread_by_name(struct sim *s, const char *name)
@@ -519,9 +578,11 @@ static uint64_t next_event_time(struct sim *s)
 		    s->cpu[c].timer_ns < t)
 			t = s->cpu[c].timer_ns;
 	}
-	for (int i = 0; i < s->nthreads; i++)
-		if (!s->threads[i].started && s->threads[i].spec.arrive_ns < t)
-			t = s->threads[i].spec.arrive_ns;
+	if (s->next_arrival < s->nthreads) {
+		w = s->threads[s->arrival_order[s->next_arrival]].spec.arrive_ns;
+		if (w < t)
+			t = w;
+	}
 	return t < s->now_ns ? s->now_ns : t;
 }
 
@@ -545,12 +606,12 @@ static void one_event(struct sim *s)
 			run_actions(s, c);
 			return;
 		}
-	for (int i = 0; i < s->nthreads; i++)
-		if (!s->threads[i].started &&
-		    s->threads[i].spec.arrive_ns <= s->now_ns) {
-			arrive(s, &s->threads[i]);
-			return;
-		}
+	if (s->next_arrival < s->nthreads &&
+	    s->threads[s->arrival_order[s->next_arrival]].spec.arrive_ns <=
+		    s->now_ns) {
+		arrive(s, &s->threads[s->arrival_order[s->next_arrival++]]);
+		return;
+	}
 	for (int c = 0; c < n; c++)
 		if (s->cpu[c].timer_ns <= s->now_ns) {
 			s->cpu[c].timer_ns = SCHED_TIMER_NONE;
