@@ -2,7 +2,9 @@
 /*
  * schedsim: the scheduler simulator's command line.
  *
- *   schedsim [--trace FILE] [--no-table] [--no-check] [--quiet] SCENARIO
+ *   schedsim [--trace FILE] [--no-table] [--no-check] [--quiet]
+ *            [--fair-share] [--stats] [--stats-json FILE] [--settle DUR]
+ *            SCENARIO
  *   schedsim --explore SEED [--count N] [--cpus N] [--drop W.I,...]
  *
  * Prints the CPU-by-tick table (as in issue 5) and statistics. Exit status
@@ -13,12 +15,15 @@
  */
 #include "tools/schedsim/explore.h"
 #include "tools/schedsim/sim.h"
+#include "tools/schedsim/mcstats.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 static const char usage[] =
-	"usage: schedsim [--trace FILE] [--no-table] [--no-check] [--quiet] SCENARIO\n"
+	"usage: schedsim [--trace FILE] [--no-table] [--no-check] [--quiet]\n"
+	"                [--fair-share] [--stats] [--stats-json FILE]\n"
+	"                [--settle DUR] SCENARIO\n"
 	"       schedsim --explore SEED [--count N] [--cpus N] [--drop W.I,...]\n"
 	"\n"
 	"--explore runs the interleaving explorer (tools/schedsim/explore.h):\n"
@@ -30,7 +35,11 @@ static const char usage[] =
 	"Runs Cohort's scheduler (sched/*.c) on simulated CPUs and prints a\n"
 	"CPU-by-tick table (column k is logical CPU k-1, '-' is idle) and\n"
 	"statistics. Scenario file, one directive per line, '#' comments:\n"
-	"  cpus N                 simulated CPUs (1..16), default 1\n"
+	"  cpus N                 simulated CPUs (1..1024, at most the scheduler's\n"
+	"                         SCHED_MAX_CPUS), default 1\n"
+	"  topology PxCxT         packages x cores x threads (sets cpus)\n"
+	"  numa N                 NUMA nodes (default one per package)\n"
+	"  llc C                  cores per last-level cache (default package)\n"
 	"  duration DUR           simulated time, default 20ms\n"
 	"  tick DUR               table row period and fair slice, default 1ms\n"
 	"  set NAME VALUE         scheduler tunable (sched/config.h), e.g.\n"
@@ -38,10 +47,20 @@ static const char usage[] =
 	"  thread NAME CLASS [KEY=VALUE...] [: ACTION...]\n"
 	"    CLASS: fair | fifo | rr | deadline\n"
 	"    KEY:   nice=N  prio=N  runtime=DUR deadline=DUR period=DUR\n"
-	"           cpus=LIST (e.g. 0-1,3)  arrive=DUR\n"
+	"           cpus=LIST (e.g. 0-1,3)  node=N  arrive=DUR\n"
+	"           count=N (N threads NAME0..NAME<N-1>)\n"
 	"    ACTION: run DUR | sleep DUR | yield | wait | loop | exit | forever\n"
 	"           (no actions: run forever; the script ends with an exit)\n"
 	"  DUR: integer with ns, us, ms or s (plain integer: ns)\n"
+	"\n"
+	"--fair-share prints each always-runnable fair thread's CPU time\n"
+	"against its weighted share of what RT, deadline and the other\n"
+	"threads left, and the largest relative error (tools/schedsim/stats.h).\n"
+	"\n"
+	"--stats prints work conservation (CPU time idle while an allowed\n"
+	"waiter waited), migrations by level (core/llc/node/remote), cross-node\n"
+	"migrations after --settle (default half the run) and fair-share error;\n"
+	"--stats-json FILE writes the same as JSON (docs/scheduler.md).\n"
 	"\n"
 	"--trace FILE writes one event per line (trace format v1, see\n"
 	"docs/scheduler.md):  <time_ns> <cpu> <event> <thread> <thread> <arg>\n";
@@ -114,8 +133,10 @@ static int explore_main(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	const char *trace_path = NULL, *path = NULL;
-	bool table = true, check = true, quiet = false;
+	const char *trace_path = NULL, *path = NULL, *json_path = NULL;
+	bool table = true, check = true, quiet = false, stats = false;
+	bool fair_share = false;
+	uint64_t settle_ns = 0;
 	static struct sim_spec spec;
 	char err[256], *text;
 	struct sim *s;
@@ -136,6 +157,15 @@ int main(int argc, char **argv)
 			check = false;
 		} else if (strcmp(argv[i], "--quiet") == 0) {
 			quiet = true;
+		} else if (strcmp(argv[i], "--fair-share") == 0) {
+			fair_share = true;
+		} else if (strcmp(argv[i], "--stats") == 0) {
+			stats = true;
+		} else if (strcmp(argv[i], "--stats-json") == 0 && i + 1 < argc) {
+			json_path = argv[++i];
+		} else if (strcmp(argv[i], "--settle") == 0 && i + 1 < argc &&
+			   scenario_parse_duration(argv[i + 1], &settle_ns) == 0) {
+			i++;
 		} else if (argv[i][0] != '-' && !path) {
 			path = argv[i];
 		} else {
@@ -173,10 +203,32 @@ int main(int argc, char **argv)
 		sched_trace_header(spec.ncpus, header, sizeof(header));
 		fprintf(s->trace, "%s\n", header);
 	}
+	if ((stats || json_path) && sim_stats_attach(s, settle_ns)) {
+		fprintf(stderr, "schedsim: out of memory\n");
+		return 2;
+	}
 	rc = sim_run(s);
 	if (table)
 		sim_print_table(s, stdout);
 	sim_print_stats(s, stdout);
+	if (fair_share) {
+		static struct sim_fair_share fs;
+
+		sim_fair_share(s, &fs);
+		sim_print_fair_share(s, &fs, stdout);
+	}
+	if (stats)
+		sim_stats_print(s, stdout);
+	if (json_path) {
+		FILE *f = fopen(json_path, "w");
+
+		if (!f) {
+			fprintf(stderr, "schedsim: cannot write %s\n", json_path);
+			return 2;
+		}
+		sim_stats_json(s, path, f);
+		fclose(f);
+	}
 	if (s->trace)
 		fclose(s->trace);
 	sim_destroy(s);

@@ -24,6 +24,7 @@
 
 #include "sched/sched_internal.h"
 #include "tools/schedsim/par.h"
+#include "tools/schedsim/mcstats.h"
 
 struct sim *sim_current;
 
@@ -89,6 +90,7 @@ void arch_switch(struct thread *prev, struct thread *next)
 	if (n) {
 		n->run_since_ns = s->now_ns;
 		n->on_cpu = s->this_cpu;
+		sim_stats_switch(s, n, s->this_cpu);
 	}
 	s->cpu[s->this_cpu].curr = next;
 }
@@ -140,7 +142,7 @@ enum lock_rank {
 	LOCK_RANK_THREADS,
 };
 
-#define SIM_MAX_HELD 16
+#define SIM_MAX_HELD (SIM_MAX_CPUS + 16) /* the checkers take every rq lock */
 static const struct sched_lock *held_locks[SIM_MAX_HELD];
 static int nheld;
 
@@ -337,6 +339,7 @@ static int cmp_arrival(const void *a, const void *b)
 
 static void sim_free(struct sim *s)
 {
+	sim_stats_detach(s);
 	free(s->cpu);
 	free(s->threads);
 	free(s->arrival_order);
@@ -637,6 +640,7 @@ int sim_run_until(struct sim *s, uint64_t until_ns)
 		uint64_t t = next_event_time(s);
 
 		record_rows(s, t < until_ns ? t : until_ns);
+		sim_stats_advance(s, t < until_ns ? t : until_ns);
 		if (t >= until_ns)
 			break;
 		s->now_ns = t;
