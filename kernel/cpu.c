@@ -7,6 +7,17 @@
 
 struct cpu cpus[MAX_CPUS];
 int cpu_ready;
+int cpu_possible_count = 1;
+static bool cpu_possible_set;
+
+void cpu_set_possible(int n)
+{
+	if (cpu_possible_set || n < 1 || n > MAX_CPUS)
+		panic("cpu: possible CPU count %d set twice or outside 1..%d", n,
+		      MAX_CPUS);
+	cpu_possible_set = true;
+	cpu_possible_count = n;
+}
 struct cpumask cpu_online_mask;
 
 void cpu_mark_online(struct cpu *c)

@@ -29,7 +29,6 @@
 #define COHORT_DEBUG 0
 #endif
 
-#define MAX_CPUS 256
 #define IST_STACK_SIZE (16 * 1024)
 
 enum cpu_state {
@@ -102,6 +101,17 @@ _Static_assert(__builtin_offsetof(struct cpu, syscall_user_rsp) == 16,
 _Static_assert(MAX_CPUS <= CPUMASK_BITS, "cpumask too small for MAX_CPUS");
 
 extern struct cpu cpus[MAX_CPUS];
+
+/*
+ * How many logical CPU ids exist: 0..cpu_possible_count-1, the CPUs the
+ * kernel will try to start (the MADT's, capped by MAX_CPUS and the boot
+ * options; smp_plan_cpus()). Per-CPU data is allocated for this many, and
+ * loops over CPUs stop here. Written once by the BSP, through
+ * cpu_set_possible(), before any per-CPU allocation and before any AP
+ * starts; read-only afterwards (1 until then: the BSP alone).
+ */
+extern int cpu_possible_count;
+void cpu_set_possible(int n);
 
 /* Online CPUs. Set by each CPU for itself when it is ready for work,
  * atomically; read by anyone. */

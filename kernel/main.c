@@ -389,6 +389,7 @@ static void kernel_main_late(const struct boot_info *bi)
 	platform_init(bi);
 	fpu_cpu_init();
 	time_realtime_init();
+	smp_plan_cpus(); /* cpu_possible_count: sizes the per-CPU data below */
 	sched_glue_init();
 	cpus[0].online_ns = now_ns();
 	sched_glue_cpu_online();

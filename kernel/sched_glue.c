@@ -29,6 +29,7 @@
 #include "cpu.h"
 #include "kthread.h"
 #include "log.h"
+#include "mm/heap.h"
 #include "lockdep.h"
 #include "panic.h"
 #include "preempt.h"
@@ -216,6 +217,17 @@ bool arch_spin_held(const struct sched_lock *l)
 	return spin_held_by_me((struct spinlock *)l->opaque);
 }
 
+/* Only sched_init() calls these, at boot, on the BSP (sched/arch.h). */
+void *arch_alloc(size_t size)
+{
+	return kzalloc(size);
+}
+
+void arch_free(void *p)
+{
+	kfree(p);
+}
+
 void arch_log(const char *line)
 {
 	kprintf("%s", line);
@@ -378,7 +390,7 @@ static void apply_options(void)
 void sched_glue_init(void)
 {
 	trace_init();
-	sched_init();
+	sched_init(cpu_possible_count);
 	apply_options();
 	sched_running = true;
 }
@@ -387,12 +399,8 @@ void sched_glue_cpu_online(void)
 {
 	uint64_t f = irq_save(); /* first: the caller may not move meanwhile */
 	struct cpu *c = this_cpu();
-	if (c->id >= SCHED_MAX_CPUS) {
-		kprintf("sched: cpu%d is beyond SCHED_MAX_CPUS (%d): it takes no "
-			"threads", c->id, SCHED_MAX_CPUS);
-		irq_restore(f);
-		return;
-	}
+	/* Every started CPU has an id below cpu_possible_count, which sized
+	 * the scheduler (sched_cpu_online asserts it). */
 	struct glue_cpu *g = &glue[c->id];
 	trace_cpu_init(c->id);
 	timer_init(&g->timer, timer_fired, 0);

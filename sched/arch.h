@@ -35,6 +35,11 @@
  * - arch_spin_*: a non-recursive spinlock, struct sched_lock. The kernel
  *   wraps its ticket lock (kernel/spinlock.h) in the glue file; the
  *   simulator's is a checked flag. arch_spin_held() is for assertions.
+ * - arch_alloc(size): `size` bytes of zeroed memory, aligned for any
+ *   scheduler type, or NULL. Called only by sched_init() (per-CPU tables
+ *   sized by the CPU count), so never with a lock held or interrupts off;
+ *   arch_free() gives one back (sched_init() frees the previous tables when
+ *   it runs again, as the simulator does per run; NULL is a no-op).
  * - arch_log(): one line of text, no trailing newline needed.
  * - arch_assert_fail(): does not return (kernel: panic; host: abort).
  * - arch_trace_event(): one trace record (struct sched_trace_rec in
@@ -49,6 +54,7 @@
 #define COHORT_SCHED_ARCH_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define SCHED_TIMER_NONE UINT64_MAX
@@ -80,6 +86,9 @@ void arch_spin_init(struct sched_lock *l, const char *name);
 void arch_spin_lock(struct sched_lock *l);
 void arch_spin_unlock(struct sched_lock *l);
 bool arch_spin_held(const struct sched_lock *l);
+
+void *arch_alloc(size_t size);
+void arch_free(void *p);
 
 void arch_log(const char *line);
 struct sched_trace_rec;

@@ -238,7 +238,7 @@ static bool move_to(struct rq *src, struct rq *dst, struct thread *t,
 
 void balance_tick(int cpu, uint64_t now_ns)
 {
-	struct balance_load loads[SCHED_MAX_CPUS];
+	struct balance_load *loads = balance_scratch_loads(cpu);
 	struct rq *rq = cpu_rq(cpu);
 	struct cpumask m;
 
@@ -326,8 +326,8 @@ void balance_tick(int cpu, uint64_t now_ns)
 
 bool balance_pull(int cpu, uint64_t now_ns, int prev_rank)
 {
-	struct balance_load loads[SCHED_MAX_CPUS];
-	int order[SCHED_MAX_CPUS], n, ncpus;
+	struct balance_load *loads = balance_scratch_loads(cpu);
+	int *order = balance_scratch_order(cpu), n, ncpus;
 	struct rq *rq = cpu_rq(cpu);
 
 	ncpus = balance_snapshot(loads, now_ns);
@@ -371,7 +371,7 @@ bool balance_pull(int cpu, uint64_t now_ns, int prev_rank)
 
 void balance_push_rt(int cpu, uint64_t now_ns)
 {
-	struct balance_load loads[SCHED_MAX_CPUS];
+	struct balance_load *loads = balance_scratch_loads(cpu);
 	struct rq *rq = cpu_rq(cpu);
 
 	for (int tries = 0; tries < ROTATIONS_PER_TICK; tries++) {

@@ -17,10 +17,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "kernel/cpumask.h"
 #include "kernel/lib/units.h"
 
-/* Largest number of CPUs the scheduler tracks (mask width). */
-#define SCHED_MAX_CPUS 64
+/* Largest CPU count sched_init() accepts: the kernel's one CPU limit
+ * (MAX_CPUS, kernel/cpumask.h), under its scheduler name. Nothing is sized
+ * by it: per-CPU tables are allocated for the count sched_init() gets. */
+#define SCHED_MAX_CPUS MAX_CPUS
 
 /* Bandwidth fixed point: 1.0 == 1 << SCHED_BW_SHIFT. */
 #define SCHED_BW_SHIFT 20

@@ -52,7 +52,8 @@ const struct sched_class *const sched_classes[SCHED_NR_CLASSES] = {
 	&dl_class, &rt_class, &fair_class, &idle_class,
 };
 
-struct rq sched_rqs[SCHED_MAX_CPUS];
+struct rq *sched_rqs;
+int sched_possible_cpus;
 int sched_nr_cpus;
 struct cpumask sched_online_mask;
 bool sched_debug_checks;
@@ -941,9 +942,46 @@ void sched_preempt_point(void)
 
 /* ---- Bring-up ------------------------------------------------------------ */
 
-void sched_init(void)
+/* Zeroed storage for n entries of `size` bytes, or an assertion failure
+ * (boot cannot go on without its run queues). */
+static void *percpu_table(int n, size_t size)
 {
-	memset(sched_rqs, 0, sizeof(sched_rqs));
+	void *p = arch_alloc((size_t)n * size);
+
+	SCHED_ASSERT(p != NULL);
+	return p;
+}
+
+/* The per-CPU tables, freed and allocated only here (see
+ * sched_internal.h): run queues here, deadline bandwidth in deadline.c,
+ * the balance scratch below. */
+static struct balance_load *balance_loads_all;
+static int *balance_order_all;
+
+struct balance_load *balance_scratch_loads(int cpu)
+{
+	return &balance_loads_all[(size_t)cpu * (size_t)sched_possible_cpus];
+}
+
+int *balance_scratch_order(int cpu)
+{
+	return &balance_order_all[(size_t)cpu * (size_t)sched_possible_cpus];
+}
+
+void sched_init(int ncpus)
+{
+	SCHED_ASSERT(ncpus >= 1 && ncpus <= SCHED_MAX_CPUS);
+	arch_free(sched_rqs);
+	arch_free(balance_loads_all);
+	arch_free(balance_order_all);
+	sched_possible_cpus = ncpus;
+	sched_rqs = percpu_table(ncpus, sizeof(*sched_rqs));
+	/* ncpus entries per CPU: at 1024 CPUs 40 MiB in all, which domains
+	 * (docs/many-cores.md step 3) replace with per-group summaries. */
+	balance_loads_all = percpu_table(ncpus * ncpus,
+					 sizeof(*balance_loads_all));
+	balance_order_all = percpu_table(ncpus * ncpus,
+					 sizeof(*balance_order_all));
 	sched_nr_cpus = 0;
 	cpumask_clear(&sched_online_mask);
 	arch_spin_init(&sched_attr_lock, "sched_attr");
@@ -955,10 +993,12 @@ void sched_init(void)
 
 void sched_cpu_online(int cpu, struct thread *idle)
 {
-	struct rq *rq = cpu_rq(cpu);
+	struct rq *rq;
 	uint64_t now_ns = arch_now_ns();
 
-	SCHED_ASSERT(cpu >= 0 && cpu < SCHED_MAX_CPUS && !rq->online);
+	SCHED_ASSERT(cpu >= 0 && cpu < sched_possible_cpus);
+	rq = cpu_rq(cpu);
+	SCHED_ASSERT(!rq->online);
 	memset(rq, 0, sizeof(*rq));
 	arch_spin_init(&rq->lock, "rq");
 	rq->cpu = cpu;
@@ -1039,7 +1079,7 @@ bool sched_cpu_curr_info(int cpu, int *tid, char name[16])
 	struct rq *rq;
 	uint64_t flags;
 
-	if (cpu < 0 || cpu >= SCHED_MAX_CPUS || !cpu_online(cpu))
+	if (cpu < 0 || cpu >= sched_possible_cpus || !cpu_online(cpu))
 		return false;
 	rq = cpu_rq(cpu);
 	flags = arch_irq_save();

@@ -32,13 +32,17 @@
  */
 #include "sched/sched_internal.h"
 
-/* Admitted bandwidth per CPU. Guarded by sched_attr_lock. */
-static uint64_t dl_cpu_bw_sum[SCHED_MAX_CPUS];
+/* Admitted bandwidth per CPU, sched_possible_cpus entries. The table is
+ * (re)allocated by dl_reset() from sched_init(), before any CPU comes
+ * online; each entry is guarded by sched_attr_lock. */
+static uint64_t *dl_cpu_bw_sum;
 
 void dl_reset(void)
 {
-	for (int i = 0; i < SCHED_MAX_CPUS; i++)
-		dl_cpu_bw_sum[i] = 0;
+	arch_free(dl_cpu_bw_sum);
+	dl_cpu_bw_sum = arch_alloc((size_t)sched_possible_cpus *
+				   sizeof(*dl_cpu_bw_sum));
+	SCHED_ASSERT(dl_cpu_bw_sum != NULL);
 }
 
 uint64_t dl_bw_of(uint64_t runtime_ns, uint64_t period_ns)

@@ -163,11 +163,14 @@ static bool rt_wakeup_preempt(struct rq *rq, struct thread *t)
 
 static int rt_select_cpu(struct thread *t, int prev_cpu, uint64_t now_ns)
 {
-	struct balance_load loads[SCHED_MAX_CPUS];
+	/* Interrupts are off (a wake-up holds a run-queue lock): this CPU's
+	 * scratch is ours (sched_internal.h). */
+	struct balance_load *loads = balance_scratch_loads(arch_this_cpu());
 	int cpu;
 
-	balance_snapshot(loads, now_ns);
-	cpu = balance_rt_target(loads, sched_nr_cpus, &t->allowed,
+	int n = balance_snapshot(loads, now_ns);
+
+	cpu = balance_rt_target(loads, n, &t->allowed,
 				thread_rank(t), prev_cpu);
 	if (cpu >= 0 && thread_can_run_on(t, cpu))
 		return cpu;

@@ -48,7 +48,7 @@
 /* ---- CPU masks -------------------------------------------------------- */
 
 /* One mask type for the whole kernel (arch-free, header-only). The
- * scheduler tracks at most SCHED_MAX_CPUS of its bits. */
+ * scheduler tracks the first sched_init()'s ncpus of its bits. */
 #include "kernel/cpumask.h"
 
 /* ---- Attributes --------------------------------------------------------- */
@@ -207,8 +207,16 @@ struct thread {
 
 /* ---- Bring-up and interrupt entry points (kernel glue calls these) ----- */
 
-/* Reset all scheduler state (tests, simulator). Not for a running kernel. */
-void sched_init(void);
+/*
+ * Reset all scheduler state for CPU ids 0..ncpus-1 (1 <= ncpus <=
+ * SCHED_MAX_CPUS): the per-CPU tables (run queues, deadline bandwidth,
+ * balance scratch) are allocated here, through arch_alloc(), sized by
+ * ncpus; those of an earlier sched_init() are freed first. The kernel
+ * calls it once, on the boot CPU, before any CPU comes online, with the
+ * number of CPUs it may start; the simulator and tests once per run. Not
+ * for a running kernel. No memory: an assertion failure.
+ */
+void sched_init(int ncpus);
 
 /*
  * Make `cpu` take work, with `idle` as its idle thread (storage owned by the

@@ -195,7 +195,16 @@ struct rq {
 	struct sched_cpu_stats stats;
 };
 
-extern struct rq sched_rqs[SCHED_MAX_CPUS];
+/*
+ * Per-CPU storage, sized by sched_init(ncpus) for CPU ids 0..ncpus-1 and
+ * allocated there through arch_alloc(): nothing is an array of
+ * SCHED_MAX_CPUS. sched_possible_cpus and the table pointers are written
+ * only by sched_init(), before any CPU comes online (and so before any
+ * other CPU can read them); read-only afterwards. Each run queue is then
+ * guarded by its own lock (struct rq).
+ */
+extern struct rq *sched_rqs;	   /* sched_possible_cpus entries */
+extern int sched_possible_cpus;	   /* ids sched_init() sized for */
 extern int sched_nr_cpus;	   /* highest online id + 1 */
 extern struct cpumask sched_online_mask;
 
@@ -346,6 +355,21 @@ struct balance_load {
 /* Fill loads[0..n) from the run queues without locks, where n is
  * sched_nr_cpus read once; returns n. */
 int balance_snapshot(struct balance_load *loads, uint64_t now_ns);
+
+/*
+ * Per-CPU scratch for snapshots: sched_possible_cpus entries for `cpu`,
+ * allocated by sched_init() (a snapshot of 1024 CPUs, ~40 KiB, does not
+ * fit a kernel stack). The rule: only code running on `cpu` with
+ * interrupts off uses it (the timer event, schedule(), wake-up placement
+ * under a run-queue lock), so nothing else on that CPU can interleave. A
+ * snapshot is valid until the next balance_snapshot() into the same
+ * scratch: balance_tick() calls balance_push_rt(), which re-snapshots, so
+ * balance_tick() snapshots again before it reads the loads after that
+ * call. No other user calls another.
+ */
+struct balance_load *balance_scratch_loads(int cpu);
+/* The same, for balance_pull()'s order[] (sched_possible_cpus ints). */
+int *balance_scratch_order(int cpu);
 
 /* The lowest-numbered allowed CPU with nothing runnable, or -1. */
 int balance_idle_target(const struct balance_load *loads, int n,

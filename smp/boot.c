@@ -189,13 +189,24 @@ static int probe_wanted(void)
 	return (int)n;
 }
 
+/* smp_plan_cpus()'s answer. Written once by the BSP before any AP starts;
+ * read-only afterwards. */
+static int plan_n = 1, plan_usable = 1, plan_probe;
+
+void smp_plan_cpus(void)
+{
+	plan_probe = probe_wanted();
+	plan_n = plan_probe ? plan_probe : cpus_wanted(&plan_usable);
+	if (plan_probe)
+		plan_usable = plan_probe;
+	cpu_set_possible(plan_n);
+}
+
 void smp_boot_aps(void)
 {
-	int usable;
-	int probe_n = probe_wanted();
-	int n = probe_n ? probe_n : cpus_wanted(&usable);
-	if (probe_n)
-		usable = probe_n;
+	int usable = plan_usable;
+	int probe_n = plan_probe;
+	int n = plan_n;
 	const char *lost_opt = cmdline_get(&boot_cmdline, "smp_test_lost");
 	uint64_t lost_apic = NO_APIC_ID;
 

@@ -25,9 +25,15 @@
 
 #include "../kernel/cpumask.h"
 
-/* Start the APs (BSP, once, after platform_init). Honours nosmp and
- * maxcpus=; logs one block with each AP's start-up time and ends with
- * "smp: brought up N of M CPUs in T ms". */
+/* Decide which CPUs will be started (BSP, once, after platform_init and
+ * before anything allocates per-CPU data): the MADT's CPUs (or
+ * smp_probe=), capped by maxcpus=, nosmp and the lack of a trampoline
+ * page or LAPIC, each cap logged once. Sets cpu_possible_count
+ * (kernel/cpu.h) to that number: logical ids 0..count-1. */
+void smp_plan_cpus(void);
+/* Start the APs smp_plan_cpus() chose (BSP, once, after the per-CPU data
+ * is allocated); logs one block with each AP's start-up time and ends
+ * with "smp: brought up N of M CPUs in T ms". */
 void smp_boot_aps(void);
 /* now_ns() when smp_boot_aps() sent the first INIT (0 if it started no
  * AP): an AP's start time is its cpus[i].online_ns minus this. Written

@@ -101,19 +101,3 @@ def test_panic_on_ap_stops_everything(esp, boot):
     stopped = set(re.findall(r"cpu(\d+): stopped by NMI: rip", log))
     assert stopped == {"0", "1", "2", "3"} - {m.group(1)}
     assert "panic-ap: the AP's panic did not stop the boot CPU" not in log
-
-
-def test_cpus_beyond_the_scheduler_limit_stay_idle(esp, boot):
-    """-smp 66: CPUs 64 and 65 are beyond SCHED_MAX_CPUS. They come online,
-    say once that they take no threads, and halt; they must not run the
-    scheduler's idle loop, which reads their run queue past the array (a
-    page fault on cpu65 before the fix). A TLB shootdown to every online
-    CPU (test=tlb) still reaches them."""
-    b = boot(esp(cmdline="test=tlb"), smp=66)
-    assert b.exit_code == cohortvm.EXIT_SUCCESS, b
-    assert "EXCEPTION" not in b.log
-    for cpu in (64, 65):
-        assert len(re.findall(rf"cpu{cpu}: sched: cpu{cpu} is beyond SCHED_MAX_CPUS "
-                              r"\(64\): it takes no threads", b.log)) == 1
-    assert brought_up(b.log) == (66, 66)
-    assert "test: tlb: PASS" in b.log

@@ -406,7 +406,7 @@ struct par *par_create(int ncpus)
 	in_main = true;
 	sched_debug_checks = true;
 	sched_tunables_reset();
-	sched_init();
+	sched_init(ncpus);
 	for (int c = 0; c < ncpus; c++) {
 		struct par_cpu *pc = &p->cpu[c];
 

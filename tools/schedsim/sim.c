@@ -151,7 +151,8 @@ static int lock_rank(const struct sched_lock *l, int *sub)
 	const char *p = (const char *)l, *rqs = (const char *)sched_rqs;
 
 	*sub = 0;
-	if (p >= rqs && p < rqs + sizeof(sched_rqs)) {
+	if (p >= rqs &&
+	    p < rqs + (size_t)sched_possible_cpus * sizeof(struct rq)) {
 		*sub = (int)((size_t)(p - rqs) / sizeof(struct rq));
 		return LOCK_RANK_RQ;
 	}
@@ -235,6 +236,17 @@ bool arch_spin_held(const struct sched_lock *l)
 	if (par_current)
 		return par_arch_spin_held(l);
 	return l->opaque[0] != 0;
+}
+
+/* sched_init()'s per-CPU tables (sched/arch.h): plain heap memory. */
+void *arch_alloc(size_t size)
+{
+	return calloc(1, size);
+}
+
+void arch_free(void *p)
+{
+	free(p);
 }
 
 void arch_log(const char *line)
@@ -387,7 +399,7 @@ struct sim *sim_create(const struct sim_spec *spec)
 			sim_current = NULL;
 			return NULL;
 		}
-	sched_init();
+	sched_init(spec->ncpus);
 	wait_queue_init(&s->wq, "sim");
 	for (int c = 0; c < n; c++) {
 		s->this_cpu = c;

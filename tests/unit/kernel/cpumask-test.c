@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * kernel/cpumask.h: set, unset, test, count, next and for_each_cpu over all
- * 256 ids (each bit alone, word edges, the last id), set and unset being
+ * 1024 ids (each bit alone, word edges, the last id), set and unset being
  * idempotent and touching only their own bit; popcount64 against
  * __builtin_popcountll on edge and random words (fixed seed); and a
  * randomized run against a plain bool array.
@@ -69,12 +69,13 @@ static void expect_matches(const struct cpumask *m, const bool *ref)
 
 /* ---- Layout and clear ---- */
 
-static void test_mask_has_256_bits(void **state)
+static void test_mask_has_1024_bits(void **state)
 {
 	(void)state;
-	assert_int_equal(CPUMASK_BITS, 256);
-	assert_int_equal(CPUMASK_WORDS, 4);
-	assert_int_equal(sizeof(struct cpumask), 32);
+	assert_int_equal(MAX_CPUS, 1024); /* the one CPU limit */
+	assert_int_equal(CPUMASK_BITS, MAX_CPUS);
+	assert_int_equal(CPUMASK_WORDS, 16);
+	assert_int_equal(sizeof(struct cpumask), 128);
 }
 
 static void test_clear_empties_a_dirty_mask(void **state)
@@ -183,7 +184,7 @@ static void test_full_mask(void **state)
 static void test_word_edges_and_last_cpu(void **state)
 {
 	(void)state;
-	static const int ids[] = { 0, 63, 64, 127, 128, 191, 192, 255 };
+	static const int ids[] = { 0, 63, 64, 127, 128, 191, 192, 1023 };
 	struct cpumask m;
 	bool ref[CPUMASK_BITS] = { false };
 	cpumask_clear(&m);
@@ -194,9 +195,9 @@ static void test_word_edges_and_last_cpu(void **state)
 	expect_matches(&m, ref);
 	assert_int_equal(cpumask_next(&m, 1), 63);
 	assert_int_equal(cpumask_next(&m, 65), 127);
-	assert_int_equal(cpumask_next(&m, 193), 255);
-	assert_int_equal(cpumask_next(&m, 255), 255);
-	assert_int_equal(cpumask_next(&m, 256), CPUMASK_BITS);
+	assert_int_equal(cpumask_next(&m, 193), 1023);
+	assert_int_equal(cpumask_next(&m, 1023), 1023);
+	assert_int_equal(cpumask_next(&m, 1024), CPUMASK_BITS);
 
 	int order[8], n = 0;
 	for_each_cpu(cpu, &m)
@@ -287,7 +288,7 @@ int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_mask_has_256_bits),
+		cmocka_unit_test(test_mask_has_1024_bits),
 		cmocka_unit_test(test_clear_empties_a_dirty_mask),
 		cmocka_unit_test(test_each_bit_alone),
 		cmocka_unit_test(test_set_and_unset_touch_only_their_bit),

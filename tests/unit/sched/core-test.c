@@ -42,6 +42,55 @@ static void test_class_table_order(void **state)
 	sim_destroy(s);
 }
 
+/*
+ * sched_init(ncpus) sizes every per-CPU table for ncpus, up to the one
+ * CPU limit: at 1024, CPU 1023 comes online and is seen by a snapshot
+ * taken in its own scratch (ASan catches any table still sized for fewer
+ * CPUs), ids in between that never came online read as offline, and a
+ * smaller sched_init() afterwards sizes down again.
+ */
+static void test_init_sizes_per_cpu_tables(void **state)
+{
+	static struct thread idle[2];
+	struct balance_load *l;
+	struct cpumask m;
+	struct sim *s;
+	int last = SCHED_MAX_CPUS - 1;
+
+	(void)state;
+	assert_int_equal(SCHED_MAX_CPUS, 1024);
+	assert_int_equal(CPUMASK_BITS, SCHED_MAX_CPUS);
+	spec_new(2, 1 * MS, 1 * MS);
+	s = sim_new(); /* arch_now_ns() for sched_cpu_online() */
+	assert_int_equal(sched_possible_cpus, 2);
+
+	sched_init(SCHED_MAX_CPUS);
+	assert_int_equal(sched_possible_cpus, SCHED_MAX_CPUS);
+	sched_cpu_online(0, &idle[0]);
+	sched_cpu_online(last, &idle[1]);
+	assert_int_equal(sched_nr_cpus, SCHED_MAX_CPUS);
+	assert_int_equal(dl_cpu_bw(last), 0);
+
+	/* Each CPU's scratch is its own: no two overlap. */
+	assert_ptr_equal(balance_scratch_loads(1),
+			 balance_scratch_loads(0) + SCHED_MAX_CPUS);
+	assert_ptr_equal(balance_scratch_order(last),
+			 balance_scratch_order(0) + (size_t)last * SCHED_MAX_CPUS);
+	l = balance_scratch_loads(last);
+	assert_int_equal(balance_snapshot(l, 0), SCHED_MAX_CPUS);
+	assert_true(l[0].online && l[last].online);
+	for (int cpu = 1; cpu < last; cpu++)
+		assert_false(l[cpu].online);
+	cpumask_clear(&m);
+	cpumask_set(&m, last);
+	assert_int_equal(balance_idle_target(l, SCHED_MAX_CPUS, &m), last);
+
+	sched_init(3);
+	assert_int_equal(sched_possible_cpus, 3);
+	assert_int_equal(sched_nr_cpus, 0);
+	sim_destroy(s);
+}
+
 /* Snapshot of everything an attribute call could change. */
 struct thread_view {
 	struct sched_attr attr;
@@ -705,6 +754,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_class_table_order),
+		cmocka_unit_test(test_init_sizes_per_cpu_tables),
 		cmocka_unit_test(test_attr_validation_changes_nothing),
 		cmocka_unit_test(test_affinity_validation),
 		cmocka_unit_test(test_affinity_never_violated),

@@ -93,6 +93,16 @@ bool arch_spin_held(const struct sched_lock *l)
 	return l->opaque[0] != 0;
 }
 
+void *arch_alloc(size_t size)
+{
+	return calloc(1, size);
+}
+
+void arch_free(void *p)
+{
+	free(p);
+}
+
 void arch_log(const char *line)
 {
 	fprintf(stderr, "schedcost: %s\n", line);

@@ -195,7 +195,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
-	sched_init();
+	sched_init(1);
 	sched_cpu_online(0, &idle);
 	b.rq = cpu_rq(0);
 	b.threads = calloc((size_t)b.n, sizeof(*b.threads));
