@@ -579,63 +579,105 @@ static void record_rows(struct sim *s, uint64_t upto_ns)
 	}
 }
 
-/* Earliest event time, or UINT64_MAX. */
+/* Earliest event time, or UINT64_MAX. One pass over the CPUs, which also
+ * notes the first CPU (lowest id) with each kind of event at its earliest
+ * time, so one_event need not scan again: nothing changes in between. */
 static uint64_t next_event_time(struct sim *s)
 {
-	uint64_t t = UINT64_MAX, w;
+	uint64_t t = UINT64_MAX, w, ta = UINT64_MAX, tt = UINT64_MAX;
 
+	s->ev_ipi = s->ev_act = s->ev_tmr = -1;
 	for (int c = 0; c < s->spec.ncpus; c++) {
-		if (s->cpu[c].ipi_pending)
+		if (s->cpu[c].ipi_pending) {
+			s->ev_ipi = c;
 			return s->now_ns;
-		if (action_due(s, c, &w) && w < t)
-			t = w;
+		}
+		if (action_due(s, c, &w) && w < ta) {
+			ta = w;
+			s->ev_act = c;
+		}
 		if (s->cpu[c].timer_ns != SCHED_TIMER_NONE &&
-		    s->cpu[c].timer_ns < t)
-			t = s->cpu[c].timer_ns;
+		    s->cpu[c].timer_ns < tt) {
+			tt = s->cpu[c].timer_ns;
+			s->ev_tmr = c;
+		}
 	}
+	t = ta < tt ? ta : tt;
 	if (s->next_arrival < s->nthreads) {
 		w = s->threads[s->arrival_order[s->next_arrival]].spec.arrive_ns;
 		if (w < t)
 			t = w;
 	}
+	/* Something already overdue: several CPUs may be, and the first by
+	 * id goes first, so let one_event scan. */
+	if (ta < s->now_ns)
+		s->ev_act = -2;
+	if (tt < s->now_ns)
+		s->ev_tmr = -2;
 	return t < s->now_ns ? s->now_ns : t;
+}
+
+/* The CPU whose script step is due now (lowest id), or -1. */
+static int due_action_cpu(struct sim *s)
+{
+	uint64_t w;
+
+	if (s->ev_act != -2)
+		return s->ev_act >= 0 && action_due(s, s->ev_act, &w) &&
+				       w <= s->now_ns ?
+			       s->ev_act :
+			       -1;
+	for (int c = 0; c < s->spec.ncpus; c++)
+		if (action_due(s, c, &w) && w <= s->now_ns)
+			return c;
+	return -1;
+}
+
+/* The CPU whose timer is due now (lowest id), or -1. */
+static int due_timer_cpu(struct sim *s)
+{
+	if (s->ev_tmr != -2)
+		return s->ev_tmr >= 0 &&
+				       s->cpu[s->ev_tmr].timer_ns <= s->now_ns ?
+			       s->ev_tmr :
+			       -1;
+	for (int c = 0; c < s->spec.ncpus; c++)
+		if (s->cpu[c].timer_ns <= s->now_ns)
+			return c;
+	return -1;
 }
 
 /* Process one event at time s->now_ns, in the fixed order. */
 static void one_event(struct sim *s)
 {
-	uint64_t w;
-	int n = s->spec.ncpus;
+	int c;
 
-	for (int c = 0; c < n; c++)
-		if (s->cpu[c].ipi_pending) {
-			s->cpu[c].ipi_pending = false;
-			s->this_cpu = c;
-			s->in_irq = true;
-			sched_ipi();
-			s->in_irq = false;
-			return;
-		}
-	for (int c = 0; c < n; c++)
-		if (action_due(s, c, &w) && w <= s->now_ns) {
-			run_actions(s, c);
-			return;
-		}
+	if ((c = s->ev_ipi) >= 0) {
+		s->cpu[c].ipi_pending = false;
+		s->this_cpu = c;
+		s->in_irq = true;
+		sched_ipi();
+		s->in_irq = false;
+		return;
+	}
+	if ((c = due_action_cpu(s)) >= 0) {
+		run_actions(s, c);
+		return;
+	}
 	if (s->next_arrival < s->nthreads &&
 	    s->threads[s->arrival_order[s->next_arrival]].spec.arrive_ns <=
 		    s->now_ns) {
 		arrive(s, &s->threads[s->arrival_order[s->next_arrival++]]);
 		return;
 	}
-	for (int c = 0; c < n; c++)
-		if (s->cpu[c].timer_ns <= s->now_ns) {
-			s->cpu[c].timer_ns = SCHED_TIMER_NONE;
-			s->this_cpu = c;
-			s->in_irq = true;
-			sched_timer_event();
-			s->in_irq = false;
-			return;
-		}
+	if ((c = due_timer_cpu(s)) >= 0) {
+		s->cpu[c].timer_ns = SCHED_TIMER_NONE;
+		s->this_cpu = c;
+		s->in_irq = true;
+		sched_timer_event();
+		s->in_irq = false;
+		return;
+	}
 }
 
 /* Events allowed at one instant before we call it a livelock. */

@@ -116,7 +116,10 @@ struct sim {
 	int next_arrival;		/* first not yet started in that order */
 	struct cpu_topo *topo;		/* [spec.ncpus], from sim_spec_topology */
 	int nr_nodes;
-	struct sim_stats *stats;	/* --stats: stats.c, NULL when off */
+	struct sim_stats *stats;	/* --stats: mcstats.c, NULL when off */
+	/* From next_event_time for one_event: first CPU with an IPI, a due
+	 * script step, a due timer (-1 none, -2 scan again). */
+	int ev_ipi, ev_act, ev_tmr;
 	struct wait_queue wq;	/* SIM_ACT_WAIT blocks here */
 
 	/* Options. */
