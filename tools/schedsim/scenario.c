@@ -276,14 +276,15 @@ static int expand_count(struct sim_spec *spec, int count, char *err,
 
 /* After the last line: the topology agrees with `cpus`, nodes and LLCs
  * divide the packages evenly, and node= names a node. */
-static int check_topology(struct sim_spec *spec, int cpus_line, int topo_line,
-			  char *err, size_t errlen)
+static int check_topology(struct sim_spec *spec, int cpus_line, int numa_line,
+			  int llc_line, char *err, size_t errlen)
 {
 	int nodes, cores_per_node;
 
 	if (!spec->packages) {
 		if (spec->nodes > 1 || spec->llc_cores)
-			return fail(err, errlen, topo_line,
+			return fail(err, errlen,
+				    spec->llc_cores ? llc_line : numa_line,
 				    "numa and llc need a topology line");
 	} else {
 		int n = spec->packages * spec->cores * spec->smt;
@@ -299,18 +300,18 @@ static int check_topology(struct sim_spec *spec, int cpus_line, int topo_line,
 	if (spec->packages && nodes > spec->packages) {
 		if (nodes % spec->packages ||
 		    spec->cores % (nodes / spec->packages))
-			return fail(err, errlen, topo_line,
+			return fail(err, errlen, numa_line,
 				    "numa %d does not split %d packages of %d "
 				    "cores evenly", nodes, spec->packages,
 				    spec->cores);
 		cores_per_node = spec->cores / (nodes / spec->packages);
 	} else if (spec->packages && spec->packages % nodes) {
-		return fail(err, errlen, topo_line,
+		return fail(err, errlen, numa_line,
 			    "numa %d does not divide %d packages", nodes,
 			    spec->packages);
 	}
 	if (spec->llc_cores && cores_per_node % spec->llc_cores)
-		return fail(err, errlen, topo_line,
+		return fail(err, errlen, llc_line,
 			    "llc %d does not divide the %d cores of a node",
 			    spec->llc_cores, cores_per_node);
 	struct cpu_topo *topo = NULL;
@@ -345,7 +346,7 @@ int scenario_parse(const char *text, struct sim_spec *spec, char *err,
 		   size_t errlen)
 {
 	char *copy = strdup(text), *ln;
-	int line = 0, rc = 0, cpus_line = 0, topo_line = 0;
+	int line = 0, rc = 0, cpus_line = 0, numa_line = 0, llc_line = 0;
 
 	if (!copy)
 		return fail(err, errlen, 0, "out of memory");
@@ -417,23 +418,23 @@ int scenario_parse(const char *text, struct sim_spec *spec, char *err,
 				rc = expand_count(spec, count, err, errlen, line);
 		} else if (strcmp(w[0], "topology") == 0 && nw == 2) {
 			rc = parse_topology(w[1], spec, err, errlen, line);
-			topo_line = line;
 		} else if (strcmp(w[0], "numa") == 0 && nw == 2) {
 			if (parse_int(w[1], 1, SIM_MAX_CPUS, &spec->nodes))
 				rc = fail(err, errlen, line, "numa must be 1..%d",
 					  SIM_MAX_CPUS);
-			topo_line = topo_line ? topo_line : line;
+			numa_line = line;
 		} else if (strcmp(w[0], "llc") == 0 && nw == 2) {
 			if (parse_int(w[1], 1, SIM_MAX_CPUS, &spec->llc_cores))
 				rc = fail(err, errlen, line, "llc must be 1..%d",
 					  SIM_MAX_CPUS);
-			topo_line = topo_line ? topo_line : line;
+			llc_line = line;
 		} else {
 			rc = fail(err, errlen, line, "unknown directive '%s'", w[0]);
 		}
 	}
 	free(copy);
 	if (!rc)
-		rc = check_topology(spec, cpus_line, topo_line, err, errlen);
+		rc = check_topology(spec, cpus_line, numa_line, llc_line, err,
+				    errlen);
 	return rc;
 }
