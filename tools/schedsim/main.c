@@ -4,7 +4,7 @@
  *
  *   schedsim [--trace FILE] [--no-table] [--no-check] [--quiet]
  *            [--fair-share] [--stats] [--stats-json FILE] [--settle DUR]
- *            SCENARIO
+ *            [--no-debug-checks] SCENARIO
  *   schedsim --explore SEED [--count N] [--cpus N] [--drop W.I,...]
  *
  * Prints the CPU-by-tick table (as in issue 5) and statistics. Exit status
@@ -23,7 +23,7 @@
 static const char usage[] =
 	"usage: schedsim [--trace FILE] [--no-table] [--no-check] [--quiet]\n"
 	"                [--fair-share] [--stats] [--stats-json FILE]\n"
-	"                [--settle DUR] SCENARIO\n"
+	"                [--settle DUR] [--no-debug-checks] SCENARIO\n"
 	"       schedsim --explore SEED [--count N] [--cpus N] [--drop W.I,...]\n"
 	"\n"
 	"--explore runs the interleaving explorer (tools/schedsim/explore.h):\n"
@@ -56,6 +56,9 @@ static const char usage[] =
 	"--fair-share prints each always-runnable fair thread's CPU time\n"
 	"against its weighted share of what RT, deadline and the other\n"
 	"threads left, and the largest relative error (tools/schedsim/stats.h).\n"
+	"\n"
+	"--no-check skips the checkers between events; --no-debug-checks also\n"
+	"the run-queue check inside schedule() (for instruction counts).\n"
 	"\n"
 	"--stats prints work conservation (CPU time idle while an allowed\n"
 	"waiter waited), migrations by level (core/llc/node/remote), cross-node\n"
@@ -135,7 +138,7 @@ int main(int argc, char **argv)
 {
 	const char *trace_path = NULL, *path = NULL, *json_path = NULL;
 	bool table = true, check = true, quiet = false, stats = false;
-	bool fair_share = false;
+	bool fair_share = false, debug_checks = true;
 	uint64_t settle_ns = 0;
 	static struct sim_spec spec;
 	char err[256], *text;
@@ -157,6 +160,8 @@ int main(int argc, char **argv)
 			check = false;
 		} else if (strcmp(argv[i], "--quiet") == 0) {
 			quiet = true;
+		} else if (strcmp(argv[i], "--no-debug-checks") == 0) {
+			debug_checks = false;
 		} else if (strcmp(argv[i], "--fair-share") == 0) {
 			fair_share = true;
 		} else if (strcmp(argv[i], "--stats") == 0) {
@@ -192,6 +197,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	s->check_each_event = check;
+	/* rq_check inside schedule(): off only for instruction counts. */
+	sched_debug_checks = debug_checks;
 	s->check_work_conserving = check;
 	s->quiet = quiet;
 	if (trace_path) {
