@@ -18,7 +18,12 @@
 #include "sched/domain.h"
 
 #include "kernel/lib/string.h"
+#include "sched/arch.h"
 #include "sched/sched.h" /* EINVAL */
+
+#ifndef ENOMEM
+#define ENOMEM 12
+#endif
 
 static const struct {
 	const char *name;
@@ -264,6 +269,35 @@ int sched_domains_build(struct sched_domains *sd, const struct cpu_topo *topo,
 		}
 	*sd = r;
 	return rc;
+}
+
+int sched_domains_create(struct sched_domains *sd, const struct cpu_topo *topo,
+			 int nr_cpus, const uint8_t *distance, int nr_nodes)
+{
+	size_t size = sched_domains_size(topo, nr_cpus, nr_nodes);
+	void *mem;
+	int rc;
+
+	if (!size)
+		return -EINVAL;
+	mem = arch_alloc(size);
+	if (!mem)
+		return -ENOMEM;
+	rc = sched_domains_build(sd, topo, nr_cpus, distance, nr_nodes, mem,
+				 size);
+	if (rc < 0)
+		arch_free(mem);
+	return rc;
+}
+
+void sched_domains_destroy(struct sched_domains *sd)
+{
+	/* The per-CPU array is the start of the block. */
+	arch_free(sd->cpu);
+	sd->cpu = NULL;
+	sd->groups = NULL;
+	sd->machine = NULL;
+	sd->distance = NULL;
 }
 
 int sched_domains_common_level(const struct sched_domains *sd, int a, int b)

@@ -8,7 +8,7 @@
  *
  * Pure and arch-free: built once at init from struct cpu_topo (filled by
  * the kernel from CPUID and SRAT, by schedsim from its scenario), into
- * memory the caller provides (sched/ never allocates), never changed after
+ * memory the caller provides or arch_alloc() gives, never changed after
  * (CPUs never go offline). Nothing here takes a lock: after the build the
  * structures are read-only and any CPU may read any of them.
  *
@@ -133,6 +133,17 @@ size_t sched_domains_size(const struct cpu_topo *topo, int nr_cpus,
 int sched_domains_build(struct sched_domains *sd, const struct cpu_topo *topo,
 			int nr_cpus, const uint8_t *distance, int nr_nodes,
 			void *mem, size_t size);
+
+/*
+ * sched_domains_size + arch_alloc + sched_domains_build, for init code
+ * (arch_alloc's rule: no lock held, interrupts on). Same returns, plus
+ * -ENOMEM; on an error nothing stays allocated and *sd is untouched.
+ * sched_domains_destroy gives the memory back (for tests and the
+ * simulator: the kernel builds once and keeps them).
+ */
+int sched_domains_create(struct sched_domains *sd, const struct cpu_topo *topo,
+			 int nr_cpus, const uint8_t *distance, int nr_nodes);
+void sched_domains_destroy(struct sched_domains *sd);
 
 /* The lowest domain of cpu (NULL on a one-CPU machine). */
 static inline const struct sched_domain *

@@ -188,6 +188,43 @@ static void expect_chain(const struct sched_domains *sd, int c,
 		fail_msg("cpu%d: chain '%s', want '%s'", c, got, want);
 }
 
+/* sched/arch.h's allocator, as the simulator's (domain.c needs only it). */
+static int allocs;
+
+void *arch_alloc(size_t size)
+{
+	allocs++;
+	return calloc(1, size);
+}
+
+void arch_free(void *p)
+{
+	if (p)
+		allocs--;
+	free(p);
+}
+
+static void test_create_destroy(void **state)
+{
+	struct cpu_topo *t = regular(2, 4, 2, 2, 0);
+	struct sched_domains sd = { .nr_cpus = -7 };
+
+	(void)state;
+	assert_int_equal(sched_domains_create(&sd, t, 16, NULL, 2), 1);
+	assert_int_equal(allocs, 1);
+	check_invariants(&sd, 16);
+	sched_domains_destroy(&sd);
+	assert_int_equal(allocs, 0);
+	assert_null(sd.cpu);
+	/* Bad topology: nothing allocated, *sd untouched. */
+	sd.nr_cpus = -7;
+	t[3].node = 2;
+	assert_int_equal(sched_domains_create(&sd, t, 16, NULL, 2), -EINVAL);
+	assert_int_equal(allocs, 0);
+	assert_int_equal(sd.nr_cpus, -7);
+	free(t);
+}
+
 static void done(struct built *b, struct cpu_topo *t)
 {
 	free(b->mem);
@@ -437,6 +474,59 @@ static void test_bad_input(void **state)
 	free(mem);
 }
 
+/* xorshift64*: deterministic, no libc randomness. */
+static uint64_t rnd(uint64_t *x)
+{
+	*x ^= *x >> 12;
+	*x ^= *x << 25;
+	*x ^= *x >> 27;
+	return *x * 0x2545F4914F6CDD1Dull;
+}
+
+/* Whatever the ids (firmware-derived, so anything), every invariant
+ * holds: 300 random machines of 1..300 CPUs with ids from small ranges
+ * (many coincidences, ids that contradict each other across levels). */
+static void test_random_topologies(void **state)
+{
+	uint64_t seed = 0x5eed;
+
+	(void)state;
+	for (int round = 0; round < 300; round++) {
+		int n = 1 + (int)(rnd(&seed) % 300);
+		int nodes = 1 + (int)(rnd(&seed) % 4);
+		int span = 1 + (int)(rnd(&seed) % 40);
+		struct cpu_topo *t = calloc((size_t)n, sizeof(*t));
+		struct built b;
+
+		assert_non_null(t);
+		for (int c = 0; c < n; c++) {
+			t[c].core = (int)(rnd(&seed) % (uint64_t)span);
+			t[c].llc = (int)(rnd(&seed) % 4);
+			t[c].package = (int)(rnd(&seed) % 3);
+			t[c].node = (int)(rnd(&seed) % (uint64_t)nodes);
+		}
+		build(&b, t, n, NULL, nodes);
+		check_invariants(&b.sd, n);
+		/* common_level agrees with the undropped spans. */
+		for (int k = 0; k < 20 && n > 1; k++) {
+			int a = (int)(rnd(&seed) % (uint64_t)n);
+			int c = (int)(rnd(&seed) % (uint64_t)n);
+			int l = sched_domains_common_level(&b.sd, a, c);
+
+			if (a == c) {
+				assert_int_equal(l, SD_CPU);
+				continue;
+			}
+			assert_true(cpumask_test(&b.sd.cpu[a].at_level[l]->span,
+						 c));
+			if (l > SD_SMT)
+				assert_false(cpumask_test(
+					&b.sd.cpu[a].at_level[l - 1]->span, c));
+		}
+		done(&b, t);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -449,6 +539,8 @@ int main(void)
 		cmocka_unit_test(test_one_cpu),
 		cmocka_unit_test(test_holes_and_reused_ids),
 		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_random_topologies),
+		cmocka_unit_test(test_create_destroy),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
