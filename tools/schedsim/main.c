@@ -3,28 +3,33 @@
  * schedsim: the scheduler simulator's command line.
  *
  *   schedsim [--trace FILE] [--no-table] [--no-check] [--quiet]
- *            [--fair-share] [--stats] [--stats-json FILE] [--settle DUR]
- *            [--no-debug-checks] SCENARIO
+ *            [--fair-share] SCENARIO
  *   schedsim --explore SEED [--count N] [--cpus N] [--drop W.I,...]
  *
  * Prints the CPU-by-tick table (as in issue 5) and statistics. Exit status
  * 0 when every invariant and work-conservation check passed, 1 when one
  * failed, 2 for usage or scenario errors.
  *
+ * --stats / --stats-json FILE [--settle DUR]: the many-core reports
+ * (mcstats.h); --no-debug-checks: no rq_check inside schedule().
+ *
  * Read next: docs/scheduler.md (formats), the files in scenarios/ (examples).
  */
 #include "tools/schedsim/explore.h"
-#include "tools/schedsim/sim.h"
 #include "tools/schedsim/mcstats.h"
+#include "tools/schedsim/sim.h"
+#include "tools/schedsim/stats.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 static const char usage[] =
 	"usage: schedsim [--trace FILE] [--no-table] [--no-check] [--quiet]\n"
-	"                [--fair-share] [--stats] [--stats-json FILE]\n"
-	"                [--settle DUR] [--no-debug-checks] SCENARIO\n"
+	"                [--fair-share] SCENARIO\n"
 	"       schedsim --explore SEED [--count N] [--cpus N] [--drop W.I,...]\n"
+	"\n"
+	"Many-core reports: [--stats] [--stats-json FILE] [--settle DUR];\n"
+	"[--no-debug-checks] for instruction counts (below).\n"
 	"\n"
 	"--explore runs the interleaving explorer (tools/schedsim/explore.h):\n"
 	"seeds SEED..SEED+N-1 of random thread programs and CPU interleavings\n"
@@ -35,8 +40,7 @@ static const char usage[] =
 	"Runs Cohort's scheduler (sched/*.c) on simulated CPUs and prints a\n"
 	"CPU-by-tick table (column k is logical CPU k-1, '-' is idle) and\n"
 	"statistics. Scenario file, one directive per line, '#' comments:\n"
-	"  cpus N                 simulated CPUs (1..1024, at most the scheduler's\n"
-	"                         SCHED_MAX_CPUS), default 1\n"
+	"  cpus N                 simulated CPUs (1..1024), default 1\n"
 	"  topology PxCxT         packages x cores x threads (sets cpus)\n"
 	"  numa N                 NUMA nodes (default one per package)\n"
 	"  llc C                  cores per last-level cache (default package)\n"
@@ -53,17 +57,16 @@ static const char usage[] =
 	"           (no actions: run forever; the script ends with an exit)\n"
 	"  DUR: integer with ns, us, ms or s (plain integer: ns)\n"
 	"\n"
-	"--fair-share prints each always-runnable fair thread's CPU time\n"
-	"against its weighted share of what RT, deadline and the other\n"
-	"threads left, and the largest relative error (tools/schedsim/stats.h).\n"
-	"\n"
+	"--stats prints work conservation (CPU time idle while an allowed\n"
+	"waiter waited), migrations by level (core/llc/node/remote), cross-node\n"
+	"migrations after --settle (default half the run) and the fair-share\n"
+	"error; --stats-json FILE writes the same as JSON (docs/scheduler.md).\n"
 	"--no-check skips the checkers between events; --no-debug-checks also\n"
 	"the run-queue check inside schedule() (for instruction counts).\n"
 	"\n"
-	"--stats prints work conservation (CPU time idle while an allowed\n"
-	"waiter waited), migrations by level (core/llc/node/remote), cross-node\n"
-	"migrations after --settle (default half the run) and fair-share error;\n"
-	"--stats-json FILE writes the same as JSON (docs/scheduler.md).\n"
+	"--fair-share prints each always-runnable fair thread's CPU time\n"
+	"against its weighted share of what RT, deadline and the other\n"
+	"threads left, and the largest relative error (tools/schedsim/stats.h).\n"
 	"\n"
 	"--trace FILE writes one event per line (trace format v1, see\n"
 	"docs/scheduler.md):  <time_ns> <cpu> <event> <thread> <thread> <arg>\n";
@@ -136,13 +139,14 @@ static int explore_main(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	const char *trace_path = NULL, *path = NULL, *json_path = NULL;
-	bool table = true, check = true, quiet = false, stats = false;
-	bool fair_share = false, debug_checks = true;
-	uint64_t settle_ns = 0;
+	const char *trace_path = NULL, *path = NULL;
+	bool table = true, check = true, quiet = false, fair_share = false;
 	static struct sim_spec spec;
 	char err[256], *text;
 	struct sim *s;
+	const char *json_path = NULL;
+	bool stats = false, debug_checks = true;
+	uint64_t settle_ns = 0;
 	int rc;
 
 	for (int i = 1; i < argc; i++)
@@ -156,14 +160,6 @@ int main(int argc, char **argv)
 			trace_path = argv[++i];
 		} else if (strcmp(argv[i], "--no-table") == 0) {
 			table = false;
-		} else if (strcmp(argv[i], "--no-check") == 0) {
-			check = false;
-		} else if (strcmp(argv[i], "--quiet") == 0) {
-			quiet = true;
-		} else if (strcmp(argv[i], "--no-debug-checks") == 0) {
-			debug_checks = false;
-		} else if (strcmp(argv[i], "--fair-share") == 0) {
-			fair_share = true;
 		} else if (strcmp(argv[i], "--stats") == 0) {
 			stats = true;
 		} else if (strcmp(argv[i], "--stats-json") == 0 && i + 1 < argc) {
@@ -171,6 +167,14 @@ int main(int argc, char **argv)
 		} else if (strcmp(argv[i], "--settle") == 0 && i + 1 < argc &&
 			   scenario_parse_duration(argv[i + 1], &settle_ns) == 0) {
 			i++;
+		} else if (strcmp(argv[i], "--no-debug-checks") == 0) {
+			debug_checks = false;
+		} else if (strcmp(argv[i], "--no-check") == 0) {
+			check = false;
+		} else if (strcmp(argv[i], "--quiet") == 0) {
+			quiet = true;
+		} else if (strcmp(argv[i], "--fair-share") == 0) {
+			fair_share = true;
 		} else if (argv[i][0] != '-' && !path) {
 			path = argv[i];
 		} else {
@@ -197,10 +201,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	s->check_each_event = check;
-	/* rq_check inside schedule(): off only for instruction counts. */
-	sched_debug_checks = debug_checks;
 	s->check_work_conserving = check;
 	s->quiet = quiet;
+	/* rq_check inside schedule(): off only for instruction counts. */
+	sched_debug_checks = debug_checks;
 	if (trace_path) {
 		if (!(s->trace = fopen(trace_path, "w"))) {
 			fprintf(stderr, "schedsim: cannot write %s\n", trace_path);
@@ -224,6 +228,8 @@ int main(int argc, char **argv)
 		sim_fair_share(s, &fs);
 		sim_print_fair_share(s, &fs, stdout);
 	}
+	if (s->trace)
+		fclose(s->trace);
 	if (stats)
 		sim_stats_print(s, stdout);
 	if (json_path) {
@@ -236,8 +242,6 @@ int main(int argc, char **argv)
 		sim_stats_json(s, path, f);
 		fclose(f);
 	}
-	if (s->trace)
-		fclose(s->trace);
 	sim_destroy(s);
 	return rc ? 1 : 0;
 }
