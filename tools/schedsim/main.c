@@ -57,19 +57,19 @@ static const char usage[] =
 	"           (no actions: run forever; the script ends with an exit)\n"
 	"  DUR: integer with ns, us, ms or s (plain integer: ns)\n"
 	"\n"
-	"--stats prints work conservation (CPU time idle while an allowed\n"
-	"waiter waited), migrations by level (core/llc/node/remote), cross-node\n"
-	"migrations after --settle (default half the run) and the fair-share\n"
-	"error; --stats-json FILE writes the same as JSON (docs/scheduler.md).\n"
-	"--no-check skips the checkers between events; --no-debug-checks also\n"
-	"the run-queue check inside schedule() (for instruction counts).\n"
-	"\n"
 	"--fair-share prints each always-runnable fair thread's CPU time\n"
 	"against its weighted share of what RT, deadline and the other\n"
 	"threads left, and the largest relative error (tools/schedsim/stats.h).\n"
 	"\n"
 	"--trace FILE writes one event per line (trace format v1, see\n"
-	"docs/scheduler.md):  <time_ns> <cpu> <event> <thread> <thread> <arg>\n";
+	"docs/scheduler.md):  <time_ns> <cpu> <event> <thread> <thread> <arg>\n"
+	"\n"
+	"--stats prints work conservation (CPU time idle while an allowed\n"
+	"waiter waited), migrations by level (core/llc/node/remote), cross-node\n"
+	"migrations after --settle (default half the run) and the fair-share\n"
+	"error; --stats-json FILE writes the same as JSON (docs/scheduler.md).\n"
+	"--no-check skips the checkers between events; --no-debug-checks also\n"
+	"the run-queue check inside schedule() (for instruction counts).\n";
 
 static char *read_file(const char *path)
 {
