@@ -42,7 +42,7 @@ struct sim_stats {
 	 * thread allowed on it waited; the longest such stretch of one CPU;
 	 * the number of stretches. */
 	uint64_t wc_waste_ns;
-	uint64_t wc_worst_ns;
+	uint64_t wc_worst_ns;	/* closed stretches (the reports add open ones) */
 	uint64_t wc_stretches;
 	uint64_t *wc_since;	/* [ncpus]: stretch start, UINT64_MAX none */
 	struct cpumask wasting;	/* CPUs inside a stretch */

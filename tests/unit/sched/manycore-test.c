@@ -176,6 +176,21 @@ static void test_work_conservation_measured(void **state)
 	assert_int_equal(s->stats->wc_waste_ns, t.total);
 	assert_true(s->stats->wc_worst_ns > 0);
 	assert_true(s->stats->wc_worst_ns <= t.total);
+	/* The JSON form carries the same figure. */
+	{
+		char *buf = NULL, want[64];
+		size_t len = 0;
+		FILE *f = open_memstream(&buf, &len);
+
+		assert_non_null(f);
+		sim_stats_json(s, "wc", f);
+		fclose(f);
+		snprintf(want, sizeof(want), "\"waste_ns\": %llu,",
+			 (unsigned long long)t.total);
+		assert_non_null(strstr(buf, want));
+		assert_non_null(strstr(buf, "\"per_thread\": ["));
+		free(buf);
+	}
 	sim_destroy(s);
 }
 
