@@ -47,7 +47,9 @@ struct acpi_mem {
  * sanitised before they are quoted). */
 typedef void (*acpi_log_fn)(void *ctx, const char *msg);
 
-#define ACPI_MAX_CPUS 512 /* entries kept; more are counted and reported */
+/* Entries kept; more are counted and reported. At least the kernel's CPU
+ * limit (MAX_CPUS, kernel/cpumask.h; kernel/platform.c checks). */
+#define ACPI_MAX_CPUS 1024
 #define ACPI_MAX_IOAPICS 16
 #define ACPI_MAX_OVERRIDES 32
 #define ACPI_MAX_NMIS 32

@@ -12,6 +12,7 @@
 #include "lib/string.h"
 #include "log.h"
 #include "panic.h"
+#include "mm/heap.h"
 #include "mm/pmm.h"
 #include "power.h"
 #include "report.h"
@@ -55,9 +56,9 @@ static void cmd_mem(void)
 
 static void cmd_cpus(void)
 {
-	for (int i = 0; i < MAX_CPUS; i++) {
-		struct cpu *c = &cpus[i];
-		if (c->state != CPU_ONLINE)
+	for (int i = 0; i < cpu_possible_count; i++) {
+		struct cpu *c = cpus[i];
+		if (!c || !cpu_online(i))
 			continue;
 		struct sched_cpu_stats st = { 0 };
 		/* A copy taken under that CPU's run-queue lock: the thread
@@ -65,10 +66,10 @@ static void cmd_cpus(void)
 		 * struct is never dereferenced from here. */
 		char name[16] = "-";
 		int tid = -1;
-		if (i < SCHED_MAX_CPUS) {
-			sched_cpu_curr_info(i, &tid, name);
+		/* Every online CPU has a run queue (cpu_possible_count sized
+		 * the scheduler); false: not the scheduler's yet. */
+		if (sched_cpu_curr_info(i, &tid, name))
 			sched_cpu_stats(i, &st);
-		}
 		kprintf("cpu%d: apic %u, running %s, %lu switches, %lu irqs, %lu "
 			"timer events, %lu IPIs in, %lu spurious",
 			c->id, c->apic_id, name,
@@ -123,17 +124,25 @@ static void cmd_ps(void)
  * interrupt handler cannot. */
 static void top_thread(void *arg)
 {
-	struct sched_cpu_stats prev[SCHED_MAX_CPUS], cur;
+	/* One entry per CPU: on the heap, as 1024 of them would not fit a
+	 * thread's 16 KiB stack. */
+	struct sched_cpu_stats *prev = kzalloc(sizeof(*prev) *
+					       (size_t)cpu_possible_count);
+	struct sched_cpu_stats cur;
 	(void)arg;
+	if (!prev) {
+		kprintf("top: no memory for %d CPUs' statistics", cpu_possible_count);
+		return;
+	}
 	sched_account_all();
-	for (int c = 0; c < SCHED_MAX_CPUS; c++)
+	for (int c = 0; c < cpu_possible_count; c++)
 		if (cpu_online(c))
 			sched_cpu_stats(c, &prev[c]);
 	for (int r = 1; r <= TOP_ROUNDS; r++) {
 		thread_sleep_for(TOP_INTERVAL_NS);
 		sched_account_all();
 		kprintf("top: refresh %d of %d", r, TOP_ROUNDS);
-		for (int c = 0; c < SCHED_MAX_CPUS; c++) {
+		for (int c = 0; c < cpu_possible_count; c++) {
 			if (!cpu_online(c))
 				continue;
 			sched_cpu_stats(c, &cur);
@@ -148,6 +157,7 @@ static void top_thread(void *arg)
 			prev[c] = cur;
 		}
 	}
+	kfree(prev);
 }
 
 static void cmd_top(void)

@@ -5,7 +5,8 @@
 #include "panic.h"
 #include "preempt.h"
 
-struct cpu cpus[MAX_CPUS];
+static struct cpu boot_cpu;
+struct cpu *cpus[MAX_CPUS] = { &boot_cpu };
 int cpu_ready;
 int cpu_possible_count = 1;
 static bool cpu_possible_set;
@@ -47,10 +48,21 @@ bool cpu_online(int cpu)
 int cpu_online_list(int *list, int limit)
 {
 	int n = 0;
-	for (int i = 0; i < limit && i < MAX_CPUS; i++)
+	for (int i = 0; i < limit && i < cpu_possible_count; i++)
 		if (cpu_online(i))
 			list[n++] = i;
 	return n;
+}
+
+int cpu_online_last(void)
+{
+	for (int i = CPUMASK_WORDS - 1; i >= 0; i--) {
+		uint64_t w = __atomic_load_n(&cpu_online_mask.bits[i],
+					     __ATOMIC_ACQUIRE);
+		if (w)
+			return i * 64 + 63 - __builtin_clzll(w);
+	}
+	return 0;
 }
 
 int cpu_online_count(void)

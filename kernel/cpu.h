@@ -100,7 +100,16 @@ _Static_assert(__builtin_offsetof(struct cpu, syscall_user_rsp) == 16,
 
 _Static_assert(MAX_CPUS <= CPUMASK_BITS, "cpumask too small for MAX_CPUS");
 
-extern struct cpu cpus[MAX_CPUS];
+/*
+ * Each CPU's struct cpu, by logical id; NULL past the CPUs smp/boot.c set
+ * up. A pointer table (8 KiB), not MAX_CPUS structs (~900 KiB at 1024):
+ * cpus[0] points at a static struct, because the boot CPU needs its own
+ * before the allocator exists (kernel_main's first line); smp_boot_aps()
+ * allocates the others and stores each pointer on the BSP before that
+ * AP is sent INIT (the trampoline finds its struct through the slot
+ * table, smp/boot.c), so a pointer, once seen by anyone, never changes.
+ */
+extern struct cpu *cpus[MAX_CPUS];
 
 /*
  * How many logical CPU ids exist: 0..cpu_possible_count-1, the CPUs the
@@ -125,6 +134,8 @@ int cpu_online_count(void);
 /* Fill list[] with the online logical ids below `limit`, in order; returns
  * how many. list must hold `limit` entries. */
 int cpu_online_list(int *list, int limit);
+/* The highest online logical id (0 if only the BSP is). */
+int cpu_online_last(void);
 
 /*
  * The calling CPU's struct cpu, with no check: the answer may be stale by

@@ -308,8 +308,8 @@ static void bsp_guarded_ist(void)
 		if (!top)
 			panic("boot: no memory for the boot CPU's %s stack",
 			      ist_names[i]);
-		cpus[0].ist_top[i] = top;
-		cpus[0].tss.ist[i] = top;
+		cpus[0]->ist_top[i] = top;
+		cpus[0]->tss.ist[i] = top;
 	}
 }
 
@@ -321,15 +321,15 @@ void kernel_main(const struct boot_info *bi) __attribute__((noreturn));
 void kernel_main(const struct boot_info *bi)
 {
 	tsc_boot = rdtsc();
-	cpus[0].id = 0;
-	cpu_set_current(&cpus[0]);
+	cpus[0]->id = 0;
+	cpu_set_current(cpus[0]);
 	serial_init();
 
 	/* Our own GDT/IDT before anything can fault: the firmware's tables
 	 * are no longer mapped. */
 	for (int i = 0; i < IST_COUNT; i++)
-		cpus[0].ist_top[i] = (uint64_t)&bsp_ist[i][IST_STACK_SIZE];
-	gdt_init(&cpus[0], cpus[0].ist_top);
+		cpus[0]->ist_top[i] = (uint64_t)&bsp_ist[i][IST_STACK_SIZE];
+	gdt_init(cpus[0], cpus[0]->ist_top);
 	idt_init();
 	pic_disable();
 	write_cr0(read_cr0() | CR0_WP); /* read-only pages bind the kernel too */
@@ -391,9 +391,9 @@ static void kernel_main_late(const struct boot_info *bi)
 	time_realtime_init();
 	smp_plan_cpus(); /* cpu_possible_count: sizes the per-CPU data below */
 	sched_glue_init();
-	cpus[0].online_ns = now_ns();
+	cpus[0]->online_ns = now_ns();
 	sched_glue_cpu_online();
-	cpu_mark_online(&cpus[0]);
+	cpu_mark_online(cpus[0]);
 	smp_ipi_init();
 	smp_boot_aps();
 	vfs_init(bi);

@@ -73,8 +73,12 @@ const struct cmdline_option kernel_options[] = {
 	  "scheduler tracing (default on); dump: also print the trace after "
 	  "test= runs and on a fatal error" },
 	{ "trace_buf", CMDLINE_UINT, 0,
-	  "trace records per CPU (default 16384, 64..1048576)" },
+	  "trace records per CPU (default 16384, fewer past 64 CPUs; "
+	  "64..1048576)" },
 	{ "nosmp", CMDLINE_FLAG, 0, "do not start the other CPUs" },
+	{ "nr_cpus", CMDLINE_UINT, "1..1024",
+	  "the kernel's CPU count: CPUs beyond N are never started and get "
+	  "no per-CPU data (as Linux's nr_cpus=)" },
 	{ "maxcpus", CMDLINE_UINT, 0,
 	  "use at most N CPUs, the boot CPU included" },
 	{ "smp_probe", CMDLINE_UINT, 0,

@@ -80,36 +80,23 @@ static enum timer_force timer_option(void)
 	return TIMER_FORCE_AUTO;
 }
 
-/* The CPU list SMP will start: enabled MADT entries, BSP first. Entries
- * that are only online-capable are hot-plug slots, not CPUs present now. */
+static void cpu_list_warn(void *ctx, const char *line)
+{
+	(void)ctx;
+	kwarn("%s", line);
+}
+
+/* The CPU list SMP will start: enabled MADT entries, BSP first, at most
+ * MAX_CPUS (kernel/cpu_list.h; one warning for those left out). */
 static void collect_cpus(uint32_t bsp_apic_id)
 {
-	const struct acpi_madt *m = &acpi.madt;
-	int dropped = 0;
-
-	platform.cpu[0] = (struct platform_cpu){ bsp_apic_id, 0 };
-	platform.ncpus = 1;
-	platform.madt_usable = 0;
-	for (int i = 0; i < m->ncpus; i++) {
-		if (!m->cpu[i].enabled)
-			continue;
-		platform.madt_usable++;
-		if (m->cpu[i].apic_id == bsp_apic_id) {
-			platform.cpu[0].acpi_uid = m->cpu[i].acpi_uid;
-			continue;
-		}
-		if (platform.ncpus == MAX_CPUS) {
-			dropped++;
-			continue;
-		}
-		platform.cpu[platform.ncpus++] =
-			(struct platform_cpu){ m->cpu[i].apic_id, m->cpu[i].acpi_uid };
-	}
-	dropped += m->ncpus_dropped;
-	if (dropped)
-		kwarn("platform: %d more CPUs than MAX_CPUS (%d) listed; "
-			"using the first %d", dropped, MAX_CPUS, MAX_CPUS);
+	platform.ncpus = cpu_list_from_madt(&acpi.madt, bsp_apic_id, platform.cpu,
+					    MAX_CPUS, &platform.madt_usable,
+					    cpu_list_warn, 0);
 }
+
+_Static_assert(ACPI_MAX_CPUS >= MAX_CPUS,
+	       "the MADT parser keeps an entry for every CPU the kernel can use");
 
 static void apply_nmis(uint32_t uid)
 {
@@ -173,16 +160,16 @@ void platform_init(const struct boot_info *bi)
 		kwarn("platform: no usable local APIC: one CPU, no timer "
 			"interrupts");
 	platform.bsp_apic_id = lapic_ok ? lapic_id() : 0;
-	cpus[0].apic_id = platform.bsp_apic_id;
+	cpus[0]->apic_id = platform.bsp_apic_id;
 	if (platform.have_madt && lapic_ok) {
 		collect_cpus(platform.bsp_apic_id);
 	} else {
 		platform.cpu[0] = (struct platform_cpu){ platform.bsp_apic_id, 0 };
 		platform.ncpus = 1;
 	}
-	cpus[0].acpi_uid = platform.cpu[0].acpi_uid;
+	cpus[0]->acpi_uid = platform.cpu[0].acpi_uid;
 	if (lapic_ok)
-		apply_nmis(cpus[0].acpi_uid);
+		apply_nmis(cpus[0]->acpi_uid);
 
 	/* IOAPICs and ISA overrides. */
 	for (int i = 0; lapic_ok && i < acpi.madt.nioapics; i++)

@@ -17,13 +17,9 @@
 #include <stdint.h>
 
 #include "cpu.h"
+#include "cpu_list.h"
 
 struct boot_info;
-
-struct platform_cpu {
-	uint32_t apic_id;
-	uint32_t acpi_uid;
-};
 
 struct platform {
 	/* Usable CPUs in MADT order (BSP first), at most MAX_CPUS. */

@@ -387,26 +387,26 @@ static void hold_log_lock(void *arg)
 
 int power_selftest_stop(void)
 {
-	int list[MAX_CPUS], n = cpu_online_list(list, MAX_CPUS);
+	int n = cpu_online_count(), last = cpu_online_last();
 
 	if (n < 2) {
 		kprintf("power-stop: needs at least 2 CPUs");
 		return 1;
 	}
-	smp_call_on(list[n - 1], hold_log_lock, 0, false);
+	smp_call_on(last, hold_log_lock, 0, false);
 	/* No logging until the others are stopped: the lock is taken. */
 	uint64_t end = now_ns() + 1000000000ull;
 	while (!__atomic_load_n(&log_held, __ATOMIC_ACQUIRE) && now_ns() < end)
 		cpu_relax();
 	if (!__atomic_load_n(&log_held, __ATOMIC_ACQUIRE)) {
 		kprintf("power-stop: cpu%d never took the log lock",
-			list[n - 1]);
+			last);
 		return 1;
 	}
 	uint64_t flags = irq_save(); /* stop_others() leaves them off */
 	stop_others();
 	kprintf("power-stop: logged after stopping cpu%d, which held the "
-		"log lock", list[n - 1]);
+		"log lock", last);
 	irq_restore(flags);
 	return 0;
 }

@@ -160,8 +160,10 @@ static void report_acpi(void)
 static void report_cpus(void)
 {
 	int online = 0, failed = 0, known = 0;
-	for (int i = 0; i < MAX_CPUS; i++) {
-		enum cpu_state s = __atomic_load_n(&cpus[i].state, __ATOMIC_ACQUIRE);
+	for (int i = 0; i < cpu_possible_count; i++) {
+		if (!cpus[i])
+			continue;
+		enum cpu_state s = __atomic_load_n(&cpus[i]->state, __ATOMIC_ACQUIRE);
 		online += s == CPU_ONLINE;
 		failed += s == CPU_FAILED;
 		known += s != CPU_OFFLINE;
@@ -171,8 +173,10 @@ static void report_cpus(void)
 		platform.have_madt ? "MADT present" : "no MADT", known, online,
 		failed);
 	uint64_t t0 = smp_bringup_start_ns();
-	for (int i = 1; i < MAX_CPUS; i++) {
-		const struct cpu *c = &cpus[i];
+	for (int i = 1; i < cpu_possible_count; i++) {
+		const struct cpu *c = cpus[i];
+		if (!c)
+			continue;
 		enum cpu_state s = __atomic_load_n(&c->state, __ATOMIC_ACQUIRE);
 		if (s == CPU_FAILED)
 			kprintf("report: cpu%d: apic %u FAILED to start", i,

@@ -76,7 +76,7 @@ static void report(const char *what, uint64_t *ns, int n)
 void sched_bench_run(void)
 {
 	int cpus_list[2], n = 0, err;
-	for (int i = 1; i < MAX_CPUS && n < 2; i++)
+	for (int i = 1; i < cpu_possible_count && n < 2; i++)
 		if (cpu_online(i))
 			cpus_list[n++] = i;
 	if (n < 2) {

@@ -41,7 +41,7 @@
 
 _Static_assert(sizeof(struct spinlock) <= sizeof(((struct sched_lock *)0)->opaque),
 	       "sched_lock must hold a kernel spinlock");
-_Static_assert(SCHED_MAX_CPUS <= MAX_CPUS, "scheduler CPU ids are logical ids");
+_Static_assert(SCHED_MAX_CPUS == MAX_CPUS, "one CPU limit (kernel/cpumask.h)");
 
 extern void switch_stack(uint64_t *save_rsp, uint64_t next_rsp);
 
@@ -72,9 +72,10 @@ struct glue_cpu {
 
 enum { POLL_OFF, POLL_ON, POLL_KICKED };
 
-/* MAX_CPUS entries, not SCHED_MAX_CPUS: the interrupt counters are kept
- * for every CPU, even one the scheduler cannot use. */
-static struct glue_cpu glue[MAX_CPUS];
+/* cpu_possible_count entries, allocated by sched_glue_init() on the BSP
+ * before any AP starts and never freed; each entry is then its CPU's
+ * (struct glue_cpu), except poll_state, which senders swap atomically. */
+static struct glue_cpu *glue;
 
 /* How soon to retry scheduling work deferred because a lock was held. */
 #define PREEMPT_RETRY_NS 100000
@@ -282,12 +283,16 @@ static void poll_adapt(struct glue_cpu *g, uint64_t halted)
 void sched_glue_irq_exit(void)
 {
 	struct cpu *c = this_cpu(); /* interrupts are off until we return */
+	if (!sched_running) { /* before sched_glue_init(): no glue[] yet */
+		c->irq_depth--;
+		return;
+	}
 	struct glue_cpu *gc = &glue[c->id];
 	if (gc->halt_start_tsc) { /* the first interrupt after an idle hlt */
 		poll_adapt(gc, rdtsc() - gc->halt_start_tsc);
 		gc->halt_start_tsc = 0;
 	}
-	if (!sched_running || !glue[c->id].online || c->irq_depth > 1) {
+	if (!glue[c->id].online || c->irq_depth > 1) {
 		c->irq_depth--;
 		return;
 	}
@@ -372,7 +377,7 @@ static void apply_options(void)
 	if (!time_calibration()->tsc_hz)
 		us = 0; /* no TSC rate to bound the window with */
 	idle_poll_max = us * (time_calibration()->tsc_hz / 1000000);
-	for (int i = 0; i < MAX_CPUS; i++)
+	for (int i = 0; i < cpu_possible_count; i++)
 		glue[i].poll_cycles = idle_poll_max;
 	if (us)
 		kprintf("sched: idle CPUs poll up to %lu us before hlt (%s; "
@@ -389,6 +394,10 @@ static void apply_options(void)
 
 void sched_glue_init(void)
 {
+	glue = kzalloc(sizeof(*glue) * (size_t)cpu_possible_count);
+	if (!glue)
+		panic("sched: no memory for %d CPUs' glue state",
+		      cpu_possible_count);
 	trace_init();
 	sched_init(cpu_possible_count);
 	apply_options();
@@ -443,10 +452,10 @@ static bool idle_poll(void)
 
 void sched_glue_idle(void)
 {
-	/* A CPU the scheduler does not track (id >= SCHED_MAX_CPUS; it said
-	 * so in sched_glue_cpu_online) has no run queue: sched_irq_exit()
-	 * and the poll would index past the scheduler's arrays. It only
-	 * halts, still answering IPIs (TLB shootdowns, calls) and NMIs. */
+	/* Every started CPU went through sched_glue_cpu_online() (its id is
+	 * below cpu_possible_count, which sized the scheduler); one that did
+	 * not has no run queue, and only halts, still answering IPIs (TLB
+	 * shootdowns, calls) and NMIs. */
 	irq_disable(); /* me(): this CPU's entry, read where we cannot move */
 	if (!me()->online)
 		for (;;)

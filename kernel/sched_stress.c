@@ -808,7 +808,7 @@ int selftest_sched_stress(void)
 	uint64_t check_ms = option_or("sched_check", 0);
 	uint64_t rng = seed;
 
-	n_online = cpu_online_list(online, SCHED_MAX_CPUS);
+	n_online = cpu_online_list(online, MAX_CPUS);
 	live_cap = n_online * STRESS_THREADS_PER_CPU;
 	if (live_cap > STRESS_SLOTS)
 		live_cap = STRESS_SLOTS;

@@ -14,11 +14,12 @@
 #include "kthread.h"
 #include "lib/string.h"
 #include "log.h"
+#include "mm/heap.h"
+#include "panic.h"
 #include "mm/pmm.h"
 #include "time.h"
 
 #define MS (1000UL * 1000)
-#define MAX_TEST_THREADS 64
 
 static void spin_until(uint64_t t)
 {
@@ -36,6 +37,47 @@ static struct thread *spawn(const char *name, void (*fn)(void *), void *arg,
 	return t;
 }
 
+/* ---- Per-CPU scratch ------------------------------------------------------ */
+
+struct nohz_result {
+	int cpu_start, cpu_end;
+	uint64_t switches, timer_irqs;
+};
+
+/*
+ * The tests spawn up to one thread per CPU (plus one): their arrays are
+ * sized by cpu_possible_count, allocated on first use and kept. The tests
+ * run one at a time from the init thread (selftest_run), so one set
+ * serves them all; 1024 CPUs' worth would not fit a 16 KiB thread stack
+ * (and a fixed 64 was overrun by a one-thread-per-CPU test past 64 CPUs).
+ */
+static int *online_ids;
+static struct thread **test_threads;
+static uint64_t *share_run, *share_migr;
+static struct nohz_result *nohz_res;
+static atomic_int *cpu_ran; /* test=sched-cpus: CPU id + 1 where it ran */
+
+/* The online CPU ids, in order; *n: how many. */
+static int *online_cpus(int *n)
+{
+	size_t c = (size_t)cpu_possible_count + 1;
+
+	if (!online_ids) {
+		online_ids = kzalloc(c * sizeof(*online_ids));
+		test_threads = kzalloc(c * sizeof(*test_threads));
+		share_run = kzalloc(c * sizeof(*share_run));
+		share_migr = kzalloc(c * sizeof(*share_migr));
+		nohz_res = kzalloc(c * sizeof(*nohz_res));
+		cpu_ran = kzalloc(c * sizeof(*cpu_ran));
+		if (!online_ids || !test_threads || !share_run || !share_migr ||
+		    !nohz_res || !cpu_ran)
+			panic("sched-test: no memory for %d CPUs' scratch",
+			      cpu_possible_count);
+	}
+	*n = cpu_online_list(online_ids, cpu_possible_count);
+	return online_ids;
+}
+
 static struct cpumask only(int cpu)
 {
 	struct cpumask m;
@@ -44,16 +86,45 @@ static struct cpumask only(int cpu)
 	return m;
 }
 
-/* ---- test=sched-nohz ----------------------------------------------------- */
+/* ---- test=sched-cpus ----------------------------------------------------- */
 
-struct nohz_result {
-	int cpu_start, cpu_end;
-	uint64_t switches, timer_irqs;
-};
+static void record_ran(void *arg)
+{
+	atomic_store((atomic_int *)arg, sched_current_cpu() + 1);
+}
+
+/* Every online CPU takes a thread: one pinned to each, which records
+ * where it ran. Little work, so it stays quick at -smp 80 under TCG. */
+int selftest_sched_cpus(void)
+{
+	int n, *list = online_cpus(&n), fail = 0;
+	struct thread **t = test_threads;
+
+	for (int k = 0; k < n; k++) {
+		struct cpumask m = only(list[k]);
+
+		atomic_store(&cpu_ran[k], 0);
+		t[k] = spawn("on-cpu", record_ran, &cpu_ran[k], 0, &m);
+	}
+	for (int k = 0; k < n; k++) {
+		if (t[k])
+			kthread_join(t[k], 0);
+		if (atomic_load(&cpu_ran[k]) != list[k] + 1) {
+			kprintf("sched-cpus: cpu%d did not run the thread pinned "
+				"to it (%s)", list[k],
+				!t[k] ? "not created" : "it ran elsewhere");
+			fail = 1;
+		}
+	}
+	if (!fail)
+		kprintf("sched-cpus: each of the %d online CPUs ran a thread", n);
+	return fail;
+}
+
+/* ---- test=sched-nohz ----------------------------------------------------- */
 
 static atomic_int nohz_running;
 static int nohz_n;
-static struct nohz_result nohz_res[MAX_TEST_THREADS];
 
 static void nohz_thread(void *arg)
 {
@@ -68,19 +139,20 @@ static void nohz_thread(void *arg)
 	int cpu = sched_current_cpu();
 	r->cpu_start = cpu;
 	sched_cpu_stats(cpu, &s0);
-	uint64_t irq0 = cpus[cpu].timer_events;
+	uint64_t irq0 = cpus[cpu]->timer_events;
 	spin_until(now_ns() + 300 * MS);
 	r->cpu_end = sched_current_cpu();
 	sched_cpu_stats(r->cpu_end, &s1);
 	r->switches = s1.switches - s0.switches;
-	r->timer_irqs = cpus[r->cpu_end].timer_events - irq0;
+	r->timer_irqs = cpus[r->cpu_end]->timer_events - irq0;
 }
 
 int selftest_sched_nohz(void)
 {
-	int list[MAX_CPUS], n = cpu_online_list(list, SCHED_MAX_CPUS), fail = 0;
-	struct thread *t[MAX_TEST_THREADS];
+	int n, fail = 0;
 
+	online_cpus(&n);
+	struct thread **t = test_threads;
 	nohz_n = n;
 	for (int i = 0; i < n; i++)
 		t[i] = spawn("nohz", nohz_thread, &nohz_res[i], 0, 0);
@@ -108,9 +180,14 @@ static void hog_until_end(void *arg)
 
 int selftest_sched_share(void)
 {
-	int list[MAX_CPUS], n = cpu_online_list(list, SCHED_MAX_CPUS) + 1, fail = 0;
-	struct thread *t[MAX_TEST_THREADS];
-	uint64_t run[MAX_TEST_THREADS] = { 0 }, migr[MAX_TEST_THREADS] = { 0 };
+	int n, fail = 0;
+
+	online_cpus(&n);
+	n++; /* one thread more than CPUs */
+	struct thread **t = test_threads;
+	uint64_t *run = share_run, *migr = share_migr;
+	memset(run, 0, sizeof(*run) * (size_t)n);
+	memset(migr, 0, sizeof(*migr) * (size_t)n);
 
 	share_end_ns = now_ns() + 2000 * MS;
 	for (int i = 0; i < n; i++)
@@ -174,8 +251,8 @@ static void rt_recorder(void *arg)
 
 int selftest_sched_rt(void)
 {
-	int list[MAX_CPUS], n = cpu_online_list(list, SCHED_MAX_CPUS), fail = 0;
-	struct thread *hog[MAX_TEST_THREADS], *w;
+	int n, *list = online_cpus(&n), fail = 0;
+	struct thread **hog = test_threads, *w;
 	uint64_t wake_at = now_ns() + 100 * MS;
 	struct sched_attr rt = { .policy = SCHED_POLICY_FIFO, .rt_priority = 50 };
 
@@ -251,8 +328,8 @@ static void dl_idle_worker(void *arg)
 
 int selftest_sched_deadline(void)
 {
-	int list[MAX_CPUS], n = cpu_online_list(list, SCHED_MAX_CPUS), fail = 0;
-	struct thread *hog[MAX_TEST_THREADS];
+	int n, *list = online_cpus(&n), fail = 0;
+	struct thread **hog = test_threads;
 	struct sched_attr dl = { .policy = SCHED_POLICY_DEADLINE,
 				 .dl_runtime_ns = DL_RUNTIME_NS,
 				 .dl_deadline_ns = DL_PERIOD_NS,
@@ -321,7 +398,7 @@ static void fair_counter(void *arg)
 
 int selftest_sched_throttle(void)
 {
-	int list[MAX_CPUS], n = cpu_online_list(list, SCHED_MAX_CPUS);
+	int n, *list = online_cpus(&n);
 	int cpu = list[n - 1];
 	struct cpumask m = only(cpu);
 	struct sched_attr fifo = { .policy = SCHED_POLICY_FIFO, .rt_priority = 99 };
@@ -360,7 +437,7 @@ static void storm_thread(void *arg)
 
 int selftest_sched_storm(void)
 {
-	int list[MAX_CPUS], n = cpu_online_list(list, SCHED_MAX_CPUS), fail = 0;
+	int n, *list = online_cpus(&n), fail = 0;
 	struct thread *t[STORM_THREADS];
 	uint64_t free_after_first = 0;
 	int created = 0, joined = 0;

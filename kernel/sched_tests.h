@@ -3,6 +3,7 @@
 #ifndef COHORT_SCHED_TESTS_H
 #define COHORT_SCHED_TESTS_H
 
+int selftest_sched_cpus(void);
 int selftest_sched_nohz(void);
 int selftest_sched_share(void);
 int selftest_sched_rt(void);

@@ -163,7 +163,8 @@ static int test_heap(void)
 /* ---- CR4.MCE on every CPU --------------------------------------------- */
 
 #define CR4_SEEN_RAN ((uint64_t)1 << 63) /* the CPU answered */
-static uint64_t cr4_seen[MAX_CPUS];
+/* cpu_possible_count entries while the test runs; each CPU writes its own. */
+static uint64_t *cr4_seen;
 
 static void read_my_cr4(void *arg)
 {
@@ -175,18 +176,29 @@ static void read_my_cr4(void *arg)
  * the #MC handler: every online CPU must have it set. */
 static int test_cr4_mce(void)
 {
-	int list[MAX_CPUS], n = cpu_online_list(list, MAX_CPUS), bad = 0;
-	smp_call_many(&cpu_online_mask, read_my_cr4, 0, true);
-	for (int i = 0; i < n; i++) {
-		uint64_t v = cr4_seen[list[i]];
+	struct cpumask online;
+	int n, bad = 0;
+
+	cr4_seen = kzalloc(sizeof(*cr4_seen) * (size_t)cpu_possible_count);
+	if (!cr4_seen) {
+		kprintf("cr4-mce: no memory");
+		return 1;
+	}
+	cpu_online_snapshot(&online);
+	n = cpumask_count(&online);
+	smp_call_many(&online, read_my_cr4, 0, true);
+	for_each_cpu(cpu, &online) {
+		uint64_t v = cr4_seen[cpu];
 		if (!(v & CR4_SEEN_RAN) || !(v & CR4_MCE)) {
 			kprintf("cr4-mce: cpu%d: CR4 %#lx: machine checks %s",
-				list[i], v & ~CR4_SEEN_RAN,
+				cpu, v & ~CR4_SEEN_RAN,
 				v & CR4_SEEN_RAN ? "disabled" :
 						   "not checked (no answer)");
 			bad++;
 		}
 	}
+	kfree(cr4_seen);
+	cr4_seen = 0;
 	kprintf("cr4-mce: %d of %d CPUs have CR4.MCE set", n - bad, n);
 	return bad != 0;
 }
@@ -343,6 +355,8 @@ static const struct selftest tests[] = {
 	  "a CPU coming online mid-shootdown is waited for or left out" },
 	{ "lockstress", selftest_lockstress,
 	  "all CPUs hammer a lock and an atomic; exact totals" },
+	{ "sched-cpus", selftest_sched_cpus,
+	  "one thread pinned to each online CPU: every CPU runs its own" },
 	{ "sched-nohz", selftest_sched_nohz,
 	  "one fair thread per CPU: no switches, no timer interrupts, no moves" },
 	{ "sched-share", selftest_sched_share,

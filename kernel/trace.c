@@ -20,11 +20,18 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "log.h"
+#include "mm/heap.h"
 #include "mm/layout.h"
 #include "mm/pmm.h"
 #include "spinlock.h"
 
 #define TRACE_DEFAULT_EVENTS 16384 /* per CPU: 512 KiB of 32-byte records */
+/* Without trace_buf=, all rings together stay within this many events
+ * (32 MiB): the default per CPU up to 64 CPUs, fewer beyond (80 CPUs:
+ * 13107 each; 1024: 1024 each), so a large machine does not spend half a
+ * GiB on tracing it never asked for. */
+#define TRACE_DEFAULT_TOTAL_EVENTS (64u * TRACE_DEFAULT_EVENTS)
+#define TRACE_MIN_EVENTS 64
 #define TRACE_MAX_EVENTS (1u << 20)
 #define TRACE_NAMES 1024 /* tids modulo this; older names get overwritten */
 #define CLASS_NAME_MAX 12
@@ -67,7 +74,10 @@ struct trace_name {
 	char class_name[CLASS_NAME_MAX];
 };
 
-static struct trace_ring rings[MAX_CPUS];
+/* cpu_possible_count entries, allocated by trace_init() on the BSP before
+ * any AP starts (NULL: tracing off); each entry then belongs to its CPU
+ * (struct trace_ring). */
+static struct trace_ring *rings;
 static uint32_t capacity; /* records per CPU; 0 = tracing off */
 static bool dump_after_test;
 /* Protects: names[]. Leaf: taken under run-queue locks, takes nothing. */
@@ -78,18 +88,30 @@ void trace_init(void)
 {
 	const char *opt = cmdline_get(&boot_cmdline, "trace");
 	const char *size = cmdline_get(&boot_cmdline, "trace_buf");
-	uint64_t n = TRACE_DEFAULT_EVENTS;
+	uint64_t dflt = TRACE_DEFAULT_TOTAL_EVENTS / (uint32_t)cpu_possible_count;
+	uint64_t n;
 
 	if (opt && strcmp(opt, "off") == 0) {
 		kprintf("tracing: off");
 		return;
 	}
+	if (dflt > TRACE_DEFAULT_EVENTS)
+		dflt = TRACE_DEFAULT_EVENTS;
+	if (dflt < TRACE_MIN_EVENTS)
+		dflt = TRACE_MIN_EVENTS;
+	n = dflt;
 	dump_after_test = opt && strcmp(opt, "dump") == 0;
-	if (size && (cmdline_parse_uint(size, &n) || n < 64 ||
+	if (size && (cmdline_parse_uint(size, &n) || n < TRACE_MIN_EVENTS ||
 		     n > TRACE_MAX_EVENTS)) {
-		kprintf("tracing: trace_buf=%s outside 64..%u; using %u", size,
-			TRACE_MAX_EVENTS, TRACE_DEFAULT_EVENTS);
-		n = TRACE_DEFAULT_EVENTS;
+		kprintf("tracing: trace_buf=%s outside %u..%u; using %lu", size,
+			TRACE_MIN_EVENTS, TRACE_MAX_EVENTS, (unsigned long)dflt);
+		n = dflt;
+	}
+	rings = kzalloc(sizeof(*rings) * (size_t)cpu_possible_count);
+	if (!rings) {
+		kprintf("tracing: off (no memory for %d ring headers)",
+			cpu_possible_count);
+		return;
 	}
 	capacity = (uint32_t)n;
 	for (int i = 0; i < TRACE_NAMES; i++)
@@ -166,11 +188,20 @@ static const struct trace_name *lookup(int32_t tid)
 	return n->tid == tid ? n : 0;
 }
 
-/* Events are named by ring and slot: (cpu << 24) | index. Slots fit in
- * 24 bits because TRACE_MAX_EVENTS is 1 << 20. */
+/* Events are named by ring and slot: (cpu << 20) | index. Slots fit in
+ * 20 bits because a ring holds at most TRACE_MAX_EVENTS = 1 << 20, and
+ * CPU ids in the 12 above (24 bits for the slot left 8 for the CPU: ids
+ * from 256 up wrapped onto ring 0 and beyond). */
+#define TRACE_REF_SLOT_BITS 20
+_Static_assert(TRACE_MAX_EVENTS <= 1u << TRACE_REF_SLOT_BITS,
+	       "a slot index must fit its bits");
+_Static_assert((uint64_t)MAX_CPUS << TRACE_REF_SLOT_BITS <= 1ull << 32,
+	       "every CPU id must fit a 32-bit event ref");
+
 static const struct trace_rec *rec_at(uint32_t ref)
 {
-	return &rings[ref >> 24].rec[ref & 0xffffff];
+	return &rings[ref >> TRACE_REF_SLOT_BITS]
+			.rec[ref & ((1u << TRACE_REF_SLOT_BITS) - 1)];
 }
 
 static uint64_t order_pages(uint32_t events)
@@ -190,9 +221,9 @@ static uint32_t *sorted_order(int ncpus, uint32_t events)
 		return 0;
 	uint32_t *a = phys_to_virt(phys), *b = a + events;
 	uint32_t k = 0;
-	for (int c = 0; c < MAX_CPUS; c++)
+	for (int c = 0; c < cpu_possible_count; c++)
 		for (uint32_t i = 0; rings[c].rec && i < rings[c].count; i++)
-			a[k++] = ((uint32_t)c << 24) | i;
+			a[k++] = ((uint32_t)c << TRACE_REF_SLOT_BITS) | i;
 	for (uint32_t width = 1; width < events; width *= 2) {
 		for (uint32_t lo = 0; lo < events; lo += 2 * width) {
 			uint32_t mid = lo + width < events ? lo + width : events;
@@ -241,7 +272,7 @@ void trace_dump(void)
 	/* Freeze: no CPU may append while we read (they see a full ring). */
 	uint32_t saved_cap = capacity;
 	__atomic_store_n(&capacity, 0, __ATOMIC_SEQ_CST);
-	for (int c = 0; c < MAX_CPUS; c++) {
+	for (int c = 0; c < cpu_possible_count; c++) {
 		if (!rings[c].rec)
 			continue;
 		ncpus = c + 1;

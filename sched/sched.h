@@ -7,7 +7,8 @@
  * What it does: runs threads on per-CPU run queues with four classes in
  * strict priority order (deadline > rt > fair > idle), balances them across
  * CPUs, and programs each CPU's timer only when something needs time
- * (tickless). What it does not do: allocate memory (callers own every
+ * (tickless). What it does not do: allocate memory after sched_init(),
+ * which takes its per-CPU tables from arch_alloc() once (callers own every
  * struct thread and its stack), touch hardware (see arch.h), or know about
  * processes or user space.
  *

@@ -18,6 +18,7 @@
 #include "../kernel/boot_info.h"
 #include "../kernel/cmdline.h"
 #include "../kernel/cpu.h"
+#include "../kernel/cpu_list.h"
 #include "../kernel/lib/string.h"
 #include "../kernel/log.h"
 #include "../kernel/log_warn.h"
@@ -123,12 +124,30 @@ static int wait_online(int n, uint64_t ms)
 	}
 }
 
-/* How many CPUs to use: *usable = MADT CPUs capped by maxcpus= (1 with
- * nosmp); the return value is that, or 1 when a missing trampoline page
- * or LAPIC keeps us on the boot CPU (one log line says which). */
+static void smp_log(void *ctx, const char *line)
+{
+	(void)ctx;
+	kprintf("%s", line);
+}
+
+/* nr_cpus=: the kernel's CPU count (kernel/cpu_list.h logs the cap). */
+static int nr_cpus_cap(int n)
+{
+	const char *v = cmdline_get(&boot_cmdline, "nr_cpus");
+	uint64_t max;
+
+	if (!v || cmdline_parse_uint(v, &max))
+		return n;
+	return cpu_list_cap(n, &max, smp_log, 0);
+}
+
+/* How many CPUs to use: *usable = MADT CPUs capped by nr_cpus= and
+ * maxcpus= (1 with nosmp); the return value is that, or 1 when a missing
+ * trampoline page or LAPIC keeps us on the boot CPU (one log line says
+ * which). */
 static int cpus_wanted(int *usable)
 {
-	int n = platform.ncpus;
+	int n = nr_cpus_cap(platform.ncpus);
 	uint64_t max;
 
 	const char *m = cmdline_get(&boot_cmdline, "maxcpus");
@@ -179,6 +198,7 @@ static int probe_wanted(void)
 		n = max;
 	if (n > MAX_CPUS)
 		n = MAX_CPUS;
+	n = (uint64_t)nr_cpus_cap((int)n);
 	if (!boot_info->trampoline || lapic_mode() == LAPIC_MODE_NONE) {
 		kprintf("smp: smp_probe: no trampoline page or no LAPIC; staying "
 			"on one CPU");
@@ -222,7 +242,10 @@ void smp_boot_aps(void)
 	if (!low_pml4 || !slots)
 		panic("smp: out of memory for AP start-up structures");
 	for (int i = 1; i < n; i++) {
-		struct cpu *c = &cpus[i];
+		struct cpu *c = kzalloc(sizeof(*c));
+		if (!c)
+			panic("smp: out of memory for cpu%d's struct cpu", i);
+		cpus[i] = c; /* before INIT: see cpus[] in kernel/cpu.h */
 		c->id = i;
 		c->apic_id = probe_n ? NO_APIC_ID : platform.cpu[i].apic_id;
 		c->acpi_uid = probe_n ? 0 : platform.cpu[i].acpi_uid;
@@ -268,13 +291,13 @@ void smp_boot_aps(void)
 		probe_start();
 	} else {
 		for (int i = 1; i < n; i++)
-			send_init(cpus[i].apic_id);
+			send_init(cpus[i]->apic_id);
 		delay_us(INIT_DELAY_US);
 		for (int i = 1; i < n; i++)
-			send_sipi(cpus[i].apic_id);
+			send_sipi(cpus[i]->apic_id);
 		delay_us(SIPI_DELAY_US);
 		for (int i = 1; i < n; i++)
-			send_sipi(cpus[i].apic_id);
+			send_sipi(cpus[i]->apic_id);
 	}
 
 	if (probe_n) {
@@ -284,8 +307,8 @@ void smp_boot_aps(void)
 			if (cpu_online(i))
 				continue;
 			kwarn("smp: cpu%d (APIC id %u) silent after %d ms: sending "
-				"SIPI again", i, cpus[i].apic_id, AP_WINDOW_MS);
-			send_sipi(cpus[i].apic_id);
+				"SIPI again", i, cpus[i]->apic_id, AP_WINDOW_MS);
+			send_sipi(cpus[i]->apic_id);
 		}
 		wait_online(n, AP_RETRY_WINDOW_MS);
 	}
@@ -296,7 +319,7 @@ void smp_boot_aps(void)
 	kprintf("smp: AP start-up (INIT at +0 us, %u reached the trampoline):",
 		__atomic_load_n(&p->alive, __ATOMIC_ACQUIRE));
 	for (int i = 1; i < n; i++) {
-		struct cpu *c = &cpus[i];
+		struct cpu *c = cpus[i];
 		if (!cpu_online(i) && probe_n) {
 			/* Nobody claimed the slot: no CPU there, not a failure. */
 			c->state = CPU_OFFLINE;

@@ -51,11 +51,13 @@ struct mailbox {
 	struct call *head, *tail;
 };
 
-static struct mailbox mailbox[MAX_CPUS];
+/* cpu_possible_count mailboxes, allocated by smp_ipi_init() on the BSP
+ * before any AP starts, never freed; each guarded by its own lock. */
+static struct mailbox *mailbox;
 
 static void ipi(int cpu, uint8_t vector)
 {
-	lapic_send_ipi(cpus[cpu].apic_id, LAPIC_ICR_FIXED | vector);
+	lapic_send_ipi(cpus[cpu]->apic_id, LAPIC_ICR_FIXED | vector);
 }
 
 /* ---- Reschedule --------------------------------------------------------- */
@@ -74,14 +76,14 @@ static void reschedule_interrupt(struct trap_frame *f)
 
 void smp_send_reschedule(int cpu)
 {
-	atomic_fetch_add_explicit(&cpus[cpu].resched_pending, 1,
+	atomic_fetch_add_explicit(&cpus[cpu]->resched_pending, 1,
 				  memory_order_release);
 	ipi(cpu, VEC_IPI_RESCHEDULE);
 }
 
 uint64_t smp_ipis_received(int cpu)
 {
-	return __atomic_load_n(&cpus[cpu].ipis_received, __ATOMIC_RELAXED);
+	return __atomic_load_n(&cpus[cpu]->ipis_received, __ATOMIC_RELAXED);
 }
 
 /* ---- Call function ------------------------------------------------------- */
@@ -141,7 +143,7 @@ static void run_here(void (*fn)(void *), void *arg)
  */
 int smp_call_on(int cpu, void (*fn)(void *), void *arg, bool wait)
 {
-	if (cpu < 0 || cpu >= MAX_CPUS || !cpu_online(cpu))
+	if (cpu < 0 || cpu >= cpu_possible_count || !cpu_online(cpu))
 		return -1;
 	preempt_disable();
 	if (cpu == this_cpu()->id) {
@@ -223,8 +225,10 @@ static struct {
 	struct cpumask sent; /* the CPUs IPI'd (for smp_tlb_last_targets) */
 } tlb_req;
 
-/* Flushes done by each CPU's shootdown handler (statistics and tests). */
-static atomic_ulong tlb_flushes[MAX_CPUS];
+/* Flushes done by each CPU's shootdown handler (statistics and tests):
+ * cpu_possible_count counters, allocated by smp_ipi_init() before any AP
+ * starts; each added to atomically by its own CPU only. */
+static atomic_ulong *tlb_flushes;
 
 void (*smp_tlb_test_hook)(void);
 
@@ -340,10 +344,10 @@ void smp_stop_others(bool report)
 		preempt_disable();
 	int me = cpu_ready ? this_cpu()->id : 0, others = 0;
 	atomic_store(&stop_mode, report ? 2 : 1);
-	for (int cpu = 0; cpu < MAX_CPUS; cpu++) {
+	for (int cpu = 0; cpu < cpu_possible_count; cpu++) {
 		if (cpu == me || !cpu_online(cpu))
 			continue;
-		lapic_send_ipi(cpus[cpu].apic_id, LAPIC_ICR_NMI);
+		lapic_send_ipi(cpus[cpu]->apic_id, LAPIC_ICR_NMI);
 		others++;
 	}
 	/* Give them a moment to print; never wait forever on a dead CPU. */
@@ -356,7 +360,12 @@ void smp_stop_others(bool report)
 
 void smp_ipi_init(void)
 {
-	for (int i = 0; i < MAX_CPUS; i++)
+	mailbox = kzalloc(sizeof(*mailbox) * (size_t)cpu_possible_count);
+	tlb_flushes = kzalloc(sizeof(*tlb_flushes) * (size_t)cpu_possible_count);
+	if (!mailbox || !tlb_flushes)
+		panic("smp: no memory for %d CPUs' IPI mailboxes",
+		      cpu_possible_count);
+	for (int i = 0; i < cpu_possible_count; i++)
 		mailbox[i].lock = (struct spinlock)SPINLOCK_INIT("ipi-mailbox");
 	trap_set_handler(VEC_IPI_RESCHEDULE, reschedule_interrupt);
 	trap_set_handler(VEC_IPI_CALL_FUNCTION, call_interrupt);

@@ -15,6 +15,7 @@
 #include "../kernel/kthread.h"
 #include "../kernel/sched_glue.h"
 #include "../kernel/log.h"
+#include "../kernel/mm/heap.h"
 #include "../kernel/mm/layout.h"
 #include "../kernel/mm/pmm.h"
 #include "../kernel/mm/vmm.h"
@@ -37,13 +38,56 @@
 		(cond);                                                    \
 	})
 
+/* ---- Per-CPU scratch ------------------------------------------------------ */
+
+/* Scratch of the test thread: the online ids, and per-CPU counters read
+ * before and after a test's window. */
+static int *online_ids;
+static uint64_t *test_before, *test_raw_before;
+/* test=timer's, test=callfunc's and test=tlb's: each CPU writes its own
+ * entries in its callback; the test thread reads them after waiting for
+ * all. */
+#define TIMERS_PER_CPU 3
+static struct timer (*test_timers)[TIMERS_PER_CPU];
+static uint64_t (*fired_at)[TIMERS_PER_CPU];
+static atomic_int *fired_order;
+static int (*order_seen)[TIMERS_PER_CPU];
+static int *ran_on;
+static uint64_t *tlb_seen;
+
+/*
+ * The tests' per-CPU arrays, sized by cpu_possible_count and allocated
+ * on first use, then kept: the tests run one at a time from the init
+ * thread (selftest_run), so one set serves them all, and 1024 CPUs'
+ * worth would not fit a 16 KiB thread stack (before[] and raw_before[]
+ * alone were 16 KiB). Returns the online-id buffer; *n: online CPUs.
+ */
+static int *test_percpu(int *n)
+{
+	size_t c = (size_t)cpu_possible_count;
+
+	if (!online_ids) {
+		test_timers = kzalloc(c * sizeof(*test_timers));
+		fired_at = kzalloc(c * sizeof(*fired_at));
+		fired_order = kzalloc(c * sizeof(*fired_order));
+		order_seen = kzalloc(c * sizeof(*order_seen));
+		test_before = kzalloc(c * sizeof(*test_before));
+		test_raw_before = kzalloc(c * sizeof(*test_raw_before));
+		ran_on = kzalloc(c * sizeof(*ran_on));
+		tlb_seen = kzalloc(c * sizeof(*tlb_seen));
+		online_ids = kzalloc(c * sizeof(*online_ids));
+		if (!test_timers || !fired_at || !fired_order || !order_seen ||
+		    !test_before || !test_raw_before || !ran_on || !tlb_seen ||
+		    !online_ids)
+			panic("smp self-tests: no memory for %d CPUs' scratch",
+			      cpu_possible_count);
+	}
+	*n = cpu_online_list(online_ids, cpu_possible_count);
+	return online_ids;
+}
+
 /* ---- test=timer ----------------------------------------------------------- */
 
-#define TIMERS_PER_CPU 3
-static struct timer test_timers[MAX_CPUS][TIMERS_PER_CPU];
-static uint64_t fired_at[MAX_CPUS][TIMERS_PER_CPU];
-static atomic_int fired_order[MAX_CPUS];
-static int order_seen[MAX_CPUS][TIMERS_PER_CPU];
 static atomic_int timers_fired;
 
 static void timer_cb(struct timer *t, uint64_t now)
@@ -91,7 +135,7 @@ static void monotonic_probe(void *arg)
 
 int selftest_timer(void)
 {
-	int list[MAX_CPUS], n = cpu_online_list(list, MAX_CPUS);
+	int n, *list = test_percpu(&n);
 	int fail = 0;
 
 	if (timer_mode() == TIMER_MODE_NONE) {
@@ -122,7 +166,7 @@ int selftest_timer(void)
 			}
 		}
 		kprintf("timer: cpu%d: %lu timer events, late by %lu/%lu/%lu us",
-			cpu, cpus[cpu].timer_events,
+			cpu, cpus[cpu]->timer_events,
 			(fired_at[cpu][0] - test_timers[cpu][0].deadline_ns) / 1000,
 			(fired_at[cpu][1] - test_timers[cpu][1].deadline_ns) / 1000,
 			(fired_at[cpu][2] - test_timers[cpu][2].deadline_ns) / 1000);
@@ -148,21 +192,21 @@ static void ipi_sender(void *arg)
 	int me = this_cpu()->id;
 	(void)arg;
 	for (int r = 0; r < IPI_ROUNDS; r++)
-		for (int cpu = 0; cpu < MAX_CPUS; cpu++)
+		for (int cpu = 0; cpu < cpu_possible_count; cpu++)
 			if (cpu != me && cpu_online(cpu))
 				smp_send_reschedule(cpu);
 }
 
 static uint64_t resched_total(int cpu)
 {
-	return __atomic_load_n(&cpus[cpu].resched_requests, __ATOMIC_RELAXED);
+	return __atomic_load_n(&cpus[cpu]->resched_requests, __ATOMIC_RELAXED);
 }
 
 /* Every request sent to cpu so far: drained, or still pending. */
 static uint64_t resched_sent_to(int cpu)
 {
 	return resched_total(cpu) +
-	       atomic_load_explicit(&cpus[cpu].resched_pending,
+	       atomic_load_explicit(&cpus[cpu]->resched_pending,
 				    memory_order_relaxed);
 }
 
@@ -172,18 +216,16 @@ static uint64_t sched_resched_sent(const int *list, int n)
 	uint64_t sum = 0;
 	for (int k = 0; k < n; k++) {
 		struct sched_cpu_stats st;
-		if (list[k] < SCHED_MAX_CPUS) {
-			sched_cpu_stats(list[k], &st);
-			sum += st.ipis_sent;
-		}
+		sched_cpu_stats(list[k], &st);
+		sum += st.ipis_sent;
 	}
 	return sum;
 }
 
 int selftest_ipi(void)
 {
-	int list[MAX_CPUS], n = cpu_online_list(list, MAX_CPUS), fail = 0;
-	uint64_t before[MAX_CPUS], raw_before[MAX_CPUS];
+	int n, *list = test_percpu(&n), fail = 0;
+	uint64_t *before = test_before, *raw_before = test_raw_before;
 
 	if (n < 2) {
 		kprintf("ipi: needs at least 2 CPUs, have %d", n);
@@ -234,7 +276,6 @@ int selftest_ipi(void)
 
 /* ---- test=callfunc ------------------------------------------------------------ */
 
-static int ran_on[MAX_CPUS];
 static atomic_int async_count;
 
 static void record_cpu(void *arg)
@@ -296,7 +337,7 @@ static int check_call_order(int target)
 
 int selftest_callfunc(void)
 {
-	int list[MAX_CPUS], n = cpu_online_list(list, MAX_CPUS), fail = 0;
+	int n, *list = test_percpu(&n), fail = 0;
 
 	for (int k = 0; k < n; k++) {
 		int cpu = list[k];
@@ -324,8 +365,9 @@ int selftest_callfunc(void)
 		fail = 1;
 	if (n >= 2)
 		fail |= check_call_order(list[n - 1]);
-	if (smp_call_on(MAX_CPUS - 1, record_cpu, 0, true) != -1 &&
-	    !cpu_online(MAX_CPUS - 1)) {
+	/* Past the last CPU id: refused, not posted to a mailbox that does
+	 * not exist. */
+	if (smp_call_on(cpu_possible_count, record_cpu, 0, true) != -1) {
 		kprintf("callfunc: a call to an offline CPU was accepted");
 		fail = 1;
 	}
@@ -334,7 +376,6 @@ int selftest_callfunc(void)
 
 /* ---- test=tlb ------------------------------------------------------------------ */
 
-static uint64_t tlb_seen[MAX_CPUS];
 
 static void read_scratch(void *arg)
 {
@@ -358,7 +399,7 @@ static int check_all(int *list, int n, uint64_t want, const char *when)
 
 int selftest_tlb(void)
 {
-	int list[MAX_CPUS], n = cpu_online_list(list, MAX_CPUS), fail = 0;
+	int n, *list = test_percpu(&n), fail = 0;
 	const uint64_t a_val = 0xaaaa0000aaaa0000ULL, b_val = 0xbbbb0000bbbb0000ULL;
 	uint64_t a = pmm_alloc_pages(1), b = pmm_alloc_pages(1);
 
@@ -411,8 +452,8 @@ static void late_comes_online(void)
 
 int selftest_tlb_online(void)
 {
-	int list[MAX_CPUS], n = cpu_online_list(list, MAX_CPUS), fail = 0;
-	uint64_t before[MAX_CPUS];
+	int n, *list = test_percpu(&n), fail = 0;
+	uint64_t *before = test_before;
 	struct cpumask sent;
 
 	if (n < 2) {
@@ -481,7 +522,9 @@ static void stress(void *arg)
 
 int selftest_lockstress(void)
 {
-	int list[MAX_CPUS], n = cpu_online_list(list, MAX_CPUS);
+	int n;
+
+	test_percpu(&n);
 	struct cpumask all = cpu_online_mask;
 	uint64_t t0 = now_ns();
 
@@ -503,7 +546,7 @@ static void panic_here(void *arg)
 
 int selftest_panic_ap(void)
 {
-	int list[MAX_CPUS], n = cpu_online_list(list, MAX_CPUS);
+	int n, *list = test_percpu(&n);
 	if (n < 2) {
 		kprintf("panic-ap: needs at least 2 CPUs");
 		return 1;
@@ -637,7 +680,7 @@ static void mig_preempter(void *arg)
 
 int selftest_irq_exit_migrate(void)
 {
-	int list[MAX_CPUS], n = cpu_online_list(list, MAX_CPUS), err;
+	int n, *list = test_percpu(&n), err;
 	struct cpumask on_a;
 	struct sched_attr rt = { .policy = SCHED_POLICY_FIFO, .rt_priority = 50 };
 
@@ -723,7 +766,7 @@ static void owner_mover(void *arg)
 
 int selftest_spin_owner(void)
 {
-	int list[MAX_CPUS], n = cpu_online_list(list, MAX_CPUS), err;
+	int n, *list = test_percpu(&n), err;
 	struct cpumask on_a, on_b, on_c;
 
 	if (n < 3) {

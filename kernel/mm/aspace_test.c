@@ -151,10 +151,9 @@ static void remote_cr3(void *arg)
 
 static int other_cpu(int me)
 {
-	int list[MAX_CPUS], n = cpu_online_list(list, MAX_CPUS);
-	for (int i = 0; i < n; i++)
-		if (list[i] != me)
-			return list[i];
+	for (int cpu = 0; cpu < cpu_possible_count; cpu++)
+		if (cpu != me && cpu_online(cpu))
+			return cpu;
 	return -1;
 }
 
@@ -720,10 +719,10 @@ static void test_thread(void *arg)
 
 int selftest_aspace(void)
 {
-	int list[MAX_CPUS], n = cpu_online_list(list, MAX_CPUS), err, fails = 1;
+	int err, fails = 1;
 	struct cpumask one;
 	cpumask_clear(&one);
-	cpumask_set(&one, list[n - 1]);
+	cpumask_set(&one, cpu_online_last());
 	struct thread *t = kthread_create("aspace-test", test_thread, &fails, 0,
 					  &one, &err);
 	if (!t) {

@@ -28,6 +28,9 @@
 #include "../spinlock.h"
 #include "layout.h"
 #include "pmm.h"
+
+_Static_assert(MAX_CPUS * (1 + IST_COUNT) <= KSTACK_SLOTS / 2,
+	       "every CPU's own stacks leave half the slots to threads");
 #include "vmm.h"
 
 #define NO_SLOT (-1)

@@ -32,7 +32,8 @@
 #define KSTACK_REGION_BASE 0xfffffe0000000000ULL
 #define KSTACK_SLOT_SIZE (64 * 1024ULL)
 /* 512 MiB of address space; its page tables (1 MiB) are allocated once
- * by kstack_init(). MAX_CPUS CPUs take 4 slots each at most. */
+ * by kstack_init(). A CPU takes 1 + IST_COUNT (4) slots: MAX_CPUS (1024)
+ * CPUs at most half of them (kstack.c checks). */
 #define KSTACK_SLOTS 8192
 #define KSTACK_REGION_END (KSTACK_REGION_BASE + KSTACK_SLOTS * KSTACK_SLOT_SIZE)
 /* At least one unmapped page stays below every stack. */

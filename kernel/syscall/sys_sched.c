@@ -103,7 +103,7 @@ static long sys_sched_setaffinity(const struct syscall_args *a)
 	memset(bytes, 0, sizeof(bytes));
 	if (copy_from_user(bytes, (void *)a->a[2], n))
 		return -EFAULT;
-	for (int cpu = 0; cpu < MAX_CPUS; cpu++)
+	for (int cpu = 0; cpu < (int)n * 8; cpu++)
 		if (bytes[cpu / 8] & (1u << (cpu % 8)))
 			cpumask_set(&mask, cpu);
 	return with_target((int)a->a[0], set_affinity, &mask);
@@ -118,8 +118,11 @@ static long get_affinity(struct uthread *t, void *arg)
 static long sys_sched_getaffinity(const struct syscall_args *a)
 {
 	uint64_t len = a->a[1];
-	/* Linux: the buffer must hold the kernel's mask, in whole longs. */
-	if (len < CPUMASK_BYTES || (len & 7))
+	/* Linux: the buffer must hold a bit for every possible CPU
+	 * (nr_cpu_ids), in whole longs; it gets min(len, mask size). */
+	uint64_t need = (uint64_t)(cpu_possible_count + 63) / 64 * 8;
+	uint64_t out = len < CPUMASK_BYTES ? len : CPUMASK_BYTES;
+	if (len < need || (len & 7))
 		return -EINVAL;
 	struct cpumask mask;
 	long r = with_target((int)a->a[0], get_affinity, &mask);
@@ -127,12 +130,11 @@ static long sys_sched_getaffinity(const struct syscall_args *a)
 		return r;
 	uint8_t bytes[CPUMASK_BYTES];
 	memset(bytes, 0, sizeof(bytes));
-	for (int cpu = 0; cpu < MAX_CPUS; cpu++)
-		if (cpumask_test(&mask, cpu))
-			bytes[cpu / 8] |= 1u << (cpu % 8);
-	if (copy_to_user((void *)a->a[2], bytes, CPUMASK_BYTES))
+	for_each_cpu(cpu, &mask)
+		bytes[cpu / 8] |= 1u << (cpu % 8);
+	if (copy_to_user((void *)a->a[2], bytes, out))
 		return -EFAULT;
-	return CPUMASK_BYTES; /* bytes written, as the raw Linux call */
+	return (long)out; /* bytes written, as the raw Linux call */
 }
 
 /* ---- attributes -------------------------------------------------------------- */

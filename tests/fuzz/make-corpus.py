@@ -60,7 +60,7 @@ def load(machine):
 def limits_madt():
     """A MADT past every limit in acpi.h, for the synthetic seed."""
     body = struct.pack("<II", 0xFEE00000, 1)
-    for i in range(520):                      # ACPI_MAX_CPUS is 512
+    for i in range(1032):                     # ACPI_MAX_CPUS is 1024
         body += struct.pack("<BBHIII", 9, 16, 0, i, 1, i)
     body += struct.pack("<BBBBI", 0, 8, 0, 0, 1)   # repeats APIC id 0
     body += struct.pack("<BBBBI", 0, 8, 1, 0xFF, 0)  # placeholder

@@ -49,6 +49,71 @@ def test_maxcpus_option(esp, boot):
     assert brought_up(b.log) == (2, 2)
 
 
+def test_nr_cpus_option(esp, boot):
+    """nr_cpus=2 on 4 CPUs: the kernel's CPU count is 2. CPUs 2 and 3 are
+    never started, one line says so and why, and the per-CPU data is sized
+    for 2 (the scheduler sizes itself by the same count)."""
+    b = boot(esp(cmdline="nr_cpus=2 test=boot"), smp=4)
+    assert b.exit_code == cohortvm.EXIT_SUCCESS, b
+    assert len(re.findall(r"left offline", b.log)) == 1, b.log
+    assert "smp: nr_cpus=2: 2 of 4 CPUs left offline (the kernel uses 2)" in b.log
+    assert brought_up(b.log) == (2, 2)
+    assert ap_apic_ids(b.log) == [1]
+    assert "cohort: ready (2 CPUs online)" in b.log
+
+
+def test_nr_cpus_out_of_range_is_refused(esp, boot):
+    """nr_cpus=2000 is outside 1..1024: the option parser refuses it with
+    its warning, and every CPU starts."""
+    b = boot(esp(cmdline="nr_cpus=2000 test=boot"), smp=2)
+    assert b.exit_code == cohortvm.EXIT_SUCCESS, b
+    assert "option 'nr_cpus' must be in 1..1024, got '2000'; ignored" in b.log
+    assert "left offline" not in b.log
+    assert brought_up(b.log) == (2, 2)
+
+
+# Many CPUs under TCG on a 2-core host: each boot costs tens of seconds of
+# both cores, so each checks everything it can in one run, with a little
+# work per CPU (test=sched-cpus: one short thread pinned to each CPU).
+MANY_CPUS_TIMEOUT = 300
+
+
+@pytest.mark.parametrize("ncpus", [64, 80])
+def test_many_cpus_online_and_scheduled(esp, boot, ncpus):
+    """-smp 64 (the issue's check) and -smp 80 (past the old scheduler
+    limit of 64; xAPIC ids stay below 255 under QEMU's TCG): every CPU
+    comes online, takes a thread pinned to it and runs it. Nothing is left
+    out for a limit, and no CPU only halts (as CPUs 64.. did when the
+    scheduler stopped at 64)."""
+    b = boot(esp(cmdline="test=sched-cpus"), smp=ncpus,
+             timeout=MANY_CPUS_TIMEOUT)
+    assert b.exit_code == cohortvm.EXIT_SUCCESS, b
+    assert brought_up(b.log) == (ncpus, ncpus)
+    assert f"cohort: ready ({ncpus} CPUs online)" in b.log
+    assert f"sched-cpus: each of the {ncpus} online CPUs ran a thread" in b.log
+    assert "test: sched-cpus: PASS" in b.log
+    assert "EXCEPTION" not in b.log and "beyond" not in b.log
+    assert "left offline" not in b.log and "stay offline" not in b.log
+    # Trace rings: the default per CPU until 64 CPUs, then a share of
+    # the same 32 MiB (1M events).
+    per_cpu = 16384 if ncpus <= 64 else (1 << 20) // ncpus
+    assert f"tracing: on, {per_cpu} events per CPU" in b.log
+
+
+def test_sched_nohz_one_thread_per_cpu_on_80_cpus(esp, boot):
+    """80 fair threads on 80 CPUs, one each: past the scheduler's old
+    limit of 64 (and its self-tests' old 64-thread arrays), none switches,
+    takes a timer interrupt or moves in the measured window."""
+    b = boot(esp(cmdline="test=sched-nohz"), smp=80, timeout=MANY_CPUS_TIMEOUT)
+    assert b.exit_code == cohortvm.EXIT_SUCCESS, b
+    assert brought_up(b.log) == (80, 80)
+    threads = re.findall(r"sched-nohz: thread (\d+) on cpu(\d+)\.\.cpu(\d+): "
+                         r"0 switches, 0 timer interrupts", b.log)
+    assert len(threads) == 80
+    assert sorted(int(c) for _, c, _ in threads) == list(range(80))
+    assert "test: sched-nohz: PASS" in b.log
+
+
 def test_nosmp_option(esp, boot):
     b = boot(esp(cmdline="nosmp test=boot"), smp=4)
     assert b.exit_code == cohortvm.EXIT_SUCCESS, b
@@ -73,7 +138,7 @@ def test_ap_that_never_answers_is_retried_then_skipped(esp, boot):
 
 @pytest.mark.parametrize("name", ["timer", "ipi", "callfunc", "tlb", "tlb-online",
                                   "lockstress", "irq-exit-migrate", "spin-owner",
-                                  "cr4-mce"])
+                                  "cr4-mce", "sched-cpus"])
 def test_smp_selftests(esp, boot, name):
     b = boot(esp(cmdline=f"test={name}"), smp=4)
     assert b.exit_code == cohortvm.EXIT_SUCCESS, b

@@ -484,18 +484,18 @@ static void test_more_than_max_cpus(void **state)
 	install_table(&m, "APIC", b.buf);
 	assert_int_equal(parse(&m, &info, &lc), 0);
 	log_expect_one(&lc, "acpi: APIC: 88 usable CPU entries beyond the "
-			    "first 512 were counted but not kept");
+			    "first 1024 were counted but not kept");
 	assert_true(info.madt.present);
 	assert_int_equal(info.madt.ncpus, ACPI_MAX_CPUS);
 	assert_int_equal(info.madt.ncpus_dropped, 88);
-	assert_int_equal(info.madt.cpu[511].apic_id, 511);
-	assert_int_equal(info.madt.cpu[511].acpi_uid, 511);
+	assert_int_equal(info.madt.cpu[1023].apic_id, 1023);
+	assert_int_equal(info.madt.cpu[1023].acpi_uid, 1023);
 
 	log_reset(&lc);
 	acpi_log_summary(&info, log_capture, &lc);
 	bool found = false;
 	for (int i = 0; i < lc.n && i < LOG_MAX_LINES; i++)
-		found |= strstr(lc.line[i], "512 CPUs (512 enabled, 0 online-"
+		found |= strstr(lc.line[i], "1024 CPUs (1024 enabled, 0 online-"
 					    "capable, 88 not kept)") != NULL;
 	assert_true(found);
 }
