@@ -339,6 +339,30 @@ int sim_spec_topology(const struct sim_spec *spec, struct cpu_topo *topo)
 	return nodes;
 }
 
+/* The same rules as the parser's (scenario.c), for specs built in code:
+ * sim_spec_topology divides by each of these. */
+static bool topology_ok(const struct sim_spec *spec)
+{
+	int nodes, per_node;
+
+	if (!spec->packages)
+		return spec->nodes <= 1 && !spec->llc_cores;
+	if (spec->cores < 1 || spec->smt < 1 ||
+	    spec->packages * spec->cores * spec->smt != spec->ncpus)
+		return false;
+	nodes = spec->nodes ? spec->nodes : spec->packages;
+	per_node = spec->cores;
+	if (nodes > spec->packages) {
+		if (nodes % spec->packages ||
+		    spec->cores % (nodes / spec->packages))
+			return false;
+		per_node = spec->cores / (nodes / spec->packages);
+	} else if (spec->packages % nodes) {
+		return false;
+	}
+	return !spec->llc_cores || per_node % spec->llc_cores == 0;
+}
+
 static int cmp_arrival(const void *a, const void *b)
 {
 	const struct sim_thread *ta = &sim_current->threads[*(const int *)a];
@@ -368,7 +392,8 @@ struct sim *sim_create(const struct sim_spec *spec)
 	if (!s)
 		return NULL;
 	if (n < 1 || n > SIM_CPU_LIMIT || spec->tick_ns == 0 ||
-	    spec->nthreads < 0 || spec->nthreads > SIM_MAX_THREADS) {
+	    spec->nthreads < 0 || spec->nthreads > SIM_MAX_THREADS ||
+	    !topology_ok(spec)) {
 		free(s);
 		return NULL;
 	}

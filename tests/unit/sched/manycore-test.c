@@ -242,6 +242,21 @@ static void test_migrations_by_level(void **state)
 	assert_int_equal(s->stats->thr[0].by_level[SIM_MIG_REMOTE], 2);
 	sim_destroy(s);
 
+	/* A spec built in code with a topology that does not divide (or
+	 * does not match cpus) is refused, not divided by zero. */
+	p = spec_new(8, 5 * MS, 1 * MS);
+	p->packages = 2;
+	p->cores = 2;
+	p->smt = 2;
+	p->nodes = 8; /* 4 nodes per package of 2 cores */
+	assert_null(sim_create(p));
+	p->nodes = 0;
+	p->llc_cores = 3;
+	assert_null(sim_create(p));
+	p->llc_cores = 0;
+	p->smt = 1;
+	assert_null(sim_create(p));
+
 	/* One LLC per package: core 0 -> core 1 is an LLC move. */
 	p = spec_new(8, 5 * MS, 1 * MS);
 	p->packages = 2;
