@@ -45,9 +45,9 @@
  * it is the node). `node` also indexes the distance matrix.
  */
 struct cpu_topo {
-	int core;	/* SMT siblings share it */
-	int llc;	/* CPUs sharing the last-level cache share it */
 	int package;
+	int llc;	/* CPUs sharing the last-level cache share it */
+	int core;	/* SMT siblings share it */
 	int node;	/* NUMA node, 0 .. nr_nodes-1 */
 };
 

@@ -424,8 +424,9 @@ static void test_holes_and_reused_ids(void **state)
 
 static void test_bad_input(void **state)
 {
-	struct cpu_topo t[4] = { { 0, 0, 0, 0 }, { 1, 0, 0, 0 },
-				 { 2, 0, 0, 1 }, { 3, 0, 0, 1 } };
+	struct cpu_topo t[4] = { { .core = 0 }, { .core = 1 },
+				 { .core = 2, .node = 1 },
+				 { .core = 3, .node = 1 } };
 	static const uint8_t bad_diag[4] = { 10, 20, 20, 0 };
 	static const uint8_t bad_remote[4] = { 10, 10, 20, 10 };
 	static const uint8_t good[4] = { 10, 32, 32, 10 };
