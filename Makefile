@@ -228,7 +228,7 @@ $(BUILD)/cohort-usb.img: $(BUILD)/esp.img tools/mkusb
 # ---- Top-level targets -------------------------------------------------------
 
 .PHONY: all kernel loader esp initrd usb run debug test test-unit test-system fuzz \
-	bench-boot bench-smp bench-sched bench-user bench-linux run-smp-process-scale \
+	bench-boot bench-smp bench-sched sched-cost bench-user bench-linux run-smp-process-scale \
 	run-thread-scale trace profile latency-split explore soak deps clean help FORCE
 
 all: $(BUILD)/BOOTX64.EFI $(BUILD)/kernel.elf $(BUILD)/esp.img
@@ -338,6 +338,11 @@ trace: deps all
 bench-sched: deps
 	tools/bench/schedcost/run
 
+# Host: instructions per wake-up, pick and balance decision at 2..1024 CPUs
+# (schedsim under callgrind; docs/benchmarks.md). CPUS=2,8 for fewer.
+sched-cost: deps
+	tools/bench/sched-cost $(if $(CPUS),--cpus $(CPUS))
+
 # The interleaving explorer by hand: SEEDS seeds from FIRST (make test runs
 # 2000 of them inside tests/unit/sched/explore-test).
 explore: deps
@@ -378,6 +383,7 @@ help:
 	@echo "make bench-boot boot timing benchmark (RUNS=5)"
 	@echo "make bench-smp  IPI, TLB shootdown, timer, scheduler benchmarks in QEMU (CPUS=2,4,8 RUNS=3)"
 	@echo "make bench-sched  scheduler class costs in instructions (callgrind)"
+	@echo "make sched-cost   instructions per wake-up/pick/balance at 2..1024 CPUs (CPUS=2,8,...)"
 	@echo "make bench-user user-space yield, fork+wait and pipe round trips in QEMU (BOOTS=3)"
 	@echo "make bench-linux    Cohort vs Debian's Linux: same binaries, same QEMU, one table (ROUNDS=5)"
 	@echo "make latency-split  a timer wake-up split into stages, Cohort vs Linux, from their traces"

@@ -36,8 +36,9 @@
  *   wraps its ticket lock (kernel/spinlock.h) in the glue file; the
  *   simulator's is a checked flag. arch_spin_held() is for assertions.
  * - arch_alloc(size): `size` bytes of zeroed memory, aligned for any
- *   scheduler type, or NULL. Called only by sched_init() (per-CPU tables
- *   sized by the CPU count), so never with a lock held or interrupts off;
+ *   scheduler type, or NULL. Called only at init (sched_init(): per-CPU
+ *   tables sized by the CPU count; sched_domains_create(): the domains),
+ *   so never with a lock held or interrupts off;
  *   arch_free() gives one back (sched_init() frees the previous tables when
  *   it runs again, as the simulator does per run; NULL is a no-op).
  * - arch_log(): one line of text, no trailing newline needed.

@@ -10,9 +10,13 @@
  * 0 when every invariant and work-conservation check passed, 1 when one
  * failed, 2 for usage or scenario errors.
  *
+ * --stats / --stats-json FILE [--settle DUR]: the many-core reports
+ * (mcstats.h); --no-debug-checks: no rq_check inside schedule().
+ *
  * Read next: docs/scheduler.md (formats), the files in scenarios/ (examples).
  */
 #include "tools/schedsim/explore.h"
+#include "tools/schedsim/mcstats.h"
 #include "tools/schedsim/sim.h"
 #include "tools/schedsim/stats.h"
 
@@ -24,6 +28,9 @@ static const char usage[] =
 	"                [--fair-share] SCENARIO\n"
 	"       schedsim --explore SEED [--count N] [--cpus N] [--drop W.I,...]\n"
 	"\n"
+	"Many-core reports: [--stats] [--stats-json FILE] [--settle DUR];\n"
+	"[--no-debug-checks] for instruction counts (below).\n"
+	"\n"
 	"--explore runs the interleaving explorer (tools/schedsim/explore.h):\n"
 	"seeds SEED..SEED+N-1 of random thread programs and CPU interleavings\n"
 	"over the real scheduler, the whole-state checker after every step; a\n"
@@ -33,7 +40,10 @@ static const char usage[] =
 	"Runs Cohort's scheduler (sched/*.c) on simulated CPUs and prints a\n"
 	"CPU-by-tick table (column k is logical CPU k-1, '-' is idle) and\n"
 	"statistics. Scenario file, one directive per line, '#' comments:\n"
-	"  cpus N                 simulated CPUs (1..16), default 1\n"
+	"  cpus N                 simulated CPUs (1..1024), default 1\n"
+	"  topology PxCxT         packages x cores x threads (sets cpus)\n"
+	"  numa N                 NUMA nodes (default one per package)\n"
+	"  llc C                  cores per last-level cache (default package)\n"
 	"  duration DUR           simulated time, default 20ms\n"
 	"  tick DUR               table row period and fair slice, default 1ms\n"
 	"  set NAME VALUE         scheduler tunable (sched/config.h), e.g.\n"
@@ -41,7 +51,8 @@ static const char usage[] =
 	"  thread NAME CLASS [KEY=VALUE...] [: ACTION...]\n"
 	"    CLASS: fair | fifo | rr | deadline\n"
 	"    KEY:   nice=N  prio=N  runtime=DUR deadline=DUR period=DUR\n"
-	"           cpus=LIST (e.g. 0-1,3)  arrive=DUR\n"
+	"           cpus=LIST (e.g. 0-1,3)  node=N  arrive=DUR\n"
+	"           count=N (N threads NAME0..NAME<N-1>)\n"
 	"    ACTION: run DUR | sleep DUR | yield | wait | loop | exit | forever\n"
 	"           (no actions: run forever; the script ends with an exit)\n"
 	"  DUR: integer with ns, us, ms or s (plain integer: ns)\n"
@@ -51,7 +62,14 @@ static const char usage[] =
 	"threads left, and the largest relative error (tools/schedsim/stats.h).\n"
 	"\n"
 	"--trace FILE writes one event per line (trace format v1, see\n"
-	"docs/scheduler.md):  <time_ns> <cpu> <event> <thread> <thread> <arg>\n";
+	"docs/scheduler.md):  <time_ns> <cpu> <event> <thread> <thread> <arg>\n"
+	"\n"
+	"--stats prints work conservation (CPU time idle while an allowed\n"
+	"waiter waited), migrations by level (core/llc/node/remote), cross-node\n"
+	"migrations after --settle (default half the run) and the fair-share\n"
+	"error; --stats-json FILE writes the same as JSON (docs/scheduler.md).\n"
+	"--no-check skips the checkers between events; --no-debug-checks also\n"
+	"the run-queue check inside schedule() (for instruction counts).\n";
 
 static char *read_file(const char *path)
 {
@@ -126,6 +144,9 @@ int main(int argc, char **argv)
 	static struct sim_spec spec;
 	char err[256], *text;
 	struct sim *s;
+	const char *json_path = NULL;
+	bool stats = false, debug_checks = true;
+	uint64_t settle_ns = 0;
 	int rc;
 
 	for (int i = 1; i < argc; i++)
@@ -139,6 +160,15 @@ int main(int argc, char **argv)
 			trace_path = argv[++i];
 		} else if (strcmp(argv[i], "--no-table") == 0) {
 			table = false;
+		} else if (strcmp(argv[i], "--stats") == 0) {
+			stats = true;
+		} else if (strcmp(argv[i], "--stats-json") == 0 && i + 1 < argc) {
+			json_path = argv[++i];
+		} else if (strcmp(argv[i], "--settle") == 0 && i + 1 < argc &&
+			   scenario_parse_duration(argv[i + 1], &settle_ns) == 0) {
+			i++;
+		} else if (strcmp(argv[i], "--no-debug-checks") == 0) {
+			debug_checks = false;
 		} else if (strcmp(argv[i], "--no-check") == 0) {
 			check = false;
 		} else if (strcmp(argv[i], "--quiet") == 0) {
@@ -173,6 +203,8 @@ int main(int argc, char **argv)
 	s->check_each_event = check;
 	s->check_work_conserving = check;
 	s->quiet = quiet;
+	/* rq_check inside schedule(): off only for instruction counts. */
+	sched_debug_checks = debug_checks;
 	if (trace_path) {
 		if (!(s->trace = fopen(trace_path, "w"))) {
 			fprintf(stderr, "schedsim: cannot write %s\n", trace_path);
@@ -181,6 +213,10 @@ int main(int argc, char **argv)
 		char header[64];
 		sched_trace_header(spec.ncpus, header, sizeof(header));
 		fprintf(s->trace, "%s\n", header);
+	}
+	if ((stats || json_path) && sim_stats_attach(s, settle_ns)) {
+		fprintf(stderr, "schedsim: out of memory\n");
+		return 2;
 	}
 	rc = sim_run(s);
 	if (table)
@@ -194,6 +230,18 @@ int main(int argc, char **argv)
 	}
 	if (s->trace)
 		fclose(s->trace);
+	if (stats)
+		sim_stats_print(s, stdout);
+	if (json_path) {
+		FILE *f = fopen(json_path, "w");
+
+		if (!f) {
+			fprintf(stderr, "schedsim: cannot write %s\n", json_path);
+			return 2;
+		}
+		sim_stats_json(s, path, f);
+		fclose(f);
+	}
 	sim_destroy(s);
 	return rc ? 1 : 0;
 }

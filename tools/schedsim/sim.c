@@ -24,6 +24,7 @@
 
 #include "sched/sched_internal.h"
 #include "tools/schedsim/par.h"
+#include "tools/schedsim/mcstats.h"
 
 struct sim *sim_current;
 
@@ -89,6 +90,7 @@ void arch_switch(struct thread *prev, struct thread *next)
 	if (n) {
 		n->run_since_ns = s->now_ns;
 		n->on_cpu = s->this_cpu;
+		sim_stats_switch(s, n, s->this_cpu);
 	}
 	s->cpu[s->this_cpu].curr = next;
 }
@@ -140,7 +142,7 @@ enum lock_rank {
 	LOCK_RANK_THREADS,
 };
 
-#define SIM_MAX_HELD 16
+#define SIM_MAX_HELD (SIM_MAX_CPUS + 16) /* the checkers take every rq lock */
 static const struct sched_lock *held_locks[SIM_MAX_HELD];
 static int nheld;
 
@@ -312,18 +314,100 @@ static void load_action(struct sim_thread *st)
 		st->burst_left_ns = 0;
 }
 
+int sim_spec_topology(const struct sim_spec *spec, struct cpu_topo *topo)
+{
+	int threads = spec->packages ? spec->smt : 1;
+	int cores = spec->packages ? spec->cores : spec->ncpus;
+	int packages = spec->packages ? spec->packages : 1;
+	int nodes = spec->nodes ? spec->nodes : packages;
+	int llc = spec->llc_cores ? spec->llc_cores : cores;
+
+	for (int c = 0; c < spec->ncpus; c++) {
+		int core = c / threads; /* machine-wide core number */
+		int pkg = core / cores;
+		int in_pkg = core % cores;
+
+		topo[c].core = core;
+		topo[c].package = pkg;
+		/* A node is a run of packages, or a slice of one. */
+		topo[c].node = nodes <= packages ?
+				       pkg / (packages / nodes) :
+				       pkg * (nodes / packages) +
+					       in_pkg / (cores / (nodes / packages));
+		topo[c].llc = pkg * cores + in_pkg / llc;
+	}
+	return nodes;
+}
+
+/* The same rules as the parser's (scenario.c), for specs built in code:
+ * sim_spec_topology divides by each of these. */
+static bool topology_ok(const struct sim_spec *spec)
+{
+	int nodes, per_node;
+
+	if (!spec->packages)
+		return spec->nodes <= 1 && !spec->llc_cores;
+	if (spec->cores < 1 || spec->smt < 1 ||
+	    spec->packages * spec->cores * spec->smt != spec->ncpus)
+		return false;
+	nodes = spec->nodes ? spec->nodes : spec->packages;
+	per_node = spec->cores;
+	if (nodes > spec->packages) {
+		if (nodes % spec->packages ||
+		    spec->cores % (nodes / spec->packages))
+			return false;
+		per_node = spec->cores / (nodes / spec->packages);
+	} else if (spec->packages % nodes) {
+		return false;
+	}
+	return !spec->llc_cores || per_node % spec->llc_cores == 0;
+}
+
+static int cmp_arrival(const void *a, const void *b)
+{
+	const struct sim_thread *ta = &sim_current->threads[*(const int *)a];
+	const struct sim_thread *tb = &sim_current->threads[*(const int *)b];
+
+	if (ta->spec.arrive_ns != tb->spec.arrive_ns)
+		return ta->spec.arrive_ns < tb->spec.arrive_ns ? -1 : 1;
+	return *(const int *)a - *(const int *)b;
+}
+
+static void sim_free(struct sim *s)
+{
+	sim_stats_detach(s);
+	free(s->cpu);
+	free(s->threads);
+	free(s->arrival_order);
+	free(s->topo);
+	free(s->table);
+	free(s);
+}
+
 struct sim *sim_create(const struct sim_spec *spec)
 {
 	struct sim *s = calloc(1, sizeof(*s));
+	int n = spec->ncpus;
 
 	if (!s)
 		return NULL;
-	s->spec = *spec;
-	if (s->spec.ncpus < 1 || s->spec.ncpus > SIM_MAX_CPUS ||
-	    s->spec.tick_ns == 0) {
+	if (n < 1 || n > SIM_CPU_LIMIT || spec->tick_ns == 0 ||
+	    spec->nthreads < 0 || spec->nthreads > SIM_MAX_THREADS ||
+	    !topology_ok(spec)) {
 		free(s);
 		return NULL;
 	}
+	/* Per-CPU state for this scenario's CPUs only. */
+	s->cpu = calloc((size_t)n, sizeof(*s->cpu));
+	s->topo = calloc((size_t)n, sizeof(*s->topo));
+	s->threads = calloc((size_t)spec->nthreads + 1, sizeof(*s->threads));
+	s->arrival_order = calloc((size_t)spec->nthreads + 1, sizeof(int));
+	if (!s->cpu || !s->topo || !s->threads || !s->arrival_order) {
+		sim_free(s);
+		return NULL;
+	}
+	s->spec = *spec;
+	s->nr_nodes = sim_spec_topology(spec, s->topo);
 	s->check_each_event = true;
 	s->check_work_conserving = true;
 	par_current = NULL; /* the scenario simulator drives sched/ now */
@@ -336,13 +420,13 @@ struct sim *sim_create(const struct sim_spec *spec)
 	sched_tunables.tick_ns = spec->tick_ns;
 	for (int i = 0; i < spec->nsets; i++)
 		if (sched_tunable_set(spec->set_names[i], spec->set_values[i])) {
-			free(s);
+			sim_free(s);
 			sim_current = NULL;
 			return NULL;
 		}
 	sched_init(spec->ncpus);
 	wait_queue_init(&s->wq, "sim");
-	for (int c = 0; c < spec->ncpus; c++) {
+	for (int c = 0; c < n; c++) {
 		s->this_cpu = c;
 		s->cpu[c].timer_ns = SCHED_TIMER_NONE;
 		sched_cpu_online(c, &s->cpu[c].idle);
@@ -360,7 +444,11 @@ struct sim *sim_create(const struct sim_spec *spec)
 			st->spec.nactions = 1;
 		}
 		st->on_cpu = -1;
+		s->arrival_order[i] = i;
 	}
+	/* Arrivals due at one instant start in index order, as before the
+	 * cursor: the order is (arrive_ns, index). */
+	qsort(s->arrival_order, (size_t)s->nthreads, sizeof(int), cmp_arrival);
 	return s;
 }
 
@@ -368,8 +456,7 @@ void sim_destroy(struct sim *s)
 {
 	if (sim_current == s)
 		sim_current = NULL;
-	free(s->table);
-	free(s);
+	sim_free(s);
 }
 
 struct sim_thread *sim_thread_by_name(struct sim *s, const char *name)
@@ -517,61 +604,105 @@ static void record_rows(struct sim *s, uint64_t upto_ns)
 	}
 }
 
-/* Earliest event time, or UINT64_MAX. */
+/* Earliest event time, or UINT64_MAX. One pass over the CPUs, which also
+ * notes the first CPU (lowest id) with each kind of event at its earliest
+ * time, so one_event need not scan again: nothing changes in between. */
 static uint64_t next_event_time(struct sim *s)
 {
-	uint64_t t = UINT64_MAX, w;
+	uint64_t t = UINT64_MAX, w, ta = UINT64_MAX, tt = UINT64_MAX;
 
+	s->ev_ipi = s->ev_act = s->ev_tmr = -1;
 	for (int c = 0; c < s->spec.ncpus; c++) {
-		if (s->cpu[c].ipi_pending)
+		if (s->cpu[c].ipi_pending) {
+			s->ev_ipi = c;
 			return s->now_ns;
-		if (action_due(s, c, &w) && w < t)
-			t = w;
+		}
+		if (action_due(s, c, &w) && w < ta) {
+			ta = w;
+			s->ev_act = c;
+		}
 		if (s->cpu[c].timer_ns != SCHED_TIMER_NONE &&
-		    s->cpu[c].timer_ns < t)
-			t = s->cpu[c].timer_ns;
+		    s->cpu[c].timer_ns < tt) {
+			tt = s->cpu[c].timer_ns;
+			s->ev_tmr = c;
+		}
 	}
-	for (int i = 0; i < s->nthreads; i++)
-		if (!s->threads[i].started && s->threads[i].spec.arrive_ns < t)
-			t = s->threads[i].spec.arrive_ns;
+	t = ta < tt ? ta : tt;
+	if (s->next_arrival < s->nthreads) {
+		w = s->threads[s->arrival_order[s->next_arrival]].spec.arrive_ns;
+		if (w < t)
+			t = w;
+	}
+	/* Something already overdue: several CPUs may be, and the first by
+	 * id goes first, so let one_event scan. */
+	if (ta < s->now_ns)
+		s->ev_act = -2;
+	if (tt < s->now_ns)
+		s->ev_tmr = -2;
 	return t < s->now_ns ? s->now_ns : t;
+}
+
+/* The CPU whose script step is due now (lowest id), or -1. */
+static int due_action_cpu(struct sim *s)
+{
+	uint64_t w;
+
+	if (s->ev_act != -2)
+		return s->ev_act >= 0 && action_due(s, s->ev_act, &w) &&
+				       w <= s->now_ns ?
+			       s->ev_act :
+			       -1;
+	for (int c = 0; c < s->spec.ncpus; c++)
+		if (action_due(s, c, &w) && w <= s->now_ns)
+			return c;
+	return -1;
+}
+
+/* The CPU whose timer is due now (lowest id), or -1. */
+static int due_timer_cpu(struct sim *s)
+{
+	if (s->ev_tmr != -2)
+		return s->ev_tmr >= 0 &&
+				       s->cpu[s->ev_tmr].timer_ns <= s->now_ns ?
+			       s->ev_tmr :
+			       -1;
+	for (int c = 0; c < s->spec.ncpus; c++)
+		if (s->cpu[c].timer_ns <= s->now_ns)
+			return c;
+	return -1;
 }
 
 /* Process one event at time s->now_ns, in the fixed order. */
 static void one_event(struct sim *s)
 {
-	uint64_t w;
-	int n = s->spec.ncpus;
+	int c;
 
-	for (int c = 0; c < n; c++)
-		if (s->cpu[c].ipi_pending) {
-			s->cpu[c].ipi_pending = false;
-			s->this_cpu = c;
-			s->in_irq = true;
-			sched_ipi();
-			s->in_irq = false;
-			return;
-		}
-	for (int c = 0; c < n; c++)
-		if (action_due(s, c, &w) && w <= s->now_ns) {
-			run_actions(s, c);
-			return;
-		}
-	for (int i = 0; i < s->nthreads; i++)
-		if (!s->threads[i].started &&
-		    s->threads[i].spec.arrive_ns <= s->now_ns) {
-			arrive(s, &s->threads[i]);
-			return;
-		}
-	for (int c = 0; c < n; c++)
-		if (s->cpu[c].timer_ns <= s->now_ns) {
-			s->cpu[c].timer_ns = SCHED_TIMER_NONE;
-			s->this_cpu = c;
-			s->in_irq = true;
-			sched_timer_event();
-			s->in_irq = false;
-			return;
-		}
+	if ((c = s->ev_ipi) >= 0) {
+		s->cpu[c].ipi_pending = false;
+		s->this_cpu = c;
+		s->in_irq = true;
+		sched_ipi();
+		s->in_irq = false;
+		return;
+	}
+	if ((c = due_action_cpu(s)) >= 0) {
+		run_actions(s, c);
+		return;
+	}
+	if (s->next_arrival < s->nthreads &&
+	    s->threads[s->arrival_order[s->next_arrival]].spec.arrive_ns <=
+		    s->now_ns) {
+		arrive(s, &s->threads[s->arrival_order[s->next_arrival++]]);
+		return;
+	}
+	if ((c = due_timer_cpu(s)) >= 0) {
+		s->cpu[c].timer_ns = SCHED_TIMER_NONE;
+		s->this_cpu = c;
+		s->in_irq = true;
+		sched_timer_event();
+		s->in_irq = false;
+		return;
+	}
 }
 
 /* Events allowed at one instant before we call it a livelock. */
@@ -588,6 +719,7 @@ int sim_run_until(struct sim *s, uint64_t until_ns)
 		uint64_t t = next_event_time(s);
 
 		record_rows(s, t < until_ns ? t : until_ns);
+		sim_stats_advance(s, t < until_ns ? t : until_ns);
 		if (t >= until_ns)
 			break;
 		s->now_ns = t;

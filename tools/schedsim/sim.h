@@ -18,10 +18,18 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "sched/domain.h"
 #include "sched/sched.h"
 
-#define SIM_MAX_CPUS 16
-#define SIM_MAX_THREADS 256
+/* Simulated CPUs a scenario may ask for. The scheduler's own limit
+ * (SCHED_MAX_CPUS) and the mask width can be lower: SIM_CPU_LIMIT is the
+ * one the parser enforces. Per-CPU simulator state is allocated for the
+ * scenario's count, so the maximum costs nothing. */
+#define SIM_MAX_CPUS 1024
+#define SIM_MIN3(a, b, c) \
+	((a) < (b) ? ((a) < (c) ? (a) : (c)) : ((b) < (c) ? (b) : (c)))
+#define SIM_CPU_LIMIT SIM_MIN3(SIM_MAX_CPUS, SCHED_MAX_CPUS, CPUMASK_BITS)
+#define SIM_MAX_THREADS 4096
 #define SIM_MAX_ACTIONS 16
 #define SIM_FOREVER_NS (UINT64_MAX / 4)
 
@@ -47,6 +55,7 @@ struct sim_thread_spec {
 	uint64_t arrive_ns;
 	int spawn_cpu;		/* CPU whose "interrupt" creates it ... */
 	bool has_spawn_cpu;	/* ... if set; else the first CPU in its mask */
+	int node;		/* node=N: mask = that node's CPUs; -1 none */
 	struct sim_action actions[SIM_MAX_ACTIONS];
 	int nactions;		/* 0: run forever */
 };
@@ -61,7 +70,18 @@ struct sim_spec {
 	char set_names[16][32];
 	uint64_t set_values[16];
 	int nsets;
+	/* Topology ("topology PxCxT", "numa N", "llc C"); packages == 0: none
+	 * given, every CPU its own core in one LLC, package and node. */
+	int packages, cores, smt;	/* per machine, package, core */
+	int nodes;			/* 0: one per package */
+	int llc_cores;			/* 0: the whole package (or node) */
 };
+
+/* The per-CPU topology a spec describes (cpus filled in topo[0..ncpus)):
+ * CPU ids are dense, SMT siblings adjacent, then cores, then packages
+ * (cpu = (package * cores + core) * threads + thread). Also the number of
+ * nodes. Host only: sim.c and the reports use it. */
+int sim_spec_topology(const struct sim_spec *spec, struct cpu_topo *topo);
 
 struct sim_thread {
 	struct thread t;	/* the scheduler's thread (t.owner = this) */
@@ -89,9 +109,17 @@ struct sim {
 	int this_cpu;
 	bool in_irq;
 	uint64_t irq_flags;	/* 1 = interrupts off */
-	struct sim_cpu cpu[SIM_MAX_CPUS];
-	struct sim_thread threads[SIM_MAX_THREADS];
+	struct sim_cpu *cpu;		/* [spec.ncpus] */
+	struct sim_thread *threads;	/* [spec.nthreads] */
 	int nthreads;
+	int *arrival_order;		/* thread indexes by (arrive_ns, index) */
+	int next_arrival;		/* first not yet started in that order */
+	struct cpu_topo *topo;		/* [spec.ncpus], from sim_spec_topology */
+	int nr_nodes;
+	struct sim_stats *stats;	/* --stats: mcstats.c, NULL when off */
+	/* From next_event_time for one_event: first CPU with an IPI, a due
+	 * script step, a due timer (-1 none, -2 scan again). */
+	int ev_ipi, ev_act, ev_tmr;
 	struct wait_queue wq;	/* SIM_ACT_WAIT blocks here */
 
 	/* Options. */

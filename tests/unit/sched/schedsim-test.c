@@ -69,7 +69,7 @@ static void test_parse(void **state)
 					sizeof(err)),
 			 -1);
 	assert_string_equal(err, "line 2: unknown class 'bogus'");
-	assert_int_equal(scenario_parse("\n\n\ncpus 99\n", &sp, err, sizeof(err)),
+	assert_int_equal(scenario_parse("\n\n\ncpus 9999\n", &sp, err, sizeof(err)),
 			 -1);
 	assert_non_null(strstr(err, "line 4:"));
 	assert_int_equal(scenario_parse("thread A fair cpus=3-1\n", &sp, err,
