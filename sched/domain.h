@@ -36,20 +36,18 @@
 #include "kernel/cpumask.h"
 
 /*
- * One CPU's place in the machine. Ids are plain integers >= 0, compared
- * only for equality (holes allowed, no order needed) and meaningful across
- * the whole machine: two CPUs share a core iff node, package, llc and
- * core are all equal; an LLC iff node, package and llc are equal; a node
- * domain iff node and package are equal (so with no SRAT, node 0
- * everywhere, the level is the package; with a package split into nodes
- * it is the node). `node` also indexes the distance matrix.
+ * One CPU's place in the machine: struct cpu_topo from kernel/topology.h
+ * (a pure header: the kernel fills it from CPUID and SRAT, schedsim from
+ * its scenario). The builder reads package, llc, core and node only (no
+ * die level), compares them for equality (holes allowed, no order needed)
+ * and treats them as meaningful across the whole machine: two CPUs share
+ * a core iff node, package, llc and core are all equal; an LLC iff node,
+ * package and llc are equal; a node domain iff node and package are equal
+ * (so with no SRAT, node 0 everywhere, the level is the package; with a
+ * package split into nodes it is the node). `node` also indexes the
+ * distance matrix.
  */
-struct cpu_topo {
-	int package;
-	int llc;	/* CPUs sharing the last-level cache share it */
-	int core;	/* SMT siblings share it */
-	int node;	/* NUMA node, 0 .. nr_nodes-1 */
-};
+#include "kernel/topology.h"
 
 enum sched_domain_level {
 	SD_SMT,
