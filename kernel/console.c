@@ -53,6 +53,7 @@ static void cmd_mem(void)
 {
 	kprintf("mem: %lu pages free (%lu MiB)", pmm_free_count(),
 		pmm_free_count() * 4096 >> 20);
+	pmm_log_nodes("mem: ");
 }
 
 static void cmd_cpus(void)

@@ -251,6 +251,7 @@ static void report_memory(void)
 	kprintf("report: memory: %s", n ? line : "(empty map)");
 	kprintf("report: memory: %lu MiB free now",
 		(unsigned long)(pmm_free_count() * PAGE_SIZE >> 20));
+	pmm_log_nodes("report: memory: ");
 }
 
 static void report_framebuffer(void)

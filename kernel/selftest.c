@@ -19,6 +19,7 @@
 #include "mm/heap.h"
 #include "mm/layout.h"
 #include "mm/pmm.h"
+#include "mm/pmm_node_test.h"
 #include "panic.h"
 #include "platform.h"
 #include "power.h"
@@ -339,6 +340,8 @@ static const struct selftest tests[] = {
 	{ "vfs-console", vfs_console_selftest,
 	  "read a typed line and EOF from /dev/console (Ctrl-T line to the kernel)" },
 	{ "pmm", test_pmm, "page allocator: exhaust-ish, verify, free" },
+	{ "numa", selftest_numa,
+	  "node-local pages, resident pages per node, fallback when a node is full" },
 	{ "heap", test_heap, "kmalloc/kfree patterns, contents checked" },
 	{ "aspace", selftest_aspace,
 	  "user address spaces: faults, COW, user copies, targeted shootdown" },

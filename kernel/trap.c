@@ -239,8 +239,12 @@ static void user_exception(struct trap_frame *f)
 	switch (f->vector) {
 	case VEC_PAGE_FAULT: {
 		int r = aspace_fault(t->proc->as, cr2, f->error);
-		if (r == 0)
+		if (r == 0) {
+			/* Where the process's memory now mostly is. */
+			thread_set_home_node(&t->kt.t,
+					     aspace_home_hint(t->proc->as));
 			break;
+		}
 		if (r == -ENOMEM) {
 			kprintf("%s[%d]: out of memory at %lx: killed",
 				t->proc->name, t->proc->pid, cr2);

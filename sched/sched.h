@@ -200,11 +200,31 @@ struct thread {
 	int exit_code;
 	struct wait_queue join_wq;	/* joiners block here */
 
+	/* NUMA home-node hint for placement: the node where most of the
+	 * thread's memory is (for a user thread, its process's resident
+	 * pages, kernel/mm/aspace.h). 0 from thread_create (memset) until
+	 * set. Written by the thread itself (user fault path, kernel/trap.c)
+	 * with a relaxed atomic store; any CPU reads it with
+	 * thread_home_node(), lock-free: a hint, possibly stale. */
+	int home_node;
+
 	/* Guarded by the thread-table lock (core.c). */
 	struct list_node all_node;
 	/* Scratch for the checkers (sched_check_all); single-threaded use. */
 	unsigned check_seen;
 };
+
+/* The home-node hint (see struct thread): read by wake-up placement to
+ * prefer CPUs of that node; set where the memory's node is known. */
+static inline int thread_home_node(const struct thread *t)
+{
+	return __atomic_load_n(&t->home_node, __ATOMIC_RELAXED);
+}
+
+static inline void thread_set_home_node(struct thread *t, int node)
+{
+	__atomic_store_n(&t->home_node, node, __ATOMIC_RELAXED);
+}
 
 /* ---- Bring-up and interrupt entry points (kernel glue calls these) ----- */
 

@@ -149,6 +149,7 @@ static bool zap_one(uint64_t *pte, uint64_t va, void *ctx)
 	g->changed = true;
 	if (pte_has_page(e)) {
 		g->as->resident--;
+		aspace_node_count(g->as, e & PTE_ADDR, -1);
 		g->pages[g->n++] = e & PTE_ADDR;
 		if (g->n == GATHER_MAX)
 			gather_flush(g);
@@ -291,6 +292,7 @@ static bool fork_one(uint64_t *pte, uint64_t va, void *arg)
 	}
 	*cpte = e;
 	c->child->resident++;
+	aspace_node_count(c->child, e & PTE_ADDR, 1);
 	return true;
 }
 
@@ -612,6 +614,24 @@ int aspace_write(struct aspace *as, uint64_t addr, const void *src,
 		len -= n;
 	}
 	return 0;
+}
+
+int aspace_home_node(struct aspace *as)
+{
+	/* Racy reads of the counts (written under as->lock): a hint. */
+	return pmm_node_home(&as->nodes, pmm_node_count());
+}
+
+int aspace_home_hint(const struct aspace *as)
+{
+	return __atomic_load_n(&as->nodes.home, __ATOMIC_RELAXED);
+}
+
+uint32_t aspace_node_pages(const struct aspace *as, int node)
+{
+	if (node < 0 || node >= TOPO_MAX_NODES)
+		return 0;
+	return __atomic_load_n(&as->nodes.pages[node], __ATOMIC_RELAXED);
 }
 
 uint64_t aspace_resident_pages(const struct aspace *as)

@@ -184,6 +184,24 @@ void aspace_cpu_mask(const struct aspace *as, struct cpumask *out);
  * or not resident). For tests and debugging. */
 int64_t aspace_translate(struct aspace *as, uint64_t addr);
 
+/*
+ * Resident pages by NUMA node (pmm_node_of of each mapped page), counted
+ * where `resident` is: the user fault path (demand-zero, file and
+ * copy-on-write pages), fork's copies, and unmapping. No lock beyond the
+ * address space's, which those paths already hold.
+ *
+ * aspace_home_node(): the node holding the most of them (ties: the home
+ * node it had), recomputed over every node (O(nodes)), stored as the new
+ * hint. aspace_home_hint(): that hint as last stored, O(1), lock-free
+ * (the fault path moves it when a node overtakes it; unmapping does not,
+ * until the next aspace_home_node()). Both 0 without NUMA. Racy reads: a
+ * placement hint, never a correctness input. aspace_node_pages(): one
+ * node's count (a snapshot), for tests and ps.
+ */
+int aspace_home_node(struct aspace *as);
+int aspace_home_hint(const struct aspace *as);
+uint32_t aspace_node_pages(const struct aspace *as, int node);
+
 /* Pages currently mapped (resident) in `as`, for ps and rusage. */
 uint64_t aspace_resident_pages(const struct aspace *as);
 

@@ -14,6 +14,8 @@
 #include "../cpumask.h"
 #include "../spinlock.h"
 #include "aspace.h"
+#include "pmm.h"
+#include "pmm_node.h"
 #include "region.h"
 
 /* Page-table entry bits (Intel SDM Vol. 3A 4.5, table 4-19). */
@@ -61,7 +63,19 @@ struct aspace {
 	uint64_t brk_start, brk_end;
 	/* Pages held by the page tables. Written under lock, read racily. */
 	uint64_t resident;
+	/* The same pages by NUMA node (pmm_node_of), and the node holding
+	 * most of them. Written under lock (fault, fork, unmap); `home` is
+	 * read racily (relaxed) by aspace_home_hint(). */
+	struct pmm_node_resident nodes;
 };
+
+/* Count one page at phys mapped (+1) or unmapped (-1) in as. as->lock
+ * held (or as not yet visible to anyone: fork's child). */
+static inline void aspace_node_count(struct aspace *as, uint64_t phys,
+				     int delta)
+{
+	pmm_node_resident_add(&as->nodes, pmm_node_of(phys), delta);
+}
 
 /* NX for non-executable pages, or 0 if the CPU has no NX (then a set bit
  * would be a reserved-bit fault). Set once by aspace_cpu_init on the BSP. */

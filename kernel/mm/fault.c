@@ -82,6 +82,7 @@ int aspace_fault_locked(struct aspace *as, uint64_t addr, uint64_t error)
 		/* A fresh page is ours alone (or, shared, everyone's). */
 		*pte = phys | aspace_leaf_flags(r, true);
 		as->resident++;
+		aspace_node_count(as, phys, 1);
 		return 0;
 	}
 
@@ -111,6 +112,8 @@ int aspace_fault_locked(struct aspace *as, uint64_t addr, uint64_t error)
 		return -ENOMEM;
 	memcpy(phys_to_virt(copy), phys_to_virt(phys), PAGE_SIZE);
 	*pte = copy | aspace_leaf_flags(r, true);
+	aspace_node_count(as, copy, 1);
+	aspace_node_count(as, phys, -1);
 	/* Other threads' CPUs may still read the old page: flush before
 	 * the write this fault allows, and before dropping our reference. */
 	aspace_flush(as, page, PAGE_SIZE);

@@ -85,10 +85,11 @@ void pmm_core_reserve(struct pmm *p, uint64_t pfn, uint64_t count)
 	}
 }
 
-/* Next free page at or after i, or npages. Skips full words fast. */
-static uint64_t next_free(const struct pmm *p, uint64_t i)
+/* Next free page at or after i, or `to` when there is none below `to`
+ * (<= npages). Skips full words fast. */
+static uint64_t next_free(const struct pmm *p, uint64_t i, uint64_t to)
 {
-	while (i < p->npages) {
+	while (i < to) {
 		if (i % 64 == 0 && p->used[i / 64] == ~0ULL) {
 			i += 64;
 			continue;
@@ -97,20 +98,22 @@ static uint64_t next_free(const struct pmm *p, uint64_t i)
 			return i;
 		i++;
 	}
-	return p->npages;
+	return to;
 }
 
 static int64_t search(struct pmm *p, uint64_t from, uint64_t to,
 		      uint64_t count)
 {
-	uint64_t i = next_free(p, from);
+	if (to > p->npages)
+		to = p->npages;
+	uint64_t i = next_free(p, from, to);
 	while (i < to && i + count <= p->npages) {
 		uint64_t run = 0;
 		while (run < count && !test(p->used, i + run))
 			run++;
 		if (run == count)
 			return (int64_t)i;
-		i = next_free(p, i + run);
+		i = next_free(p, i + run, to);
 	}
 	return -1;
 }
@@ -145,6 +148,65 @@ int64_t pmm_core_alloc_below(struct pmm *p, uint64_t count, uint64_t limit)
 		set(p->used, (uint64_t)pfn + i);
 	p->free_pages -= count;
 	return pfn;
+}
+
+int64_t pmm_core_alloc_range(struct pmm *p, uint64_t count, uint64_t lo,
+			     uint64_t hi)
+{
+	if (hi > p->npages)
+		hi = p->npages;
+	if (count == 0 || count > p->free_pages || lo >= hi || hi - lo < count)
+		return -1;
+	int64_t pfn = search(p, lo, hi, count);
+	/* Starts only grow: if the first fit ends past hi, none fits. */
+	if (pfn < 0 || (uint64_t)pfn + count > hi)
+		return -1;
+	for (uint64_t i = 0; i < count; i++)
+		set(p->used, (uint64_t)pfn + i);
+	p->free_pages -= count;
+	return pfn;
+}
+
+/* Without -mpopcnt, gcc's builtin calls libgcc, which the kernel does not
+ * link: the SWAR count instead. */
+static uint64_t popcount(uint64_t w)
+{
+	w = w - ((w >> 1) & 0x5555555555555555ULL);
+	w = (w & 0x3333333333333333ULL) + ((w >> 2) & 0x3333333333333333ULL);
+	w = (w + (w >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+	return (w * 0x0101010101010101ULL) >> 56;
+}
+
+/* Pages in [s, e) (clamped to npages) whose bit is set in bm, or clear
+ * when `want` is false. */
+static uint64_t count_in(const struct pmm *p, const uint64_t *bm, bool want,
+			 uint64_t s, uint64_t e)
+{
+	uint64_t n = 0;
+	if (e > p->npages)
+		e = p->npages;
+	for (uint64_t i = s; i < e; i++) {
+		if (i % 64 == 0 && e - i >= 64) {
+			uint64_t w = want ? bm[i / 64] : ~bm[i / 64];
+			n += popcount(w);
+			i += 63;
+			continue;
+		}
+		n += test(bm, i) == want;
+	}
+	return n;
+}
+
+uint64_t pmm_core_usable_in(const struct pmm *p, uint64_t s, uint64_t e)
+{
+	return count_in(p, p->usable, true, s, e);
+}
+
+uint64_t pmm_core_free_in(const struct pmm *p, uint64_t s, uint64_t e)
+{
+	/* used is 1 for every page that is not usable, so a clear used bit
+	 * is a free usable page. */
+	return count_in(p, p->used, false, s, e);
 }
 
 int pmm_core_free(struct pmm *p, uint64_t pfn, uint64_t count)

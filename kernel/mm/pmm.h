@@ -16,6 +16,7 @@
 #ifndef COHORT_MM_PMM_H
 #define COHORT_MM_PMM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,6 +44,13 @@ void pmm_core_reserve(struct pmm *p, uint64_t pfn, uint64_t count);
 int64_t pmm_core_alloc(struct pmm *p, uint64_t count);
 /* As pmm_core_alloc, but the run must end at or below pfn `limit`. */
 int64_t pmm_core_alloc_below(struct pmm *p, uint64_t count, uint64_t limit);
+/* As pmm_core_alloc, first fit inside [lo, hi) (the whole run), and
+ * leaving the next-fit hint alone (for the node pools, pmm_node.h). */
+int64_t pmm_core_alloc_range(struct pmm *p, uint64_t count, uint64_t lo,
+			     uint64_t hi);
+/* Usable (added, not reserved) pages in [s, e), and free ones. */
+uint64_t pmm_core_usable_in(const struct pmm *p, uint64_t s, uint64_t e);
+uint64_t pmm_core_free_in(const struct pmm *p, uint64_t s, uint64_t e);
 /* Return pages; -1 (and no change) if any of them is not allocated. */
 int pmm_core_free(struct pmm *p, uint64_t pfn, uint64_t count);
 
@@ -91,5 +99,34 @@ uint64_t pmm_total_count(void);
 uint64_t pmm_page_count(void);
 /* Log every memory map entry (the `memmap` boot option). */
 void pmm_print_map(const struct boot_info *bi);
+
+/* ---- NUMA node pools (pmm_boot.c over pmm_node.h) ----
+ *
+ * pmm_numa_init(): once, on the BSP, after topology_boot_summary(). With
+ * SRAT naming two nodes or more it splits the free pages by SRAT memory
+ * range into one pool per node and logs
+ *   mem: 2 nodes, MiB free: 0:248 1:256 (3 ranges)
+ * From then on pmm_alloc_pages() takes from the calling CPU's node first,
+ * then the other nodes nearest first (SLIT distance); a free returns the
+ * pages to their own node. pmm_alloc_pages_below() is not node-aware.
+ * Otherwise (no SRAT, one node, no topology) nothing changes and nothing
+ * is logged. Any CPU may allocate during the call. */
+void pmm_numa_init(void);
+/* Nodes of the pools: 1 before pmm_numa_init or without NUMA. */
+int pmm_node_count(void);
+/* The node of physical page phys (0 without NUMA). Lock-free, O(log
+ * SRAT ranges); any context. */
+int pmm_node_of(uint64_t phys);
+struct pmm_node_stat {
+	uint64_t free, total; /* pages */
+	/* Allocations by CPUs of this node, served by it / by another. */
+	uint64_t local, remote;
+};
+/* A consistent snapshot of one node; false if node is not a node. */
+bool pmm_node_stats(int node, struct pmm_node_stat *out);
+/* One line per node, `prefix` first ("mem: ", "report: memory: "):
+ *   node 1: 250 MiB free of 256 MiB, allocations 1234 local, 5 remote
+ * Nothing with one node. */
+void pmm_log_nodes(const char *prefix);
 
 #endif

@@ -31,6 +31,7 @@
 #include <stdint.h>
 
 #include "../kthread.h"
+#include "../mm/aspace.h"
 #include "../spinlock.h"
 #include "signal.h"
 #include "uctx.h"
@@ -235,5 +236,13 @@ int futex_wake_addr(struct process *p, uint64_t uaddr, int n);
 
 /* For `ps`: one line per process and thread. */
 void proc_print_all(void);
+
+/* The NUMA node holding most of p's resident pages (ties: the node it
+ * held before), kernel/mm/aspace.h; 0 without NUMA. The caller is one of
+ * p's threads or holds p->lock (exec replaces p->as). O(nodes). */
+static inline int proc_home_node(struct process *p)
+{
+	return p->as ? aspace_home_node(p->as) : 0;
+}
 
 #endif

@@ -1,0 +1,69 @@
+# SPDX-License-Identifier: MIT
+"""Node-local memory (kernel/mm/pmm_node.c, pmm_boot.c): QEMU with two
+NUMA nodes of 256 MiB, CPUs 0-1 on node 0 and 2-3 on node 1. The boot
+line splits the free memory per node; test=numa (kernel/mm/pmm_node_test.c)
+allocates from a kernel thread pinned to a CPU of each node (every page
+from that node; an address space faulted in there has its resident pages
+and home node there), then empties node 1 and checks the next allocation
+comes from node 0 without failing. The console's `mem` shows the node
+lines. Each boot takes a few seconds at -smp 4.
+"""
+import re
+
+from conftest import cohortvm
+
+TWO_NODES = ["-object", "memory-backend-ram,id=m0,size=256M",
+             "-numa", "node,nodeid=0,cpus=0-1,memdev=m0",
+             "-object", "memory-backend-ram,id=m1,size=256M",
+             "-numa", "node,nodeid=1,cpus=2-3,memdev=m1"]
+SMP = "4,sockets=2,cores=2"
+NODE_LINE = re.compile(r"mem: 2 nodes, MiB free: 0:(\d+) 1:(\d+) \((\d+) ranges\)")
+
+
+def boot_line(log):
+    lines = NODE_LINE.findall(log)
+    assert len(lines) == 1, log  # printed once
+    free0, free1, ranges = (int(x) for x in lines[0])
+    # Node 0 holds the kernel, the loader's leftovers and the bitmap;
+    # node 1 is nearly all free. Both are a real share of 256 MiB.
+    assert 100 <= free0 <= 256 and 200 <= free1 <= 256, lines[0]
+    return free0, free1, ranges
+
+
+def test_numa_selftest(esp, boot):
+    b = boot(esp(cmdline="test=numa"), smp=SMP, mem="512M", extra=TWO_NODES)
+    assert b.exit_code == cohortvm.EXIT_SUCCESS, b
+    boot_line(b.log)
+    assert "numa: FAILED" not in b.log
+    assert re.search(r"numa: cpu [01] \(node 0\): 64 of 64 pages from node 0", b.log)
+    assert re.search(r"numa: cpu [23] \(node 1\): 64 of 64 pages from node 1", b.log)
+    for n in (0, 1):
+        assert (f"numa: node {n}: address space of 16 faulted pages: 16 on node {n}, "
+                f"home node {n} (hint {n})") in b.log
+    m = re.search(r"numa: node 1 exhausted after (\d+) pages; the next page came "
+                  r"from node 0; remote allocations (\d+) -> (\d+)", b.log)
+    assert m, "no exhaustion line"
+    assert int(m.group(1)) > 200 * 256 and int(m.group(3)) > int(m.group(2))
+    m = re.search(r"numa: node 1: (\d+) pages free before, (\d+) after", b.log)
+    assert m and m.group(1) == m.group(2)
+    # The per-node counters after the test: node 1's CPUs had remote ones.
+    m = re.search(r"numa: node 1: \d+ MiB free of \d+ MiB, allocations "
+                  r"(\d+) local, (\d+) remote", b.log)
+    assert m and int(m.group(1)) >= 64 and int(m.group(2)) >= 1, b.log
+
+
+def test_numa_mem_command(esp, boot):
+    b = boot(esp(cmdline="bogus"), smp=SMP, mem="512M", extra=TWO_NODES,
+             inputs=[(r"init: nothing to run", "\x14mem\r")],
+             stop_on=r"mem: node 1: .*remote")
+    assert not b.timed_out, b.log
+    boot_line(b.log)
+    assert re.search(r"mem: node 0: \d+ MiB free of \d+ MiB, allocations "
+                     r"\d+ local, \d+ remote", b.log)
+
+
+def test_no_numa_unchanged(esp, boot):
+    """No -numa: no SRAT, one pool, no node lines at all."""
+    b = boot(esp(cmdline="test=pmm"), smp=2)
+    assert b.exit_code == cohortvm.EXIT_SUCCESS, b
+    assert "nodes, MiB free" not in b.log and "mem: node" not in b.log
