@@ -227,15 +227,7 @@ void pmm_numa_init(void)
 	 * cost of before. */
 	if (!topology_ready() || !t->from_srat || t->n < 2)
 		return;
-	int n = 0;
-	for (int i = 0; i < s->nmem && n < PMM_NODE_MAX_SRAT; i++) {
-		int node = -1;
-		for (int k = 0; k < t->n; k++)
-			if (t->pxm[k] == s->mem[i].pxm)
-				node = k;
-		srat[n++] = (struct pmm_node_srat){ s->mem[i].base,
-						    s->mem[i].length, node };
-	}
+	int n = pmm_node_srat_ranges(s, t, srat);
 	for (int c = 0; c < cpu_possible_count; c++) {
 		const struct cpu_topo *ct = topology_cpu(c);
 		if (ct && ct->node >= 0 && ct->node < TOPO_MAX_NODES)

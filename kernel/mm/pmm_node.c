@@ -10,6 +10,7 @@
 
 #include <stdarg.h>
 
+#include "../../acpi/acpi.h"
 #include "../lib/printf.h"
 
 #define PAGE_BYTES 4096ULL
@@ -28,6 +29,22 @@ static void logf_(topo_log_fn log, void *ctx, const char *fmt, ...)
 	k_vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	log(ctx, line);
+}
+
+int pmm_node_srat_ranges(const struct acpi_srat *s,
+			 const struct topo_nodes *nodes,
+			 struct pmm_node_srat *out)
+{
+	int n = 0;
+	for (int i = 0; i < s->nmem && n < PMM_NODE_MAX_SRAT; i++) {
+		int node = -1;
+		for (int k = 0; k < nodes->n && k < TOPO_MAX_NODES; k++)
+			if (nodes->pxm[k] == s->mem[i].pxm)
+				node = k;
+		out[n++] = (struct pmm_node_srat){ s->mem[i].base,
+						   s->mem[i].length, node };
+	}
+	return n;
 }
 
 /* Fallback order of node `from`: itself, then by distance, ties by id.

@@ -55,6 +55,14 @@ struct pmm_node_map {
 	uint8_t order[TOPO_MAX_NODES][TOPO_MAX_NODES];
 };
 
+struct acpi_srat;
+/* SRAT's memory ranges (at most PMM_NODE_MAX_SRAT) with each proximity
+ * domain turned into its node of `nodes` (-1 when it is not one). Returns
+ * how many were written to out. */
+int pmm_node_srat_ranges(const struct acpi_srat *s,
+			 const struct topo_nodes *nodes,
+			 struct pmm_node_srat *out);
+
 /*
  * Build the map of the pfns [0, p->npages) from n SRAT ranges (n is cut
  * to PMM_NODE_MAX_SRAT) and the nodes `nodes` (nnodes and the distance

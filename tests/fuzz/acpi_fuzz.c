@@ -6,7 +6,8 @@
  * HPET table (IA-PC HPET 1.0a 3.2.4), the \_S5 scan of the DSDT and
  * SSDTs (7.4.2, 20.2), SRAT (5.2.16) and SLIT (5.2.17), and what the
  * kernel builds from the last two (kernel/topology.c, topo_nodes_build():
- * nodes and distances).
+ * nodes and distances) and the page allocator from SRAT's memory ranges
+ * (kernel/mm/pmm_node.c: node pools).
  *
  * Input layout:
  *   byte 0      flags; bit 0 set: repair checksums before parsing
@@ -37,6 +38,7 @@
 #include <string.h>
 
 #include "acpi/acpi.h"
+#include "kernel/mm/pmm_node.h"
 #include "kernel/topology.h"
 
 #define FLAG_REPAIR 0x01
@@ -202,6 +204,44 @@ static void topo_log(void *ctx, const char *msg)
 	nlines++;
 }
 
+static void mem_log(void *ctx, const char *msg)
+{
+	(void)ctx;
+	CHECK(strncmp(msg, "mem: ", 5) == 0);
+	CHECK(strlen(msg) < 160);
+}
+
+/* SRAT's memory ranges as the page allocator splits them into node pools
+ * (kernel/mm/pmm_node.c), over 64 MiB of which the first 48 are usable:
+ * whatever the ranges say, the map covers every page once and each
+ * node's fallback order starts with itself. */
+static void check_node_map(const struct acpi_srat *s,
+			   const struct topo_nodes *nodes)
+{
+	enum { NPAGES = 16384 };
+	static uint64_t bits[2 * NPAGES / 64];
+	static struct pmm p;
+	static struct pmm_node_map m;
+	static struct pmm_node_srat r[PMM_NODE_MAX_SRAT];
+	pmm_core_init(&p, bits, NPAGES);
+	pmm_core_add(&p, 256, 12288 - 256);
+	int n = pmm_node_srat_ranges(s, nodes, r);
+	CHECK(n >= 0 && n <= s->nmem);
+	pmm_node_map_build(&m, &p, r, n, nodes, NULL, mem_log, NULL);
+	CHECK(m.n >= 1 && m.n <= PMM_NODE_MAX_RANGES);
+	CHECK(m.nnodes == nodes->n);
+	CHECK(m.r[0].start == 0 && m.r[m.n - 1].end == NPAGES);
+	for (int i = 0; i < m.n; i++) {
+		CHECK(m.r[i].start < m.r[i].end);
+		CHECK(m.r[i].node >= 0 && m.r[i].node < m.nnodes);
+		CHECK(i == 0 || m.r[i].start == m.r[i - 1].end);
+		CHECK(pmm_node_of_pfn(&m, m.r[i].start) == m.r[i].node);
+		CHECK(pmm_node_of_pfn(&m, m.r[i].end - 1) == m.r[i].node);
+	}
+	for (int k = 0; k < m.nnodes; k++)
+		CHECK(m.order[k][0] == k);
+}
+
 static void check_numa(const struct acpi_info *info)
 {
 	const struct acpi_srat *s = &info->srat;
@@ -250,6 +290,7 @@ static void check_numa(const struct acpi_info *info)
 		int node = topo_node_of(&nodes, s, s->cpu[i].apic_id);
 		CHECK(node >= 0 && node < nodes.n);
 	}
+	check_node_map(s, &nodes);
 }
 
 static void check_result(int rc, const struct acpi_info *info)
