@@ -6,7 +6,7 @@ allocates from a kernel thread pinned to a CPU of each node (every page
 from that node; an address space faulted in there has its resident pages
 and home node there), then empties node 1 and checks the next allocation
 comes from node 0 without failing. The console's `mem` shows the node
-lines. Each boot takes a few seconds at -smp 4.
+lines, and the hardware report (`report`) one line per node. Each boot takes a few seconds at -smp 4.
 """
 import re
 
@@ -31,9 +31,14 @@ def boot_line(log):
 
 
 def test_numa_selftest(esp, boot):
-    b = boot(esp(cmdline="test=numa"), smp=SMP, mem="512M", extra=TWO_NODES)
+    b = boot(esp(cmdline="test=numa report"), smp=SMP, mem="512M",
+             extra=TWO_NODES)
     assert b.exit_code == cohortvm.EXIT_SUCCESS, b
     boot_line(b.log)
+    # The hardware report (boot option, before the test) has the nodes.
+    for n in (0, 1):
+        assert re.search(rf"report: memory: node {n}: \d+ MiB free of \d+ MiB, "
+                         r"allocations \d+ local, \d+ remote", b.log), b.log
     assert "numa: FAILED" not in b.log
     assert re.search(r"numa: cpu [01] \(node 0\): 64 of 64 pages from node 0", b.log)
     assert re.search(r"numa: cpu [23] \(node 1\): 64 of 64 pages from node 1", b.log)
