@@ -9,7 +9,9 @@
  * (pmm_boot.c) builds it from the boot memory map, reserves what must never
  * be handed out (below 1 MiB: trampoline and legacy firmware areas; the
  * bitmap itself; everything that is not BOOT_MEM_USABLE/LOADER) and wraps
- * every call in pmm_lock, so it is SMP-safe before any AP exists.
+ * every call in pmm_lock, so it is SMP-safe before any AP exists. With
+ * NUMA (SRAT naming two nodes or more) the kernel layer then keeps one
+ * pool per node over the same bitmap (pmm_node.h, docs/memory.md).
  *
  * Read next: kernel/mm/heap.h (kmalloc on top of this).
  */
