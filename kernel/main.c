@@ -398,6 +398,7 @@ static void kernel_main_late(const struct boot_info *bi)
 	smp_ipi_init();
 	smp_boot_aps();
 	topology_boot_summary();
+	smp_test_late_release(); /* smp_test_late= only */
 	vfs_init(bi);
 
 	uint64_t now = rdtsc();

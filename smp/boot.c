@@ -64,6 +64,46 @@ uint64_t smp_bringup_start_ns(void)
 }
 static uint64_t kernel_cr3;
 
+/* smp_test_late=APICID (test only, docs/cmdline.md): that AP, once it has
+ * found its slot, stalls in ap_entry() until smp_test_late_release(),
+ * which kernel_main calls after topology_boot_summary(): an AP that wakes
+ * after the BSP gave up on it and after the topology snapshot, on demand.
+ * late_armed/late_apic: written by the BSP before any INIT, read-only
+ * afterwards. late_go: 0 -> 1 by the BSP (release), the late AP spins on
+ * it (acquire). late_done: 0 -> 1 by the late AP (release) once it is
+ * online or parked; the BSP waits for it (acquire), so the log shows the
+ * outcome before the boot goes on. */
+static bool late_armed;
+static uint32_t late_apic;
+static int late_go, late_done;
+#define LATE_WAIT_MS 2000
+
+static void late_stall(void)
+{
+	while (!__atomic_load_n(&late_go, __ATOMIC_ACQUIRE))
+		cpu_relax();
+}
+
+static void late_report(struct cpu *c)
+{
+	if (late_armed && c->apic_id == late_apic)
+		__atomic_store_n(&late_done, 1, __ATOMIC_RELEASE);
+}
+
+void smp_test_late_release(void)
+{
+	if (!late_armed)
+		return;
+	kprintf("smp: smp_test_late=%u: releasing that CPU now", late_apic);
+	__atomic_store_n(&late_go, 1, __ATOMIC_RELEASE);
+	uint64_t end = now_ns() + LATE_WAIT_MS * 1000000ULL;
+	while (!__atomic_load_n(&late_done, __ATOMIC_ACQUIRE) && now_ns() < end)
+		cpu_relax();
+	if (!__atomic_load_n(&late_done, __ATOMIC_ACQUIRE))
+		kwarn("smp: smp_test_late=%u: no such CPU, or it did not answer "
+		      "within %d ms", late_apic, LATE_WAIT_MS);
+}
+
 /* Page tables for the trampoline's switch to long mode: a PML4 below
  * 4 GiB that maps the low 2 MiB 1:1 (the trampoline runs there) and shares
  * the kernel's upper half. Kept for good: a late AP may still use them. */
@@ -230,8 +270,15 @@ void smp_boot_aps(void)
 	const char *lost_opt = cmdline_get(&boot_cmdline, "smp_test_lost");
 	uint64_t lost_apic = NO_APIC_ID;
 
+	const char *late_opt = cmdline_get(&boot_cmdline, "smp_test_late");
+	uint64_t v;
+
 	if (lost_opt)
 		cmdline_parse_uint(lost_opt, &lost_apic);
+	if (late_opt && cmdline_parse_uint(late_opt, &v) == 0 && v < NO_APIC_ID) {
+		late_apic = (uint32_t)v;
+		late_armed = true;
+	}
 	if (n <= 1) {
 		kprintf("smp: brought up 1 of %d CPUs in 0 ms", usable);
 		return;
@@ -367,6 +414,8 @@ void ap_entry(struct cpu *c)
 	aspace_cpu_init(); /* NX, SMEP, SMAP, UMIP (kernel/mm/aspace.h) */
 	syscall_cpu_init();
 	fpu_cpu_init();
+	if (late_armed && c->apic_id == late_apic)
+		late_stall(); /* smp_test_late= */
 	lapic_init_cpu();
 	if (c->apic_id == NO_APIC_ID) /* probe mode: learn who we are */
 		c->apic_id = lapic_id();
@@ -375,5 +424,6 @@ void ap_entry(struct cpu *c)
 	c->online_ns = now_ns();
 	sched_glue_cpu_online();
 	cpu_mark_online(c);
+	late_report(c);
 	sched_glue_idle();
 }
