@@ -416,6 +416,10 @@ void smp_boot_aps(void)
 	close_slots(n);
 
 	int online = 1;
+	/* Probe mode: slots below this were claimed by an AP that exists,
+	 * so an unaccepted one among them is a failure, not an empty slot.
+	 * Read after the close: a claim made after it is late as well. */
+	uint32_t claimed = __atomic_load_n(&p->claimed, __ATOMIC_ACQUIRE);
 	kprintf("smp: AP start-up (INIT at +0 us, %u reached the trampoline):",
 		__atomic_load_n(&p->alive, __ATOMIC_ACQUIRE));
 	for (int i = 1; i < n; i++) {
@@ -425,10 +429,17 @@ void smp_boot_aps(void)
 		 * ever comes, parks without touching it). */
 		bool in = __atomic_load_n(&slots[i - 1].state,
 					  __ATOMIC_RELAXED) == SMP_SLOT_ACCEPTED;
-		if (!in && probe_n) {
+		if (!in && probe_n && (uint32_t)(i - 1) >= claimed) {
 			/* Nobody claimed the slot: no CPU there, not a failure. */
 			__atomic_store_n(&c->state, CPU_OFFLINE, __ATOMIC_RELEASE);
 			usable--;
+			continue;
+		}
+		if (!in && probe_n) {
+			__atomic_store_n(&c->state, CPU_FAILED, __ATOMIC_RELEASE);
+			kwarn("smp:   cpu%-3d FAILED: an AP claimed this slot but "
+			      "was not in after %d ms; continuing without it", i,
+			      AP_WINDOW_MS);
 			continue;
 		}
 		if (!in) {

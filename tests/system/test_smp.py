@@ -163,6 +163,30 @@ def test_ap_that_answers_after_the_bsp_gave_up_stays_offline(esp, boot):
     assert "did not answer" not in log and "EXCEPTION" not in log
 
 
+def test_probe_mode_closes_its_slots(esp, boot):
+    """Probe mode (no MADT: q35,acpi=off; smp_probe=3): the AP with APIC
+    id 2 claims a slot in the trampoline, then stalls until after the
+    summary. Claiming a slot index does not admit it: the BSP's close at
+    the end of bring-up withdraws it, so the AP parks with the one line
+    and the boot goes on with the CPUs that got in."""
+    b = boot(esp(cmdline="smp_probe=3 smp_test_late=2 test=boot"), smp=3,
+             machine="q35,acpi=off")
+    assert b.exit_code == cohortvm.EXIT_SUCCESS, b
+    log = b.log
+    # It claimed its slot: a CPU that failed, not an empty slot.
+    assert brought_up(log) == (2, 3)
+    failed = re.findall(r"smp:   cpu(\d+)\s+FAILED: an AP claimed this slot",
+                        log)
+    late = re.findall(r"smp: cpu(\d+) \(APIC id 2\) answered too late; "
+                      r"left offline", log)
+    assert len(late) == 1, log
+    assert failed == late
+    assert log.index("answered too late") > BROUGHT_UP.search(log).start()
+    assert ap_apic_ids(log) == [1]
+    assert "cohort: ready (2 CPUs online)" in log
+    assert "test: boot: PASS" in log
+
+
 def test_late_ap_is_not_in_the_cpus_command(esp, boot):
     """The same late cpu2, seen from the console: `cpus` lists the CPUs
     the rest of the kernel uses, and cpu2 is not one of them."""
