@@ -27,8 +27,10 @@
  *    cpu_mark_online() (release store of cpu->state, seq_cst OR into
  *    cpu_online_mask); the BSP reads it after cpu_online() (acquire).
  *  - A winning BSP writes the slot's cpu->state (FAILED/OFFLINE); the
- *    losing AP never writes it, nor anything else shared except one log
- *    line and, under smp_test_late=, its test flag.
+ *    losing AP never writes it, nor any field of its struct cpu another
+ *    CPU reads (apic_id, online_ns, topo: it sets only its self pointer,
+ *    GDT/TSS and lock bookkeeping), nor anything else shared except one
+ *    log line and, under smp_test_late=, that hook's flag.
  * The CAS is still acq_rel (acquire on failure) so a side that loses
  * also sees everything the winner wrote before winning; it needs no more.
  *
