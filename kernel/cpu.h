@@ -51,8 +51,10 @@ struct cpu {
 	int id;		  /* logical id, 0 = BSP */
 	uint32_t apic_id; /* may be sparse; never an index */
 	uint32_t acpi_uid;
-	/* Written by the BSP before the CPU starts, then by the CPU itself
-	 * (release); others read it with acquire (cpu_online()). */
+	/* Written by the BSP before the CPU starts, then by exactly one
+	 * side, as its start-up slot decides (smp/slot.h): the CPU itself
+	 * (ONLINE, release) if it accepted the slot, the BSP (FAILED or
+	 * OFFLINE) if it withdrew it. Others read it with acquire. */
 	enum cpu_state state;
 	/* Owned by this CPU. */
 	/* Preemption-disable count, as Linux's preempt_count

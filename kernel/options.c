@@ -87,6 +87,10 @@ const struct cmdline_option kernel_options[] = {
 	{ "smp_test_lost", CMDLINE_UINT, 0,
 	  "test: the AP with this APIC id is started but given no slot, so it "
 	  "never comes online (exercises the SIPI retry and failure path)" },
+	{ "smp_test_late", CMDLINE_UINT, 0,
+	  "test: the AP with this APIC id stalls after finding its slot "
+	  "until the boot summary is out, then carries on (a CPU that answers "
+	  "after the BSP gave up)" },
 	/* Read by the loader before the kernel runs; listed so the kernel
 	 * accepts them quietly. */
 	{ "efi_tramp", CMDLINE_STRING, "scan|none",

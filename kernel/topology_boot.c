@@ -132,13 +132,12 @@ void topology_boot_summary(void)
 {
 	const struct acpi_info *a = platform_acpi();
 	int n = 0, last = -1, unplaced = 0, differ = -1;
-	/* One copy of the online mask for both passes below: an AP that
-	 * found its trampoline slot just before smp_boot_aps() gave up on
-	 * it (or, in probe mode, claims one late) marks itself online
-	 * whenever it gets there. Read twice, the mask could grow between
-	 * the count that sizes the scratch and the pass that fills it, one
-	 * CPU more than was allocated for. A CPU that comes online after
-	 * this copy gets no description (topology_cpu() is NULL for it). */
+	/* One copy of the online mask for both passes below. The set is
+	 * final by now (smp_boot_aps() closed every start-up slot and
+	 * waited for each AP that got in: smp/slot.h), so this is only a
+	 * guard: read twice, a mask that still grew could size the scratch
+	 * one CPU short. A CPU that came online after this copy would get
+	 * no description (topology_cpu() is NULL for it). */
 	struct cpumask online;
 
 	topo_nodes_build(&a->srat, &a->slit, &nodes, log_line, 0);

@@ -46,7 +46,8 @@ bool topology_ready(void);
 
 /* Logical CPU cpu's dense description, or NULL if not ready or that CPU
  * was not online when the summary took its one copy of the online mask
- * (a late AP, smp/boot.c, gets none). Read-only; any context. */
+ * (none comes online after it: smp_boot_aps() closes every start-up slot
+ * first, smp/slot.h). Read-only; any context. */
 const struct cpu_topo *topology_cpu(int cpu);
 
 /* For the scheduler's domain builder: out[i] = logical CPU i's

@@ -10,6 +10,15 @@
  * more; after that it is marked failed, logged once, and the boot goes on.
  * Each AP finds its logical id, stack and struct cpu by its APIC id in the
  * slot table the trampoline searches (smp/trampoline.asm).
+ *
+ * Who is in: each slot is a closed handshake (smp/slot.h). The AP accepts
+ * its slot with one CAS in ap_entry() before anything it does is visible
+ * to other CPUs; the BSP, when it stops waiting, withdraws every slot with
+ * one CAS. Exactly one wins. An AP that loses, however late it wakes (in
+ * probe mode too: claiming a slot index does not admit it), logs one line
+ * and halts with interrupts off; an AP that wins is waited for and counted
+ * before "brought up N of M", so topology_boot_summary() and everything
+ * after it see a final set of CPUs.
  */
 #include "smp.h"
 
@@ -36,6 +45,7 @@
 #include "../kernel/time.h"
 #include "../kernel/timer.h"
 #include "../kernel/trap.h"
+#include "slot.h"
 #include "trampoline.h"
 
 #define INIT_DELAY_US 10000
@@ -63,6 +73,46 @@ uint64_t smp_bringup_start_ns(void)
 	return bringup_start_ns;
 }
 static uint64_t kernel_cr3;
+
+/* smp_test_late=APICID (test only, docs/cmdline.md): that AP, once it has
+ * found its slot, stalls in ap_entry() until smp_test_late_release(),
+ * which kernel_main calls after topology_boot_summary(): an AP that wakes
+ * after the BSP gave up on it and after the topology snapshot, on demand.
+ * late_armed/late_apic: written by the BSP before any INIT, read-only
+ * afterwards. late_go: 0 -> 1 by the BSP (release), the late AP spins on
+ * it (acquire). late_done: 0 -> 1 by the late AP (release) once it is
+ * online or parked; the BSP waits for it (acquire), so the log shows the
+ * outcome before the boot goes on. */
+static bool late_armed;
+static uint32_t late_apic;
+static int late_go, late_done;
+#define LATE_WAIT_MS 2000
+
+static void late_stall(void)
+{
+	while (!__atomic_load_n(&late_go, __ATOMIC_ACQUIRE))
+		cpu_relax();
+}
+
+static void late_report(uint32_t apic_id)
+{
+	if (late_armed && apic_id == late_apic)
+		__atomic_store_n(&late_done, 1, __ATOMIC_RELEASE);
+}
+
+void smp_test_late_release(void)
+{
+	if (!late_armed)
+		return;
+	kprintf("smp: smp_test_late=%u: releasing that CPU now", late_apic);
+	__atomic_store_n(&late_go, 1, __ATOMIC_RELEASE);
+	uint64_t end = now_ns() + LATE_WAIT_MS * 1000000ULL;
+	while (!__atomic_load_n(&late_done, __ATOMIC_ACQUIRE) && now_ns() < end)
+		cpu_relax();
+	if (!__atomic_load_n(&late_done, __ATOMIC_ACQUIRE))
+		kwarn("smp: smp_test_late=%u: no such CPU, or it did not answer "
+		      "within %d ms", late_apic, LATE_WAIT_MS);
+}
 
 /* Page tables for the trampoline's switch to long mode: a PML4 below
  * 4 GiB that maps the low 2 MiB 1:1 (the trampoline runs there) and shares
@@ -122,6 +172,46 @@ static int wait_online(int n, uint64_t ms)
 			return missing;
 		cpu_relax();
 	}
+}
+
+/* The end of bring-up: withdraw every slot (smp/slot.h). A slot whose AP
+ * accepted it first stays accepted, and that AP is now committed to come
+ * online: it waits for nobody, so wait for it here, before the summary
+ * counts the online CPUs. One that accepted and then never shows up has
+ * died inside ap_entry(), which no fallback can make sense of. */
+static void close_slots(int n)
+{
+	for (int i = 1; i < n; i++)
+		smp_slot_withdraw(&slots[i - 1].state);
+	uint64_t end = now_ns() + AP_RETRY_WINDOW_MS * 1000000ULL;
+	for (int i = 1; i < n; i++) {
+		if (__atomic_load_n(&slots[i - 1].state, __ATOMIC_ACQUIRE) !=
+		    SMP_SLOT_ACCEPTED)
+			continue;
+		while (!cpu_online(i)) {
+			if (now_ns() >= end)
+				panic("smp: cpu%d accepted its start-up slot but "
+				      "did not come online within %d ms", i,
+				      AP_RETRY_WINDOW_MS);
+			cpu_relax();
+		}
+	}
+}
+
+/* An AP whose slot the BSP withdrew first (smp/slot.h): it is not one of
+ * the kernel's CPUs and must not look like one. Its struct cpu and stacks
+ * are its own for good (never freed), and so far it has loaded only its
+ * own registers (CR3, GS base, PAT, GDT/TSS, IDT, CR0/CR4, EFER, FPU); its
+ * LAPIC is still off. It says so once and halts with interrupts off; it
+ * is not in cpu_online_mask, so no IPI or stop NMI is sent to it. */
+static __attribute__((noreturn)) void ap_park_late(struct cpu *c,
+						   uint32_t apic_id)
+{
+	kwarn("smp: cpu%d (APIC id %u) answered too late; left offline", c->id,
+	      apic_id);
+	late_report(apic_id);
+	for (;;)
+		__asm__ volatile("cli; hlt" ::: "memory");
 }
 
 static void smp_log(void *ctx, const char *line)
@@ -230,8 +320,15 @@ void smp_boot_aps(void)
 	const char *lost_opt = cmdline_get(&boot_cmdline, "smp_test_lost");
 	uint64_t lost_apic = NO_APIC_ID;
 
+	const char *late_opt = cmdline_get(&boot_cmdline, "smp_test_late");
+	uint64_t v;
+
 	if (lost_opt)
 		cmdline_parse_uint(lost_opt, &lost_apic);
+	if (late_opt && cmdline_parse_uint(late_opt, &v) == 0 && v < NO_APIC_ID) {
+		late_apic = (uint32_t)v;
+		late_armed = true;
+	}
 	if (n <= 1) {
 		kprintf("smp: brought up 1 of %d CPUs in 0 ms", usable);
 		return;
@@ -262,8 +359,10 @@ void smp_boot_aps(void)
 		}
 		if (!stack || !ist_ok)
 			panic("smp: out of memory for AP stacks");
+		/* Published to the AP by its INIT/SIPI (smp/slot.h). */
 		slots[i - 1] = (struct tramp_cpu){
 			.apic_id = c->apic_id == lost_apic ? NO_APIC_ID : c->apic_id,
+			.state = SMP_SLOT_ARMED,
 			.stack_top = stack,
 			.cpu = (uint64_t)c,
 		};
@@ -314,23 +413,37 @@ void smp_boot_aps(void)
 	}
 	uint64_t done_ns = now_ns();
 	uint64_t last_ns = bringup_start_ns;
+	close_slots(n);
 
 	int online = 1;
+	/* Probe mode: slots below this were claimed by an AP that exists,
+	 * so an unaccepted one among them is a failure, not an empty slot.
+	 * Read after the close: a claim made after it is late as well. */
+	uint32_t claimed = __atomic_load_n(&p->claimed, __ATOMIC_ACQUIRE);
 	kprintf("smp: AP start-up (INIT at +0 us, %u reached the trampoline):",
 		__atomic_load_n(&p->alive, __ATOMIC_ACQUIRE));
 	for (int i = 1; i < n; i++) {
 		struct cpu *c = cpus[i];
-		if (!cpu_online(i) && probe_n) {
+		/* Final after close_slots(): ACCEPTED means online. For a
+		 * withdrawn slot the BSP alone writes c->state (its AP, if it
+		 * ever comes, parks without touching it). */
+		bool in = __atomic_load_n(&slots[i - 1].state,
+					  __ATOMIC_RELAXED) == SMP_SLOT_ACCEPTED;
+		if (!in && probe_n && (uint32_t)(i - 1) >= claimed) {
 			/* Nobody claimed the slot: no CPU there, not a failure. */
-			c->state = CPU_OFFLINE;
+			__atomic_store_n(&c->state, CPU_OFFLINE, __ATOMIC_RELEASE);
 			usable--;
 			continue;
 		}
-		if (!cpu_online(i)) {
-			c->state = CPU_FAILED;
-			/* If it wakes up late it must not take a slot. */
-			__atomic_store_n(&slots[i - 1].apic_id, NO_APIC_ID,
-					 __ATOMIC_RELEASE);
+		if (!in && probe_n) {
+			__atomic_store_n(&c->state, CPU_FAILED, __ATOMIC_RELEASE);
+			kwarn("smp:   cpu%-3d FAILED: an AP claimed this slot but "
+			      "was not in after %d ms; continuing without it", i,
+			      AP_WINDOW_MS);
+			continue;
+		}
+		if (!in) {
+			__atomic_store_n(&c->state, CPU_FAILED, __ATOMIC_RELEASE);
 			kwarn("smp:   cpu%-3d APIC id %-4u FAILED: no answer "
 				"after two SIPI rounds; continuing without it",
 				i, c->apic_id);
@@ -367,6 +480,14 @@ void ap_entry(struct cpu *c)
 	aspace_cpu_init(); /* NX, SMEP, SMAP, UMIP (kernel/mm/aspace.h) */
 	syscall_cpu_init();
 	fpu_cpu_init();
+	/* Only this CPU's own registers so far. Decide now, before anything
+	 * other CPUs can see (its LAPIC, the scheduler, the online mask). In
+	 * probe mode the trampoline wrote the slot's apic_id. */
+	struct tramp_cpu *slot = &slots[c->id - 1];
+	if (late_armed && slot->apic_id == late_apic)
+		late_stall(); /* smp_test_late= */
+	if (!smp_slot_accept(&slot->state))
+		ap_park_late(c, slot->apic_id);
 	lapic_init_cpu();
 	if (c->apic_id == NO_APIC_ID) /* probe mode: learn who we are */
 		c->apic_id = lapic_id();
@@ -375,5 +496,6 @@ void ap_entry(struct cpu *c)
 	c->online_ns = now_ns();
 	sched_glue_cpu_online();
 	cpu_mark_online(c);
+	late_report(slot->apic_id);
 	sched_glue_idle();
 }

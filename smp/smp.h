@@ -39,6 +39,11 @@ void smp_boot_aps(void);
  * AP): an AP's start time is its cpus[i].online_ns minus this. Written
  * once by the boot CPU before the APs run; read-only afterwards. */
 uint64_t smp_bringup_start_ns(void);
+/* Test hook (smp_test_late=APICID, docs/cmdline.md): a no-op without the
+ * option; with it, lets that AP, stalled since it found its slot, carry on
+ * and waits (at most 2 s) until it has come online or parked itself. The
+ * BSP calls it once, after topology_boot_summary(). */
+void smp_test_late_release(void);
 
 /* Run fn(arg) on `cpu` in interrupt context. With wait, returns after fn
  * returned (interrupts must be enabled: two CPUs waiting on each other

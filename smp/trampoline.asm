@@ -45,7 +45,12 @@
 %define EFER_LME        (1 << 8)
 %define EFER_NXE        (1 << 11)
 
-; struct tramp_cpu { u32 apic_id; u32 pad; u64 stack_top; u64 cpu; }
+; struct tramp_cpu { u32 apic_id; u32 state; u64 stack_top; u64 cpu; }
+; `state` is the slot's hand-off word (smp/slot.h). It is decided in C, in
+; ap_entry, by one compare-and-swap against the BSP's withdrawal: here an
+; AP only finds (or, in probe mode, claims) a slot and takes its stack,
+; which stays the AP's even if the BSP has given up on it, so a late AP
+; can still reach ap_entry, lose, log one line and park.
 %define TC_SIZE         24
 
         bits 16
@@ -132,6 +137,9 @@ start64:
         ; broadcast INIT/SIPI and does not know who will answer) claim the
         ; next free slot and write our APIC id into it; otherwise the BSP
         ; did not start us on purpose: stop here, touching nothing.
+        ; Claiming a slot index does not admit us: the BSP may have closed
+        ; the slot already (its state is WITHDRAWN), which ap_entry finds
+        ; by its compare-and-swap, and then parks.
         cmp dword [rel params + 0x40], 0
         je .stop
         mov eax, 1

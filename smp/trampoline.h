@@ -13,10 +13,19 @@
 
 #define TRAMP_PARAMS_OFFSET 0xe00
 
-/* One slot per CPU to start: the AP finds its own by APIC id. */
+/* One slot per CPU to start: the AP finds its own by APIC id (in probe
+ * mode it claims the next one with `lock xadd` on params.claimed and
+ * writes its APIC id in). apic_id, stack_top and cpu: written by the BSP
+ * before any INIT (apic_id by the claiming AP in probe mode), read-only
+ * afterwards; the BSP never frees or reuses them, so an AP that arrives
+ * after the slot was withdrawn may still take the stack to park on.
+ * state: enum smp_slot_state (smp/slot.h), changed only by the CAS
+ * operations there: ARMED by the BSP before INIT, then exactly one of
+ * ACCEPTED (by the AP, in ap_entry) or WITHDRAWN (by the BSP, when it
+ * stops waiting). The trampoline does not touch it. */
 struct tramp_cpu {
 	uint32_t apic_id;
-	uint32_t pad;
+	uint32_t state;
 	uint64_t stack_top;
 	uint64_t cpu; /* struct cpu *, passed to ap_entry */
 };
@@ -54,6 +63,8 @@ _Static_assert(offsetof(struct tramp_params, probe) == 0x40, "trampoline.asm");
 _Static_assert(offsetof(struct tramp_params, claimed) == 0x44, "trampoline.asm");
 _Static_assert(sizeof(struct tramp_params) <= 0x60, "GDT follows at 0x60");
 _Static_assert(sizeof(struct tramp_cpu) == 24, "trampoline.asm TC_SIZE");
+_Static_assert(offsetof(struct tramp_cpu, stack_top) == 8, "trampoline.asm");
+_Static_assert(offsetof(struct tramp_cpu, cpu) == 16, "trampoline.asm");
 
 extern const char trampoline_start[], trampoline_end[];
 

@@ -136,6 +136,73 @@ def test_ap_that_never_answers_is_retried_then_skipped(esp, boot):
     assert "cohort: ready (3 CPUs online)" in log
 
 
+LATE = "smp: cpu2 (APIC id 2) answered too late; left offline"
+TOPO_THREADS = re.compile(r"\] cpu0: topology: .* (\d+) threads?;", re.M)
+
+
+def test_ap_that_answers_after_the_bsp_gave_up_stays_offline(esp, boot):
+    """smp_test_late=2: cpu2 finds its slot, then stalls until the boot
+    summary and the topology line are out (the BSP has marked it FAILED by
+    then). It must not come online half-described: it loses the slot's
+    hand-off, says so in one line and parks; every count agrees on 3 CPUs.
+    Before the closed hand-off it marked itself online after the summary
+    ("ready (4 CPUs online)", no "too late" line)."""
+    b = boot(esp(cmdline="smp_test_late=2 test=boot"), smp=4)
+    assert b.exit_code == cohortvm.EXIT_SUCCESS, b
+    log = b.log
+    assert len(re.findall(r"cpu2\s+APIC id 2\s+FAILED", log)) == 1
+    assert brought_up(log) == (3, 4)
+    assert ap_apic_ids(log) == [1, 3]
+    release = log.index("smp: smp_test_late=2: releasing that CPU now")
+    assert log.count(LATE) == 1, log
+    assert log.index(LATE) > release
+    assert log.index(LATE) > BROUGHT_UP.search(log).start()
+    assert [int(t) for t in TOPO_THREADS.findall(log)] == [3]
+    assert "cohort: ready (3 CPUs online)" in log
+    assert "test: boot: PASS" in log
+    assert "did not answer" not in log and "EXCEPTION" not in log
+
+
+def test_probe_mode_closes_its_slots(esp, boot):
+    """Probe mode (no MADT: q35,acpi=off; smp_probe=3): the AP with APIC
+    id 2 claims a slot in the trampoline, then stalls until after the
+    summary. Claiming a slot index does not admit it: the BSP's close at
+    the end of bring-up withdraws it, so the AP parks with the one line
+    and the boot goes on with the CPUs that got in."""
+    b = boot(esp(cmdline="smp_probe=3 smp_test_late=2 test=boot"), smp=3,
+             machine="q35,acpi=off")
+    assert b.exit_code == cohortvm.EXIT_SUCCESS, b
+    log = b.log
+    # It claimed its slot: a CPU that failed, not an empty slot.
+    assert brought_up(log) == (2, 3)
+    failed = re.findall(r"smp:   cpu(\d+)\s+FAILED: an AP claimed this slot",
+                        log)
+    late = re.findall(r"smp: cpu(\d+) \(APIC id 2\) answered too late; "
+                      r"left offline", log)
+    assert len(late) == 1, log
+    assert failed == late
+    assert log.index("answered too late") > BROUGHT_UP.search(log).start()
+    assert ap_apic_ids(log) == [1]
+    assert "cohort: ready (2 CPUs online)" in log
+    assert "test: boot: PASS" in log
+
+
+def test_late_ap_is_not_in_the_cpus_command(esp, boot):
+    """The same late cpu2, seen from the console: `cpus` lists the CPUs
+    the rest of the kernel uses, and cpu2 is not one of them."""
+    b = boot(esp(cmdline="smp_test_late=2"), smp=4,
+             inputs=[(r"init: nothing to run", "\x14cpus\r"),
+                     (r"cpu3: apic 3,", "\x14bogus\r")],
+             stop_on=r"console: unknown command 'bogus'")
+    assert not b.timed_out, b.log
+    log = b.log
+    assert log.count(LATE) == 1, log
+    assert re.search(r"cpu0: apic 0, running", log)
+    assert re.search(r"cpu1: apic 1, running", log)
+    assert re.search(r"cpu3: apic 3, running", log)
+    assert not re.search(r"cpu2: apic", log), log
+
+
 @pytest.mark.parametrize("name", ["timer", "ipi", "callfunc", "tlb", "tlb-online",
                                   "lockstress", "irq-exit-migrate", "spin-owner",
                                   "cr4-mce", "sched-cpus"])
