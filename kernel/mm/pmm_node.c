@@ -101,14 +101,24 @@ void pmm_node_map_build(struct pmm_node_map *m, const struct pmm *p,
 		if (s->length == 0)
 			continue;
 		uint64_t start = s->base / PAGE_BYTES, end;
-		if (s->length > UINT64_MAX - s->base)
-			end = UINT64_MAX / PAGE_BYTES + 1; /* wraps: to 2^64 */
+		/* Wraps: kept up to 2^64 (then the tracked pages), but it is
+		 * a firmware bug like the cases here, so it gets its line
+		 * too when it is kept (pmm_node.h: one line each). */
+		bool wraps = s->length > UINT64_MAX - s->base;
+		if (wraps)
+			end = UINT64_MAX / PAGE_BYTES + 1;
 		else
 			end = (s->base + s->length - 1) / PAGE_BYTES + 1;
 		if (end > p->npages)
 			end = p->npages;
 		if (start >= end)
 			goto no_ram; /* above every tracked page */
+		if (wraps)
+			logf_(log, log_ctx,
+			      "mem: SRAT range %#lx+%#lx (node %d) runs past "
+			      "2^64: cut at the end of memory",
+			      (unsigned long)s->base, (unsigned long)s->length,
+			      s->node);
 		int j = k++;
 		while (j > 0 && in[j - 1].start > start) {
 			in[j] = in[j - 1];

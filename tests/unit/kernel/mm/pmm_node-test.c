@@ -259,6 +259,23 @@ static void test_range_wrapping_past_2_64_and_above_ram(void **state)
 	assert_true(has_line("covers no usable RAM: ignored"));
 }
 
+/* A range whose length runs past 2^64 is kept up to the end of memory,
+ * but it is hostile input like the others: one line says so (it used to
+ * be trimmed silently, against pmm_node.h's "one line each"). */
+static void test_wrapping_range_is_cut_with_one_line(void **state)
+{
+	(void)state;
+	init(100);
+	pmm_core_add(&p, 0, 100);
+	struct pmm_node_srat s[] = { { 0, 60 * PG, 0 },
+				     { 60 * PG, UINT64_MAX - 5, 1 } };
+	build(s, 2, 2);
+	check_map();
+	assert_range(1, 60, 100, 1);
+	assert_int_equal(nlines, 1);
+	assert_true(has_line("runs past 2^64: cut at the end of memory"));
+}
+
 static void test_node_without_cpu_gets_a_line_and_stays(void **state)
 {
 	(void)state;
@@ -540,6 +557,7 @@ int main(void)
 		T(test_range_inside_another_is_ignored),
 		T(test_range_of_unknown_node_is_ignored),
 		T(test_range_wrapping_past_2_64_and_above_ram),
+		T(test_wrapping_range_is_cut_with_one_line),
 		T(test_node_without_cpu_gets_a_line_and_stays),
 		T(test_more_ranges_than_kept_and_null_log),
 		T(test_lookup_matches_linear_scan),
