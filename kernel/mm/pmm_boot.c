@@ -220,6 +220,9 @@ void pmm_numa_init(void)
 {
 	static struct pmm_node_srat srat[PMM_NODE_MAX_SRAT];
 	static bool has_cpu[TOPO_MAX_NODES];
+	/* node_free as the switch left it, for the line below: node_free
+	 * itself is pmm_lock's, and other CPUs allocate meanwhile. */
+	static uint64_t free_at_switch[TOPO_MAX_NODES];
 	const struct topo_nodes *t = topology_nodes();
 	const struct acpi_srat *s = &platform_acpi()->srat;
 
@@ -244,6 +247,7 @@ void pmm_numa_init(void)
 		if (!node_hint[r->node])
 			node_hint[r->node] = r->start;
 	}
+	memcpy(free_at_switch, node_free, sizeof(free_at_switch));
 	atomic_store_explicit(&numa_on, true, memory_order_release);
 	spin_unlock_irqrestore(&pmm_lock, f);
 
@@ -252,7 +256,8 @@ void pmm_numa_init(void)
 			     node_map.nnodes);
 	for (int k = 0; k < node_map.nnodes && len < (int)sizeof(line); k++)
 		len += k_snprintf(line + len, sizeof(line) - (size_t)len,
-				  " %d:%lu", k, (node_free[k] * PAGE_SIZE) >> 20);
+				  " %d:%lu", k,
+				  (free_at_switch[k] * PAGE_SIZE) >> 20);
 	if (len < (int)sizeof(line))
 		k_snprintf(line + len, sizeof(line) - (size_t)len,
 			   " (%d ranges)", node_map.n);
