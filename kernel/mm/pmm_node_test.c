@@ -4,7 +4,9 @@
  * two NUMA nodes or more (tests/system/test_numa.py boots one). From a
  * kernel thread pinned to a CPU of the first node, then of the last:
  * pages come from that CPU's node; an address space faulted in there
- * counts its resident pages on that node and names it its home node.
+ * counts its resident pages on that node and names it its home node;
+ * its fork, a copy-on-write in the child and unmapping half of it keep
+ * the counts by node exact (they add up to `resident`).
  * Then, pinned to the last node, single pages are taken until the node
  * is empty: the next allocation succeeds from another node (the nearest
  * by SLIT), counted as remote; everything is returned and the node's
@@ -55,6 +57,45 @@ static void local_pages(struct job *j)
 	check(j, here == LOCAL_PAGES, "every page from the CPU's own node");
 }
 
+/* Resident pages by node add up to `resident`, as every path that
+ * changes one changes the other. */
+static bool counts_exact(struct aspace *as)
+{
+	uint64_t sum = 0;
+	for (int k = 0; k < pmm_node_count(); k++)
+		sum += aspace_node_pages(as, k);
+	return sum == aspace_resident_pages(as);
+}
+
+/* The other paths that change `resident`, on the 16 pages `as` holds on
+ * j->node: fork's shared pages (+16 in the child), a copy-on-write
+ * write in the child (+1 for the copy, made here, -1 for the shared
+ * page), and unmapping half of the parent's (-8). */
+static void shared_pages(struct job *j, struct aspace *as)
+{
+	struct aspace *child = aspace_fork(as);
+	check(j, child != 0, "a forked address space");
+	if (!child)
+		return;
+	uint32_t forked = aspace_node_pages(child, j->node);
+	int cow = aspace_fault(child, AS_BASE, PF_WRITE);
+	uint32_t after_cow = aspace_node_pages(child, j->node);
+	int unmapped = aspace_unmap(as, AS_BASE, AS_PAGES / 2 * PAGE_SIZE);
+	uint32_t parent = aspace_node_pages(as, j->node);
+	kprintf("numa: node %d: fork %u, after a copy-on-write %u, parent "
+		"after unmapping half %u (resident %lu and %lu)",
+		j->node, forked, after_cow, parent,
+		(unsigned long)aspace_resident_pages(child),
+		(unsigned long)aspace_resident_pages(as));
+	check(j, forked == AS_PAGES && cow == 0 && after_cow == AS_PAGES,
+	      "fork and copy-on-write count the child's pages on the node");
+	check(j, unmapped == 0 && parent == AS_PAGES / 2,
+	      "unmapping takes the pages off the node");
+	check(j, counts_exact(as) && counts_exact(child),
+	      "pages by node add up to the resident pages");
+	aspace_put(child);
+}
+
 static void process_pages(struct job *j)
 {
 	struct aspace *as = aspace_create();
@@ -76,6 +117,8 @@ static void process_pages(struct job *j)
 	      "resident pages counted on the faulting CPU's node");
 	check(j, home == j->node && aspace_home_hint(as) == j->node,
 	      "the home node is where the pages are");
+	if (faulted == AS_PAGES)
+		shared_pages(j, as);
 	aspace_put(as);
 }
 

@@ -45,6 +45,9 @@ def test_numa_selftest(esp, boot):
     for n in (0, 1):
         assert (f"numa: node {n}: address space of 16 faulted pages: 16 on node {n}, "
                 f"home node {n} (hint {n})") in b.log
+        # fork, a copy-on-write in the child, unmapping half the parent's.
+        assert (f"numa: node {n}: fork 16, after a copy-on-write 16, parent "
+                f"after unmapping half 8 (resident 16 and 8)") in b.log
     m = re.search(r"numa: node 1 exhausted after (\d+) pages; the next page came "
                   r"from node 0; remote allocations (\d+) -> (\d+)", b.log)
     assert m, "no exhaustion line"
