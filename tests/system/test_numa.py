@@ -75,3 +75,49 @@ def test_no_numa_unchanged(esp, boot):
     b = boot(esp(cmdline="test=pmm"), smp=2)
     assert b.exit_code == cohortvm.EXIT_SUCCESS, b
     assert "nodes, MiB free" not in b.log and "mem: node" not in b.log
+
+
+def hostile_srat(path):
+    """An SRAT (ACPI 6.5 5.2.16) QEMU does not make: CPUs (APIC ids 0, 1)
+    in domains 0 and 1, and memory ranges that overlap, wrap past 2^64,
+    lie inside another, and lie above every page of RAM."""
+    import struct
+
+    def cpu(pxm, apic):  # 5.2.16.1, Processor Local APIC affinity
+        return struct.pack("<BBBBIB3sI", 0, 16, pxm, apic, 1, 0, b"\0" * 3, 0)
+
+    def mem(pxm, base, length):  # 5.2.16.2, Memory affinity, enabled
+        return struct.pack("<BBIHQQIIQ", 1, 40, pxm, 0, base, length, 0, 1, 0)
+
+    M = 1 << 20
+    body = struct.pack("<IQ", 1, 0) + cpu(0, 0) + cpu(1, 1) + b"".join([
+        mem(0, 0, 0xa0000),
+        mem(0, M, 255 * M),               # node 0: [1, 256) MiB
+        mem(1, 128 * M, (1 << 64) - 1),   # overlaps, and wraps past 2^64
+        mem(1, 300 * M, 10 * M),          # inside the one before
+        mem(0, 1 << 40, 1 << 30),         # above every page
+    ])
+    hdr = struct.pack("<4sIBB6s8sI4sI", b"SRAT", 36 + len(body), 3, 0,
+                      b"COHORT", b"HOSTILE ", 1, b"TEST", 1)
+    table = bytearray(hdr + body)
+    table[9] = (-sum(table)) & 0xff
+    path.write_bytes(bytes(table))
+    return str(path)
+
+
+def test_hostile_srat_ranges(esp, boot, tmp_path):
+    """Hostile SRAT memory ranges: each trimmed or dropped with one line,
+    the node pools still built (node 1 gets what the wrapping range holds
+    past node 0's), and test=numa passes on them."""
+    srat = hostile_srat(tmp_path / "srat.bin")
+    b = boot(esp(cmdline="test=numa"), smp=2, mem="512M",
+             extra=["-acpitable", f"file={srat}"])
+    for line in ("runs past 2^64: cut at the end of memory",
+                 "overlaps the one before: trimmed",
+                 "overlaps the one before: ignored",
+                 "covers no usable RAM: ignored"):
+        assert line in b.log, line
+    m = re.search(r"mem: 2 nodes, MiB free: 0:(\d+) 1:(\d+)", b.log)
+    assert m and 150 <= int(m.group(1)) <= 256 and 150 <= int(m.group(2)) <= 256, b.log
+    assert "numa: FAILED" not in b.log
+    assert b.exit_code == cohortvm.EXIT_SUCCESS, b
