@@ -96,7 +96,7 @@ static int late_go, late_done;
  * afterwards. */
 static bool slow_armed;
 static uint32_t slow_apic;
-#define SLOW_STALL_MS 6000
+#define SLOW_STALL_MS 8000
 
 static void slow_stall(void)
 {

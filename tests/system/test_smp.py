@@ -188,7 +188,7 @@ def test_probe_mode_closes_its_slots(esp, boot):
 
 
 def test_committed_ap_that_is_slow_is_waited_for(esp, boot):
-    """smp_test_slow=2: cpu2 accepts its slot, then is not run for 6 s (as
+    """smp_test_slow=2: cpu2 accepts its slot, then is not run for 8 s (as
     a vCPU the host descheduled under TCG with many vCPUs on few cores).
     At the close (2.5 s) it is committed but not online. It answered, so
     it is no failure: the BSP says so in one line, keeps waiting, and
