@@ -17,8 +17,7 @@
  * the other to decide.
  *
  * Memory ordering. The CAS carries no data between the sides but one
- * (the last paragraph); what
- * each needs is published elsewhere:
+ * (the last paragraph); what each needs is published elsewhere:
  *  - The slot's fields, the AP's struct cpu and stacks, and the ARMED
  *    store are written by the BSP before its INIT/SIPI; the IPI orders
  *    them before anything the AP runs (lapic_send_ipi() fences before an
