@@ -481,6 +481,13 @@ void smp_boot_aps(void)
 			continue;
 		}
 		if (!in && probe_n) {
+			/* Its APIC id is in the slot (the trampoline wrote it
+			 * just after the claim; NO_APIC_ID if not yet), not in
+			 * c, which only an accepted AP fills in: without this
+			 * the report names it "apic 4294967295". The losing
+			 * AP never writes c->apic_id, so the BSP may. */
+			c->apic_id = __atomic_load_n(&slots[i - 1].apic_id,
+						     __ATOMIC_RELAXED);
 			__atomic_store_n(&c->state, CPU_FAILED, __ATOMIC_RELEASE);
 			kwarn("smp:   cpu%-3d FAILED: an AP claimed this slot but "
 			      "was not in after %d ms; continuing without it", i,

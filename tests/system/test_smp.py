@@ -187,6 +187,22 @@ def test_probe_mode_closes_its_slots(esp, boot):
     assert "test: boot: PASS" in log
 
 
+def test_probe_mode_failed_cpu_has_its_apic_id_in_the_report(esp, boot):
+    """The same late AP in probe mode, seen by the hardware report: the
+    CPU that claimed slot N and failed is named by the APIC id it wrote
+    into the slot, not by the "unknown" placeholder (4294967295)."""
+    b = boot(esp(cmdline="smp_probe=3 smp_test_late=2 report test=boot"),
+             smp=3, machine="q35,acpi=off")
+    assert b.exit_code == cohortvm.EXIT_SUCCESS, b
+    log = b.log
+    # The summary line (the report repeats it as a warning).
+    failed = re.findall(r"\] cpu0: smp:   cpu(\d+)\s+FAILED: an AP claimed "
+                        r"this slot", log)
+    assert len(failed) == 1, log
+    reported = re.findall(r"report: cpu(\d+): apic (\d+) FAILED to start", log)
+    assert reported == [(failed[0], "2")], log
+
+
 def test_committed_ap_that_is_slow_is_waited_for(esp, boot):
     """smp_test_slow=2: cpu2 accepts its slot, then is not run for 8 s (as
     a vCPU the host descheduled under TCG with many vCPUs on few cores).
