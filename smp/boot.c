@@ -203,7 +203,8 @@ static int wait_online(int n, uint64_t ms)
  * AP_RETRY_WINDOW_MS, and keep waiting; panic, naming it, only after
  * AP_COMMITTED_WAIT_MS, when it must have died inside ap_entry() with no
  * report (a fault there reports itself: its IDT and TSS are loaded before
- * it accepts). A 2 s panic here stopped healthy boots under TCG. */
+ * it accepts). A 2 s panic here would stop healthy boots under TCG
+ * (smp_test_slow= shows it). */
 #define AP_COMMITTED_WAIT_MS 30000
 
 static void close_slots(int n)
