@@ -47,7 +47,9 @@ struct cpu {
 	uint64_t syscall_kernel_rsp; /* kernel stack top of the running
 				      * user thread (= tss.rsp[0]) */
 	uint64_t syscall_user_rsp;   /* scratch: user rsp during entry */
-	/* Set before the CPU runs; read-only afterwards. */
+	/* Set before the CPU runs; read-only afterwards (probe mode,
+	 * smp/boot.c: apic_id is set by the CPU itself before it marks
+	 * itself online, or by the BSP from its slot if it failed). */
 	int id;		  /* logical id, 0 = BSP */
 	uint32_t apic_id; /* may be sparse; never an index */
 	uint32_t acpi_uid;

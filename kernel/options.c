@@ -91,6 +91,9 @@ const struct cmdline_option kernel_options[] = {
 	  "test: the AP with this APIC id stalls after finding its slot "
 	  "until the boot summary is out, then carries on (a CPU that answers "
 	  "after the BSP gave up)" },
+	{ "smp_test_slow", CMDLINE_UINT, 0,
+	  "test: the AP with this APIC id stalls 8 s right after accepting its "
+	  "start-up slot (a vCPU the host does not run for that long)" },
 	/* Read by the loader before the kernel runs; listed so the kernel
 	 * accepts them quietly. */
 	{ "efi_tramp", CMDLINE_STRING, "scan|none",

@@ -16,8 +16,8 @@
  * other fails and sees the winner's value. Neither side ever waits for
  * the other to decide.
  *
- * Memory ordering. The CAS itself carries no data between the sides; what
- * each needs is published elsewhere:
+ * Memory ordering. The CAS carries no data between the sides but one
+ * (the last paragraph); what each needs is published elsewhere:
  *  - The slot's fields, the AP's struct cpu and stacks, and the ARMED
  *    store are written by the BSP before its INIT/SIPI; the IPI orders
  *    them before anything the AP runs (lapic_send_ipi() fences before an
@@ -30,9 +30,14 @@
  *    losing AP never writes it, nor any field of its struct cpu another
  *    CPU reads (apic_id, online_ns, topo: it sets only its self pointer,
  *    GDT/TSS and lock bookkeeping), nor anything else shared except one
- *    log line and, under smp_test_late=, that hook's flag.
+ *    kwarn() line (the log and the warning table, each under its own
+ *    lock, both released before it halts) and, under smp_test_late=,
+ *    that hook's flag.
  * The CAS is still acq_rel (acquire on failure) so a side that loses
- * also sees everything the winner wrote before winning; it needs no more.
+ * also sees everything the winner wrote before winning. One datum does
+ * ride on it: in probe mode the slot's apic_id, which the AP wrote in
+ * the trampoline before accepting and the BSP reads after seeing
+ * ACCEPTED (acquire), to name a slow AP.
  *
  * Pure functions over the state word: host-tested in
  * tests/unit/smp/slot-test.c (including a two-thread race).

@@ -187,6 +187,44 @@ def test_probe_mode_closes_its_slots(esp, boot):
     assert "test: boot: PASS" in log
 
 
+def test_probe_mode_failed_cpu_has_its_apic_id_in_the_report(esp, boot):
+    """The same late AP in probe mode, seen by the hardware report: the
+    CPU that claimed slot N and failed is named by the APIC id it wrote
+    into the slot, not by the "unknown" placeholder (4294967295)."""
+    b = boot(esp(cmdline="smp_probe=3 smp_test_late=2 report test=boot"),
+             smp=3, machine="q35,acpi=off")
+    assert b.exit_code == cohortvm.EXIT_SUCCESS, b
+    log = b.log
+    # The summary line (the report repeats it as a warning).
+    failed = re.findall(r"\] cpu0: smp:   cpu(\d+)\s+FAILED: an AP claimed "
+                        r"this slot", log)
+    assert len(failed) == 1, log
+    reported = re.findall(r"report: cpu(\d+): apic (\d+) FAILED to start", log)
+    assert reported == [(failed[0], "2")], log
+
+
+def test_committed_ap_that_is_slow_is_waited_for(esp, boot):
+    """smp_test_slow=2: cpu2 accepts its slot, then is not run for 8 s (as
+    a vCPU the host descheduled under TCG with many vCPUs on few cores).
+    At the close (2.5 s) it is committed but not online. It answered, so
+    it is no failure: the BSP says so in one line, keeps waiting, and
+    counts it. Before, the close gave it 2 s and then panicked ("smp:
+    cpu2 accepted its start-up slot but did not come online within 2000
+    ms") on a machine with nothing wrong."""
+    b = boot(esp(cmdline="smp_test_slow=2 test=boot"), smp=4)
+    assert b.exit_code == cohortvm.EXIT_SUCCESS, b
+    log = b.log
+    assert "did not come online" not in log, log
+    waiting = ("smp: cpu2 (APIC id 2) accepted its start-up slot but is "
+               "not online after 2000 ms; still waiting")
+    assert log.count(waiting) == 1, log
+    assert log.index(waiting) < BROUGHT_UP.search(log).start()
+    assert brought_up(log) == (4, 4)
+    assert ap_apic_ids(log) == [1, 2, 3]
+    assert "cohort: ready (4 CPUs online)" in log
+    assert "test: boot: PASS" in log
+
+
 def test_late_ap_is_not_in_the_cpus_command(esp, boot):
     """The same late cpu2, seen from the console: `cpus` lists the CPUs
     the rest of the kernel uses, and cpu2 is not one of them."""
