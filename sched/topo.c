@@ -84,7 +84,7 @@ static size_t topo_size(int nr_groups, int nr_cpus, int nr_llc)
 	s += (size_t)nr_groups * (2 * sizeof(int)); /* grp_idle, grp_llc */
 	s += (size_t)nr_groups * sizeof(int);	     /* check scratch */
 	s += (size_t)nr_cpus * (2 * sizeof(int) + 1); /* cpu_llc, node,
-							* cpu_idle */
+							* cpu_state */
 	s = (s + 63) & ~(size_t)63;
 	return s + (size_t)nr_llc * sizeof(struct sched_llc);
 }
@@ -168,7 +168,7 @@ int sched_set_topology(const struct cpu_topo *topo, int ncpus,
 	for (int c = 0; c < n; c++)
 		tp->node[c] = full[c].node;
 	arch_free(full);
-	tp->cpu_idle = (uint8_t *)p;
+	tp->cpu_state = (uint8_t *)p;
 	tp->llc = (struct sched_llc *)((char *)tp +
 				       topo_size(sd.nr_groups, n, 0));
 	for (int i = 0; i < sd.nr_groups; i++)
@@ -244,11 +244,11 @@ int sched_topology_line(char *buf, int size)
 /* ---- Idle state, kept by each CPU under its own lock ------------------------- */
 
 /* The core's bit (at its first CPU, in its LLC's idle_cores) follows
- * "every sibling idle". Siblings change their counts under different
- * locks, so re-read the count after writing the bit and write again if it
- * moved: the last writer wrote the bit for a count that no later change
- * followed, so the bit ends right (only with every lock held is that
- * "right" observable, and then nobody is between count and bit). */
+ * "no sibling runs a thread" (its count == its weight). Siblings change
+ * their counts under different locks, so re-read the count after writing
+ * the bit and write again if it moved: the last writer wrote the bit for
+ * a count that no later change followed, so the bit ends right (and with
+ * every lock held nobody is between count and bit). */
 static void core_fix(struct sched_topo *tp, struct sched_llc *l,
 		     const struct sched_group *core)
 {
@@ -269,38 +269,60 @@ static void core_fix(struct sched_topo *tp, struct sched_llc *l,
 	}
 }
 
+static void mask_write(struct cpumask *m, int cpu, bool on)
+{
+	uint64_t bit = 1ull << (cpu % 64);
+
+	if (on)
+		__atomic_fetch_or(&m->bits[cpu / 64], bit, __ATOMIC_SEQ_CST);
+	else
+		__atomic_fetch_and(&m->bits[cpu / 64], ~bit, __ATOMIC_SEQ_CST);
+}
+
+/* What rq's state is, as cpu_state bits. */
+static uint8_t rq_idle_state(const struct rq *rq)
+{
+	bool curr = rq->snap_rank == RANK_IDLE;
+
+	return (curr ? SCHED_CPU_IDLE_CURR : 0) |
+	       (curr && rq->nr_queued == 0 ? SCHED_CPU_IDLE : 0);
+}
+
 void rq_idle_sync(struct rq *rq)
 {
 	struct sched_topo *tp = __atomic_load_n(&topo_track, __ATOMIC_ACQUIRE);
 	int cpu = rq->cpu;
-	bool idle;
+	uint8_t now, was;
 	struct sched_llc *l;
-	uint64_t bit;
 
 	if (!tp || cpu >= tp->nr_cpus)
 		return;
 	ASSERT_HELD(&rq->lock);
-	idle = rq->snap_rank == RANK_IDLE && rq->nr_queued == 0;
-	if (tp->cpu_idle[cpu] == idle)
+	now = rq_idle_state(rq);
+	was = tp->cpu_state[cpu];
+	if (now == was)
 		return;
-	tp->cpu_idle[cpu] = idle;
+	tp->cpu_state[cpu] = now;
 	l = &tp->llc[tp->cpu_llc[cpu]];
-	bit = 1ull << (cpu % 64);
-	/* Mask first when going idle, counts first when leaving: a reader
-	 * pruning by count then looking at the mask may miss a CPU just
-	 * going idle (it is about to look for work itself, newidle_pull),
-	 * and finds a CPU just leaving idle only while it still counts. */
-	if (idle)
-		__atomic_fetch_or(&l->idle_cpus.bits[cpu / 64], bit,
-				  __ATOMIC_SEQ_CST);
-	else
-		__atomic_fetch_and(&l->idle_cpus.bits[cpu / 64], ~bit,
-				   __ATOMIC_SEQ_CST);
-	for (const struct sched_group *g = tp->sd.cpu[cpu].self; g;
-	     g = g->parent)
-		__atomic_fetch_add(&tp->grp_idle[grp_index(tp, g)],
-				   idle ? 1 : -1, __ATOMIC_SEQ_CST);
-	core_fix(tp, l, tp->sd.cpu[cpu].at_level[SD_SMT]);
+	/*
+	 * Everything here is written before the caller's next fence or
+	 * unlock: a CPU going idle publishes it all before it looks for
+	 * queued work (newidle_pull's fence), a waker queues before it looks
+	 * at these (balance_kick_idle's fence), so one of the two sees the
+	 * other, pruning by counts included.
+	 */
+	if ((now ^ was) & SCHED_CPU_IDLE)
+		mask_write(&l->idle_cpus, cpu, now & SCHED_CPU_IDLE);
+	if ((now ^ was) & SCHED_CPU_IDLE_CURR) {
+		bool on = now & SCHED_CPU_IDLE_CURR;
+
+		mask_write(&l->idle_curr, cpu, on);
+		for (const struct sched_group *g = tp->sd.cpu[cpu].self; g;
+		     g = g->parent)
+			__atomic_fetch_add(&tp->grp_idle[grp_index(tp, g)],
+					   on ? 1 : -1, __ATOMIC_SEQ_CST);
+		core_fix(tp, l, tp->sd.cpu[cpu].at_level[SD_SMT]);
+	}
 }
 
 bool sched_topo_cpu_idle(const struct sched_topo *tp, int cpu)
@@ -319,32 +341,51 @@ bool sched_topo_cpu_idle(const struct sched_topo *tp, int cpu)
  * tables) was made with. */
 #define SCHED_SPREAD_MIN_CPUS 8
 
+enum visit_kind {
+	VISIT_CORE,	/* idle CPUs whose whole core is idle */
+	VISIT_IDLE,	/* idle CPUs: nothing running, nothing queued */
+	VISIT_CURR,	/* CPUs running their idle thread */
+};
+
 struct visit {
 	const struct cpumask *allowed;
 	sched_idle_fn fn;
 	void *arg;
 };
 
+static uint64_t visit_word(const struct sched_llc *l, enum visit_kind k,
+			   int w)
+{
+	switch (k) {
+	case VISIT_CORE:
+		return __atomic_load_n(&l->idle_cores.bits[w],
+				       __ATOMIC_RELAXED) &
+		       __atomic_load_n(&l->idle_cpus.bits[w], __ATOMIC_RELAXED);
+	case VISIT_IDLE:
+		return __atomic_load_n(&l->idle_cpus.bits[w], __ATOMIC_RELAXED);
+	default:
+		return __atomic_load_n(&l->idle_curr.bits[w], __ATOMIC_RELAXED);
+	}
+}
+
 /* The candidates of one LLC, from its cursor round to it again. */
-static int visit_llc(struct sched_llc *l, bool cores,
+static int visit_llc(struct sched_llc *l, enum visit_kind k,
 		     const struct visit *v)
 {
-	const struct cpumask *m = cores ? &l->idle_cores : &l->idle_cpus;
 	int nw = l->hi_word - l->lo_word + 1;
 	bool spread = l->group->weight > SCHED_SPREAD_MIN_CPUS;
 	int start = spread ? (int)__atomic_load_n(&l->rotor, __ATOMIC_RELAXED) :
 			     l->group->first_cpu;
 	int sw = start / 64 - l->lo_word;
 
-	if (sw < 0 || sw >= nw) { /* a torn or stale cursor */
+	if (sw < 0 || sw >= nw) { /* past the LLC's last word */
 		start = l->group->first_cpu;
 		sw = 0;
 	}
 	/* nw + 1 steps: the start word's low bits come last. */
 	for (int i = 0; i <= nw; i++) {
 		int w = l->lo_word + (sw + i) % nw;
-		uint64_t bits = __atomic_load_n(&m->bits[w], __ATOMIC_RELAXED) &
-				v->allowed->bits[w] &
+		uint64_t bits = visit_word(l, k, w) & v->allowed->bits[w] &
 				__atomic_load_n(&sched_online_mask.bits[w],
 						__ATOMIC_RELAXED);
 
@@ -358,8 +399,6 @@ static int visit_llc(struct sched_llc *l, bool cores,
 			bits &= bits - 1;
 			if (v->fn && !v->fn(cpu, v->arg))
 				continue;
-			/* Past the LLC's last word, the check above
-			 * restarts at its first CPU. */
 			if (spread)
 				__atomic_store_n(&l->rotor, (unsigned)cpu + 1,
 						 __ATOMIC_RELAXED);
@@ -378,15 +417,15 @@ static int node_of(const struct sched_topo *tp, int cpu)
  * nearest to `base` first (by node distance, then list order), pruning
  * groups with no idle CPU. */
 static int visit_group(struct sched_topo *tp, const struct sched_group *g,
-		       const struct sched_group *skip, int base, bool cores,
-		       const struct visit *v)
+		       const struct sched_group *skip, int base,
+		       enum visit_kind k, const struct visit *v)
 {
 	int gi = grp_index(tp, g), bn = node_of(tp, base), last = -1;
 
 	if (g == skip || !__atomic_load_n(&tp->grp_idle[gi], __ATOMIC_RELAXED))
 		return -1;
 	if (tp->grp_llc[gi] >= 0)
-		return visit_llc(&tp->llc[tp->grp_llc[gi]], cores, v);
+		return visit_llc(&tp->llc[tp->grp_llc[gi]], k, v);
 	/* Children by increasing distance: one pass per distinct distance
 	 * (nodes are few; inside a node every child is at distance 10). */
 	for (;;) {
@@ -404,33 +443,55 @@ static int visit_group(struct sched_topo *tp, const struct sched_group *g,
 		for (const struct sched_group *c = g->children; c; c = c->next)
 			if (tp->sd.distance[bn * tp->sd.nr_nodes +
 					    node_of(tp, c->first_cpu)] == dmin &&
-			    (cpu = visit_group(tp, c, skip, base, cores, v)) >= 0)
+			    (cpu = visit_group(tp, c, skip, base, k, v)) >= 0)
 				return cpu;
 		last = dmin;
 	}
 }
 
 int sched_idle_visit(struct sched_topo *tp, int base,
-		     const struct cpumask *allowed, sched_idle_fn fn,
-		     void *arg)
+		     const struct cpumask *allowed, bool running_idle,
+		     sched_idle_fn fn, void *arg)
 {
 	struct visit v = { allowed, fn, arg };
 	const struct sched_group *from = NULL;
 
-	/* Up from base's LLC: at each level, idle cores first (when there
-	 * are SMT siblings to tell them from idle CPUs), then idle CPUs,
-	 * in the groups not yet searched. */
+	/* Up from base's LLC: at each level, in the groups not yet searched,
+	 * idle cores first (when there are SMT siblings to tell them from
+	 * idle CPUs), then idle CPUs. Groups with no CPU running its idle
+	 * thread are skipped by their count. */
 	for (const struct sched_group *g = tp->sd.cpu[base].at_level[SD_LLC];
 	     g; from = g, g = g->parent) {
 		int cpu;
 
-		if (tp->has_smt &&
-		    (cpu = visit_group(tp, g, from, base, true, &v)) >= 0)
+		if (running_idle) {
+			if ((cpu = visit_group(tp, g, from, base, VISIT_CURR,
+					       &v)) >= 0)
+				return cpu;
+			continue;
+		}
+		if (tp->has_smt && (cpu = visit_group(tp, g, from, base,
+						      VISIT_CORE, &v)) >= 0)
 			return cpu;
-		if ((cpu = visit_group(tp, g, from, base, false, &v)) >= 0)
+		if ((cpu = visit_group(tp, g, from, base, VISIT_IDLE, &v)) >= 0)
 			return cpu;
 	}
 	return -1;
+}
+
+int sched_select_idle(const struct thread *t, int prev_cpu)
+{
+	struct sched_topo *tp = sched_topo();
+	int cpu;
+
+	if (!tp)
+		return -1;
+	if (prev_cpu >= 0 && thread_can_run_on(t, prev_cpu) &&
+	    sched_topo_cpu_idle(tp, prev_cpu))
+		return prev_cpu;
+	cpu = sched_idle_visit(tp, prev_cpu >= 0 ? prev_cpu : arch_this_cpu(),
+			       &t->allowed, false, NULL, NULL);
+	return cpu >= 0 && thread_can_run_on(t, cpu) ? cpu : -1;
 }
 
 /* ---- Checker ------------------------------------------------------------------ */
@@ -446,28 +507,29 @@ int sched_topo_check(void)
 	memset(tp->check_scratch, 0, (size_t)ng * sizeof(int));
 	for (int cpu = 0; cpu < tp->nr_cpus; cpu++) {
 		struct rq *rq = cpu_rq(cpu);
-		bool want = rq->online && rq->snap_rank == RANK_IDLE &&
-			    rq->nr_queued == 0;
+		const struct sched_llc *l = &tp->llc[tp->cpu_llc[cpu]];
+		uint8_t want, have;
 
 		if (!rq->online)
 			continue;
-		if (tp->cpu_idle[cpu] != want ||
-		    sched_topo_cpu_idle(tp, cpu) != want) {
-			sched_log("sched: cpu%d: idle mask says %d, run queue "
-				  "%d (snap_rank %d, nr_queued %u)", cpu,
-				  sched_topo_cpu_idle(tp, cpu), want,
+		want = rq_idle_state(rq);
+		have = (cpumask_test(&l->idle_cpus, cpu) ? SCHED_CPU_IDLE : 0) |
+		       (cpumask_test(&l->idle_curr, cpu) ? SCHED_CPU_IDLE_CURR :
+							  0);
+		if (tp->cpu_state[cpu] != want || have != want) {
+			sched_log("sched: cpu%d: idle masks say %d, tracked %d, "
+				  "run queue %d (snap_rank %d, nr_queued %u)",
+				  cpu, have, tp->cpu_state[cpu], want,
 				  rq->snap_rank, rq->nr_queued);
 			return -80;
 		}
-		if (want)
+		if (want & SCHED_CPU_IDLE_CURR)
 			for (const struct sched_group *g = tp->sd.cpu[cpu].self;
 			     g; g = g->parent)
 				tp->check_scratch[grp_index(tp, g)]++;
 	}
 	for (int i = 0; i < ng; i++) {
 		const struct sched_group *g = &tp->sd.groups[i];
-		int c = tp->sd.cpu[g->first_cpu].at_level[SD_SMT] == g ?
-				1 : 0;
 
 		if (tp->grp_idle[i] != tp->check_scratch[i]) {
 			sched_log("sched: group of cpu%d (%s, %d CPUs): %d "
@@ -476,7 +538,7 @@ int sched_topo_check(void)
 				  tp->grp_idle[i], tp->check_scratch[i]);
 			return -81;
 		}
-		if (c) {
+		if (tp->sd.cpu[g->first_cpu].at_level[SD_SMT] == g) {
 			const struct sched_llc *l =
 				&tp->llc[tp->cpu_llc[g->first_cpu]];
 			bool bit = cpumask_test(&l->idle_cores, g->first_cpu);
@@ -495,7 +557,8 @@ int sched_topo_check(void)
 		const struct sched_llc *l = &tp->llc[i];
 
 		for (int w = 0; w < CPUMASK_WORDS; w++)
-			if ((l->idle_cpus.bits[w] | l->idle_cores.bits[w]) &
+			if ((l->idle_cpus.bits[w] | l->idle_curr.bits[w] |
+			     l->idle_cores.bits[w]) &
 			    ~l->group->span.bits[w]) {
 				sched_log("sched: LLC of cpu%d: idle bits outside "
 					  "its span", l->group->first_cpu);
