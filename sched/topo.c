@@ -141,6 +141,8 @@ int sched_set_topology(const struct cpu_topo *topo, int ncpus,
 		arch_free(full);
 		return rc;
 	}
+	if (!distance)
+		rc = 0; /* asked for 10/20, not a bad matrix replaced */
 	/* A CPU opens its LLC's entry if it is the LLC's lowest CPU. */
 	for (int c = 0; c < n; c++)
 		nr_llc += sd.cpu[c].at_level[SD_LLC]->first_cpu == c;
@@ -449,6 +451,33 @@ static int visit_group(struct sched_topo *tp, const struct sched_group *g,
 	}
 }
 
+/* Idle SMT siblings of base (its core's span: siblings may be numbered
+ * far apart, so every word from the core's first; 16 at most). */
+static int visit_siblings(struct sched_topo *tp, int base,
+			  const struct visit *v)
+{
+	const struct sched_group *core = tp->sd.cpu[base].at_level[SD_SMT];
+	const struct sched_llc *l = &tp->llc[tp->cpu_llc[base]];
+
+	for (int w = core->first_cpu / 64; w < CPUMASK_WORDS; w++) {
+		uint64_t bits = core->span.bits[w] &
+				__atomic_load_n(&l->idle_cpus.bits[w],
+						__ATOMIC_RELAXED) &
+				v->allowed->bits[w] &
+				__atomic_load_n(&sched_online_mask.bits[w],
+						__ATOMIC_RELAXED);
+
+		while (bits) {
+			int cpu = w * 64 + __builtin_ctzll(bits);
+
+			bits &= bits - 1;
+			if (!v->fn || v->fn(cpu, v->arg))
+				return cpu;
+		}
+	}
+	return -1;
+}
+
 int sched_idle_visit(struct sched_topo *tp, int base,
 		     const struct cpumask *allowed, bool running_idle,
 		     sched_idle_fn fn, void *arg)
@@ -472,6 +501,10 @@ int sched_idle_visit(struct sched_topo *tp, int base,
 		}
 		if (tp->has_smt && (cpu = visit_group(tp, g, from, base,
 						      VISIT_CORE, &v)) >= 0)
+			return cpu;
+		/* Then base's own SMT siblings: they share its L1 and L2. */
+		if (tp->has_smt && !from && (cpu = visit_siblings(tp, base,
+								  &v)) >= 0)
 			return cpu;
 		if ((cpu = visit_group(tp, g, from, base, VISIT_IDLE, &v)) >= 0)
 			return cpu;
