@@ -277,6 +277,8 @@ void arch_trace_event(const struct sched_trace_rec *r)
 		return;
 	}
 
+	if (sim_current && sim_current->stats && r->event == STE_WAKEUP)
+		sim_stats_wake(sim_current, r->tid_a, (int)r->arg);
 	if (!sim_current || !sim_current->trace)
 		return;
 	sched_trace_format(r, line, sizeof(line));

@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "tools/schedsim/mcstats.h"
+
 static struct sim_spec sp;
 
 static struct sim *boot(const char *text)
@@ -248,6 +250,28 @@ static void test_undescribed_cpus_get_a_place(void **state)
 	sim_destroy(s);
 }
 
+/* schedsim's report of wake-up placements by level (mcstats.c): X last
+ * ran on CPU 0; while it sleeps, pinned hogs fill node 0 (CPUs 0-1), so
+ * its wake-up goes to node 1 (one cross-node wake-up, before the settle
+ * time); its next wake-up finds its CPU idle. */
+static void test_report_counts_wake_placements(void **state)
+{
+	struct sim *s = boot("topology 2x2x1\nduration 10ms\n"
+			     "thread X fair : run 400us sleep 2600us loop\n"
+			     "thread H fair cpus=0 arrive=500us\n"
+			     "thread G fair cpus=1 arrive=500us\n");
+
+	(void)state;
+	assert_int_equal(sim_stats_attach(s, 0), 0);
+	assert_int_equal(sim_run(s), 0);
+	assert_int_equal(s->stats->wake_by_level[SIM_MIG_REMOTE], 1);
+	assert_int_equal(s->stats->wake_by_level[SIM_MIG_NODE], 0);
+	assert_int_equal(s->stats->wake_by_level[SIM_MIG_LLC], 0);
+	assert_int_equal(s->stats->wake_by_level[SIM_MIG_CORE], 0);
+	assert_int_equal(s->stats->wake_remote_settled, 0);
+	sim_destroy(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -261,6 +285,7 @@ int main(void)
 		cmocka_unit_test(test_masks_follow_the_run_queues),
 		cmocka_unit_test(test_check_catches_a_wrong_mask),
 		cmocka_unit_test(test_undescribed_cpus_get_a_place),
+		cmocka_unit_test(test_report_counts_wake_placements),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
