@@ -1049,6 +1049,14 @@ void sched_cpu_online(int cpu, struct thread *idle)
 	     !__atomic_compare_exchange_n(&sched_nr_cpus, &n, cpu + 1, false,
 					  __ATOMIC_RELEASE, __ATOMIC_RELAXED);)
 		;
+	/* A CPU that comes online after the domains were attached (a late
+	 * AP) enters the idle masks itself. The fence pairs with
+	 * sched_set_topology's between publishing and looking at `online`:
+	 * one of the two sees the other, and the sync is idempotent. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	arch_spin_lock(&rq->lock);
+	rq_idle_sync(rq);
+	arch_spin_unlock(&rq->lock);
 }
 
 /* ---- Queries ---------------------------------------------------------------- */

@@ -197,8 +197,10 @@ int sched_set_topology(const struct cpu_topo *topo, int ncpus,
 		if (sd.cpu[c].at_level[SD_SMT]->weight > 1)
 			tp->has_smt = true;
 	}
-	/* (1) Writers keep their state from here on. */
+	/* (1) Writers keep their state from here on. The fence pairs with
+	 * sched_cpu_online's after it publishes `online`. */
 	__atomic_store_n(&topo_track, tp, __ATOMIC_RELEASE);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	/* (2) Those that had nothing to do since. */
 	for (int c = 0; c < n; c++) {
 		struct rq *rq = cpu_rq(c);
@@ -297,7 +299,8 @@ void rq_idle_sync(struct rq *rq)
 	uint8_t now, was;
 	struct sched_llc *l;
 
-	if (!tp || cpu >= tp->nr_cpus)
+	/* Not online yet: sched_cpu_online syncs once it is. */
+	if (!tp || cpu >= tp->nr_cpus || !rq->online)
 		return;
 	ASSERT_HELD(&rq->lock);
 	now = rq_idle_state(rq);

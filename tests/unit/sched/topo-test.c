@@ -215,7 +215,8 @@ static void test_undescribed_cpus_get_a_place(void **state)
 {
 	/* CPU 2 was not online when the topology was taken (-1 ids), CPU 3
 	 * is beyond the description: each becomes a package, LLC and core
-	 * of its own. */
+	 * of its own. CPU 3 comes online only after the domains are
+	 * attached (a late AP) and enters the idle masks by itself. */
 	struct sim *s;
 	struct cpu_topo topo[3] = {
 		{ .core = 0 }, { .core = 1 },
@@ -227,7 +228,7 @@ static void test_undescribed_cpus_get_a_place(void **state)
 	(void)state;
 	s = boot("cpus 4\n");
 	sched_init(4); /* forget the scenario's domains, as at boot */
-	for (int c = 0; c < 4; c++) {
+	for (int c = 0; c < 3; c++) {
 		s->this_cpu = c;
 		sched_cpu_online(c, &s->cpu[c].idle);
 	}
@@ -236,6 +237,13 @@ static void test_undescribed_cpus_get_a_place(void **state)
 	assert_int_equal(sched_set_topology(topo, 3, NULL, 1), 0);
 	tp = sched_topo();
 	assert_non_null(tp);
+	assert_int_equal(sched_check_all(), 0);
+	assert_false(sched_topo_cpu_idle(tp, 3));
+	s->this_cpu = 3;
+	sched_cpu_online(3, &s->cpu[3].idle);
+	s->this_cpu = 0;
+	assert_true(sched_topo_cpu_idle(tp, 3));
+	assert_int_equal(tp->grp_idle[tp->sd.machine - tp->sd.groups], 4);
 	assert_int_equal(tp->sd.cpu[0].at_level[SD_LLC]->weight, 2);
 	assert_int_equal(tp->sd.cpu[2].at_level[SD_LLC]->weight, 1);
 	assert_int_equal(tp->sd.cpu[3].at_level[SD_LLC]->weight, 1);
