@@ -274,10 +274,11 @@ static int fair_least_loaded(const struct sched_topo *tp, struct thread *t,
 {
 	for (const struct sched_group *g = tp->sd.cpu[base].at_level[SD_LLC];
 	     g; g = g->parent) {
-		int best = -1;
+		int best = -1, last = tp->grp_last_word[g - tp->sd.groups];
 
 		*best_load = UINT64_MAX;
-		for (int w = g->first_cpu / 64; w < CPUMASK_WORDS; w++) {
+
+		for (int w = g->first_cpu / 64; w <= last; w++) {
 			uint64_t bits = g->span.bits[w] & t->allowed.bits[w];
 
 			while (bits) {

@@ -515,6 +515,7 @@ struct sched_topo {
 	int *grp_idle;		/* [sd.nr_groups] */
 	int *grp_llc;		/* [sd.nr_groups]: index in llc[], or -1 */
 	int *check_scratch;	/* [sd.nr_groups] */
+	int *grp_last_word;	/* [sd.nr_groups]: its last CPU / 64 */
 	int *cpu_llc;		/* [nr_cpus]: index in llc[] */
 	int *node;		/* [nr_cpus]: NUMA node (distance index) */
 	uint8_t *cpu_state;	/* [nr_cpus] */

@@ -75,13 +75,15 @@ static int grp_index(const struct sched_topo *tp, const struct sched_group *g)
 
 /* ---- Build and publish -------------------------------------------------------- */
 
-/* Bytes of the block after struct sched_topo: per group, an idle count
- * and an LLC index; per CPU, its LLC index and tracked state; the LLCs. */
+/* Bytes of the block: struct sched_topo; per group an idle count, an LLC
+ * index, its last mask word and the checker's scratch; per CPU its LLC index, node and
+ * tracked state; then (64-byte aligned) the LLCs. */
 static size_t topo_size(int nr_groups, int nr_cpus, int nr_llc)
 {
 	size_t s = sizeof(struct sched_topo);
 
-	s += (size_t)nr_groups * (2 * sizeof(int)); /* grp_idle, grp_llc */
+	s += (size_t)nr_groups * (3 * sizeof(int)); /* grp_idle, grp_llc,
+						     * grp_last_word */
 	s += (size_t)nr_groups * sizeof(int);	     /* check scratch */
 	s += (size_t)nr_cpus * (2 * sizeof(int) + 1); /* cpu_llc, node,
 							* cpu_state */
@@ -163,6 +165,14 @@ int sched_set_topology(const struct cpu_topo *topo, int ncpus,
 	p += (size_t)sd.nr_groups * sizeof(int);
 	tp->check_scratch = (int *)p;
 	p += (size_t)sd.nr_groups * sizeof(int);
+	tp->grp_last_word = (int *)p;
+	p += (size_t)sd.nr_groups * sizeof(int);
+	/* Loops over a span stop at its last word (a scan of 16 words for
+	 * a 2-CPU span is most of a small machine's placement cost). */
+	for (int c = 0; c < n; c++) /* ascending: the last write is the max */
+		for (const struct sched_group *g = sd.cpu[c].self; g;
+		     g = g->parent)
+			tp->grp_last_word[grp_index(tp, g)] = c / 64;
 	tp->cpu_llc = (int *)p;
 	p += (size_t)n * sizeof(int);
 	tp->node = (int *)p;
@@ -182,14 +192,10 @@ int sched_set_topology(const struct cpu_topo *topo, int ncpus,
 
 		if (tp->grp_llc[gi] < 0) {
 			struct sched_llc *l = &tp->llc[nr_llc];
-			int last = c;
 
-			for (int d = c; d < n; d++)
-				if (cpumask_test(&g->span, d))
-					last = d;
 			l->group = g;
 			l->lo_word = g->first_cpu / 64;
-			l->hi_word = last / 64;
+			l->hi_word = tp->grp_last_word[gi];
 			l->rotor = g->first_cpu;
 			tp->grp_llc[gi] = nr_llc++;
 		}
@@ -455,14 +461,16 @@ static int visit_group(struct sched_topo *tp, const struct sched_group *g,
 }
 
 /* Idle SMT siblings of base (its core's span: siblings may be numbered
- * far apart, so every word from the core's first; 16 at most). */
+ * far apart, so every word from the core's first to its last). */
 static int visit_siblings(struct sched_topo *tp, int base,
 			  const struct visit *v)
 {
 	const struct sched_group *core = tp->sd.cpu[base].at_level[SD_SMT];
 	const struct sched_llc *l = &tp->llc[tp->cpu_llc[base]];
 
-	for (int w = core->first_cpu / 64; w < CPUMASK_WORDS; w++) {
+	int last = tp->grp_last_word[grp_index(tp, core)];
+
+	for (int w = core->first_cpu / 64; w <= last; w++) {
 		uint64_t bits = core->span.bits[w] &
 				__atomic_load_n(&l->idle_cpus.bits[w],
 						__ATOMIC_RELAXED) &
