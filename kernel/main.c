@@ -398,6 +398,7 @@ static void kernel_main_late(const struct boot_info *bi)
 	smp_ipi_init();
 	smp_boot_aps();
 	topology_boot_summary();
+	sched_glue_topology(); /* domains, from the summary's description */
 	smp_test_late_release(); /* smp_test_late= only */
 	pmm_numa_init(); /* node pools from SRAT, now that CPUs have nodes */
 	vfs_init(bi);

@@ -550,6 +550,40 @@ void balance_push_rt(int cpu, uint64_t now_ns)
 	}
 }
 
+/* Where a queued RT or fair waiter may run: runnable_mask, a loop over
+ * CPUs; with domains, its affinity mask as is (a copy of words: for
+ * these classes thread_can_run_on is "allowed and online", and the idle
+ * search ANDs the online mask itself). */
+static void kick_mask(const struct sched_topo *tp, const struct thread *t,
+		      struct cpumask *m)
+{
+	if (tp)
+		*m = t->allowed;
+	else
+		runnable_mask(t, m);
+}
+
+/* balance_kick_idle's test of one candidate (a sched_idle_visit callback):
+ * not the waiters' CPU (*arg), idle and not kicked yet, checked again
+ * under its lock. True if it was kicked. */
+static bool kick_one(int t, void *arg)
+{
+	struct rq *idle = cpu_rq(t);
+	bool kicked = false;
+
+	if (t == *(int *)arg || READ_ONCE(idle->snap_rank) != RANK_IDLE ||
+	    READ_ONCE(idle->need_resched))
+		return false;
+	arch_spin_lock(&idle->lock);
+	if (idle->snap_rank == RANK_IDLE && !idle->need_resched &&
+	    rq_top_runnable_rank(idle) < 0) {
+		resched_rq(idle); /* it pulls in schedule() */
+		kicked = true;
+	}
+	arch_spin_unlock(&idle->lock);
+	return kicked;
+}
+
 /* Kick at most this many idle CPUs per call (one per waiter). */
 #define KICKS_PER_CALL 4
 
@@ -570,6 +604,7 @@ void balance_kick_idle(int cpu)
 	struct cpumask masks[KICKS_PER_CALL];
 	int nw = 0, ncpus;
 	struct rq *rq = cpu_rq(cpu);
+	struct sched_topo *tp;
 	struct rb_node *node;
 	struct list_node *pos;
 
@@ -577,19 +612,20 @@ void balance_kick_idle(int cpu)
 		return;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	ncpus = __atomic_load_n(&sched_nr_cpus, __ATOMIC_ACQUIRE);
+	tp = sched_topo();
 	/* Where may the waiters run? Most urgent first (deadline threads
 	 * never move). Copied, so the kicks below need no lock of ours. */
 	arch_spin_lock(&rq->lock);
 	for (int p = SCHED_RT_NR_PRIO - 1; p >= 0 && nw < KICKS_PER_CALL; p--)
 		list_for_each(pos, &rq->rt.queue[p])
 			if (nw < KICKS_PER_CALL)
-				runnable_mask(container_of(pos, struct thread,
+				kick_mask(tp, container_of(pos, struct thread,
 							   rt.node),
-					      &masks[nw++]);
+					  &masks[nw++]);
 	for (node = rb_first(&rq->fair.tree); node && nw < KICKS_PER_CALL;
 	     node = rb_next(node))
-		runnable_mask(container_of(node, struct thread, fair.node),
-			      &masks[nw++]);
+		kick_mask(tp, container_of(node, struct thread, fair.node),
+			  &masks[nw++]);
 	arch_spin_unlock(&rq->lock);
 
 	/* One idle CPU per waiter. A CPU counts as idle if it is, or is on
@@ -598,6 +634,14 @@ void balance_kick_idle(int cpu)
 	 * waiters sent to it would leave another idle CPU idle. Checked under
 	 * its lock; a candidate that stopped being idle gives way to the
 	 * next. */
+	if (tp) {
+		/* The same, nearest idle CPU first, through the idle masks
+		 * (sched/topo.c): no scan of the machine. */
+		for (int w = 0; w < nw; w++)
+			sched_idle_visit(tp, cpu, &masks[w], true, kick_one,
+					 &cpu);
+		return;
+	}
 	for (int w = 0; w < nw; w++)
 		for (int t = 0; t < ncpus; t++) {
 			struct rq *idle = cpu_rq(t);

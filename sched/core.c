@@ -175,6 +175,7 @@ void rq_update_snapshot(struct rq *rq)
 	WRITE_ONCE(rq->snap_at_ns, c->exec_start_ns);
 	WRITE_ONCE(rq->snap_weight, c->fair.weight ? c->fair.weight :
 						     SCHED_NICE_0_WEIGHT);
+	rq_idle_sync(rq);
 }
 
 void double_rq_lock(struct rq *a, struct rq *b)
@@ -268,6 +269,7 @@ static void activate(struct rq *rq, struct thread *t, int flags,
 	t->wait_start_ns = now_ns;
 	t->class->enqueue(rq, t, flags, now_ns);
 	rq->nr_queued++;
+	rq_idle_sync(rq);
 }
 
 void sched_move_queued(struct rq *src, struct rq *dst, struct thread *t,
@@ -284,6 +286,8 @@ void sched_move_queued(struct rq *src, struct rq *dst, struct thread *t,
 	dst->stats.migrations_in++;
 	t->class->enqueue(dst, t, ENQUEUE_MIGRATE, now_ns);
 	dst->nr_queued++;
+	rq_idle_sync(src);
+	rq_idle_sync(dst);
 	sched_trace(now_ns, dst->cpu, STE_MIGRATE, t, NULL, src->cpu);
 }
 
@@ -451,6 +455,7 @@ static bool newidle_pull(struct rq *rq, struct thread *prev, uint64_t now_ns)
 		 * round again.
 		 */
 		WRITE_ONCE(rq->snap_rank, RANK_IDLE);
+		rq_idle_sync(rq); /* the idle masks say it too */
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	}
 	rq->picking = true;
@@ -975,6 +980,7 @@ void sched_init(int ncpus)
 	arch_free(sched_rqs);
 	arch_free(balance_loads_all);
 	arch_free(balance_order_all);
+	sched_topo_reset();
 	sched_possible_cpus = ncpus;
 	sched_rqs = percpu_table(ncpus, sizeof(*sched_rqs));
 	/* ncpus entries per CPU: at 1024 CPUs 40 MiB in all, which domains
@@ -1043,6 +1049,14 @@ void sched_cpu_online(int cpu, struct thread *idle)
 	     !__atomic_compare_exchange_n(&sched_nr_cpus, &n, cpu + 1, false,
 					  __ATOMIC_RELEASE, __ATOMIC_RELAXED);)
 		;
+	/* A CPU that comes online after the domains were attached (a late
+	 * AP) enters the idle masks itself. The fence pairs with
+	 * sched_set_topology's between publishing and looking at `online`:
+	 * one of the two sees the other, and the sync is idempotent. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	arch_spin_lock(&rq->lock);
+	rq_idle_sync(rq);
+	arch_spin_unlock(&rq->lock);
 }
 
 /* ---- Queries ---------------------------------------------------------------- */

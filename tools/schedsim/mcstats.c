@@ -41,6 +41,7 @@ void sim_stats_detach(struct sim *s)
 		return;
 	free(s->stats->thr);
 	free(s->stats->wc_since);
+	free(s->stats->tid_map);
 	free(s->stats);
 	s->stats = NULL;
 }
@@ -155,6 +156,39 @@ void sim_stats_switch(struct sim *s, struct sim_thread *next, int cpu)
 		}
 	}
 	m->last_cpu = cpu;
+	if (next->t.tid >= st->tid_map_n) {
+		int n = next->t.tid * 2 + 64;
+		int *map = realloc(st->tid_map, (size_t)n * sizeof(int));
+
+		if (!map)
+			return; /* the wake-up report misses this thread */
+		for (int i = st->tid_map_n; i < n; i++)
+			map[i] = -1;
+		st->tid_map = map;
+		st->tid_map_n = n;
+	}
+	if (next->t.tid >= 0)
+		st->tid_map[next->t.tid] = (int)(next - s->threads);
+}
+
+void sim_stats_wake(struct sim *s, int tid, int cpu)
+{
+	struct sim_stats *st = s->stats;
+	const struct sim_thread_mig *m;
+	enum sim_mig_level l;
+
+	/* A thread that never ran has no CPU to leave (it was never in the
+	 * map: a wake-up always follows a run). */
+	if (!st || tid < 0 || tid >= st->tid_map_n || st->tid_map[tid] < 0 ||
+	    cpu < 0 || cpu >= s->spec.ncpus)
+		return;
+	m = &st->thr[st->tid_map[tid]];
+	if (m->last_cpu < 0 || m->last_cpu == cpu)
+		return;
+	l = sim_mig_level(s, m->last_cpu, cpu);
+	st->wake_by_level[l]++;
+	if (l == SIM_MIG_REMOTE && s->now_ns >= st->settle_ns)
+		st->wake_remote_settled++;
 }
 
 /* ---- Output ----------------------------------------------------------------- */
@@ -252,6 +286,13 @@ void sim_stats_print(struct sim *s, FILE *out)
 	fprintf(out, "; cross-node after %llu ms: %llu\n",
 		(unsigned long long)(st->settle_ns / NSEC_PER_MSEC),
 		(unsigned long long)st->remote_settled);
+	fprintf(out, "wake-up placements off the last CPU by level:");
+	for (int l = 0; l < SIM_MIG_LEVELS; l++)
+		fprintf(out, " %s %llu", sim_mig_level_name(l),
+			(unsigned long long)st->wake_by_level[l]);
+	fprintf(out, "; cross-node after %llu ms: %llu\n",
+		(unsigned long long)(st->settle_ns / NSEC_PER_MSEC),
+		(unsigned long long)st->wake_remote_settled);
 	for (int i = 0; i < s->nthreads; i++) {
 		if (s->threads[i].create_err)
 			continue;
@@ -345,8 +386,13 @@ void sim_stats_json(struct sim *s, const char *scenario, FILE *out)
 	for (int l = 0; l < SIM_MIG_LEVELS; l++)
 		fprintf(out, "\"%s\": %llu, ", sim_mig_level_name(l),
 			(unsigned long long)st->by_level[l]);
-	fprintf(out, "\"remote_settled\": %llu},\n \"per_thread\": [\n",
+	fprintf(out, "\"remote_settled\": %llu},\n \"wake_migrations\": {",
 		(unsigned long long)st->remote_settled);
+	for (int l = 0; l < SIM_MIG_LEVELS; l++)
+		fprintf(out, "\"%s\": %llu, ", sim_mig_level_name(l),
+			(unsigned long long)st->wake_by_level[l]);
+	fprintf(out, "\"remote_settled\": %llu},\n \"per_thread\": [\n",
+		(unsigned long long)st->wake_remote_settled);
 	for (int i = 0; i < s->nthreads; i++) {
 		const struct sim_thread *t = &s->threads[i];
 		const struct sim_thread_mig *m = &st->thr[i];

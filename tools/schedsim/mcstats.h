@@ -49,6 +49,13 @@ struct sim_stats {
 	struct sim_thread_mig *thr;	/* [nthreads] */
 	uint64_t by_level[SIM_MIG_LEVELS];
 	uint64_t remote_settled;
+	/* Wake-up placements (wake_common's target, from the trace's wakeup
+	 * record) away from the CPU the thread last ran on, by level: what
+	 * placement alone decides, whatever balancing does later. */
+	uint64_t wake_by_level[SIM_MIG_LEVELS];
+	uint64_t wake_remote_settled;
+	int *tid_map;		/* tid -> thread index, filled as they run */
+	int tid_map_n;
 };
 
 /* Attach a report to s (settle_ns 0: half the duration). 0 or -1. */
@@ -58,6 +65,8 @@ void sim_stats_detach(struct sim *s);
 /* Hooks for sim.c. */
 void sim_stats_advance(struct sim *s, uint64_t to_ns);
 void sim_stats_switch(struct sim *s, struct sim_thread *next, int cpu);
+/* A wake-up of thread `tid` placed it on cpu (arch_trace_event). */
+void sim_stats_wake(struct sim *s, int tid, int cpu);
 
 /* Which level a move from CPU a to b crosses (topology of s). */
 enum sim_mig_level sim_mig_level(const struct sim *s, int a, int b);

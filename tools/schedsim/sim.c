@@ -277,6 +277,8 @@ void arch_trace_event(const struct sched_trace_rec *r)
 		return;
 	}
 
+	if (sim_current && sim_current->stats && r->event == STE_WAKEUP)
+		sim_stats_wake(sim_current, r->tid_a, (int)r->arg);
 	if (!sim_current || !sim_current->trace)
 		return;
 	sched_trace_format(r, line, sizeof(line));
@@ -433,6 +435,14 @@ struct sim *sim_create(const struct sim_spec *spec)
 		s->cpu[c].curr = &s->cpu[c].idle;
 	}
 	s->this_cpu = 0;
+	/* The domains, from the scenario's topology (none given: one flat
+	 * LLC, which places exactly as the scheduler without domains). One
+	 * CPU: nothing to attach. 10 local, 20 remote. */
+	if (n > 1 && sched_set_topology(s->topo, n, NULL, s->nr_nodes) < 0) {
+		sim_free(s);
+		sim_current = NULL;
+		return NULL;
+	}
 	s->nthreads = spec->nthreads;
 	for (int i = 0; i < spec->nthreads; i++) {
 		struct sim_thread *st = &s->threads[i];
