@@ -513,7 +513,6 @@ bool balance_pull(int cpu, uint64_t now_ns, int prev_rank)
 
 void balance_push_rt(int cpu, uint64_t now_ns)
 {
-	struct balance_load *loads = balance_scratch_loads(cpu);
 	struct rq *rq = cpu_rq(cpu);
 
 	for (int tries = 0; tries < ROTATIONS_PER_TICK; tries++) {
@@ -521,19 +520,20 @@ void balance_push_rt(int cpu, uint64_t now_ns)
 		struct list_node *pos;
 		int target = -1;
 
-		int n = balance_snapshot(loads, now_ns);
-
+		/* cpupri (sched/cpupri.h) says where each queued thread would
+		 * preempt less urgent work, as balance_rt_target() over a
+		 * snapshot did, without one: O(levels + mask words) per
+		 * thread. RT threads have no deadline home, so the allowed
+		 * mask is t->allowed (cpupri holds online CPUs only). */
 		arch_spin_lock(&rq->lock);
 		for (int p = SCHED_RT_NR_PRIO - 1; p >= 0 && !t; p--) {
 			list_for_each(pos, &rq->rt.queue[p]) {
 				struct thread *c = container_of(pos, struct thread,
 								rt.node);
-				struct cpumask m;
 
-				runnable_mask(c, &m);
-				target = balance_rt_target(loads, n,
-							   &m, thread_rank(c),
-							   cpu);
+				target = cpupri_find(&sched_cpupri, &c->allowed,
+						     cpupri_level_of(thread_rank(c)),
+						     cpu);
 				if (target >= 0 && target != cpu) {
 					t = c;
 					break;

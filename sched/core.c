@@ -175,6 +175,7 @@ void rq_update_snapshot(struct rq *rq)
 	WRITE_ONCE(rq->snap_at_ns, c->exec_start_ns);
 	WRITE_ONCE(rq->snap_weight, c->fair.weight ? c->fair.weight :
 						     SCHED_NICE_0_WEIGHT);
+	rq_cpupri_update(rq);
 }
 
 void double_rq_lock(struct rq *a, struct rq *b)
@@ -230,6 +231,7 @@ static void update_curr(struct rq *rq, uint64_t now_ns)
 	else
 		rq->stats.busy_ns += delta_ns;
 	c->class->update_curr(rq, c, delta_ns, now_ns);
+	rq_cpupri_update(rq); /* the RT throttle may have engaged */
 }
 
 void sched_account_all(void)
@@ -268,6 +270,7 @@ static void activate(struct rq *rq, struct thread *t, int flags,
 	t->wait_start_ns = now_ns;
 	t->class->enqueue(rq, t, flags, now_ns);
 	rq->nr_queued++;
+	rq_cpupri_update(rq);
 }
 
 void sched_move_queued(struct rq *src, struct rq *dst, struct thread *t,
@@ -284,6 +287,8 @@ void sched_move_queued(struct rq *src, struct rq *dst, struct thread *t,
 	dst->stats.migrations_in++;
 	t->class->enqueue(dst, t, ENQUEUE_MIGRATE, now_ns);
 	dst->nr_queued++;
+	rq_cpupri_update(src);
+	rq_cpupri_update(dst);
 	sched_trace(now_ns, dst->cpu, STE_MIGRATE, t, NULL, src->cpu);
 }
 
@@ -451,6 +456,7 @@ static bool newidle_pull(struct rq *rq, struct thread *prev, uint64_t now_ns)
 		 * round again.
 		 */
 		WRITE_ONCE(rq->snap_rank, RANK_IDLE);
+		rq_cpupri_update(rq);
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	}
 	rq->picking = true;
@@ -689,6 +695,7 @@ void sched_timer_event(void)
 	update_curr(rq, now_ns);
 	for (int i = 0; i < SCHED_NR_CLASSES; i++)
 		sched_classes[i]->tick(rq, rq->curr, now_ns);
+	rq_cpupri_update(rq); /* throttles and replenishments */
 	arch_spin_unlock(&rq->lock);
 
 	balance_tick(cpu, now_ns);
@@ -990,6 +997,7 @@ void sched_init(int ncpus)
 	list_init(&sched_threads_all);
 	dl_reset();
 	fair_reset();
+	cpupri_init(&sched_cpupri, ncpus);
 }
 
 void sched_cpu_online(int cpu, struct thread *idle)

@@ -18,6 +18,7 @@
 #define COHORT_SCHED_INTERNAL_H
 
 #include "sched/sched.h"
+#include "sched/cpupri.h"
 
 /* ---- Assertions ---------------------------------------------------------- */
 
@@ -253,6 +254,12 @@ int thread_rank(const struct thread *t);
  * deadline thread or a throttled RT class waits), as a rank; -1 if none.
  * rq->lock held (or a racy read, re-validated later). */
 int rq_top_runnable_rank(const struct rq *rq);
+
+/* Put rq's CPU in the cpupri level (sched/cpupri.h) of what it now runs or
+ * has queued to run: max(snap_rank, rq_top_runnable_rank). rq->lock held;
+ * called after every change of either (switch, enqueue, dequeue, RT
+ * throttle, deadline replenishment). */
+void rq_cpupri_update(struct rq *rq);
 
 /* Move a queued thread from src to dst (both locks held). */
 void sched_move_queued(struct rq *src, struct rq *dst, struct thread *t,

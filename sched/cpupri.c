@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: MIT
+/*
+ * cpupri: per run level, the CPUs whose most urgent runnable work is at
+ * that level (the contract and the concurrency rules are in cpupri.h).
+ *
+ * Guarantees:
+ * - cpupri_find() gives exactly the CPU balance_rt_target() gives over a
+ *   snapshot that agrees with the levels: the least urgent level wins,
+ *   ties go to the preferred CPU (the thread's current one), then to the
+ *   lowest id. So RT placement on small machines is what it was.
+ * - Its cost does not grow with the CPU count beyond the mask words: at
+ *   1024 CPUs a find is at most 103 count reads and 16 word ANDs per
+ *   non-empty level below the asked one.
+ *
+ * Read next: rt.c (rt_select_cpu), balance.c (balance_push_rt).
+ */
+#include "sched/sched_internal.h"
+
+struct cpupri sched_cpupri;
+
+int cpupri_level_of(int rank)
+{
+	if (rank >= RANK_DL)
+		return CPUPRI_LEVEL_DL;
+	if (rank <= RANK_IDLE)
+		return CPUPRI_LEVEL_IDLE;
+	return rank; /* RANK_FAIR .. RANK_RT_BASE + 99 are levels 1..101 */
+}
+
+void cpupri_init(struct cpupri *cp, int ncpus)
+{
+	SCHED_ASSERT(ncpus >= 1 && ncpus <= MAX_CPUS);
+	arch_free(cp->cpu_level);
+	cp->cpu_level = arch_alloc((size_t)ncpus * sizeof(*cp->cpu_level));
+	SCHED_ASSERT(cp->cpu_level != NULL);
+	cp->nr_cpus = ncpus;
+	for (int cpu = 0; cpu < ncpus; cpu++)
+		cp->cpu_level[cpu] = CPUPRI_NONE;
+	for (int l = 0; l < CPUPRI_NR_LEVELS; l++) {
+		cp->count[l] = 0;
+		cpumask_clear(&cp->mask[l]);
+	}
+}
+
+void cpupri_set(struct cpupri *cp, int cpu, int level)
+{
+	int old = cp->cpu_level[cpu];
+	uint64_t bit = 1ULL << (cpu % 64);
+
+	if (old == level)
+		return;
+	/* New level first: a racy reader may see the CPU twice for an
+	 * instant, which costs at most a re-check under the locks; unseen,
+	 * it could miss the only candidate. */
+	if (level != CPUPRI_NONE) {
+		__atomic_fetch_or(&cp->mask[level].bits[cpu / 64], bit,
+				  __ATOMIC_RELAXED);
+		__atomic_fetch_add(&cp->count[level], 1, __ATOMIC_RELAXED);
+	}
+	if (old != CPUPRI_NONE) {
+		__atomic_fetch_and(&cp->mask[old].bits[cpu / 64], ~bit,
+				   __ATOMIC_RELAXED);
+		__atomic_fetch_sub(&cp->count[old], 1, __ATOMIC_RELAXED);
+	}
+	WRITE_ONCE(cp->cpu_level[cpu], level);
+}
+
+int cpupri_find(const struct cpupri *cp, const struct cpumask *allowed,
+		int below_level, int prefer)
+{
+	int words = (cp->nr_cpus + 63) / 64;
+
+	if (below_level > CPUPRI_NR_LEVELS)
+		below_level = CPUPRI_NR_LEVELS;
+	for (int l = 0; l < below_level; l++) {
+		const struct cpumask *m = &cp->mask[l];
+
+		if (!__atomic_load_n(&cp->count[l], __ATOMIC_RELAXED))
+			continue;
+		if (prefer >= 0 && prefer < cp->nr_cpus &&
+		    cpumask_test(allowed, prefer) &&
+		    ((__atomic_load_n(&m->bits[prefer / 64], __ATOMIC_RELAXED) >>
+		      (prefer % 64)) & 1))
+			return prefer;
+		for (int w = 0; w < words; w++) {
+			uint64_t bits = __atomic_load_n(&m->bits[w],
+							__ATOMIC_RELAXED) &
+					allowed->bits[w];
+
+			if (bits)
+				return w * 64 + __builtin_ctzll(bits);
+		}
+	}
+	return -1;
+}
+
+int cpupri_check(const struct cpupri *cp)
+{
+	int words = (cp->nr_cpus + 63) / 64;
+
+	for (int l = 0; l < CPUPRI_NR_LEVELS; l++) {
+		int n = 0;
+
+		for (int w = 0; w < CPUMASK_WORDS; w++) {
+			uint64_t bits = cp->mask[l].bits[w];
+
+			if (w >= words && bits)
+				return -1; /* a bit past nr_cpus */
+			for (; bits; bits &= bits - 1) {
+				int cpu = w * 64 + __builtin_ctzll(bits);
+
+				if (cpu >= cp->nr_cpus ||
+				    cp->cpu_level[cpu] != l)
+					return -2; /* in a mask not its own */
+				n++;
+			}
+		}
+		if (n != cp->count[l])
+			return -3;
+	}
+	for (int cpu = 0; cpu < cp->nr_cpus; cpu++) {
+		int l = cp->cpu_level[cpu];
+
+		if (l != CPUPRI_NONE &&
+		    (l < 0 || l >= CPUPRI_NR_LEVELS ||
+		     !cpumask_test(&cp->mask[l], cpu)))
+			return -4; /* missing from its own mask */
+	}
+	return 0;
+}
+
+void rq_cpupri_update(struct rq *rq)
+{
+	int rank = READ_ONCE(rq->snap_rank), top = rq_top_runnable_rank(rq);
+
+	/* rq->lock held, or rq not yet online (sched_cpu_online). */
+	cpupri_set(&sched_cpupri, rq->cpu,
+		   cpupri_level_of(top > rank ? top : rank));
+}
