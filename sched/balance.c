@@ -35,7 +35,8 @@
  *   CPU's capacity for CFS by its RT/DL use; fair capacity is what is
  *   left.
  * - RT push (after a switch, balance_push_rt): a queued RT thread that
- *   would preempt another allowed CPU's work moves there.
+ *   would preempt another allowed CPU's work moves there (candidates from
+ *   cpupri.h, no snapshot).
  * Hard affinity is re-checked under the locks before every move
  * (thread_can_run_on); deadline threads never move (deadline.c).
  *

@@ -347,6 +347,9 @@ void dl_bw_charge(int cpu, uint64_t bw);
 void dl_bw_release(int cpu, uint64_t bw);
 uint64_t dl_bw_of(uint64_t runtime_ns, uint64_t period_ns);
 uint64_t dl_cpu_bw(int cpu);
+/* 0 if every 64-CPU block's free-bandwidth summary (the smallest sum in
+ * it) matches the sums, else -1 (sched_attr_lock held; checkers). */
+int dl_check_blocks(void);
 void dl_reset(void);
 /* End of the current job (thread_yield): counts a miss if it is late.
  * Returns the next release to sleep until, or 0 if the next job is already
@@ -412,9 +415,7 @@ int balance_snapshot(struct balance_load *loads, uint64_t now_ns);
  * interrupts off uses it (the timer event, schedule(), wake-up placement
  * under a run-queue lock), so nothing else on that CPU can interleave. A
  * snapshot is valid until the next balance_snapshot() into the same
- * scratch: balance_tick() calls balance_push_rt(), which re-snapshots, so
- * balance_tick() snapshots again before it reads the loads after that
- * call. No other user calls another.
+ * scratch. (RT placement and RT push use cpupri, not the scratch.)
  */
 struct balance_load *balance_scratch_loads(int cpu);
 /* The same, for balance_pull()'s order[] (sched_possible_cpus ints). */
