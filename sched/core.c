@@ -218,6 +218,7 @@ static void update_curr(struct rq *rq, uint64_t now_ns)
 {
 	struct thread *c = rq->curr;
 	uint64_t delta_ns;
+	bool throttled;
 
 	ASSERT_HELD(&rq->lock);
 	rq_rtdl_util_update(rq, now_ns); /* before curr changes */
@@ -230,8 +231,10 @@ static void update_curr(struct rq *rq, uint64_t now_ns)
 		rq->stats.idle_ns += delta_ns;
 	else
 		rq->stats.busy_ns += delta_ns;
+	throttled = rq->rt.throttled;
 	c->class->update_curr(rq, c, delta_ns, now_ns);
-	rq_cpupri_update(rq); /* the RT throttle may have engaged */
+	if (rq->rt.throttled != throttled) /* queued RT work stops counting */
+		rq_cpupri_update(rq);
 }
 
 void sched_account_all(void)

@@ -462,7 +462,9 @@ int balance_pull_order(const struct balance_load *loads, int n, int this_cpu,
 		       int min_rank, int *order);
 
 /* RT push: the allowed CPU whose running-or-queued work is least urgent
- * and below `rank`, preferring prev_cpu on ties; -1 if none. */
+ * and below `rank`, preferring prev_cpu on ties; -1 if none. The
+ * scheduler now asks cpupri (cpupri_find, the same choice without a
+ * snapshot); this stays as the reference cpupri-test compares it with. */
 int balance_rt_target(const struct balance_load *loads, int n,
 		      const struct cpumask *allowed, int rank, int prev_cpu);
 
