@@ -153,6 +153,8 @@ int sched_check_all(void)
 		if (rq->curr != rq->idle)
 			rq->curr->check_seen++;
 	}
+	if (!err)
+		err = sched_topo_check(); /* the idle masks (topo.c) */
 	if (err)
 		goto out;
 	/* cpupri: every online CPU is in exactly the mask of the level of

@@ -176,6 +176,7 @@ void rq_update_snapshot(struct rq *rq)
 	WRITE_ONCE(rq->snap_weight, c->fair.weight ? c->fair.weight :
 						     SCHED_NICE_0_WEIGHT);
 	rq_cpupri_update(rq);
+	rq_idle_sync(rq);
 }
 
 void double_rq_lock(struct rq *a, struct rq *b)
@@ -274,6 +275,7 @@ static void activate(struct rq *rq, struct thread *t, int flags,
 	t->class->enqueue(rq, t, flags, now_ns);
 	rq->nr_queued++;
 	rq_cpupri_update(rq);
+	rq_idle_sync(rq);
 }
 
 void sched_move_queued(struct rq *src, struct rq *dst, struct thread *t,
@@ -292,6 +294,8 @@ void sched_move_queued(struct rq *src, struct rq *dst, struct thread *t,
 	dst->nr_queued++;
 	rq_cpupri_update(src);
 	rq_cpupri_update(dst);
+	rq_idle_sync(src);
+	rq_idle_sync(dst);
 	sched_trace(now_ns, dst->cpu, STE_MIGRATE, t, NULL, src->cpu);
 }
 
@@ -460,6 +464,7 @@ static bool newidle_pull(struct rq *rq, struct thread *prev, uint64_t now_ns)
 		 */
 		WRITE_ONCE(rq->snap_rank, RANK_IDLE);
 		rq_cpupri_update(rq);
+		rq_idle_sync(rq); /* the idle masks say it too */
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	}
 	rq->picking = true;
@@ -985,6 +990,7 @@ void sched_init(int ncpus)
 	arch_free(sched_rqs);
 	arch_free(balance_loads_all);
 	arch_free(balance_order_all);
+	sched_topo_reset();
 	sched_possible_cpus = ncpus;
 	sched_rqs = percpu_table(ncpus, sizeof(*sched_rqs));
 	/* ncpus entries per CPU: at 1024 CPUs 40 MiB in all, which domains
