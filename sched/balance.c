@@ -515,6 +515,8 @@ bool balance_pull(int cpu, uint64_t now_ns, int prev_rank)
 void balance_push_rt(int cpu, uint64_t now_ns)
 {
 	struct rq *rq = cpu_rq(cpu);
+	const struct cpumask *near[CPUPRI_NEAR_MAX];
+	int nnear = cpupri_near_of(cpu, near);
 
 	for (int tries = 0; tries < ROTATIONS_PER_TICK; tries++) {
 		struct thread *t = NULL;
@@ -524,7 +526,7 @@ void balance_push_rt(int cpu, uint64_t now_ns)
 		/* cpupri (sched/cpupri.h) says where each queued thread would
 		 * preempt less urgent work, as balance_rt_target() over a
 		 * snapshot did, without one: O(levels + mask words) per
-		 * thread. RT threads have no deadline home, so the allowed
+		 * thread; among equals this CPU's LLC, then its node. RT threads have no deadline home, so the allowed
 		 * mask is t->allowed (cpupri holds online CPUs only). */
 		arch_spin_lock(&rq->lock);
 		for (int p = SCHED_RT_NR_PRIO - 1; p >= 0 && !t; p--) {
@@ -532,9 +534,10 @@ void balance_push_rt(int cpu, uint64_t now_ns)
 				struct thread *c = container_of(pos, struct thread,
 								rt.node);
 
-				target = cpupri_find(&sched_cpupri, &c->allowed,
-						     cpupri_level_of(thread_rank(c)),
-						     cpu);
+				target = cpupri_find_near(
+					&sched_cpupri, &c->allowed,
+					cpupri_level_of(thread_rank(c)), cpu,
+					near, nnear);
 				if (target >= 0 && target != cpu) {
 					t = c;
 					break;

@@ -65,33 +65,62 @@ void cpupri_set(struct cpupri *cp, int cpu, int level)
 	WRITE_ONCE(cp->cpu_level[cpu], level);
 }
 
-int cpupri_find(const struct cpupri *cp, const struct cpumask *allowed,
-		int below_level, int prefer)
+/* The lowest id in (level mask AND allowed AND, if given, within), or -1. */
+static int level_first(const struct cpupri *cp, int l,
+		       const struct cpumask *allowed,
+		       const struct cpumask *within)
 {
 	int words = (cp->nr_cpus + 63) / 64;
 
+	for (int w = 0; w < words; w++) {
+		uint64_t bits = __atomic_load_n(&cp->mask[l].bits[w],
+						__ATOMIC_RELAXED) &
+				allowed->bits[w];
+
+		if (within)
+			bits &= within->bits[w];
+		if (bits)
+			return w * 64 + __builtin_ctzll(bits);
+	}
+	return -1;
+}
+
+int cpupri_find_near(const struct cpupri *cp, const struct cpumask *allowed,
+		     int below_level, int prefer,
+		     const struct cpumask *const *near, int nnear)
+{
 	if (below_level > CPUPRI_NR_LEVELS)
 		below_level = CPUPRI_NR_LEVELS;
 	for (int l = 0; l < below_level; l++) {
-		const struct cpumask *m = &cp->mask[l];
+		int first;
 
 		if (!__atomic_load_n(&cp->count[l], __ATOMIC_RELAXED))
 			continue;
 		if (prefer >= 0 && prefer < cp->nr_cpus &&
 		    cpumask_test(allowed, prefer) &&
-		    ((__atomic_load_n(&m->bits[prefer / 64], __ATOMIC_RELAXED) >>
+		    ((__atomic_load_n(&cp->mask[l].bits[prefer / 64],
+				      __ATOMIC_RELAXED) >>
 		      (prefer % 64)) & 1))
 			return prefer;
-		for (int w = 0; w < words; w++) {
-			uint64_t bits = __atomic_load_n(&m->bits[w],
-							__ATOMIC_RELAXED) &
-					allowed->bits[w];
+		first = level_first(cp, l, allowed, NULL);
+		if (first < 0)
+			continue;
+		/* Equals: the nearest ring around prefer that has one. */
+		for (int i = 0; i < nnear; i++) {
+			int c = level_first(cp, l, allowed, near[i]);
 
-			if (bits)
-				return w * 64 + __builtin_ctzll(bits);
+			if (c >= 0)
+				return c;
 		}
+		return first;
 	}
 	return -1;
+}
+
+int cpupri_find(const struct cpupri *cp, const struct cpumask *allowed,
+		int below_level, int prefer)
+{
+	return cpupri_find_near(cp, allowed, below_level, prefer, NULL, 0);
 }
 
 int cpupri_check(const struct cpupri *cp)
@@ -136,4 +165,17 @@ void rq_cpupri_update(struct rq *rq)
 	/* rq->lock held, or rq not yet online (sched_cpu_online). */
 	cpupri_set(&sched_cpupri, rq->cpu,
 		   cpupri_level_of(top > rank ? top : rank));
+}
+
+int cpupri_near_of(int cpu, const struct cpumask *near[CPUPRI_NEAR_MAX])
+{
+	const struct sched_topo *tp = sched_topo();
+	const struct sched_cpu_domains *cd;
+
+	if (!tp || cpu < 0 || cpu >= tp->sd.nr_cpus)
+		return 0; /* flat: lowest id among equals, as before domains */
+	cd = &tp->sd.cpu[cpu];
+	near[0] = &cd->at_level[SD_LLC]->span;
+	near[1] = &cd->at_level[SD_NODE]->span;
+	return CPUPRI_NEAR_MAX;
 }

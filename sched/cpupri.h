@@ -75,6 +75,23 @@ void cpupri_set(struct cpupri *cp, int cpu, int level);
 int cpupri_find(const struct cpupri *cp, const struct cpumask *allowed,
 		int below_level, int prefer);
 
+/*
+ * The same, with locality among equals: at the chosen level, if `prefer`
+ * is not a candidate, the lowest id inside near[0] (e.g. prefer's LLC),
+ * else inside near[1] (its node), ..., else the lowest id. With no near
+ * masks, or near masks that cover the machine, exactly cpupri_find().
+ * Cost: O(levels + mask words x (nnear + 1)).
+ */
+int cpupri_find_near(const struct cpupri *cp, const struct cpumask *allowed,
+		     int below_level, int prefer,
+		     const struct cpumask *const *near, int nnear);
+
+/* Rings around cpu for cpupri_find_near: its LLC, then its node, from
+ * the attached domains (sched_topo()); 0 rings before they are attached.
+ * Returns how many it wrote. Lock-free: the domains never change. */
+#define CPUPRI_NEAR_MAX 2
+int cpupri_near_of(int cpu, const struct cpumask *near[CPUPRI_NEAR_MAX]);
+
 /* 0 if every CPU with a level is in exactly that level's mask, no other
  * bit is set and the counts match; else a negative code. Caller stops the
  * writers (holds every run-queue lock). O(levels x words + CPUs). */

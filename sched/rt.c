@@ -179,15 +179,19 @@ static bool rt_wakeup_preempt(struct rq *rq, struct thread *t)
 
 static int rt_select_cpu(struct thread *t, int prev_cpu, uint64_t now_ns)
 {
-	int cpu;
+	const struct cpumask *near[CPUPRI_NEAR_MAX];
+	int cpu, nnear = cpupri_near_of(prev_cpu, near);
 
 	(void)now_ns;
 	/* The least urgent allowed CPU below t's rank, prev among equals,
-	 * else the lowest id: balance_rt_target()'s choice, read from cpupri
-	 * (no per-CPU loop). cpupri holds online CPUs only; the caller
-	 * re-checks thread_can_run_on under the run-queue lock. */
-	cpu = cpupri_find(&sched_cpupri, &t->allowed,
-			  cpupri_level_of(thread_rank(t)), prev_cpu);
+	 * else the nearest to prev (its LLC, its node: once domains are
+	 * attached), else the lowest id: balance_rt_target()'s choice plus
+	 * locality, read from cpupri (no per-CPU loop). cpupri holds online
+	 * CPUs only; the caller re-checks thread_can_run_on under the
+	 * run-queue lock. */
+	cpu = cpupri_find_near(&sched_cpupri, &t->allowed,
+			       cpupri_level_of(thread_rank(t)), prev_cpu,
+			       near, nnear);
 	if (cpu >= 0 && thread_can_run_on(t, cpu))
 		return cpu;
 	/* Everyone runs more urgent work: wait on prev (or any allowed). */

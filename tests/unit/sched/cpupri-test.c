@@ -228,6 +228,90 @@ static void test_rt_placement_130(void **state)
 	sim_destroy(s);
 }
 
+/* Among equals: prefer, then the nearest ring that has one, then the
+ * lowest id; a ring never makes a more urgent level win. */
+static void test_find_near(void **state)
+{
+	struct cpumask all, llc = mask_range(4, 7), node = mask_range(0, 11);
+	const struct cpumask *near[2] = { &llc, &node };
+
+	(void)state;
+	cpumask_fill(&all, 16);
+	cpupri_init(&cp, 16);
+	for (int c = 0; c < 16; c++)
+		cpupri_set(&cp, c, CPUPRI_LEVEL_FAIR);
+	cpupri_set(&cp, 5, CPUPRI_LEVEL_RT_BASE + 10);
+	assert_int_equal(cpupri_find_near(&cp, &all, CPUPRI_LEVEL_DL, 5,
+					  near, 2), 4);
+	assert_int_equal(cpupri_find(&cp, &all, CPUPRI_LEVEL_DL, 5), 0);
+	/* Prefer still first. */
+	assert_int_equal(cpupri_find_near(&cp, &all, CPUPRI_LEVEL_DL, 9,
+					  near, 2), 9);
+	/* Nothing of the level in the LLC: the node ring. */
+	for (int c = 4; c < 8; c++)
+		cpupri_set(&cp, c, CPUPRI_LEVEL_RT_BASE + 10);
+	cpupri_set(&cp, 0, CPUPRI_LEVEL_RT_BASE + 10);
+	assert_int_equal(cpupri_find_near(&cp, &all, CPUPRI_LEVEL_DL, 5,
+					  near, 2), 1);
+	/* A less urgent CPU far away beats a near one at the same level as
+	 * the rest: level first, locality only among equals. */
+	cpupri_set(&cp, 15, CPUPRI_LEVEL_IDLE);
+	assert_int_equal(cpupri_find_near(&cp, &all, CPUPRI_LEVEL_DL, 5,
+					  near, 2), 15);
+	/* Outside the rings: the lowest id. */
+	all = mask_range(12, 14);
+	assert_int_equal(cpupri_find_near(&cp, &all, CPUPRI_LEVEL_DL, 5,
+					  near, 2), 12);
+}
+
+/*
+ * Two LLCs (2 packages x 4 cores): every CPU runs a pinned fair hog but
+ * CPU 5, which runs a pinned FIFO 10 thread. A FIFO 30 thread started
+ * from CPU 5 preempts a fair hog: with the domains attached, one in CPU
+ * 5's LLC (CPU 4); without a topology (one flat LLC), the lowest id (CPU
+ * 0), as before domains.
+ */
+static void run_near_placement(bool topology, int expect)
+{
+	struct sim_spec *sp = spec_new(8, 10 * MS, 1 * MS);
+	struct sim_thread_spec *r;
+	struct sim *s;
+	char name[16];
+
+	if (topology) {
+		sp->packages = 2;
+		sp->cores = 4;
+		sp->smt = 1;
+	}
+	for (int c = 0; c < 8; c++) {
+		snprintf(name, sizeof(name), "F%d", c);
+		r = spec_thread(sp, name, SCHED_POLICY_FAIR);
+		spec_pin(r, c, c);
+		if (c == 5) {
+			r->attr.policy = SCHED_POLICY_FIFO;
+			r->attr.rt_priority = 10;
+		}
+	}
+	r = spec_thread(sp, "R", SCHED_POLICY_FIFO);
+	r->attr.rt_priority = 30;
+	r->arrive_ns = 2 * MS;
+	r->spawn_cpu = 5;
+	r->has_spawn_cpu = true;
+	spec_action(r, SIM_ACT_RUN, 5 * MS);
+	s = sim_new();
+	assert_int_equal(sim_run(s), 0);
+	assert_int_equal(T(s, "R")->t.cpu, expect);
+	assert_int_equal(T(s, "R")->t.stats.wait_ns, 0);
+	sim_destroy(s);
+}
+
+static void test_rt_placement_prefers_llc(void **state)
+{
+	(void)state;
+	run_near_placement(true, 4);
+	run_near_placement(false, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -236,6 +320,8 @@ int main(void)
 		cmocka_unit_test(test_same_choice_as_snapshot),
 		cmocka_unit_test(test_check_catches_damage),
 		cmocka_unit_test(test_rt_placement_130),
+		cmocka_unit_test(test_find_near),
+		cmocka_unit_test(test_rt_placement_prefers_llc),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
