@@ -18,14 +18,13 @@
 
 struct cpupri sched_cpupri;
 
-int cpupri_level_of(int rank)
-{
-	if (rank >= RANK_DL)
-		return CPUPRI_LEVEL_DL;
-	if (rank <= RANK_IDLE)
-		return CPUPRI_LEVEL_IDLE;
-	return rank; /* RANK_FAIR .. RANK_RT_BASE + 99 are levels 1..101 */
-}
+/* cpupri.h spells the ranks as numbers (it is included before them). */
+_Static_assert(RANK_IDLE == 0 && RANK_FAIR == 1 && RANK_RT_BASE == 2 &&
+		       RANK_DL == 200 &&
+		       RANK_RT_BASE + SCHED_RT_NR_PRIO - 1 ==
+			       CPUPRI_LEVEL_DL - 1,
+	       "cpupri levels follow the scheduler's ranks");
+
 
 void cpupri_init(struct cpupri *cp, int ncpus)
 {

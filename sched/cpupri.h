@@ -51,9 +51,15 @@ struct cpupri {
 /* The scheduler's instance, sized by sched_init(). */
 extern struct cpupri sched_cpupri;
 
-/* Level of a scheduler rank (RANK_IDLE, RANK_FAIR, RANK_RT_BASE + p,
- * RANK_DL; sched_internal.h). */
-int cpupri_level_of(int rank);
+/* Level of a scheduler rank (RANK_IDLE 0, RANK_FAIR 1, RANK_RT_BASE + p
+ * = 2 + p, RANK_DL 200; sched_internal.h): the rank itself below
+ * deadline. Inline: it is on every switch's path. */
+static inline int cpupri_level_of(int rank)
+{
+	if (rank >= 200) /* RANK_DL */
+		return CPUPRI_LEVEL_DL;
+	return rank <= 0 ? CPUPRI_LEVEL_IDLE : rank;
+}
 
 /* Size cp for CPU ids 0..ncpus-1 (1..MAX_CPUS), every CPU in no level.
  * Allocates cpu_level through arch_alloc (freeing the previous table).
