@@ -526,8 +526,10 @@ void balance_push_rt(int cpu, uint64_t now_ns)
 		/* cpupri (sched/cpupri.h) says where each queued thread would
 		 * preempt less urgent work, as balance_rt_target() over a
 		 * snapshot did, without one: O(levels + mask words) per
-		 * thread; among equals this CPU's LLC, then its node. RT threads have no deadline home, so the allowed
-		 * mask is t->allowed (cpupri holds online CPUs only). */
+		 * thread; among equals this CPU's LLC, then its node. RT
+		 * threads have no deadline home, so the allowed mask is
+		 * t->allowed (cpupri holds online CPUs only); move_to
+		 * re-checks under both locks. */
 		arch_spin_lock(&rq->lock);
 		for (int p = SCHED_RT_NR_PRIO - 1; p >= 0 && !t; p--) {
 			list_for_each(pos, &rq->rt.queue[p]) {

@@ -159,7 +159,8 @@ static void rt_tick(struct rq *rq, struct thread *curr, uint64_t now_ns)
 /* The lowest allowed online CPU, a word at a time; -1 if none. */
 static int rt_first_allowed_online(const struct thread *t)
 {
-	int words = (__atomic_load_n(&sched_nr_cpus, __ATOMIC_ACQUIRE) + 63) / 64;
+	int n = __atomic_load_n(&sched_nr_cpus, __ATOMIC_ACQUIRE);
+	int words = (n + 63) / 64;
 
 	for (int w = 0; w < words; w++) {
 		uint64_t bits = t->allowed.bits[w] &
