@@ -35,7 +35,8 @@
  *   CPU's capacity for CFS by its RT/DL use; fair capacity is what is
  *   left.
  * - RT push (after a switch, balance_push_rt): a queued RT thread that
- *   would preempt another allowed CPU's work moves there.
+ *   would preempt another allowed CPU's work moves there (candidates from
+ *   cpupri.h, no snapshot).
  * Hard affinity is re-checked under the locks before every move
  * (thread_can_run_on); deadline threads never move (deadline.c).
  *
@@ -513,27 +514,32 @@ bool balance_pull(int cpu, uint64_t now_ns, int prev_rank)
 
 void balance_push_rt(int cpu, uint64_t now_ns)
 {
-	struct balance_load *loads = balance_scratch_loads(cpu);
 	struct rq *rq = cpu_rq(cpu);
+	const struct cpumask *near[CPUPRI_NEAR_MAX];
+	int nnear = cpupri_near_of(cpu, near);
 
 	for (int tries = 0; tries < ROTATIONS_PER_TICK; tries++) {
 		struct thread *t = NULL;
 		struct list_node *pos;
 		int target = -1;
 
-		int n = balance_snapshot(loads, now_ns);
-
+		/* cpupri (sched/cpupri.h) says where each queued thread would
+		 * preempt less urgent work, as balance_rt_target() over a
+		 * snapshot did, without one: O(levels + mask words) per
+		 * thread; among equals this CPU's LLC, then its node. RT
+		 * threads have no deadline home, so the allowed mask is
+		 * t->allowed (cpupri holds online CPUs only); move_to
+		 * re-checks under both locks. */
 		arch_spin_lock(&rq->lock);
 		for (int p = SCHED_RT_NR_PRIO - 1; p >= 0 && !t; p--) {
 			list_for_each(pos, &rq->rt.queue[p]) {
 				struct thread *c = container_of(pos, struct thread,
 								rt.node);
-				struct cpumask m;
 
-				runnable_mask(c, &m);
-				target = balance_rt_target(loads, n,
-							   &m, thread_rank(c),
-							   cpu);
+				target = cpupri_find_near(
+					&sched_cpupri, &c->allowed,
+					cpupri_level_of(thread_rank(c)), cpu,
+					near, nnear);
 				if (target >= 0 && target != cpu) {
 					t = c;
 					break;

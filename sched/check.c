@@ -157,6 +157,32 @@ int sched_check_all(void)
 		err = sched_topo_check(); /* the idle masks (topo.c) */
 	if (err)
 		goto out;
+	/* cpupri: every online CPU is in exactly the mask of the level of
+	 * what it runs or has queued to run (sched/cpupri.h), so RT
+	 * placement sees what a snapshot would. */
+	for (int cpu = 0; cpu < sched_nr_cpus; cpu++) {
+		struct rq *rq = cpu_rq(cpu);
+		int top, rank;
+
+		if (!rq->online)
+			continue;
+		top = rq_top_runnable_rank(rq);
+		rank = top > rq->snap_rank ? top : rq->snap_rank;
+		if (sched_cpupri.cpu_level[cpu] != cpupri_level_of(rank)) {
+			sched_log("sched: cpu%d: check 'cpupri level %d == "
+				  "level of rank %d' failed (-50)",
+				  cpu, sched_cpupri.cpu_level[cpu], rank);
+			err = -50;
+			goto out;
+		}
+	}
+	err = cpupri_check(&sched_cpupri);
+	if (err) {
+		sched_log("sched: check 'cpupri masks and counts' failed "
+			  "(%d, -51)", err);
+		err = -51;
+		goto out;
+	}
 	/* Every live thread is in exactly one place. */
 	list_for_each(pos, &sched_threads_all) {
 		struct thread *t = container_of(pos, struct thread, all_node);

@@ -175,6 +175,7 @@ void rq_update_snapshot(struct rq *rq)
 	WRITE_ONCE(rq->snap_at_ns, c->exec_start_ns);
 	WRITE_ONCE(rq->snap_weight, c->fair.weight ? c->fair.weight :
 						     SCHED_NICE_0_WEIGHT);
+	rq_cpupri_update(rq);
 	rq_idle_sync(rq);
 }
 
@@ -218,6 +219,7 @@ static void update_curr(struct rq *rq, uint64_t now_ns)
 {
 	struct thread *c = rq->curr;
 	uint64_t delta_ns;
+	bool throttled;
 
 	ASSERT_HELD(&rq->lock);
 	rq_rtdl_util_update(rq, now_ns); /* before curr changes */
@@ -230,7 +232,10 @@ static void update_curr(struct rq *rq, uint64_t now_ns)
 		rq->stats.idle_ns += delta_ns;
 	else
 		rq->stats.busy_ns += delta_ns;
+	throttled = rq->rt.throttled;
 	c->class->update_curr(rq, c, delta_ns, now_ns);
+	if (rq->rt.throttled != throttled) /* queued RT work stops counting */
+		rq_cpupri_update(rq);
 }
 
 void sched_account_all(void)
@@ -269,6 +274,7 @@ static void activate(struct rq *rq, struct thread *t, int flags,
 	t->wait_start_ns = now_ns;
 	t->class->enqueue(rq, t, flags, now_ns);
 	rq->nr_queued++;
+	rq_cpupri_update(rq);
 	rq_idle_sync(rq);
 }
 
@@ -286,6 +292,8 @@ void sched_move_queued(struct rq *src, struct rq *dst, struct thread *t,
 	dst->stats.migrations_in++;
 	t->class->enqueue(dst, t, ENQUEUE_MIGRATE, now_ns);
 	dst->nr_queued++;
+	rq_cpupri_update(src);
+	rq_cpupri_update(dst);
 	rq_idle_sync(src);
 	rq_idle_sync(dst);
 	sched_trace(now_ns, dst->cpu, STE_MIGRATE, t, NULL, src->cpu);
@@ -455,6 +463,7 @@ static bool newidle_pull(struct rq *rq, struct thread *prev, uint64_t now_ns)
 		 * round again.
 		 */
 		WRITE_ONCE(rq->snap_rank, RANK_IDLE);
+		rq_cpupri_update(rq);
 		rq_idle_sync(rq); /* the idle masks say it too */
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	}
@@ -694,6 +703,7 @@ void sched_timer_event(void)
 	update_curr(rq, now_ns);
 	for (int i = 0; i < SCHED_NR_CLASSES; i++)
 		sched_classes[i]->tick(rq, rq->curr, now_ns);
+	rq_cpupri_update(rq); /* throttles and replenishments */
 	arch_spin_unlock(&rq->lock);
 
 	balance_tick(cpu, now_ns);
@@ -996,6 +1006,7 @@ void sched_init(int ncpus)
 	list_init(&sched_threads_all);
 	dl_reset();
 	fair_reset();
+	cpupri_init(&sched_cpupri, ncpus);
 }
 
 void sched_cpu_online(int cpu, struct thread *idle)

@@ -15,7 +15,10 @@
  *   its remaining budget gets a fresh deadline and full budget (the CBS
  *   wakeup rule), which keeps its bandwidth at runtime/deadline.
  * - Admission: threads are partitioned, each charged to one home CPU inside
- *   its affinity mask (worst fit: the least loaded CPU). A CPU never holds
+ *   its affinity mask (worst fit: the least loaded CPU, the lowest id among
+ *   equals; found through per-64-CPU summaries of free bandwidth, so a
+ *   decision at 1024 CPUs reads the 16 summaries and the blocks that can
+ *   still win, not every CPU: dl_worst_fit). A CPU never holds
  *   more than the bound (default 95%) of deadline bandwidth. With implicit
  *   deadlines (deadline == period) and bound <= 100%, Liu & Layland's EDF
  *   result gives: no deadline is missed on that CPU. A request that fits
@@ -37,12 +40,29 @@
  * online; each entry is guarded by sched_attr_lock. */
 static uint64_t *dl_cpu_bw_sum;
 
+/*
+ * The home search's summary (issue 13): per block of 64 CPU ids (one
+ * cpumask word), the smallest dl_cpu_bw_sum in it, i.e. the most free
+ * bandwidth any of its CPUs has. Offline CPUs count (their sum is 0), so
+ * the minimum is a lower bound for the block's online CPUs, which is all
+ * the search needs: a block whose bound cannot beat the best CPU found so
+ * far is skipped without reading its CPUs. Guarded by sched_attr_lock,
+ * like the sums, and updated with them (dl_bw_charge/release: O(64)).
+ */
+#define DL_BLOCK 64
+static uint64_t *dl_block_min;
+static int dl_nr_blocks;
+
 void dl_reset(void)
 {
 	arch_free(dl_cpu_bw_sum);
+	arch_free(dl_block_min);
 	dl_cpu_bw_sum = arch_alloc((size_t)sched_possible_cpus *
 				   sizeof(*dl_cpu_bw_sum));
-	SCHED_ASSERT(dl_cpu_bw_sum != NULL);
+	dl_nr_blocks = (sched_possible_cpus + DL_BLOCK - 1) / DL_BLOCK;
+	dl_block_min = arch_alloc((size_t)dl_nr_blocks *
+				  sizeof(*dl_block_min));
+	SCHED_ASSERT(dl_cpu_bw_sum != NULL && dl_block_min != NULL);
 }
 
 uint64_t dl_bw_of(uint64_t runtime_ns, uint64_t period_ns)
@@ -55,10 +75,26 @@ uint64_t dl_cpu_bw(int cpu)
 	return dl_cpu_bw_sum[cpu];
 }
 
+/* Recompute the minimum of cpu's block (64 reads, independent of the CPU
+ * count). */
+static void dl_block_update(int cpu)
+{
+	int b = cpu / DL_BLOCK, end = (b + 1) * DL_BLOCK;
+	uint64_t m = UINT64_MAX;
+
+	if (end > sched_possible_cpus)
+		end = sched_possible_cpus;
+	for (int c = b * DL_BLOCK; c < end; c++)
+		if (dl_cpu_bw_sum[c] < m)
+			m = dl_cpu_bw_sum[c];
+	dl_block_min[b] = m;
+}
+
 void dl_bw_charge(int cpu, uint64_t bw)
 {
 	ASSERT_HELD(&sched_attr_lock);
 	dl_cpu_bw_sum[cpu] += bw;
+	dl_block_update(cpu);
 }
 
 void dl_bw_release(int cpu, uint64_t bw)
@@ -66,6 +102,67 @@ void dl_bw_release(int cpu, uint64_t bw)
 	ASSERT_HELD(&sched_attr_lock);
 	SCHED_ASSERT(dl_cpu_bw_sum[cpu] >= bw);
 	dl_cpu_bw_sum[cpu] -= bw;
+	dl_block_update(cpu);
+}
+
+int dl_check_blocks(void)
+{
+	ASSERT_HELD(&sched_attr_lock);
+	for (int b = 0; b < dl_nr_blocks; b++) {
+		uint64_t saved = dl_block_min[b];
+
+		dl_block_update(b * DL_BLOCK);
+		if (dl_block_min[b] != saved) {
+			dl_block_min[b] = saved;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Worst fit over the online CPUs of `mask`: the smallest sum (old_bw taken
+ * off old_cpu's), the lowest id among equals; -1 if the mask has no online
+ * CPU. The same answer as a scan of every CPU, without one: blocks are
+ * visited in id order and a block is read only if its bound could still
+ * win (a smaller sum, or an equal one at a lower id than the best so far,
+ * which a later block never has). So O(blocks + 64 x blocks read): on an
+ * empty or evenly loaded machine one block is read.
+ */
+static int dl_worst_fit(const struct cpumask *mask, int old_cpu,
+			uint64_t old_bw, uint64_t *best_sum_out)
+{
+	uint64_t best_sum = UINT64_MAX;
+	int best = -1;
+	int words = (__atomic_load_n(&sched_nr_cpus, __ATOMIC_ACQUIRE) +
+		     DL_BLOCK - 1) / DL_BLOCK;
+
+	for (int b = 0; b < words; b++) {
+		uint64_t bits = mask->bits[b] &
+				__atomic_load_n(&sched_online_mask.bits[b],
+						__ATOMIC_ACQUIRE);
+		uint64_t bound = dl_block_min[b];
+
+		if (!bits)
+			continue;
+		if (old_cpu >= 0 && old_cpu / DL_BLOCK == b &&
+		    dl_cpu_bw_sum[old_cpu] - old_bw < bound)
+			bound = dl_cpu_bw_sum[old_cpu] - old_bw;
+		if (bound >= best_sum)
+			continue; /* equal sums here have higher ids */
+		for (; bits; bits &= bits - 1) {
+			int cpu = b * DL_BLOCK + __builtin_ctzll(bits);
+			uint64_t sum = dl_cpu_bw_sum[cpu] -
+				       (cpu == old_cpu ? old_bw : 0);
+
+			if (sum < best_sum) {
+				best_sum = sum;
+				best = cpu;
+			}
+		}
+	}
+	*best_sum_out = best_sum;
+	return best;
 }
 
 /* Log bandwidths as "12.345%": thousandths of a percent per unit. */
@@ -96,17 +193,8 @@ int dl_admit(uint64_t bw, const struct cpumask *mask, int old_cpu,
 		*home_cpu = old_cpu;
 		return 0;
 	}
-	for (int cpu = 0; cpu < sched_nr_cpus; cpu++) {
-		uint64_t sum;
-
-		if (!cpu_online(cpu) || !cpumask_test(mask, cpu))
-			continue;
-		sum = dl_cpu_bw_sum[cpu] - (cpu == old_cpu ? old_bw : 0);
-		if (sum < best_sum) {
-			best_sum = sum;
-			best = cpu;
-		}
-	}
+	DEBUG_CHECK(dl_check_blocks());
+	best = dl_worst_fit(mask, old_cpu, old_bw, &best_sum);
 	if (best < 0)
 		return -EINVAL; /* no online CPU in the mask (caller checks) */
 	if (best_sum + bw > bound) {

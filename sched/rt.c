@@ -156,6 +156,23 @@ static void rt_tick(struct rq *rq, struct thread *curr, uint64_t now_ns)
 	}
 }
 
+/* The lowest allowed online CPU, a word at a time; -1 if none. */
+static int rt_first_allowed_online(const struct thread *t)
+{
+	int n = __atomic_load_n(&sched_nr_cpus, __ATOMIC_ACQUIRE);
+	int words = (n + 63) / 64;
+
+	for (int w = 0; w < words; w++) {
+		uint64_t bits = t->allowed.bits[w] &
+				__atomic_load_n(&sched_online_mask.bits[w],
+						__ATOMIC_ACQUIRE);
+
+		if (bits)
+			return w * 64 + __builtin_ctzll(bits);
+	}
+	return -1;
+}
+
 static bool rt_wakeup_preempt(struct rq *rq, struct thread *t)
 {
 	return t->rt_priority > rq->curr->rt_priority;
@@ -163,26 +180,31 @@ static bool rt_wakeup_preempt(struct rq *rq, struct thread *t)
 
 static int rt_select_cpu(struct thread *t, int prev_cpu, uint64_t now_ns)
 {
-	/* Interrupts are off (a wake-up holds a run-queue lock): this CPU's
-	 * scratch is ours (sched_internal.h). */
-	struct balance_load *loads = balance_scratch_loads(arch_this_cpu());
-	int cpu = sched_select_idle(t, prev_cpu);
+	const struct cpumask *near[CPUPRI_NEAR_MAX];
+	int cpu = sched_select_idle(t, prev_cpu), nnear;
 
+	(void)now_ns;
 	if (cpu >= 0)
 		return cpu; /* nothing runs there: nothing less urgent exists */
-	int n = balance_snapshot(loads, now_ns);
-
-	cpu = balance_rt_target(loads, n, &t->allowed,
-				thread_rank(t), prev_cpu);
+	/* The least urgent allowed CPU below t's rank, prev among equals,
+	 * else the nearest to prev (its LLC, its node: once domains are
+	 * attached), else the lowest id: balance_rt_target()'s choice plus
+	 * locality, read from cpupri (no per-CPU loop). cpupri holds online
+	 * CPUs only; the caller re-checks thread_can_run_on under the
+	 * run-queue lock. */
+	nnear = cpupri_near_of(prev_cpu, near);
+	cpu = cpupri_find_near(&sched_cpupri, &t->allowed,
+			       cpupri_level_of(thread_rank(t)), prev_cpu,
+			       near, nnear);
 	if (cpu >= 0 && thread_can_run_on(t, cpu))
 		return cpu;
 	/* Everyone runs more urgent work: wait on prev (or any allowed). */
 	if (prev_cpu >= 0 && thread_can_run_on(t, prev_cpu))
 		return prev_cpu;
-	for (cpu = 0; cpu < sched_nr_cpus; cpu++)
-		if (thread_can_run_on(t, cpu))
-			return cpu;
-	SCHED_ASSERT(!"rt thread with no allowed online CPU");
+	cpu = rt_first_allowed_online(t);
+	if (cpu < 0)
+		SCHED_ASSERT(!"rt thread with no allowed online CPU");
+	return cpu;
 }
 
 static struct thread *rt_pull(struct rq *dst, struct rq *src)

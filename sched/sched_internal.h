@@ -18,6 +18,7 @@
 #define COHORT_SCHED_INTERNAL_H
 
 #include "sched/sched.h"
+#include "sched/cpupri.h"
 
 /* ---- Assertions ---------------------------------------------------------- */
 
@@ -254,6 +255,12 @@ int thread_rank(const struct thread *t);
  * rq->lock held (or a racy read, re-validated later). */
 int rq_top_runnable_rank(const struct rq *rq);
 
+/* Put rq's CPU in the cpupri level (sched/cpupri.h) of what it now runs or
+ * has queued to run: max(snap_rank, rq_top_runnable_rank). rq->lock held;
+ * called after every change of either (switch, enqueue, dequeue, RT
+ * throttle, deadline replenishment). */
+void rq_cpupri_update(struct rq *rq);
+
 /* Move a queued thread from src to dst (both locks held). */
 void sched_move_queued(struct rq *src, struct rq *dst, struct thread *t,
 		       uint64_t now_ns);
@@ -340,6 +347,9 @@ void dl_bw_charge(int cpu, uint64_t bw);
 void dl_bw_release(int cpu, uint64_t bw);
 uint64_t dl_bw_of(uint64_t runtime_ns, uint64_t period_ns);
 uint64_t dl_cpu_bw(int cpu);
+/* 0 if every 64-CPU block's free-bandwidth summary (the smallest sum in
+ * it) matches the sums, else -1 (sched_attr_lock held; checkers). */
+int dl_check_blocks(void);
 void dl_reset(void);
 /* End of the current job (thread_yield): counts a miss if it is late.
  * Returns the next release to sleep until, or 0 if the next job is already
@@ -405,9 +415,7 @@ int balance_snapshot(struct balance_load *loads, uint64_t now_ns);
  * interrupts off uses it (the timer event, schedule(), wake-up placement
  * under a run-queue lock), so nothing else on that CPU can interleave. A
  * snapshot is valid until the next balance_snapshot() into the same
- * scratch: balance_tick() calls balance_push_rt(), which re-snapshots, so
- * balance_tick() snapshots again before it reads the loads after that
- * call. No other user calls another.
+ * scratch. (RT placement and RT push use cpupri, not the scratch.)
  */
 struct balance_load *balance_scratch_loads(int cpu);
 /* The same, for balance_pull()'s order[] (sched_possible_cpus ints). */
@@ -454,7 +462,9 @@ int balance_pull_order(const struct balance_load *loads, int n, int this_cpu,
 		       int min_rank, int *order);
 
 /* RT push: the allowed CPU whose running-or-queued work is least urgent
- * and below `rank`, preferring prev_cpu on ties; -1 if none. */
+ * and below `rank`, preferring prev_cpu on ties; -1 if none. The
+ * scheduler now asks cpupri (cpupri_find, the same choice without a
+ * snapshot); this stays as the reference cpupri-test compares it with. */
 int balance_rt_target(const struct balance_load *loads, int n,
 		      const struct cpumask *allowed, int rank, int prev_cpu);
 

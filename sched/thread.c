@@ -438,6 +438,7 @@ static void commit_change(struct thread *t, const struct sched_attr *a,
 		resched_rq(rq); /* re-evaluate; moves it if it may not stay */
 		sched_program_timer_locked(rq, now_ns);
 	}
+	rq_cpupri_update(rq); /* t left the queue; activate re-adds it */
 	if (queued && !thread_can_run_on(t, rq->cpu)) {
 		/* It may not wait here any more: off every queue, it goes
 		 * through the wakeup path, which places it on an allowed CPU.

@@ -215,12 +215,113 @@ static void test_cbs_blocked_while_throttled_gets_no_budget(void **state)
 	sim_destroy(s);
 }
 
+/* The home search by a whole scan, as dl_admit did before the 64-CPU
+ * block summaries: stay home if it fits, else worst fit, lowest id. */
+static int ref_admit(uint64_t bw, const struct cpumask *mask, int old_cpu,
+		     uint64_t old_bw, int *home)
+{
+	uint64_t bound = sched_tunables.dl_bound_bw, best_sum = UINT64_MAX;
+	int best = -1;
+
+	if (old_cpu >= 0 && cpumask_test(&sched_online_mask, old_cpu) &&
+	    cpumask_test(mask, old_cpu) &&
+	    dl_cpu_bw(old_cpu) - old_bw + bw <= bound) {
+		*home = old_cpu;
+		return 0;
+	}
+	for (int cpu = 0; cpu < sched_nr_cpus; cpu++) {
+		uint64_t sum = dl_cpu_bw(cpu) - (cpu == old_cpu ? old_bw : 0);
+
+		if (cpumask_test(&sched_online_mask, cpu) &&
+		    cpumask_test(mask, cpu) && sum < best_sum) {
+			best_sum = sum;
+			best = cpu;
+		}
+	}
+	if (best < 0)
+		return -EINVAL;
+	if (best_sum + bw > bound)
+		return -EBUSY;
+	*home = best;
+	return 0;
+}
+
+/*
+ * At 2 .. 1024 CPUs, admissions, moves and exits in random order with
+ * random masks (whole machine, one block, a few CPUs, straddling blocks):
+ * the block summaries never disagree with the sums, and every home chosen
+ * (or refusal) is the one the whole scan chooses. Bandwidths are
+ * multiples of a few quanta, so equal sums (the lowest-id tie) are common.
+ */
+static void test_home_search_matches_scan_at_scale(void **state)
+{
+	static const int sizes[] = { 2, 8, 65, 130, 1024 };
+	static int home_of[256];
+	static uint64_t bw_of[256];
+	uint64_t rs = 0xd1ce;
+
+	(void)state;
+	for (unsigned si = 0; si < sizeof(sizes) / sizeof(sizes[0]); si++) {
+		int n = sizes[si];
+		struct sim *s;
+
+		spec_new(n, 10 * MS, 1 * MS);
+		s = sim_new();
+		arch_spin_lock(&sched_attr_lock);
+		for (int i = 0; i < 256; i++)
+			home_of[i] = -1;
+		for (int step = 0; step < 3000; step++) {
+			int i = (int)(test_rand(&rs) % 256), home = -1, ref = -1;
+			uint64_t bw = (1 + test_rand(&rs) % 4) *
+				      (SCHED_BW_ONE / 8);
+			struct cpumask m;
+			int kind = (int)(test_rand(&rs) % 4);
+			int a = (int)(test_rand(&rs) % n), e1, e2;
+
+			cpumask_clear(&m);
+			if (kind == 0)
+				cpumask_fill(&m, n);
+			for (int c = a; kind == 1 && c < n && c < a + 64; c++)
+				cpumask_set(&m, c);
+			for (int k = 0; kind >= 2 && k < 3; k++)
+				cpumask_set(&m, (int)(test_rand(&rs) % n));
+			if (home_of[i] >= 0 && test_rand(&rs) % 3 == 0) {
+				/* Exit. */
+				dl_bw_release(home_of[i], bw_of[i]);
+				home_of[i] = -1;
+			} else {
+				int old = home_of[i];
+				uint64_t old_bw = old >= 0 ? bw_of[i] : 0;
+
+				e1 = ref_admit(bw, &m, old, old_bw, &ref);
+				e2 = dl_admit(bw, &m, old, old_bw, &home);
+				assert_int_equal(e2, e1);
+				if (!e2) {
+					assert_int_equal(home, ref);
+					if (old >= 0)
+						dl_bw_release(old, old_bw);
+					dl_bw_charge(home, bw);
+					home_of[i] = home;
+					bw_of[i] = bw;
+				}
+			}
+			assert_int_equal(dl_check_blocks(), 0);
+		}
+		for (int i = 0; i < 256; i++)
+			if (home_of[i] >= 0)
+				dl_bw_release(home_of[i], bw_of[i]);
+		arch_spin_unlock(&sched_attr_lock);
+		sim_destroy(s);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_random_partitioned_sets_never_miss),
 		cmocka_unit_test(test_admission_refuses_over_bound),
 		cmocka_unit_test(test_worst_fit_homes),
+		cmocka_unit_test(test_home_search_matches_scan_at_scale),
 		cmocka_unit_test(test_cbs_isolation),
 		cmocka_unit_test(test_cbs_blocked_while_throttled_gets_no_budget),
 	};
