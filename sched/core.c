@@ -175,6 +175,9 @@ void rq_update_snapshot(struct rq *rq)
 	WRITE_ONCE(rq->snap_at_ns, c->exec_start_ns);
 	WRITE_ONCE(rq->snap_weight, c->fair.weight ? c->fair.weight :
 						     SCHED_NICE_0_WEIGHT);
+	/* curr changed (a switch, a class or weight change): the group
+	 * summaries follow (balance.c). */
+	balance_account(rq);
 }
 
 void double_rq_lock(struct rq *a, struct rq *b)
@@ -268,6 +271,7 @@ static void activate(struct rq *rq, struct thread *t, int flags,
 	t->wait_start_ns = now_ns;
 	t->class->enqueue(rq, t, flags, now_ns);
 	rq->nr_queued++;
+	balance_account(rq);
 }
 
 void sched_move_queued(struct rq *src, struct rq *dst, struct thread *t,
@@ -284,6 +288,8 @@ void sched_move_queued(struct rq *src, struct rq *dst, struct thread *t,
 	dst->stats.migrations_in++;
 	t->class->enqueue(dst, t, ENQUEUE_MIGRATE, now_ns);
 	dst->nr_queued++;
+	balance_account(src);
+	balance_account(dst);
 	sched_trace(now_ns, dst->cpu, STE_MIGRATE, t, NULL, src->cpu);
 }
 
@@ -975,6 +981,7 @@ void sched_init(int ncpus)
 	arch_free(sched_rqs);
 	arch_free(balance_loads_all);
 	arch_free(balance_order_all);
+	balance_domains_detach();
 	sched_possible_cpus = ncpus;
 	sched_rqs = percpu_table(ncpus, sizeof(*sched_rqs));
 	/* ncpus entries per CPU: at 1024 CPUs 40 MiB in all, which domains
