@@ -398,6 +398,7 @@ static void kernel_main_late(const struct boot_info *bi)
 	smp_ipi_init();
 	smp_boot_aps();
 	topology_boot_summary();
+	sched_glue_topology(); /* domains, from the summary's description */
 	vfs_init(bi);
 
 	uint64_t now = rdtsc();

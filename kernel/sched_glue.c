@@ -37,6 +37,7 @@
 #include "spinlock.h"
 #include "time.h"
 #include "timer.h"
+#include "topology_boot.h"
 #include "trace.h"
 
 _Static_assert(sizeof(struct spinlock) <= sizeof(((struct sched_lock *)0)->opaque),
@@ -402,6 +403,42 @@ void sched_glue_init(void)
 	sched_init(cpu_possible_count);
 	apply_options();
 	sched_running = true;
+}
+
+void sched_glue_topology(void)
+{
+	const struct topo_nodes *nodes = topology_nodes();
+	int n = cpu_possible_count, nn = nodes->n, rc;
+	struct cpu_topo *topo = kzalloc(sizeof(*topo) * (size_t)n);
+	uint8_t *dist = kzalloc((size_t)nn * (size_t)nn);
+	char line[128];
+
+	if (!topo || !dist) {
+		kprintf("sched: domains: no memory for %d CPUs' topology: flat",
+			n);
+		goto out;
+	}
+	/* CPUs not online at the summary come back with -1 ids, which
+	 * sched_set_topology() gives a place of their own (sched.h). */
+	if (!topology_describe(topo, n)) {
+		kprintf("sched: domains: no topology: flat");
+		goto out;
+	}
+	/* topo_nodes' matrix has a stride of TOPO_MAX_NODES; the builder
+	 * takes nn x nn. */
+	for (int a = 0; a < nn; a++)
+		for (int b = 0; b < nn; b++)
+			dist[a * nn + b] = nodes->distance[a][b];
+	rc = sched_set_topology(topo, n, dist, nn);
+	if (rc < 0) {
+		kprintf("sched: domains: not attached (%d): flat", rc);
+		goto out;
+	}
+	sched_topology_line(line, sizeof(line));
+	kprintf("sched: domains: %s", line);
+out:
+	kfree(topo);
+	kfree(dist);
 }
 
 void sched_glue_cpu_online(void)

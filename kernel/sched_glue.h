@@ -15,6 +15,13 @@ void sched_glue_init(void);
 /* Put the calling CPU into the scheduler with its idle thread (every CPU,
  * interrupts off or on). The caller becomes that idle thread. */
 void sched_glue_cpu_online(void);
+/* Attach the scheduling domains from the published topology
+ * (topology_describe, topology_nodes) and log one line, e.g.
+ *   sched: domains: SMT 2, LLC 16, node 16, machine 32
+ * BSP, once, right after topology_boot_summary(), interrupts on. Without
+ * a topology (no memory for it) or on failure: one line, and the
+ * scheduler stays flat (every CPU equally close), as before domains. */
+void sched_glue_topology(void);
 /* The idle thread's body: halt with interrupts on; never returns. */
 void sched_glue_idle(void) __attribute__((noreturn));
 

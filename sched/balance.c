@@ -1200,6 +1200,27 @@ static bool balance_pull_domains(struct balance_domains *bd, int cpu,
 	return false;
 }
 
+/* balance_kick_idle's test of one candidate (a sched_idle_visit callback):
+ * not the waiters' CPU (*arg), idle and not kicked yet, checked again
+ * under its lock. True if it was kicked. */
+static bool kick_one(int t, void *arg)
+{
+	struct rq *idle = cpu_rq(t);
+	bool kicked = false;
+
+	if (t == *(int *)arg || READ_ONCE(idle->snap_rank) != RANK_IDLE ||
+	    READ_ONCE(idle->need_resched))
+		return false;
+	arch_spin_lock(&idle->lock);
+	if (idle->snap_rank == RANK_IDLE && !idle->need_resched &&
+	    rq_top_runnable_rank(idle) < 0) {
+		resched_rq(idle); /* it pulls in schedule() */
+		kicked = true;
+	}
+	arch_spin_unlock(&idle->lock);
+	return kicked;
+}
+
 /* Kick at most this many idle CPUs per call (one per waiter). */
 #define KICKS_PER_CALL 4
 
@@ -1220,6 +1241,7 @@ void balance_kick_idle(int cpu)
 	struct cpumask masks[KICKS_PER_CALL];
 	int nw = 0, ncpus;
 	struct rq *rq = cpu_rq(cpu);
+	struct sched_topo *tp;
 	struct rb_node *node;
 	struct list_node *pos;
 
@@ -1248,6 +1270,14 @@ void balance_kick_idle(int cpu)
 	 * waiters sent to it would leave another idle CPU idle. Checked under
 	 * its lock; a candidate that stopped being idle gives way to the
 	 * next. */
+	if ((tp = sched_topo())) {
+		/* The same, nearest idle CPU first, through the idle masks
+		 * (sched/topo.c): no scan of the machine. */
+		for (int w = 0; w < nw; w++)
+			sched_idle_visit(tp, cpu, &masks[w], true, kick_one,
+					 &cpu);
+		return;
+	}
 	for (int w = 0; w < nw; w++)
 		for (int t = 0; t < ncpus; t++) {
 			struct rq *idle = cpu_rq(t);

@@ -207,6 +207,8 @@ int sched_check_all(void)
 			rq->curr->check_seen++;
 	}
 	if (!err)
+		err = sched_topo_check(); /* the idle masks (topo.c) */
+	if (!err)
 		err = check_group_summaries();
 	if (err)
 		goto out;

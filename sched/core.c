@@ -175,6 +175,7 @@ void rq_update_snapshot(struct rq *rq)
 	WRITE_ONCE(rq->snap_at_ns, c->exec_start_ns);
 	WRITE_ONCE(rq->snap_weight, c->fair.weight ? c->fair.weight :
 						     SCHED_NICE_0_WEIGHT);
+	rq_idle_sync(rq);
 	/* curr changed (a switch, a class or weight change): the group
 	 * summaries follow (balance.c). */
 	balance_account(rq);
@@ -271,6 +272,7 @@ static void activate(struct rq *rq, struct thread *t, int flags,
 	t->wait_start_ns = now_ns;
 	t->class->enqueue(rq, t, flags, now_ns);
 	rq->nr_queued++;
+	rq_idle_sync(rq);
 	balance_account(rq);
 }
 
@@ -288,6 +290,8 @@ void sched_move_queued(struct rq *src, struct rq *dst, struct thread *t,
 	dst->stats.migrations_in++;
 	t->class->enqueue(dst, t, ENQUEUE_MIGRATE, now_ns);
 	dst->nr_queued++;
+	rq_idle_sync(src);
+	rq_idle_sync(dst);
 	balance_account(src);
 	balance_account(dst);
 	sched_trace(now_ns, dst->cpu, STE_MIGRATE, t, NULL, src->cpu);
@@ -457,6 +461,7 @@ static bool newidle_pull(struct rq *rq, struct thread *prev, uint64_t now_ns)
 		 * round again.
 		 */
 		WRITE_ONCE(rq->snap_rank, RANK_IDLE);
+		rq_idle_sync(rq); /* the idle masks say it too */
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	}
 	rq->picking = true;
@@ -981,6 +986,7 @@ void sched_init(int ncpus)
 	arch_free(sched_rqs);
 	arch_free(balance_loads_all);
 	arch_free(balance_order_all);
+	sched_topo_reset();
 	balance_domains_detach();
 	sched_possible_cpus = ncpus;
 	sched_rqs = percpu_table(ncpus, sizeof(*sched_rqs));

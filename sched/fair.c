@@ -232,7 +232,8 @@ static uint64_t fair_load_with(int cpu, const struct thread *t,
  * above the best, which with nice-0 threads and no RT/DL use is "more
  * than one more runnable thread", as before.
  */
-static int fair_select_cpu(struct thread *t, int prev_cpu, uint64_t now_ns)
+static int fair_select_cpu_flat(struct thread *t, int prev_cpu,
+				uint64_t now_ns)
 {
 	int best = -1, idle = -1;
 	uint64_t best_load = UINT64_MAX;
@@ -260,6 +261,79 @@ static int fair_select_cpu(struct thread *t, int prev_cpu, uint64_t now_ns)
 	    fair_load_with(prev_cpu, t, now_ns) <= best_load + SCHED_CAPACITY)
 		return prev_cpu;
 	return best;
+}
+
+/*
+ * The least loaded allowed CPU of the smallest group around base that has
+ * one (its LLC, else its node, else the machine: hard affinity), as the
+ * flat rule picks it: the first CPU by id with the smallest fair load with
+ * t added. O(CPUs of that group). -1 if t may run nowhere.
+ */
+static int fair_least_loaded(const struct sched_topo *tp, struct thread *t,
+			     int base, uint64_t now_ns, uint64_t *best_load)
+{
+	for (const struct sched_group *g = tp->sd.cpu[base].at_level[SD_LLC];
+	     g; g = g->parent) {
+		int best = -1;
+
+		*best_load = UINT64_MAX;
+		for (int w = g->first_cpu / 64; w < CPUMASK_WORDS; w++) {
+			uint64_t bits = g->span.bits[w] & t->allowed.bits[w];
+
+			while (bits) {
+				int cpu = w * 64 + __builtin_ctzll(bits);
+				uint64_t load;
+
+				bits &= bits - 1;
+				if (!thread_can_run_on(t, cpu))
+					continue;
+				load = fair_load_with(cpu, t, now_ns);
+				if (load < *best_load) {
+					*best_load = load;
+					best = cpu;
+				}
+			}
+		}
+		if (best >= 0)
+			return best;
+	}
+	return -1;
+}
+
+/*
+ * With domains (sched/topo.c), nearest first and never a scan of the
+ * machine: the previous CPU if idle; an idle core (every SMT sibling
+ * idle), then an idle CPU, in the previous CPU's LLC, then in the rest of
+ * its node, then in the nearest other node (never a remote node while a
+ * local CPU t may use is idle); with no idle CPU anywhere, the previous
+ * CPU unless clearly worse than the least loaded CPU of its LLC (the flat
+ * rule, inside the LLC; the node or the machine only when t may use no
+ * CPU of the LLC). On one LLC without SMT of up to 8 CPUs this chooses
+ * exactly what the flat scan does: the same "idle" test (the masks mirror
+ * snap_rank == RANK_IDLE && nr_queued == 0), the lowest idle CPU first,
+ * the same load comparison over the same CPUs in the same order.
+ */
+static int fair_select_cpu(struct thread *t, int prev_cpu, uint64_t now_ns)
+{
+	struct sched_topo *tp = sched_topo();
+	int base, cpu;
+	uint64_t best_load;
+
+	if (!tp)
+		return fair_select_cpu_flat(t, prev_cpu, now_ns);
+	/* Near prev even if t may not run there any more: its cache is. */
+	base = prev_cpu >= 0 && prev_cpu < tp->nr_cpus ? prev_cpu :
+							  arch_this_cpu();
+	cpu = sched_select_idle(t, prev_cpu);
+	if (cpu >= 0)
+		return cpu;
+	cpu = fair_least_loaded(tp, t, base, now_ns, &best_load);
+	SCHED_ASSERT(cpu >= 0); /* the mask has an online CPU (validated) */
+	if (prev_cpu >= 0 && thread_can_run_on(t, prev_cpu) &&
+	    cpumask_test(&tp->sd.cpu[base].at_level[SD_LLC]->span, prev_cpu) &&
+	    fair_load_with(prev_cpu, t, now_ns) <= best_load + SCHED_CAPACITY)
+		return prev_cpu;
+	return cpu;
 }
 
 static struct thread *fair_pull(struct rq *dst, struct rq *src)

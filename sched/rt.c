@@ -166,8 +166,10 @@ static int rt_select_cpu(struct thread *t, int prev_cpu, uint64_t now_ns)
 	/* Interrupts are off (a wake-up holds a run-queue lock): this CPU's
 	 * scratch is ours (sched_internal.h). */
 	struct balance_load *loads = balance_scratch_loads(arch_this_cpu());
-	int cpu;
+	int cpu = sched_select_idle(t, prev_cpu);
 
+	if (cpu >= 0)
+		return cpu; /* nothing runs there: nothing less urgent exists */
 	int n = balance_snapshot(loads, now_ns);
 
 	cpu = balance_rt_target(loads, n, &t->allowed,

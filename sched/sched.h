@@ -226,6 +226,29 @@ void sched_init(int ncpus);
  */
 void sched_cpu_online(int cpu, struct thread *idle);
 
+/*
+ * Attach the scheduling domains (issue 13): topo[0..ncpus) describes the
+ * CPUs (struct cpu_topo, kernel/topology.h; a CPU with a negative id,
+ * or at or beyond ncpus, is treated as alone in a package, LLC and core
+ * of node 0: it takes work but is near no other CPU); distance is
+ * nr_nodes x nr_nodes SLIT-style (NULL: 10 local, 20 remote). Builds the
+ * domain tree with sched_domains_create() over every CPU id sched_init()
+ * sized for, and publishes it (release; readers acquire): from then on
+ * wake-up placement and the idle kick search idle CPUs nearest first
+ * through per-LLC idle masks. Before it, and if it fails, every decision
+ * is the flat one. Once per sched_init(), after the CPUs described are
+ * online, with no lock held and interrupts on (it allocates). Returns 0,
+ * 1 (a bad distance matrix was replaced by 10/20), -EINVAL (bad input,
+ * or fewer than 2 CPUs: nothing to attach), -ENOMEM, -EBUSY (already
+ * attached).
+ */
+struct cpu_topo;
+int sched_set_topology(const struct cpu_topo *topo, int ncpus,
+		       const uint8_t *distance, int nr_nodes);
+/* The levels attached, for the boot line: "SMT 2, LLC 16, node 16,
+ * machine 32" (CPU 0's chain), or "none (flat)". Returns the length. */
+int sched_topology_line(char *buf, int size);
+
 /* Timer interrupt: the time programmed with arch_set_timer arrived. Wakes
  * sleepers, replenishes budgets, rotates and balances; may switch threads.
  * Call at the end of the handler, after EOI. */

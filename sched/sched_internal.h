@@ -559,4 +559,87 @@ void balance_push_rt(int cpu, uint64_t now_ns);
  * pull). No lock held. */
 void balance_kick_idle(int cpu);
 
+/* ---- Domains attached (topo.c, issue 13) ---------------------------------- */
+
+#include "sched/domain.h"
+
+/* One last-level cache group's idle masks. Bits change only by atomic
+ * read-modify-write, each CPU's own bit under that CPU's rq->lock
+ * (rq_idle_sync); read without locks. */
+struct sched_llc {
+	const struct sched_group *group; /* the LLC span */
+	int lo_word, hi_word;	/* the mask words its CPUs occupy */
+	struct cpumask idle_cpus;  /* CPUs with nothing running or queued
+				    * (where a waking thread goes) */
+	struct cpumask idle_curr;  /* CPUs running their idle thread (maybe
+				    * with throttled work queued, or a thread
+				    * just woken there: what the idle kick
+				    * looks at, re-checked under the lock) */
+	struct cpumask idle_cores; /* a core's first CPU, when every one of
+				    * its SMT siblings runs its idle thread */
+	unsigned rotor;		/* where the next search starts (wide LLCs;
+				 * a relaxed hint, any value is safe) */
+};
+
+/*
+ * The domain tree and the idle state over it, one block, built and
+ * published once by sched_set_topology(); everything but the idle state
+ * is read-only afterwards and read by any CPU without locks.
+ * - grp_idle[g]: CPUs of group g running their idle thread (every group,
+ *   one CPU's included), atomic add by each CPU for itself under its own
+ *   rq->lock. A count of 0 lets a search skip the group.
+ * - cpu_state[c]: SCHED_CPU_IDLE* bits, the state c's bits and counts
+ *   say, written only under c's rq->lock (what rq_idle_sync compares
+ *   against).
+ * - check_scratch: sched_topo_check's, used with every rq->lock held.
+ */
+struct sched_topo {
+	struct sched_domains sd;
+	int nr_cpus;		/* == sched_possible_cpus at the build */
+	int nr_llc;
+	bool has_smt;		/* some core has 2+ threads */
+	bool distances_replaced; /* the builder's 10/20 fallback */
+	struct sched_llc *llc;	/* [nr_llc] */
+	int *grp_idle;		/* [sd.nr_groups] */
+	int *grp_llc;		/* [sd.nr_groups]: index in llc[], or -1 */
+	int *check_scratch;	/* [sd.nr_groups] */
+	int *cpu_llc;		/* [nr_cpus]: index in llc[] */
+	int *node;		/* [nr_cpus]: NUMA node (distance index) */
+	uint8_t *cpu_state;	/* [nr_cpus] */
+};
+#define SCHED_CPU_IDLE_CURR 1	/* snap_rank == RANK_IDLE */
+#define SCHED_CPU_IDLE 2	/* ... and nr_queued == 0 */
+
+/* The published tree, or NULL (before sched_set_topology, or when it
+ * failed): then every decision is the flat one. Acquire. */
+struct sched_topo *sched_topo(void);
+/* Forget it (sched_init; no other CPU runs). */
+void sched_topo_reset(void);
+/* Mirror rq's idle state (snap_rank == RANK_IDLE, and nr_queued == 0)
+ * into the masks and counts. rq->lock held; call before releasing it
+ * after any change of snap_rank or nr_queued. */
+void rq_idle_sync(struct rq *rq);
+/* cpu's bit in its LLC's idle mask (racy read). */
+bool sched_topo_cpu_idle(const struct sched_topo *tp, int cpu);
+/*
+ * Idle CPUs allowed by `allowed` (and online), nearest `base` first: its
+ * LLC, then the rest of each bigger group (nearest node first). Idle
+ * means nothing running or queued, and idle cores come before idle CPUs
+ * at each level when there is SMT; with running_idle, any CPU running
+ * its idle thread (the idle kick's candidates). fn (may be NULL: take
+ * the first) accepts or refuses each; returns the accepted CPU or -1.
+ * Lock-free; a hint (see topo.c).
+ */
+typedef bool (*sched_idle_fn)(int cpu, void *arg);
+int sched_idle_visit(struct sched_topo *tp, int base,
+		     const struct cpumask *allowed, bool running_idle,
+		     sched_idle_fn fn, void *arg);
+/* With domains attached: prev_cpu if t may run there and it is idle, else
+ * the nearest idle CPU t may run on (sched_idle_visit from prev_cpu, or
+ * this CPU if prev_cpu < 0); -1 if none, or without domains. */
+int sched_select_idle(const struct thread *t, int prev_cpu);
+/* With every rq->lock held: masks and counts equal the run queues' state
+ * (0, or -80..-83 after a log line). */
+int sched_topo_check(void);
+
 #endif

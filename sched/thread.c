@@ -418,6 +418,7 @@ static void commit_change(struct thread *t, const struct sched_attr *a,
 	if (queued) {
 		t->class->dequeue(rq, t);
 		rq->nr_queued--;
+		rq_idle_sync(rq);
 	}
 	/* Everything below is the commit: validated, so nothing fails. */
 	if (t->class == &dl_class)

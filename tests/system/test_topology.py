@@ -91,6 +91,9 @@ def test_topology_32_cpus_two_nodes(esp, boot):
         assert r["node"] == (0 if r["apic"] < 16 else 1)
         assert r["package"] == r["apic"] >> 4  # dense, in CPU order
     assert "WARN" not in b.log and "topology: no usable SLIT" not in b.log
+    # The scheduler's domains (sched/topo.c): the node level spans what
+    # the LLC does here, so it is dropped.
+    assert "sched: domains: SMT 2, LLC 16, machine 32" in b.log, b.log
 
 
 def test_topology_4_cpus_no_numa(esp, boot):
@@ -104,6 +107,7 @@ def test_topology_4_cpus_no_numa(esp, boot):
     assert partition(rows, "core") == expected(apics, lambda a: a >> 1)
     assert {r["node"] for r in rows.values()} == {0}
     assert {r["package"] for r in rows.values()} == {0}
+    assert "sched: domains: SMT 2, LLC 4" in b.log, b.log
 
 
 def test_topology_dies_leaf_4_and_no_slit(esp, boot):

@@ -421,6 +421,18 @@ struct par *par_create(int ncpus)
 		pc->curr = &pc->idle;
 	}
 	p->this_cpu = 0;
+	/* Domains attached, one flat LLC (placement as without them), so
+	 * every interleaving also checks the idle masks (sched_check_all). */
+	if (ncpus > 1) {
+		struct cpu_topo topo[PAR_MAX_CPUS];
+
+		for (int c = 0; c < ncpus; c++)
+			topo[c] = (struct cpu_topo){ .core = c };
+		if (sched_set_topology(topo, ncpus, NULL, 1) < 0) {
+			par_destroy(p);
+			return NULL;
+		}
+	}
 	return p;
 }
 

@@ -433,6 +433,14 @@ struct sim *sim_create(const struct sim_spec *spec)
 		s->cpu[c].curr = &s->cpu[c].idle;
 	}
 	s->this_cpu = 0;
+	/* The domains, from the scenario's topology (none given: one flat
+	 * LLC, which places exactly as the scheduler without domains). One
+	 * CPU: nothing to attach. 10 local, 20 remote. */
+	if (n > 1 && sched_set_topology(s->topo, n, NULL, s->nr_nodes) < 0) {
+		sim_free(s);
+		sim_current = NULL;
+		return NULL;
+	}
 	s->nthreads = spec->nthreads;
 	for (int i = 0; i < spec->nthreads; i++) {
 		struct sim_thread *st = &s->threads[i];
