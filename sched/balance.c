@@ -444,6 +444,7 @@ int balance_domains_attach(const struct sched_domains *sd)
 	if (!bd)
 		return -ENOMEM;
 	bd->sd = sd;
+	bd->nr_cpus = sd->nr_cpus;
 	bd->scratch_n = n;
 	bd->sums = arch_alloc((size_t)sd->nr_groups * sizeof(*bd->sums));
 	bd->cpu = arch_alloc((size_t)sd->nr_cpus * sizeof(*bd->cpu));
@@ -488,7 +489,7 @@ void balance_domains_detach(void)
 	if (!bd)
 		return;
 	__atomic_store_n(&balance_domains, NULL, __ATOMIC_RELEASE);
-	for (int cpu = 0; bd->cpu && cpu < bd->sd->nr_cpus; cpu++) {
+	for (int cpu = 0; bd->cpu && cpu < bd->nr_cpus; cpu++) {
 		arch_free(bd->cpu[cpu].loads);
 		arch_free(bd->cpu[cpu].ids);
 		arch_free(bd->cpu[cpu].order);

@@ -986,8 +986,8 @@ void sched_init(int ncpus)
 	arch_free(sched_rqs);
 	arch_free(balance_loads_all);
 	arch_free(balance_order_all);
+	balance_domains_detach(); /* before the tree it points into */
 	sched_topo_reset();
-	balance_domains_detach();
 	sched_possible_cpus = ncpus;
 	sched_rqs = percpu_table(ncpus, sizeof(*sched_rqs));
 	/* ncpus entries per CPU: at 1024 CPUs 40 MiB in all, which domains

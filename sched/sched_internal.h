@@ -459,6 +459,8 @@ struct balance_domains {
 	const struct sched_domains *sd;
 	struct balance_sum *sums;	/* [sd->nr_groups] */
 	struct balance_cpu *cpu;	/* [sd->nr_cpus] */
+	int nr_cpus;			/* sd->nr_cpus (detach may run
+					 * after sd is gone) */
 	int scratch_n;			/* largest LLC + 1 */
 };
 extern struct balance_domains *balance_domains;
