@@ -869,9 +869,12 @@ static void rotate_llc(struct balance_domains *bd, int cpu, uint64_t now_ns)
 }
 
 /*
- * Push one waiter to the CPUs of group g (bounded by an LLC), or inside
- * this CPU's LLC when g is that LLC: balance_push_target over g's CPUs
- * and this one. t: the waiter, allowed/weight copied under the lock.
+ * Push one waiter into group g (bounded by an LLC), chosen by the group
+ * summaries: to g's allowed CPU with the smallest fair load with it added.
+ * The group comparison already said the move evens the groups out; the
+ * CPU it lands on need not be lighter than this one (two per CPU here,
+ * one per CPU there: the rotation inside g then shares them).
+ * t: the waiter, allowed/weight copied under the lock.
  */
 static bool push_into(struct balance_domains *bd, int cpu,
 		      const struct sched_group *g, struct thread *t,
@@ -879,23 +882,23 @@ static bool push_into(struct balance_domains *bd, int cpu,
 		      uint64_t now_ns)
 {
 	struct balance_cpu *bc = &bd->cpu[cpu];
-	struct cpumask m;
-	int n = snapshot_span(bd, bc, &g->span, NULL, now_ns);
-	int me = index_of(bc->ids, n, cpu), target;
+	int n = snapshot_span(bd, bc, &g->span, NULL, now_ns), best = -1;
+	uint64_t best_load = UINT64_MAX;
 
-	if (me < 0) {
-		me = n++;
-		balance_snapshot_cpu(&bc->loads[me], cpu, now_ns);
-		bc->ids[me] = cpu;
+	for (int i = 0; i < n; i++) {
+		uint64_t l;
+
+		if (bc->ids[i] == cpu || !cpu_online(bc->ids[i]) ||
+		    !cpumask_test(allowed, bc->ids[i]) || !bc->loads[i].online)
+			continue;
+		l = balance_fair_load(&bc->loads[i], weight);
+		if (l < best_load) {
+			best_load = l;
+			best = i;
+		}
 	}
-	cpumask_clear(&m);
-	for (int i = 0; i < n; i++)
-		if (i != me && cpu_online(bc->ids[i]) &&
-		    cpumask_test(allowed, bc->ids[i]))
-			cpumask_set(&m, i);
-	target = balance_push_target(bc->loads, n, &m, me, weight);
-	return target >= 0 &&
-	       move_to(cpu_rq(cpu), cpu_rq(bc->ids[target]), t, now_ns, false);
+	return best >= 0 &&
+	       move_to(cpu_rq(cpu), cpu_rq(bc->ids[best]), t, now_ns, false);
 }
 
 /* The lightest group among g's list (first .. NULL), other than `not`,
