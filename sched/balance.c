@@ -928,6 +928,38 @@ lightest_group(struct balance_domains *bd, const struct sched_group *first,
 	return best;
 }
 
+/* Margin of the early pass: the move must leave the target group at
+ * least this much (percent) lighter than ours, as Linux's imbalance_pct
+ * of 117 above the LLC, so the early pass corrects real imbalance and
+ * the interval governs the small ones. */
+#define EARLY_MARGIN_PCT 117
+
+/* cpu's group in d is imbalanced against a sibling: one nice-0 thread
+ * more there would still leave it EARLY_MARGIN_PCT lighter (racy: a
+ * hint; push_across checks each waiter). */
+static bool imbalanced(struct balance_domains *bd,
+		       const struct sched_domain *d, int cpu)
+{
+	const struct sched_group *mine = NULL;
+	uint64_t least = UINT64_MAX;
+
+	for (const struct sched_group *g = d->groups; g; g = g->next) {
+		uint64_t l;
+
+		if (cpumask_test(&g->span, cpu)) {
+			mine = g;
+			continue;
+		}
+		l = group_load(group_sum(bd, g), SCHED_NICE_0_WEIGHT);
+		if (l < least)
+			least = l;
+	}
+	return mine && least != UINT64_MAX &&
+	       (unsigned __int128)least * EARLY_MARGIN_PCT <
+		       (unsigned __int128)group_load(group_sum(bd, mine), 0) *
+			       100;
+}
+
 /* Some group of d other than cpu's has an idle CPU (racy: a hint). */
 static bool idle_elsewhere(struct balance_domains *bd,
 			   const struct sched_domain *d, int cpu)
@@ -951,7 +983,7 @@ static bool idle_elsewhere(struct balance_domains *bd,
  */
 static void push_across(struct balance_domains *bd, int cpu,
 			const struct sched_domain *d, bool idle_only,
-			uint64_t now_ns)
+			unsigned margin_pct, uint64_t now_ns)
 {
 	struct rq *rq = cpu_rq(cpu);
 	const struct sched_group *mine = NULL, *to = NULL;
@@ -976,7 +1008,8 @@ static void push_across(struct balance_domains *bd, int cpu,
 			lightest_group(bd, d->groups, mine, &c->allowed,
 				       c->fair.weight, idle_only, &load);
 
-		if (!g || load >= my_load)
+		if (!g || (unsigned __int128)load * margin_pct >=
+				  (unsigned __int128)my_load * 100)
 			continue;
 		/* Down to an LLC (or smaller): the lightest child each time. */
 		while (g->level > SD_LLC && g->children) {
@@ -1069,12 +1102,17 @@ static void balance_tick_domains(struct balance_domains *bd, int cpu,
 		if (now_ns >= bc->next_ns[d->level]) {
 			bc->next_ns[d->level] = now_ns +
 						level_interval_ns(d->level);
-			push_across(bd, cpu, d, false, now_ns);
+			push_across(bd, cpu, d, false, 100, now_ns);
 		} else if (READ_ONCE(rq->fair.tree.count) &&
 			   idle_elsewhere(bd, d, cpu)) {
 			/* Early, for an idle CPU only (Linux shortens a
 			 * busy CPU's interval the same way for idle ones). */
-			push_across(bd, cpu, d, true, now_ns);
+			push_across(bd, cpu, d, true, 100, now_ns);
+		} else if (READ_ONCE(rq->fair.tree.count) &&
+			   imbalanced(bd, d, cpu)) {
+			/* Early, for a clear imbalance only. */
+			push_across(bd, cpu, d, false, EARLY_MARGIN_PCT,
+				    now_ns);
 		}
 		if (bc->next_ns[d->level] < next)
 			next = bc->next_ns[d->level];
