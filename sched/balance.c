@@ -36,6 +36,13 @@
  *   left.
  * - RT push (after a switch, balance_push_rt): a queued RT thread that
  *   would preempt another allowed CPU's work moves there.
+ * - Through the domains (once attached, on a machine with more than one
+ *   LLC): per-group summaries kept by each CPU for itself (balance_account)
+ *   choose where to look, and no decision snapshots more than one LLC:
+ *   rotation and the pass above inside the LLC, passes per level above it
+ *   comparing group summaries, new-idle pull nearest first. One LLC for
+ *   the whole machine (or no domains): exactly the machine-wide code.
+ *   docs/scheduler.md "Balancing through domains".
  * Hard affinity is re-checked under the locks before every move
  * (thread_can_run_on); deadline threads never move (deadline.c).
  *
