@@ -356,6 +356,7 @@ int balance_rt_target(const struct balance_load *loads, int n,
 /* ---- Domains: group summaries ----------------------------------------------- */
 
 struct balance_domains *balance_domains;
+bool balance_summaries_always;
 
 static uint32_t capacity_of_util(uint32_t util)
 {
@@ -440,6 +441,13 @@ int balance_domains_attach(const struct sched_domains *sd)
 	int n = 0;
 
 	SCHED_ASSERT(!balance_domains);
+	/* One LLC for the whole machine: the decisions are the machine-wide
+	 * ones (domains_for), so no summaries to keep either: every event
+	 * costs what it did before domains. */
+	if (sd->nr_cpus < 1 ||
+	    (sd->cpu[0].at_level[SD_LLC] == sd->machine &&
+	     !balance_summaries_always))
+		return 0;
 	for (int cpu = 0; cpu < sd->nr_cpus; cpu++) {
 		const struct sched_group *llc = sd->cpu[cpu].at_level[SD_LLC];
 

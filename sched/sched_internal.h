@@ -472,9 +472,13 @@ extern struct balance_domains *balance_domains;
  * online CPU under its lock. Init code: no lock held, interrupts on
  * (arch_alloc). Once only; returns 0 or -ENOMEM (balancing then stays
  * machine-wide, as before). A machine whose LLC is every CPU keeps
- * today's decisions: only the summaries are kept.
+ * today's decisions and attaches nothing (balance_domains stays NULL).
  */
 int balance_domains_attach(const struct sched_domains *sd);
+/* Tests only: keep the summaries even where one LLC is every CPU (the
+ * explorer, tools/schedsim/par.c, then checks their rule under every
+ * interleaving it tries; decisions stay the machine-wide ones). */
+extern bool balance_summaries_always;
 /* Forget the domains (tests and the simulator between runs only: no
  * other CPU may be balancing). */
 void balance_domains_detach(void);
