@@ -435,6 +435,19 @@ void balance_account(struct rq *rq)
 	*was = now;
 }
 
+/* Free bd (never published, or unpublished with no CPU balancing). */
+static void balance_domains_free(struct balance_domains *bd)
+{
+	for (int cpu = 0; bd->cpu && cpu < bd->nr_cpus; cpu++) {
+		arch_free(bd->cpu[cpu].loads);
+		arch_free(bd->cpu[cpu].ids);
+		arch_free(bd->cpu[cpu].order);
+	}
+	arch_free(bd->cpu);
+	arch_free(bd->sums);
+	arch_free(bd);
+}
+
 int balance_domains_attach(const struct sched_domains *sd)
 {
 	struct balance_domains *bd;
@@ -492,8 +505,8 @@ int balance_domains_attach(const struct sched_domains *sd)
 	}
 	return 0;
 nomem:
-	balance_domains = bd;
-	balance_domains_detach();
+	/* Never published: no CPU can have seen it. */
+	balance_domains_free(bd);
 	return -ENOMEM;
 }
 
@@ -504,14 +517,7 @@ void balance_domains_detach(void)
 	if (!bd)
 		return;
 	__atomic_store_n(&balance_domains, NULL, __ATOMIC_RELEASE);
-	for (int cpu = 0; bd->cpu && cpu < bd->nr_cpus; cpu++) {
-		arch_free(bd->cpu[cpu].loads);
-		arch_free(bd->cpu[cpu].ids);
-		arch_free(bd->cpu[cpu].order);
-	}
-	arch_free(bd->cpu);
-	arch_free(bd->sums);
-	arch_free(bd);
+	balance_domains_free(bd);
 }
 
 /* The domains for decisions on cpu, or NULL: today's machine-wide code
