@@ -11,22 +11,11 @@ and the explorer, tests/unit/sched/dombal-test.c.)"""
 import re
 
 from conftest import cohortvm
+from test_topology import numa
 
 # 32 vCPUs under TCG on a shared 2-core host: boot, 32 threads, 350 ms of
 # test per thread, join.
 TIMEOUT = 300
-
-
-def numa(nodes, cpus_per_node, mem_mb=256, dist=None):
-    args = []
-    for n in range(nodes):
-        first = n * cpus_per_node
-        args += ["-object", f"memory-backend-ram,id=m{n},size={mem_mb}M",
-                 "-numa", f"node,nodeid={n},cpus={first}-{first + cpus_per_node - 1},"
-                 f"memdev=m{n}"]
-    if dist:
-        args += ["-numa", f"dist,src=0,dst=1,val={dist}"]
-    return args
 
 
 def test_sched_nohz_on_32_cpus_two_nodes(esp, boot):
