@@ -37,12 +37,23 @@
  * - RT push (after a switch, balance_push_rt): a queued RT thread that
  *   would preempt another allowed CPU's work moves there (candidates from
  *   cpupri.h, no snapshot).
+ * - Through the domains (once attached, on a machine with more than one
+ *   LLC): per-group summaries kept by each CPU for itself (balance_account)
+ *   choose where to look, and no decision snapshots more than one LLC:
+ *   rotation and the pass above inside the LLC, passes per level above it
+ *   comparing group summaries, new-idle pull nearest first. One LLC for
+ *   the whole machine (or no domains): exactly the machine-wide code.
+ *   docs/scheduler.md "Balancing through domains".
  * Hard affinity is re-checked under the locks before every move
  * (thread_can_run_on); deadline threads never move (deadline.c).
  *
  * Read next: thread.c.
  */
 #include "sched/sched_internal.h"
+
+#ifndef ENOMEM
+#define ENOMEM 12
+#endif
 
 /* ---- RT/DL utilisation ----------------------------------------------------- */
 
@@ -129,60 +140,62 @@ uint64_t balance_fair_load(const struct balance_load *l,
 
 /* ---- Snapshot ------------------------------------------------------------ */
 
+void balance_snapshot_cpu(struct balance_load *l, int cpu, uint64_t now_ns)
+{
+	struct rq *rq = cpu_rq(cpu);
+	uint64_t start, stint, at;
+	int top = -1, p;
+
+	/* Logical ids may have holes (an AP that never came up): an offline
+	 * run queue was never initialised, and its summary (weight 0) must
+	 * not be read. */
+	l->online = __atomic_load_n(&rq->online, __ATOMIC_ACQUIRE);
+	if (!l->online) {
+		*l = (struct balance_load){ .online = false,
+					    .curr_rank = RANK_IDLE,
+					    .top_queued_rank = -1 };
+		return;
+	}
+	start = READ_ONCE(rq->curr_stint_start_ns);
+	stint = now_ns > start ? now_ns - start : 0;
+	l->curr_rank = READ_ONCE(rq->snap_rank);
+	/* Throttled threads are queued but cannot run: a CPU whose only work
+	 * is throttled is idle for balancing. */
+	l->nr_running = READ_ONCE(rq->nr_queued) -
+			READ_ONCE(rq->dl.nr_throttled) -
+			(READ_ONCE(rq->rt.throttled) ?
+				 READ_ONCE(rq->rt.nr_queued) : 0) +
+			(l->curr_rank != RANK_IDLE);
+	l->nr_queued_fair = READ_ONCE(rq->fair.tree.count);
+	l->fair_weight = READ_ONCE(rq->fair.queued_weight) +
+			 (l->curr_rank == RANK_FAIR ? READ_ONCE(rq->snap_weight) :
+						      0);
+	l->fair_capacity = (uint16_t)rq_fair_capacity(rq, now_ns);
+	l->curr_stint_ns = stint;
+	at = READ_ONCE(rq->snap_at_ns);
+	/* vruntime grows linearly while a thread runs: extrapolate from the
+	 * owner's summary, never touch the remote thread. */
+	l->curr_vruntime = READ_ONCE(rq->snap_vruntime) +
+			   fair_scale_delta(now_ns > at ? now_ns - at : 0,
+					    READ_ONCE(rq->snap_weight));
+	if (READ_ONCE(rq->dl.tree.count))
+		top = RANK_DL;
+	else if (!READ_ONCE(rq->rt.throttled) &&
+		 (p = rt_highest_queued_prio(rq)) >= 0)
+		top = RANK_RT_BASE + p;
+	else if (l->nr_queued_fair)
+		top = RANK_FAIR;
+	l->top_queued_rank = top;
+}
+
 int balance_snapshot(struct balance_load *loads, uint64_t now_ns)
 {
 	/* Read the count once: an AP coming online meanwhile raises it, and
 	 * the caller must not read entries this loop never filled. */
 	int n = __atomic_load_n(&sched_nr_cpus, __ATOMIC_ACQUIRE);
 
-	for (int cpu = 0; cpu < n; cpu++) {
-		struct rq *rq = cpu_rq(cpu);
-		struct balance_load *l = &loads[cpu];
-		uint64_t start = READ_ONCE(rq->curr_stint_start_ns);
-		uint64_t stint = now_ns > start ? now_ns - start : 0;
-		int top = -1, p;
-
-		/* Logical ids may have holes (an AP that never came up): an
-		 * offline run queue was never initialised, and its summary
-		 * (weight 0) must not be read. */
-		l->online = __atomic_load_n(&rq->online, __ATOMIC_ACQUIRE);
-		if (!l->online) {
-			*l = (struct balance_load){ .online = false,
-						    .curr_rank = RANK_IDLE,
-						    .top_queued_rank = -1 };
-			continue;
-		}
-		l->curr_rank = READ_ONCE(rq->snap_rank);
-		/* Throttled threads are queued but cannot run: a CPU whose
-		 * only work is throttled is idle for balancing. */
-		l->nr_running = READ_ONCE(rq->nr_queued) -
-				READ_ONCE(rq->dl.nr_throttled) -
-				(READ_ONCE(rq->rt.throttled) ?
-					 READ_ONCE(rq->rt.nr_queued) : 0) +
-				(l->curr_rank != RANK_IDLE);
-		l->nr_queued_fair = READ_ONCE(rq->fair.tree.count);
-		l->fair_weight = READ_ONCE(rq->fair.queued_weight) +
-				 (l->curr_rank == RANK_FAIR ?
-					  READ_ONCE(rq->snap_weight) :
-					  0);
-		l->fair_capacity = (uint16_t)rq_fair_capacity(rq, now_ns);
-		l->curr_stint_ns = stint;
-		uint64_t at = READ_ONCE(rq->snap_at_ns);
-
-		/* vruntime grows linearly while a thread runs: extrapolate
-		 * from the owner's summary, never touch the remote thread. */
-		l->curr_vruntime = READ_ONCE(rq->snap_vruntime) +
-				   fair_scale_delta(now_ns > at ? now_ns - at : 0,
-						    READ_ONCE(rq->snap_weight));
-		if (READ_ONCE(rq->dl.tree.count))
-			top = RANK_DL;
-		else if (!READ_ONCE(rq->rt.throttled) &&
-			 (p = rt_highest_queued_prio(rq)) >= 0)
-			top = RANK_RT_BASE + p;
-		else if (l->nr_queued_fair)
-			top = RANK_FAIR;
-		l->top_queued_rank = top;
-	}
+	for (int cpu = 0; cpu < n; cpu++)
+		balance_snapshot_cpu(&loads[cpu], cpu, now_ns);
 	return n;
 }
 
@@ -341,6 +354,244 @@ int balance_rt_target(const struct balance_load *loads, int n,
 	return best;
 }
 
+/* ---- Domains: group summaries ----------------------------------------------- */
+
+struct balance_domains *balance_domains;
+bool balance_summaries_always;
+
+static uint32_t capacity_of_util(uint32_t util)
+{
+	uint32_t used = util >> 10;
+	uint32_t cap = used < SCHED_CAPACITY ? SCHED_CAPACITY - used : 0;
+
+	return cap < SCHED_CAPACITY_MIN ? SCHED_CAPACITY_MIN : cap;
+}
+
+void balance_counts_of(const struct rq *rq, struct balance_counts *c)
+{
+	bool idle = rq->curr == rq->idle;
+
+	c->nr_running = (int32_t)rq->nr_queued + !idle;
+	c->nr_idle = idle;
+	c->nr_queued_fair = (int32_t)rq->fair.tree.count;
+	c->nr_queued_other = (int32_t)(rq->nr_queued - rq->fair.tree.count);
+	c->fair_weight = (int64_t)rq->fair.queued_weight +
+			 (rq->curr->class == &fair_class ? rq->curr->fair.weight :
+							   0);
+	/* The stored utilisation, not extrapolated: accounting has no clock,
+	 * and a switch (when RT/DL use starts or stops) accounts anew. */
+	c->fair_capacity = capacity_of_util(rq->rtdl_util);
+}
+
+bool balance_counts_equal(const struct balance_counts *a,
+			  const struct balance_counts *b)
+{
+	return a->nr_running == b->nr_running && a->nr_idle == b->nr_idle &&
+	       a->nr_queued_fair == b->nr_queued_fair &&
+	       a->nr_queued_other == b->nr_queued_other &&
+	       a->fair_weight == b->fair_weight &&
+	       a->fair_capacity == b->fair_capacity;
+}
+
+static void sum_add(int64_t delta, int64_t *field)
+{
+	if (delta)
+		__atomic_fetch_add(field, delta, __ATOMIC_RELAXED);
+}
+
+static void sum_add32(int32_t delta, int32_t *field)
+{
+	if (delta)
+		__atomic_fetch_add(field, delta, __ATOMIC_RELAXED);
+}
+
+void balance_account(struct rq *rq)
+{
+	struct balance_domains *bd =
+		__atomic_load_n(&balance_domains, __ATOMIC_ACQUIRE);
+	struct balance_counts now, *was;
+	const struct sched_group *g;
+
+	if (!bd || rq->cpu >= bd->sd->nr_cpus)
+		return;
+	ASSERT_HELD(&rq->lock);
+	balance_counts_of(rq, &now);
+	was = &bd->cpu[rq->cpu].added;
+	if (balance_counts_equal(&now, was))
+		return;
+	/* The CPU's own group first, then every larger span: O(levels). */
+	for (g = bd->sd->cpu[rq->cpu].self; g; g = g->parent) {
+		struct balance_counts *c = &bd->sums[g - bd->sd->groups].c;
+
+		sum_add32(now.nr_running - was->nr_running, &c->nr_running);
+		sum_add32(now.nr_idle - was->nr_idle, &c->nr_idle);
+		sum_add32(now.nr_queued_fair - was->nr_queued_fair,
+			  &c->nr_queued_fair);
+		sum_add32(now.nr_queued_other - was->nr_queued_other,
+			  &c->nr_queued_other);
+		sum_add(now.fair_weight - was->fair_weight, &c->fair_weight);
+		sum_add(now.fair_capacity - was->fair_capacity,
+			&c->fair_capacity);
+	}
+	*was = now;
+}
+
+/* Free bd (never published, or unpublished with no CPU balancing). */
+static void balance_domains_free(struct balance_domains *bd)
+{
+	for (int cpu = 0; bd->cpu && cpu < bd->nr_cpus; cpu++) {
+		arch_free(bd->cpu[cpu].loads);
+		arch_free(bd->cpu[cpu].ids);
+		arch_free(bd->cpu[cpu].order);
+	}
+	arch_free(bd->cpu);
+	arch_free(bd->sums);
+	arch_free(bd);
+}
+
+int balance_domains_attach(const struct sched_domains *sd)
+{
+	struct balance_domains *bd;
+	int n = 0;
+
+	SCHED_ASSERT(!balance_domains);
+	/* One LLC for the whole machine: the decisions are the machine-wide
+	 * ones (domains_for), so no summaries to keep either: every event
+	 * costs what it did before domains. */
+	if (sd->nr_cpus < 1 ||
+	    (sd->cpu[0].at_level[SD_LLC] == sd->machine &&
+	     !balance_summaries_always))
+		return 0;
+	for (int cpu = 0; cpu < sd->nr_cpus; cpu++) {
+		const struct sched_group *llc = sd->cpu[cpu].at_level[SD_LLC];
+
+		if (llc && llc->weight > n)
+			n = llc->weight;
+	}
+	n++; /* room for the balancing CPU itself next to another group */
+	bd = arch_alloc(sizeof(*bd));
+	if (!bd)
+		return -ENOMEM;
+	bd->sd = sd;
+	bd->nr_cpus = sd->nr_cpus;
+	bd->scratch_n = n;
+	bd->sums = arch_alloc((size_t)sd->nr_groups * sizeof(*bd->sums));
+	bd->cpu = arch_alloc((size_t)sd->nr_cpus * sizeof(*bd->cpu));
+	if (!bd->sums || !bd->cpu)
+		goto nomem;
+	for (int cpu = 0; cpu < sd->nr_cpus; cpu++) {
+		struct balance_cpu *bc = &bd->cpu[cpu];
+
+		bc->loads = arch_alloc((size_t)n * sizeof(*bc->loads));
+		bc->ids = arch_alloc((size_t)n * sizeof(*bc->ids));
+		bc->order = arch_alloc((size_t)n * sizeof(*bc->order));
+		if (!bc->loads || !bc->ids || !bc->order)
+			goto nomem;
+	}
+	/* Publish, then account every CPU under its lock: a CPU that read
+	 * NULL before the publication accounts here (its lock orders the
+	 * two); one that reads the pointer accounts itself, from zero. */
+	__atomic_store_n(&balance_domains, bd, __ATOMIC_RELEASE);
+	/* Pairs with sched_cpu_online's fence between setting `online` and
+	 * its final balance_account: a CPU coming online now is seen here or
+	 * sees the pointer there (a store then a load: only a full fence
+	 * orders them), and accounting twice is harmless (differences). */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	for (int cpu = 0; cpu < sd->nr_cpus; cpu++) {
+		struct rq *rq = cpu_rq(cpu);
+		uint64_t flags;
+
+		if (!__atomic_load_n(&rq->online, __ATOMIC_ACQUIRE))
+			continue;
+		flags = arch_irq_save();
+		arch_spin_lock(&rq->lock);
+		balance_account(rq);
+		arch_spin_unlock(&rq->lock);
+		arch_irq_restore(flags);
+	}
+	return 0;
+nomem:
+	/* Never published: no CPU can have seen it. */
+	balance_domains_free(bd);
+	return -ENOMEM;
+}
+
+void balance_domains_detach(void)
+{
+	struct balance_domains *bd = balance_domains;
+
+	if (!bd)
+		return;
+	__atomic_store_n(&balance_domains, NULL, __ATOMIC_RELEASE);
+	balance_domains_free(bd);
+}
+
+/* The domains for decisions on cpu, or NULL: today's machine-wide code
+ * (no domains attached, a CPU outside them, or one LLC spanning the whole
+ * machine, where the LLC-bounded code would be the same scan). */
+static struct balance_domains *domains_for(int cpu)
+{
+	struct balance_domains *bd =
+		__atomic_load_n(&balance_domains, __ATOMIC_ACQUIRE);
+
+	if (!bd || cpu >= bd->sd->nr_cpus ||
+	    bd->sd->cpu[cpu].at_level[SD_LLC] == bd->sd->machine)
+		return NULL;
+	return bd;
+}
+
+static const struct balance_counts *group_sum(const struct balance_domains *bd,
+					      const struct sched_group *g)
+{
+	return &bd->sums[g - bd->sd->groups].c;
+}
+
+/* Fair load of a group if extra_weight joined it, in the unit of
+ * balance_fair_load (the counts are read racily: a hint). */
+static uint64_t group_load(const struct balance_counts *c,
+			   uint32_t extra_weight)
+{
+	int64_t w = READ_ONCE(c->fair_weight), cap = READ_ONCE(c->fair_capacity);
+
+	if (w < 0)
+		w = 0;
+	if (cap < SCHED_CAPACITY_MIN)
+		cap = SCHED_CAPACITY_MIN;
+	return (uint64_t)(w + extra_weight) * SCHED_CAPACITY / (uint64_t)cap;
+}
+
+/*
+ * Snapshot the online CPUs of span into the CPU's scratch, ascending ids,
+ * skipping the CPUs of `skip` (NULL: none); at most scratch_n - 1 of them
+ * (the last slot is for the caller's own CPU). Returns how many.
+ */
+static int snapshot_span(struct balance_domains *bd, struct balance_cpu *bc,
+			 const struct cpumask *span, const struct cpumask *skip,
+			 uint64_t now_ns)
+{
+	int n = 0;
+
+	for_each_cpu(c, span) {
+		if (c >= bd->sd->nr_cpus || n >= bd->scratch_n - 1)
+			break;
+		if (skip && cpumask_test(skip, c))
+			continue;
+		balance_snapshot_cpu(&bc->loads[n], c, now_ns);
+		bc->ids[n++] = c;
+	}
+	return n;
+}
+
+/* t's allowed CPUs among ids[0..n), as a mask of indices. */
+static void runnable_mask_idx(const struct thread *t, const int *ids, int n,
+			      struct cpumask *m)
+{
+	cpumask_clear(m);
+	for (int i = 0; i < n; i++)
+		if (thread_can_run_on(t, ids[i]))
+			cpumask_set(m, i);
+}
+
 /* ---- Applying decisions ------------------------------------------------------ */
 
 /* The allowed-and-online mask of t (deadline home included). */
@@ -376,13 +627,22 @@ static bool move_to(struct rq *src, struct rq *dst, struct thread *t,
 /* Bound on rotations one timer event makes (one per waiter, normally). */
 #define ROTATIONS_PER_TICK 8
 
+static void balance_tick_domains(struct balance_domains *bd, int cpu,
+				 uint64_t now_ns);
+
 void balance_tick(int cpu, uint64_t now_ns)
 {
+	struct balance_domains *bd = domains_for(cpu);
 	struct balance_load *loads = balance_scratch_loads(cpu);
 	struct rq *rq = cpu_rq(cpu);
 	struct cpumask m;
+	int ncpus;
 
-	int ncpus = balance_snapshot(loads, now_ns);
+	if (bd) {
+		balance_tick_domains(bd, cpu, now_ns);
+		return;
+	}
+	ncpus = balance_snapshot(loads, now_ns);
 
 	/* Fair rotation: waiters here, in vruntime order; i is the index of
 	 * the waiter under consideration (a moved waiter leaves the tree, so
@@ -467,12 +727,48 @@ void balance_tick(int cpu, uint64_t now_ns)
 	}
 }
 
+/* Take one queued thread from src for this CPU (rq), under both locks:
+ * an RT thread more urgent than what would run here, or, if this CPU would
+ * idle, a fair one. */
+static bool pull_from(struct rq *rq, struct rq *src, int prev_rank,
+		      uint64_t now_ns)
+{
+	struct thread *t;
+	int my_rank;
+
+	double_rq_lock(rq, src);
+	/* Re-validate under the locks: what would run here next? (Throttled
+	 * work queued here does not count: it cannot.) */
+	my_rank = prev_rank;
+	if (rq_top_runnable_rank(rq) > my_rank)
+		my_rank = rq_top_runnable_rank(rq);
+	t = rt_class.pull(rq, src);
+	if (t && thread_rank(t) <= my_rank)
+		t = NULL;
+	if (!t && my_rank == RANK_IDLE)
+		t = fair_class.pull(rq, src);
+	if (t) {
+		/* No need_resched, no IPI: this CPU is inside schedule() and
+		 * picks next. */
+		sched_move_queued(src, rq, t, now_ns);
+		sched_program_timer_locked(src, now_ns);
+	}
+	double_rq_unlock(rq, src);
+	return t != NULL;
+}
+
+static bool balance_pull_domains(struct balance_domains *bd, int cpu,
+				 uint64_t now_ns, int prev_rank);
+
 bool balance_pull(int cpu, uint64_t now_ns, int prev_rank)
 {
+	struct balance_domains *bd = domains_for(cpu);
 	struct balance_load *loads = balance_scratch_loads(cpu);
 	int *order = balance_scratch_order(cpu), n, ncpus;
 	struct rq *rq = cpu_rq(cpu);
 
+	if (bd)
+		return balance_pull_domains(bd, cpu, now_ns, prev_rank);
 	ncpus = balance_snapshot(loads, now_ns);
 	/* Fair work is pulled only by an idle CPU; RT work by any CPU
 	 * about to run something less urgent. (The snapshot's curr_rank
@@ -483,32 +779,9 @@ bool balance_pull(int cpu, uint64_t now_ns, int prev_rank)
 				       prev_rank :
 				       loads[cpu].top_queued_rank,
 			       order);
-	for (int i = 0; i < n; i++) {
-		struct rq *src = cpu_rq(order[i]);
-		struct thread *t = NULL;
-		int my_rank;
-
-		double_rq_lock(rq, src);
-		/* Re-validate under the locks: what would run here next?
-		 * (Throttled work queued here does not count: it cannot.) */
-		my_rank = prev_rank;
-		if (rq_top_runnable_rank(rq) > my_rank)
-			my_rank = rq_top_runnable_rank(rq);
-		t = rt_class.pull(rq, src);
-		if (t && thread_rank(t) <= my_rank)
-			t = NULL;
-		if (!t && my_rank == RANK_IDLE)
-			t = fair_class.pull(rq, src);
-		if (t) {
-			/* No need_resched, no IPI: this CPU is inside
-			 * schedule() and picks next. */
-			sched_move_queued(src, rq, t, now_ns);
-			sched_program_timer_locked(src, now_ns);
-			double_rq_unlock(rq, src);
+	for (int i = 0; i < n; i++)
+		if (pull_from(rq, cpu_rq(order[i]), prev_rank, now_ns))
 			return true;
-		}
-		double_rq_unlock(rq, src);
-	}
 	return false;
 }
 
@@ -567,6 +840,452 @@ static void kick_mask(const struct sched_topo *tp, const struct thread *t,
 		*m = t->allowed;
 	else
 		runnable_mask(t, m);
+}
+
+/* ---- Decisions through the domains -------------------------------------------- */
+
+/* Index of cpu among ids[0..n), -1 if absent. */
+static int index_of(const int *ids, int n, int cpu)
+{
+	for (int i = 0; i < n; i++)
+		if (ids[i] == cpu)
+			return i;
+	return -1;
+}
+
+/*
+ * The rotation inside this CPU's LLC: balance_tick's flat rotation with
+ * the snapshot bounded by the LLC (a waiter leaves its LLC only through
+ * the periodic pass of a level above).
+ */
+static void rotate_llc(struct balance_domains *bd, int cpu, uint64_t now_ns)
+{
+	struct balance_cpu *bc = &bd->cpu[cpu];
+	const struct sched_group *llc = bd->sd->cpu[cpu].at_level[SD_LLC];
+	struct balance_load *loads = bc->loads;
+	struct rq *rq = cpu_rq(cpu);
+	struct cpumask m;
+	int n = snapshot_span(bd, bc, &llc->span, NULL, now_ns);
+	int me = index_of(bc->ids, n, cpu);
+
+	if (me < 0)
+		return;
+	for (int iter = 0, i = 0; iter < ROTATIONS_PER_TICK; iter++) {
+		struct rb_node *node;
+		struct thread *t;
+		int target;
+
+		arch_spin_lock(&rq->lock);
+		node = rb_first(&rq->fair.tree);
+		for (int k = 0; node && k < i; k++)
+			node = rb_next(node);
+		if (!node) {
+			arch_spin_unlock(&rq->lock);
+			break;
+		}
+		t = container_of(node, struct thread, fair.node);
+		runnable_mask_idx(t, bc->ids, n, &m);
+		if (rq->curr->class == &fair_class || rq->curr == rq->idle)
+			target = balance_rotation_target(
+				loads, n, &m, t->fair.vruntime, me,
+				sched_tunables.min_granularity_ns);
+		else
+			target = balance_rotation_behind_target(
+				loads, n, &m, t->fair.vruntime,
+				sched_tunables.fair_slice_ns);
+		if (target == me) {
+			rq->need_resched = true;
+			arch_spin_unlock(&rq->lock);
+			break;
+		}
+		arch_spin_unlock(&rq->lock);
+		if (target < 0) {
+			i++;
+			continue;
+		}
+		if (move_to(rq, cpu_rq(bc->ids[target]), t, now_ns, true)) {
+			loads[target].curr_rank = RANK_FAIR;
+			loads[target].curr_stint_ns = 0;
+			loads[target].curr_vruntime = t->fair.vruntime;
+			loads[target].nr_running++;
+			loads[target].fair_weight += t->fair.weight;
+		}
+	}
+}
+
+/*
+ * Push one waiter into group g (bounded by an LLC), chosen by the group
+ * summaries: to g's allowed CPU with the smallest fair load with it added.
+ * The group comparison already said the move evens the groups out; the
+ * CPU it lands on need not be lighter than this one (two per CPU here,
+ * one per CPU there: the rotation inside g then shares them).
+ * t: the waiter, allowed/weight copied under the lock.
+ */
+static bool push_into(struct balance_domains *bd, int cpu,
+		      const struct sched_group *g, struct thread *t,
+		      const struct cpumask *allowed, uint32_t weight,
+		      uint64_t now_ns)
+{
+	struct balance_cpu *bc = &bd->cpu[cpu];
+	int n = snapshot_span(bd, bc, &g->span, NULL, now_ns), best = -1;
+	uint64_t best_load = UINT64_MAX;
+
+	for (int i = 0; i < n; i++) {
+		uint64_t l;
+
+		if (bc->ids[i] == cpu || !cpu_online(bc->ids[i]) ||
+		    !cpumask_test(allowed, bc->ids[i]) || !bc->loads[i].online)
+			continue;
+		l = balance_fair_load(&bc->loads[i], weight);
+		if (l < best_load) {
+			best_load = l;
+			best = i;
+		}
+	}
+	return best >= 0 &&
+	       move_to(cpu_rq(cpu), cpu_rq(bc->ids[best]), t, now_ns, false);
+}
+
+/* The lightest group among g's list (first .. NULL), other than `not`,
+ * that t may run in (with need_idle: that has an idle CPU); *load_out its
+ * load with `weight` added. */
+static const struct sched_group *
+lightest_group(struct balance_domains *bd, const struct sched_group *first,
+	       const struct sched_group *not, const struct cpumask *allowed,
+	       uint32_t weight, bool need_idle, uint64_t *load_out)
+{
+	const struct sched_group *best = NULL;
+	uint64_t best_load = UINT64_MAX;
+
+	for (const struct sched_group *g = first; g; g = g->next) {
+		uint64_t l;
+
+		if (g == not || !cpumask_intersects(&g->span, allowed) ||
+		    (need_idle && READ_ONCE(group_sum(bd, g)->nr_idle) <= 0))
+			continue;
+		l = group_load(group_sum(bd, g), weight);
+		if (l < best_load) {
+			best_load = l;
+			best = g;
+		}
+	}
+	*load_out = best_load;
+	return best;
+}
+
+/* Margin of the early pass: the move must leave the target group at
+ * least this much (percent) lighter than ours (Linux's imbalance_pct
+ * plays this part), so the early pass corrects real imbalance and the
+ * interval governs the small ones. 5%: in rtdl-mix-64/128 it gave the
+ * best fair share (11%/13%; 117 as Linux: 14%/29%, 100: 10%/24%). */
+#define EARLY_MARGIN_PCT 105
+
+/* cpu's group in d is imbalanced against a sibling: one nice-0 thread
+ * more there would still leave it EARLY_MARGIN_PCT lighter (racy: a
+ * hint; push_across checks each waiter). */
+static bool imbalanced(struct balance_domains *bd,
+		       const struct sched_domain *d, int cpu)
+{
+	const struct sched_group *mine = NULL;
+	uint64_t least = UINT64_MAX;
+
+	for (const struct sched_group *g = d->groups; g; g = g->next) {
+		uint64_t l;
+
+		if (cpumask_test(&g->span, cpu)) {
+			mine = g;
+			continue;
+		}
+		l = group_load(group_sum(bd, g), SCHED_NICE_0_WEIGHT);
+		if (l < least)
+			least = l;
+	}
+	return mine && least != UINT64_MAX &&
+	       (unsigned __int128)least * EARLY_MARGIN_PCT <
+		       (unsigned __int128)group_load(group_sum(bd, mine), 0) *
+			       100;
+}
+
+/* Some group of d other than cpu's has an idle CPU (racy: a hint). */
+static bool idle_elsewhere(struct balance_domains *bd,
+			   const struct sched_domain *d, int cpu)
+{
+	for (const struct sched_group *g = d->groups; g; g = g->next)
+		if (!cpumask_test(&g->span, cpu) &&
+		    READ_ONCE(group_sum(bd, g)->nr_idle) > 0)
+			return true;
+	return false;
+}
+
+/*
+ * Periodic pass of domain d (above the LLC) on a CPU with fair waiters:
+ * compare the summaries of d's groups; if the lightest group the waiter
+ * may run in would stay lighter than this CPU's group with it added, go
+ * down that group's lightest children to an LLC and push there. The
+ * longest-waiting waiter that has such a group goes; one move per pass.
+ * idle_only (the pass run early because another group has an idle CPU):
+ * only groups with an idle CPU, whatever their load, so a waiter never
+ * waits a long interval while a CPU it may use idles.
+ */
+static void push_across(struct balance_domains *bd, int cpu,
+			const struct sched_domain *d, bool idle_only,
+			unsigned margin_pct, uint64_t now_ns)
+{
+	struct rq *rq = cpu_rq(cpu);
+	const struct sched_group *mine = NULL, *to = NULL;
+	struct thread *t = NULL;
+	struct cpumask allowed;
+	uint32_t weight = 0;
+	uint64_t my_load;
+	int k = 0;
+
+	for (const struct sched_group *g = d->groups; g; g = g->next)
+		if (cpumask_test(&g->span, cpu))
+			mine = g;
+	if (!mine)
+		return;
+	my_load = idle_only ? UINT64_MAX : group_load(group_sum(bd, mine), 0);
+	arch_spin_lock(&rq->lock);
+	for (struct rb_node *n = rb_first(&rq->fair.tree);
+	     n && k < ROTATIONS_PER_TICK; n = rb_next(n), k++) {
+		struct thread *c = container_of(n, struct thread, fair.node);
+		uint64_t load;
+		const struct sched_group *g =
+			lightest_group(bd, d->groups, mine, &c->allowed,
+				       c->fair.weight, idle_only, &load);
+
+		if (!g || (unsigned __int128)load * margin_pct >=
+				  (unsigned __int128)my_load * 100)
+			continue;
+		/* Down to an LLC (or smaller): the lightest child each time. */
+		while (g->level > SD_LLC && g->children) {
+			const struct sched_group *ch = lightest_group(
+				bd, g->children, NULL, &c->allowed,
+				c->fair.weight, idle_only, &load);
+
+			if (!ch)
+				break;
+			g = ch;
+		}
+		t = c;
+		to = g;
+		allowed = c->allowed;
+		weight = c->fair.weight;
+		break;
+	}
+	arch_spin_unlock(&rq->lock);
+	if (t)
+		push_into(bd, cpu, to, t, &allowed, weight, now_ns);
+}
+
+/* The periodic pass inside the LLC: balance_tick's flat pass bounded by
+ * the LLC. */
+static void push_inside_llc(struct balance_domains *bd, int cpu,
+			    uint64_t now_ns)
+{
+	const struct sched_group *llc = bd->sd->cpu[cpu].at_level[SD_LLC];
+	struct balance_cpu *bc = &bd->cpu[cpu];
+	struct rq *rq = cpu_rq(cpu);
+	struct thread *t = NULL;
+	struct cpumask m;
+	int n = snapshot_span(bd, bc, &llc->span, NULL, now_ns);
+	int me = index_of(bc->ids, n, cpu), target = -1;
+
+	if (me < 0)
+		return;
+	arch_spin_lock(&rq->lock);
+	for (struct rb_node *node = rb_first(&rq->fair.tree); node;
+	     node = rb_next(node)) {
+		struct thread *c = container_of(node, struct thread,
+						fair.node);
+
+		runnable_mask_idx(c, bc->ids, n, &m);
+		target = balance_push_target(bc->loads, n, &m, me,
+					     c->fair.weight);
+		if (target >= 0) {
+			t = c;
+			break;
+		}
+	}
+	arch_spin_unlock(&rq->lock);
+	if (t)
+		move_to(rq, cpu_rq(bc->ids[target]), t, now_ns, false);
+}
+
+/* A level's interval, scaled from the tunable: balance_interval_ns is the
+ * lowest row of docs/many-cores.md's table (4 ms there), the others keep
+ * their ratio to it (x2, x8, x32). */
+static uint64_t level_interval_ns(int level)
+{
+	return sched_tunables.balance_interval_ns *
+	       (sched_domain_interval_ns(level) /
+		sched_domain_interval_ns(SD_SMT));
+}
+
+static void balance_tick_domains(struct balance_domains *bd, int cpu,
+				 uint64_t now_ns)
+{
+	const struct sched_cpu_domains *cd = &bd->sd->cpu[cpu];
+	struct balance_cpu *bc = &bd->cpu[cpu];
+	struct rq *rq = cpu_rq(cpu);
+	uint64_t next;
+
+	rotate_llc(bd, cpu, now_ns);
+	if (READ_ONCE(rq->rt.nr_queued))
+		balance_push_rt(cpu, now_ns);
+	/* Periodic passes, lowest level first, each on its own interval;
+	 * the pass inside the LLC at the base interval. */
+	if (now_ns >= bc->next_ns[SD_LLC]) {
+		bc->next_ns[SD_LLC] = now_ns + sched_tunables.balance_interval_ns;
+		push_inside_llc(bd, cpu, now_ns);
+	}
+	next = bc->next_ns[SD_LLC];
+	for (int i = 0; i < cd->nr; i++) {
+		const struct sched_domain *d = &cd->dom[i];
+
+		if (d->level <= SD_LLC)
+			continue;
+		if (now_ns >= bc->next_ns[d->level]) {
+			bc->next_ns[d->level] = now_ns +
+						level_interval_ns(d->level);
+			push_across(bd, cpu, d, false, 100, now_ns);
+		} else if (READ_ONCE(rq->fair.tree.count) &&
+			   idle_elsewhere(bd, d, cpu)) {
+			/* Early, for an idle CPU only (Linux shortens a
+			 * busy CPU's interval the same way for idle ones). */
+			push_across(bd, cpu, d, true, 100, now_ns);
+		} else if (READ_ONCE(rq->fair.tree.count) &&
+			   imbalanced(bd, d, cpu)) {
+			/* Early, for a clear imbalance only. */
+			push_across(bd, cpu, d, false, EARLY_MARGIN_PCT,
+				    now_ns);
+		}
+		if (bc->next_ns[d->level] < next)
+			next = bc->next_ns[d->level];
+	}
+	/* The timer keeps the earliest pass alive while waiters stay. */
+	arch_spin_lock(&rq->lock);
+	rq->next_balance_ns = next;
+	arch_spin_unlock(&rq->lock);
+}
+
+/* Pull from the CPUs of span (minus skip), most urgent source first. */
+static bool pull_span(struct balance_domains *bd, int cpu,
+		      const struct cpumask *span, const struct cpumask *skip,
+		      int min_rank, int prev_rank, uint64_t now_ns)
+{
+	struct balance_cpu *bc = &bd->cpu[cpu];
+	int n = snapshot_span(bd, bc, span, skip, now_ns);
+	int me = index_of(bc->ids, n, cpu);
+
+	n = balance_pull_order(bc->loads, n, me, min_rank, bc->order);
+	for (int i = 0; i < n; i++)
+		if (pull_from(cpu_rq(cpu), cpu_rq(bc->ids[bc->order[i]]),
+			      prev_rank, now_ns))
+			return true;
+	return false;
+}
+
+/* Queued work a CPU wanting rank > min_rank could take from a group. */
+static int32_t group_queued(const struct balance_counts *c, int min_rank)
+{
+	return (min_rank < RANK_FAIR ? READ_ONCE(c->nr_queued_fair) : 0) +
+	       READ_ONCE(c->nr_queued_other);
+}
+
+/* Tries of other groups per level and new-idle pull. */
+#define FAR_PULL_TRIES 2
+
+/*
+ * Pull from the groups below `top` outside `near` (this CPU's side),
+ * busiest by summary first, going down the busiest child to an LLC: at
+ * most FAR_PULL_TRIES LLC scans. Only if the summaries show work queued
+ * outside `near`.
+ */
+static bool pull_far(struct balance_domains *bd, int cpu,
+		     const struct sched_group *top,
+		     const struct sched_group *near, int min_rank,
+		     int prev_rank, uint64_t now_ns)
+{
+	const struct sched_group *tried[FAR_PULL_TRIES] = { NULL };
+
+	if (group_queued(group_sum(bd, top), min_rank) -
+		    group_queued(group_sum(bd, near), min_rank) <= 0)
+		return false;
+	for (int k = 0; k < FAR_PULL_TRIES; k++) {
+		const struct sched_group *g = top, *best;
+
+		/* Down from top, the busiest child not tried and not ours,
+		 * until an LLC. */
+		do {
+			int32_t most = 0;
+
+			best = NULL;
+			for (const struct sched_group *c = g->children; c;
+			     c = c->next) {
+				int32_t q;
+				bool seen = c == near;
+
+				for (int j = 0; j < k; j++)
+					seen |= tried[j] == c;
+				if (seen)
+					continue;
+				q = group_queued(group_sum(bd, c), min_rank);
+				if (q > most) {
+					most = q;
+					best = c;
+				}
+			}
+			if (best)
+				g = best;
+		} while (best && g->level > SD_LLC && g->children);
+		if (g == top)
+			return false;
+		tried[k] = g;
+		if (pull_span(bd, cpu, &g->span, NULL, min_rank, prev_rank,
+			      now_ns))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * New-idle pull, nearest first: the SMT siblings, the rest of the LLC,
+ * then (if the node's summary shows queued work outside this LLC and
+ * nothing came from inside) the busiest other LLC of the node. Another
+ * node only for a CPU about to idle that found nothing it may run in its
+ * own node: a waiter elsewhere must not wait a machine interval while
+ * this CPU idles (work conservation); a CPU that would run something
+ * anyway never pulls across nodes.
+ */
+static bool balance_pull_domains(struct balance_domains *bd, int cpu,
+				 uint64_t now_ns, int prev_rank)
+{
+	const struct sched_cpu_domains *cd = &bd->sd->cpu[cpu];
+	const struct sched_group *smt = cd->at_level[SD_SMT];
+	const struct sched_group *llc = cd->at_level[SD_LLC];
+	const struct sched_group *node = cd->at_level[SD_NODE];
+	const struct sched_group *all = bd->sd->machine;
+	struct balance_load self;
+	int min_rank;
+
+	balance_snapshot_cpu(&self, cpu, now_ns);
+	min_rank = prev_rank > self.top_queued_rank ? prev_rank :
+						      self.top_queued_rank;
+	if (smt->weight > 1 &&
+	    pull_span(bd, cpu, &smt->span, NULL, min_rank, prev_rank, now_ns))
+		return true;
+	if (llc != smt &&
+	    pull_span(bd, cpu, &llc->span, smt->weight > 1 ? &smt->span : NULL,
+		      min_rank, prev_rank, now_ns))
+		return true;
+	if (node != llc &&
+	    pull_far(bd, cpu, node, llc, min_rank, prev_rank, now_ns))
+		return true;
+	if (node != all && min_rank == RANK_IDLE &&
+	    pull_far(bd, cpu, all, node, min_rank, prev_rank, now_ns))
+		return true;
+	return false;
 }
 
 /* balance_kick_idle's test of one candidate (a sched_idle_visit callback):

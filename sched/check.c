@@ -131,6 +131,59 @@ int rq_check(struct rq *rq)
 		}                                                          \
 	} while (0)
 
+/*
+ * The domain group summaries (balance.c), all run-queue locks held: every
+ * CPU's recorded share equals what its run queue holds now (no change
+ * went unaccounted), and every group's summary equals the sum of its
+ * CPUs' shares (no update lost or applied twice). O(CPUs x levels).
+ */
+static int check_group_summaries(void)
+{
+	const struct balance_domains *bd = balance_domains;
+
+	if (!bd)
+		return 0;
+	for (int cpu = 0; cpu < bd->sd->nr_cpus && cpu < sched_nr_cpus; cpu++) {
+		struct rq *rq = cpu_rq(cpu);
+		struct balance_counts now = { 0 };
+
+		if (rq->online)
+			balance_counts_of(rq, &now);
+		/* Capacity is accounted at events but decays between them:
+		 * compare the counts, and the capacity only through the
+		 * sums below. */
+		now.fair_capacity = bd->cpu[cpu].added.fair_capacity;
+		if (!balance_counts_equal(&now, &bd->cpu[cpu].added)) {
+			sched_log("sched: cpu%d: check 'group summary share "
+				  "== run queue' failed (-60)", cpu);
+			return -60;
+		}
+	}
+	for (int i = 0; i < bd->sd->nr_groups; i++) {
+		const struct sched_group *g = &bd->sd->groups[i];
+		const struct balance_counts *c = &bd->sums[i].c;
+		struct balance_counts sum = { 0 };
+
+		for_each_cpu(cpu, &g->span) {
+			const struct balance_counts *a = &bd->cpu[cpu].added;
+
+			sum.nr_running += a->nr_running;
+			sum.nr_idle += a->nr_idle;
+			sum.nr_queued_fair += a->nr_queued_fair;
+			sum.nr_queued_other += a->nr_queued_other;
+			sum.fair_weight += a->fair_weight;
+			sum.fair_capacity += a->fair_capacity;
+		}
+		if (!balance_counts_equal(&sum, c)) {
+			sched_log("sched: group of cpu%d (%s): check 'summary "
+				  "== sum over its CPUs' failed (-61)",
+				  g->first_cpu, sched_domain_level_name(g->level));
+			return -61;
+		}
+	}
+	return 0;
+}
+
 int sched_check_all(void)
 {
 	uint64_t flags = arch_irq_save();
@@ -155,6 +208,8 @@ int sched_check_all(void)
 	}
 	if (!err)
 		err = sched_topo_check(); /* the idle masks (topo.c) */
+	if (!err)
+		err = check_group_summaries();
 	if (err)
 		goto out;
 	/* cpupri: every online CPU is in exactly the mask of the level of

@@ -177,6 +177,9 @@ void rq_update_snapshot(struct rq *rq)
 						     SCHED_NICE_0_WEIGHT);
 	rq_cpupri_update(rq);
 	rq_idle_sync(rq);
+	/* curr changed (a switch, a class or weight change): the group
+	 * summaries follow (balance.c). */
+	balance_account(rq);
 }
 
 void double_rq_lock(struct rq *a, struct rq *b)
@@ -276,6 +279,7 @@ static void activate(struct rq *rq, struct thread *t, int flags,
 	rq->nr_queued++;
 	rq_cpupri_update(rq);
 	rq_idle_sync(rq);
+	balance_account(rq);
 }
 
 void sched_move_queued(struct rq *src, struct rq *dst, struct thread *t,
@@ -296,6 +300,8 @@ void sched_move_queued(struct rq *src, struct rq *dst, struct thread *t,
 	rq_cpupri_update(dst);
 	rq_idle_sync(src);
 	rq_idle_sync(dst);
+	balance_account(src);
+	balance_account(dst);
 	sched_trace(now_ns, dst->cpu, STE_MIGRATE, t, NULL, src->cpu);
 }
 
@@ -990,6 +996,7 @@ void sched_init(int ncpus)
 	arch_free(sched_rqs);
 	arch_free(balance_loads_all);
 	arch_free(balance_order_all);
+	balance_domains_detach(); /* before the tree it points into */
 	sched_topo_reset();
 	sched_possible_cpus = ncpus;
 	sched_rqs = percpu_table(ncpus, sizeof(*sched_rqs));
@@ -1046,7 +1053,12 @@ void sched_cpu_online(int cpu, struct thread *idle)
 	rq->curr_stint_start_ns = now_ns;
 	rq->timer_ns = SCHED_TIMER_NONE;
 	rq->next_balance_ns = now_ns + sched_tunables.balance_interval_ns;
+	/* Under the lock like every other snapshot update: once domains are
+	 * attached it also accounts this CPU in the group summaries
+	 * (balance_account asserts the lock). */
+	arch_spin_lock(&rq->lock);
 	rq_update_snapshot(rq);
+	arch_spin_unlock(&rq->lock);
 	/* Publish: APs come online in parallel, so the mask word and the
 	 * CPU count are updated with atomic read-modify-writes (a plain |=
 	 * could lose another CPU's bit, and that CPU would never take work),
@@ -1067,6 +1079,7 @@ void sched_cpu_online(int cpu, struct thread *idle)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	arch_spin_lock(&rq->lock);
 	rq_idle_sync(rq);
+	balance_account(rq); /* the same pairing with balance_domains_attach */
 	arch_spin_unlock(&rq->lock);
 }
 

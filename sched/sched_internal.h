@@ -19,6 +19,7 @@
 
 #include "sched/sched.h"
 #include "sched/cpupri.h"
+#include "sched/domain.h"
 
 /* ---- Assertions ---------------------------------------------------------- */
 
@@ -407,6 +408,99 @@ uint64_t balance_fair_load(const struct balance_load *l,
 /* Fill loads[0..n) from the run queues without locks, where n is
  * sched_nr_cpus read once; returns n. */
 int balance_snapshot(struct balance_load *loads, uint64_t now_ns);
+/* One CPU's entry of a snapshot (what balance_snapshot fills per CPU). */
+void balance_snapshot_cpu(struct balance_load *l, int cpu, uint64_t now_ns);
+
+/* ---- Balancing through the domains (balance.c, docs/scheduler.md
+ * "Balancing through domains") ---------------------------------------------- */
+
+struct sched_domains;
+
+/*
+ * What one CPU adds to the summary of every group holding it, and so (as
+ * a sum) what a group's summary holds. Derived from the run queue only:
+ * nr_running = nr_queued + (curr not idle), nr_idle = (curr is idle),
+ * nr_queued_fair = fair.tree.count, nr_queued_other = queued RT and
+ * deadline threads (throttled ones too), fair_weight = fair.queued_weight
+ * + a fair curr's weight, fair_capacity = the CPU's fair capacity
+ * (SCHED_CAPACITY net of rtdl_util) as of its last accounting.
+ */
+struct balance_counts {
+	int32_t nr_running;
+	int32_t nr_idle;
+	int32_t nr_queued_fair;
+	int32_t nr_queued_other;
+	int64_t fair_weight;
+	int64_t fair_capacity;
+};
+
+/*
+ * One per sched_group (indexed like sd->groups), one cache line each.
+ * The rule: a CPU changes the summaries only by adding the difference
+ * between its new counts and the ones it added before (its struct
+ * balance_cpu.added), with relaxed atomic adds, while holding its own
+ * run-queue lock; so each group's summary is, once the adds land, the sum
+ * of `added` over its CPUs (sched_check_all checks it after every
+ * simulated event). Readers take no lock and may see a summary one update
+ * stale, or mid-update (fields from before and after one CPU's change): a
+ * hint for choosing where to look; every move is re-checked under the
+ * run-queue locks (move_to, balance_pull).
+ */
+struct balance_sum {
+	struct balance_counts c;
+} __attribute__((aligned(64)));
+
+struct balance_cpu {
+	/* Written only under this CPU's run-queue lock (balance_account). */
+	struct balance_counts added;
+	/* Written only by this CPU, interrupts off (balance_tick): the next
+	 * periodic pass per domain level (SD_LLC: the pass inside the LLC). */
+	uint64_t next_ns[SD_NR_LEVELS];
+	/* Scratch for group-bounded snapshots, used only by this CPU with
+	 * interrupts off (balance_tick, balance_pull): scratch_n entries. */
+	struct balance_load *loads;
+	int *ids;	/* loads[i] is CPU ids[i], ascending */
+	int *order;
+};
+
+/* The domains balancing uses; NULL until balance_domains_attach. Written
+ * once (release), read-only afterwards. */
+struct balance_domains {
+	const struct sched_domains *sd;
+	struct balance_sum *sums;	/* [sd->nr_groups] */
+	struct balance_cpu *cpu;	/* [sd->nr_cpus] */
+	int nr_cpus;			/* sd->nr_cpus (detach may run
+					 * after sd is gone) */
+	int scratch_n;			/* largest LLC + 1 */
+};
+extern struct balance_domains *balance_domains;
+
+/*
+ * Make balancing use sd (built for the CPUs online now; it must stay
+ * alive and unchanged): allocates the summaries and per-CPU scratch
+ * (O(groups + CPUs x largest LLC)), publishes them, then accounts every
+ * online CPU under its lock. Init code: no lock held, interrupts on
+ * (arch_alloc). Once only; returns 0 or -ENOMEM (balancing then stays
+ * machine-wide, as before). A machine whose LLC is every CPU keeps
+ * today's decisions and attaches nothing (balance_domains stays NULL).
+ */
+int balance_domains_attach(const struct sched_domains *sd);
+/* Tests only: keep the summaries even where one LLC is every CPU (the
+ * explorer, tools/schedsim/par.c, then checks their rule under every
+ * interleaving it tries; decisions stay the machine-wide ones). */
+extern bool balance_summaries_always;
+/* Forget the domains (tests and the simulator between runs only: no
+ * other CPU may be balancing). */
+void balance_domains_detach(void);
+/* Bring this CPU's share of the group summaries up to date (its run-queue
+ * lock held). Called wherever the run queue's counts change: activate,
+ * sched_move_queued, rq_update_snapshot (switches, class changes), the
+ * dequeue in thread.c commit_change. O(levels). */
+void balance_account(struct rq *rq);
+/* The counts balance_account would add for rq (lock held; checker). */
+void balance_counts_of(const struct rq *rq, struct balance_counts *c);
+bool balance_counts_equal(const struct balance_counts *a,
+			  const struct balance_counts *b);
 
 /*
  * Per-CPU scratch for snapshots: sched_possible_cpus entries for `cpu`,

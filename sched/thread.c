@@ -447,6 +447,7 @@ static void commit_change(struct thread *t, const struct sched_attr *a,
 		 * thread that did not block. */
 		t->state = THREAD_BLOCKED;
 		t->replacing = true;
+		balance_account(rq); /* it left the queue */
 		arch_spin_unlock(&rq->lock);
 		arch_irq_restore(flags);
 		sched_replace_thread(t);

@@ -222,6 +222,11 @@ int sched_set_topology(const struct cpu_topo *topo, int ncpus,
 	}
 	/* (3) Readers may use it. */
 	__atomic_store_n(&topo_ready, tp, __ATOMIC_RELEASE);
+	/* (4) Balancing through the domains: its group summaries
+	 * (balance.c). Without them balancing stays machine-wide. */
+	if (balance_domains_attach(&tp->sd) < 0)
+		sched_log("sched: no memory for the balance summaries: "
+			  "balancing stays machine-wide");
 	return rc;
 }
 

@@ -428,6 +428,8 @@ struct par *par_create(int ncpus)
 
 		for (int c = 0; c < ncpus; c++)
 			topo[c] = (struct cpu_topo){ .core = c };
+		/* The balance summaries too (balance.c), checked likewise. */
+		balance_summaries_always = true;
 		if (sched_set_topology(topo, ncpus, NULL, 1) < 0) {
 			par_destroy(p);
 			return NULL;

@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Balancing through the domains (sched/balance.c, docs/scheduler.md
+ * "Balancing through domains"): the group summaries and their whole-state
+ * check (it must be able to fail), and the decisions on small topologies
+ * in the simulator: the new-idle pull takes from the SMT sibling before
+ * the LLC and from the LLC before another node, the rotation of evenly
+ * loaded LLCs never crosses them, and a machine whose one LLC is every CPU
+ * decides exactly as without domains.
+ *
+ * Read next: sched/balance.c.
+ */
+#include "sim-helpers.h"
+
+#include <stdio.h>
+
+#include "tools/schedsim/mcstats.h"
+
+/* 2 packages (= nodes) x 2 cores x 2 threads: LLC = package (CPUs 0-3,
+ * 4-7), cores {0,1} {2,3} {4,5} {6,7}. */
+static struct sim_spec *spec_2x2x2(uint64_t duration_ns)
+{
+	struct sim_spec *p = spec_new(8, duration_ns, 1 * MS);
+
+	p->packages = 2;
+	p->cores = 2;
+	p->smt = 2;
+	return p;
+}
+
+static void test_summaries_checked(void **state)
+{
+	struct sim_spec *p = spec_2x2x2(20 * MS);
+	struct balance_domains *bd;
+	struct sim *s;
+	int64_t saved;
+
+	(void)state;
+	for (int i = 0; i < 12; i++) {
+		char name[16];
+		struct sim_thread_spec *t;
+
+		snprintf(name, sizeof(name), "F%d", i);
+		t = spec_thread(p, name, SCHED_POLICY_FAIR);
+		spec_action(t, SIM_ACT_RUN, 700 * US);
+		spec_action(t, SIM_ACT_SLEEP, 300 * US);
+		spec_action(t, SIM_ACT_LOOP, 0);
+	}
+	s = sim_new();
+	/* Every event checked (sim.c), the summaries with the rest. */
+	assert_int_equal(sim_run_until(s, 10 * MS), 0);
+	bd = balance_domains;
+	assert_non_null(bd);
+	/* The machine's summary counts every CPU's runnable threads. */
+	{
+		int64_t all = 0;
+
+		for (int c = 0; c < 8; c++)
+			all += cpu_rq(c)->nr_queued +
+			       (cpu_rq(c)->curr != cpu_rq(c)->idle);
+		assert_int_equal(bd->sums[bd->sd->machine - bd->sd->groups]
+					 .c.nr_running,
+				 all);
+	}
+	/* A lost update is caught: one group's sum off by one... */
+	bd->sums[bd->sd->machine - bd->sd->groups].c.nr_queued_fair++;
+	assert_int_equal(sched_check_all(), -61);
+	bd->sums[bd->sd->machine - bd->sd->groups].c.nr_queued_fair--;
+	assert_int_equal(sched_check_all(), 0);
+	/* ... and so is a change a CPU never accounted. */
+	saved = bd->cpu[3].added.fair_weight;
+	bd->cpu[3].added.fair_weight += 1024;
+	assert_int_equal(sched_check_all(), -60);
+	bd->cpu[3].added.fair_weight = saved;
+	assert_int_equal(sim_run(s), 0);
+	sim_destroy(s);
+}
+
+/*
+ * CPU 7 runs an RT thread X until 3 ms; RT hogs hold CPUs 0-6. Fair
+ * waiters arrive at 1 ms, each allowed on CPU 7 and one other CPU (where
+ * it waits behind that CPU's hog). When X sleeps, CPU 7's new-idle pull
+ * chooses among them: returns the CPU the winner came from. (CPU 7, so
+ * that the machine-wide order, lowest id first among equals, would pick
+ * the farthest.)
+ */
+static int pulled_from(const int *others, int n)
+{
+	struct sim_spec *p = spec_2x2x2(6 * MS);
+	struct sim_thread_spec *t;
+	struct sim *s;
+	int from = -1;
+
+	t = spec_thread(p, "X", SCHED_POLICY_FIFO);
+	t->attr.rt_priority = 10;
+	spec_pin(t, 7, 7);
+	spec_action(t, SIM_ACT_RUN, 3 * MS);
+	spec_action(t, SIM_ACT_SLEEP, 100 * MS);
+	for (int c = 0; c < 7; c++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "R%d", c);
+		t = spec_thread(p, name, SCHED_POLICY_FIFO);
+		t->attr.rt_priority = 10;
+		spec_pin(t, c, c);
+	}
+	for (int i = 0; i < n; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "W%d", others[i]);
+		t = spec_thread(p, name, SCHED_POLICY_FAIR);
+		cpumask_clear(&t->mask);
+		cpumask_set(&t->mask, 7);
+		cpumask_set(&t->mask, others[i]);
+		t->has_mask = true;
+		t->arrive_ns = 1 * MS;
+		t->spawn_cpu = others[i];
+		t->has_spawn_cpu = true;
+	}
+	s = sim_new();
+	assert_int_equal(sim_run_until(s, 2 * MS), 0);
+	for (int i = 0; i < n; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "W%d", others[i]);
+		/* Waiting where it was created, not on CPU 7. */
+		assert_int_equal(sim_thread_by_name(s, name)->t.cpu, others[i]);
+	}
+	assert_int_equal(sim_run_until(s, 3 * MS + 500 * US), 0);
+	for (int i = 0; i < n; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "W%d", others[i]);
+		if (sim_thread_by_name(s, name)->t.cpu == 7) {
+			assert_int_equal(from, -1); /* one pull */
+			from = others[i];
+		}
+	}
+	assert_int_equal(sim_run(s), 0);
+	sim_destroy(s);
+	return from;
+}
+
+static void test_pull_nearest_first(void **state)
+{
+	(void)state;
+	/* The SMT sibling before the LLC and the other node. */
+	assert_int_equal(pulled_from((const int[]){ 1, 4, 6 }, 3), 6);
+	/* The LLC before the other node. */
+	assert_int_equal(pulled_from((const int[]){ 1, 4 }, 2), 4);
+	/* Another node only when nothing in this one may come. */
+	assert_int_equal(pulled_from((const int[]){ 2 }, 1), 2);
+}
+
+/* Six fair hogs on 2 packages x 2 cores x 1 thread (an LLC and a node per
+ * package): once the machine pass has evened the LLCs out (three threads
+ * on two CPUs each), the rotation shares each LLC's CPUs and nothing
+ * crosses nodes. (Without domains the rotation takes the longest-running
+ * thread anywhere: hundreds of cross-node moves.) */
+static void test_rotation_stays_in_llc(void **state)
+{
+	struct sim_spec *p = spec_new(4, 600 * MS, 1 * MS);
+	struct sim *s;
+
+	(void)state;
+	p->packages = 2;
+	p->cores = 2;
+	p->smt = 1;
+	/* The table's base (docs/many-cores.md): the machine pass every
+	 * 128 ms evens out what placement left uneven at the start. */
+	spec_set(p, "balance_interval_ns", 4 * MS);
+	for (int i = 0; i < 6; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "H%d", i);
+		spec_thread(p, name, SCHED_POLICY_FAIR);
+	}
+	s = sim_new();
+	assert_int_equal(sim_stats_attach(s, 200 * MS), 0);
+	assert_int_equal(sim_run(s), 0);
+	/* It did rotate (inside the LLCs)... */
+	assert_true(s->stats->by_level[SIM_MIG_LLC] > 20);
+	/* ... every thread got its share (4 CPUs / 6 = 2/3 of 600 ms, once
+	 * the LLCs were even: the first pass)... */
+	for (int i = 0; i < 6; i++) {
+		uint64_t run = s->threads[i].t.stats.run_ns;
+
+		assert_true(run > 380 * MS && run < 420 * MS);
+	}
+	/* ... but never across nodes once settled. */
+	assert_int_equal(s->stats->remote_settled, 0);
+	sim_destroy(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_summaries_checked),
+		cmocka_unit_test(test_pull_nearest_first),
+		cmocka_unit_test(test_rotation_stays_in_llc),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
