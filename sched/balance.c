@@ -359,6 +359,8 @@ int balance_rt_target(const struct balance_load *loads, int n,
 struct balance_domains *balance_domains;
 bool balance_summaries_always;
 
+static struct balance_domains *domains_for(int cpu);
+
 static uint32_t capacity_of_util(uint32_t util)
 {
 	uint32_t used = util >> 10;
@@ -434,6 +436,31 @@ void balance_account(struct rq *rq)
 			&c->fair_capacity);
 	}
 	*was = now;
+}
+
+/* Refresh period of a decaying capacity share: the half-life of the
+ * average (y^32 = 1/2), so the share is never off by more than half of
+ * what remains of the RT/DL use. */
+#define CAPACITY_REFRESH_NS (32 * UTIL_PERIOD_NS)
+
+uint64_t balance_capacity_refresh_ns(const struct rq *rq)
+{
+	struct balance_domains *bd = domains_for(rq->cpu);
+
+	ASSERT_HELD(&rq->lock);
+	/* Capacity is accounted at events, but after RT/DL work stops it
+	 * keeps growing with no event: a CPU running one fair thread has
+	 * none (nohz), and its share would stay as low as at the switch,
+	 * making its groups look overloaded to every pass for good. So while
+	 * a fair thread runs on a share below full capacity, a timer event
+	 * (update_curr, balance_account) catches up with the decay. (An
+	 * idle CPU needs none: taking work is an event. RT/DL curr: a switch
+	 * or its class's timer accounts.) Only when decisions read the
+	 * summaries (domains_for). */
+	if (!bd || thread_rank(rq->curr) != RANK_FAIR ||
+	    bd->cpu[rq->cpu].added.fair_capacity >= SCHED_CAPACITY)
+		return SCHED_TIMER_NONE;
+	return rq->rtdl_util_at_ns + CAPACITY_REFRESH_NS;
 }
 
 /* Free bd (never published, or unpublished with no CPU balancing). */

@@ -341,6 +341,8 @@ static uint64_t rq_next_event(struct rq *rq, uint64_t now_ns)
 	/* Someone waits here: keep the periodic balance pass alive. */
 	if (rq->nr_queued > 0)
 		ev = min_u64(ev, rq->next_balance_ns);
+	/* A decaying RT/DL use: the group summaries follow it (balance.c). */
+	ev = min_u64(ev, balance_capacity_refresh_ns(rq));
 	/* nohz off: a busy CPU takes the periodic tick as well. */
 	if (!sched_tunables.nohz && rq->curr != rq->idle)
 		ev = min_u64(ev, (now_ns / sched_tunables.tick_ns + 1) *
@@ -710,6 +712,9 @@ void sched_timer_event(void)
 	for (int i = 0; i < SCHED_NR_CLASSES; i++)
 		sched_classes[i]->tick(rq, rq->curr, now_ns);
 	rq_cpupri_update(rq); /* throttles and replenishments */
+	/* update_curr moved the RT/DL use: the capacity in the group
+	 * summaries follows (balance_capacity_refresh_ns's event). */
+	balance_account(rq);
 	arch_spin_unlock(&rq->lock);
 
 	balance_tick(cpu, now_ns);

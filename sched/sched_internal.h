@@ -497,6 +497,10 @@ void balance_domains_detach(void);
  * sched_move_queued, rq_update_snapshot (switches, class changes), the
  * dequeue in thread.c commit_change. O(levels). */
 void balance_account(struct rq *rq);
+/* When rq's timer must fire so that its share of the summaries' fair
+ * capacity catches up with the decay of its RT/DL use (rq_next_event),
+ * or SCHED_TIMER_NONE. Its lock held. */
+uint64_t balance_capacity_refresh_ns(const struct rq *rq);
 /* The counts balance_account would add for rq (lock held; checker). */
 void balance_counts_of(const struct rq *rq, struct balance_counts *c);
 bool balance_counts_equal(const struct balance_counts *a,

@@ -192,12 +192,83 @@ static void test_rotation_stays_in_llc(void **state)
 	sim_destroy(s);
 }
 
+/*
+ * The summaries' fair capacity follows the RT/DL use as it decays with
+ * time, not only at switches. 2 packages x 2 cores x 1 thread: CPU 0 runs
+ * an RT thread for its first 100 ms, then (nothing queued there) one fair
+ * hog without a switch. Were CPU 0's share of its LLC's capacity left as
+ * accounted at that switch (about 1/10 of a CPU), its LLC would look
+ * overloaded for good: the machine pass would keep two hogs per CPU in the
+ * other LLC and one per CPU here (600 ms against 300 ms of 600).
+ */
+static void test_capacity_follows_decay(void **state)
+{
+	struct sim_spec *p = spec_new(4, 1000 * MS, 1 * MS);
+	struct balance_domains *bd;
+	struct sim_thread_spec *t;
+	uint64_t at[6];
+	struct sim *s;
+
+	(void)state;
+	p->packages = 2;
+	p->cores = 2;
+	p->smt = 1;
+	spec_set(p, "balance_interval_ns", 4 * MS);
+	t = spec_thread(p, "X", SCHED_POLICY_FIFO);
+	t->attr.rt_priority = 10;
+	spec_pin(t, 0, 0);
+	spec_action(t, SIM_ACT_RUN, 100 * MS);
+	spec_action(t, SIM_ACT_SLEEP, 10000 * MS);
+	for (int i = 0; i < 6; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "H%d", i);
+		t = spec_thread(p, name, SCHED_POLICY_FAIR);
+		t->arrive_ns = 50 * MS;
+	}
+	s = sim_new();
+	assert_int_equal(sim_run_until(s, 400 * MS), 0);
+	/* 300 ms after the RT thread stopped (about ten half-lives of the
+	 * average): every group's capacity within 5% of its CPUs' now. */
+	bd = balance_domains;
+	assert_non_null(bd);
+	for (int g = 0; g < bd->sd->nr_groups; g++) {
+		int64_t fresh = 0, summed = bd->sums[g].c.fair_capacity;
+
+		for_each_cpu(c, &bd->sd->groups[g].span)
+			fresh += rq_fair_capacity(cpu_rq(c), 400 * MS);
+		if (summed * 100 < fresh * 95)
+			print_message("group of cpu%d (%s): capacity %lld, "
+				      "its CPUs now %lld\n",
+				      bd->sd->groups[g].first_cpu,
+				      sched_domain_level_name(
+					      bd->sd->groups[g].level),
+				      (long long)summed, (long long)fresh);
+		assert_true(summed * 100 >= fresh * 95);
+	}
+	for (int i = 0; i < 6; i++)
+		at[i] = T(s, (char[]){ 'H', (char)('0' + i), 0 })->t.stats.run_ns;
+	assert_int_equal(sim_run(s), 0);
+	/* The last 600 ms: 4 CPUs for 6 hogs, 2/3 each. */
+	for (int i = 0; i < 6; i++) {
+		uint64_t run = T(s, (char[]){ 'H', (char)('0' + i), 0 })
+				       ->t.stats.run_ns - at[i];
+
+		if (run < 360 * MS || run > 440 * MS)
+			print_message("H%d: %llu ms of 600\n", i,
+				      (unsigned long long)(run / MS));
+		assert_true(run >= 360 * MS && run <= 440 * MS);
+	}
+	sim_destroy(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_summaries_checked),
 		cmocka_unit_test(test_pull_nearest_first),
 		cmocka_unit_test(test_rotation_stays_in_llc),
+		cmocka_unit_test(test_capacity_follows_decay),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
