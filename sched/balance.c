@@ -481,13 +481,22 @@ int balance_domains_attach(const struct sched_domains *sd)
 	struct balance_domains *bd;
 	int n = 0;
 
+	bool one_llc = true;
+
 	SCHED_ASSERT(!balance_domains);
-	/* One LLC for the whole machine: the decisions are the machine-wide
-	 * ones (domains_for), so no summaries to keep either: every event
-	 * costs what it did before domains. */
-	if (sd->nr_cpus < 1 ||
-	    (sd->cpu[0].at_level[SD_LLC] == sd->machine &&
-	     !balance_summaries_always))
+	/* One LLC for every CPU that is up: the decisions are the
+	 * machine-wide ones, so no summaries to keep either: every event
+	 * costs what it did before domains. Every CPU that is up, not every
+	 * CPU of the tree: a possible CPU that never came up (an MADT's
+	 * online-capable entry, a failed AP) has an LLC of its own there
+	 * (topo.c), and would put every small PC with such firmware on the
+	 * domain code. If it comes up later it balances machine-wide like
+	 * the rest (the code before domains, right for any CPUs). */
+	for (int cpu = 1; cpu < sd->nr_cpus && one_llc; cpu++)
+		if (__atomic_load_n(&cpu_rq(cpu)->online, __ATOMIC_ACQUIRE) &&
+		    sd->cpu[cpu].at_level[SD_LLC] != sd->cpu[0].at_level[SD_LLC])
+			one_llc = false;
+	if (sd->nr_cpus < 1 || (one_llc && !balance_summaries_always))
 		return 0;
 	for (int cpu = 0; cpu < sd->nr_cpus; cpu++) {
 		const struct sched_group *llc = sd->cpu[cpu].at_level[SD_LLC];

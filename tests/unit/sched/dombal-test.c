@@ -262,6 +262,41 @@ static void test_capacity_follows_decay(void **state)
 	sim_destroy(s);
 }
 
+/*
+ * A machine whose one LLC is every CPU that came up keeps no summaries,
+ * even if it has possible CPUs that never came up (an MADT's
+ * online-capable entries, an AP that failed to start): those get an LLC
+ * of their own (topo.c), which made every small PC with such firmware pay
+ * for the summaries at every event and balance through the domains.
+ */
+static void test_absent_cpus_keep_one_llc_flat(void **state)
+{
+	struct cpu_topo topo[3] = { { .core = 0 }, { .core = 1 },
+				    { .core = 2 } };
+	struct sim *s;
+
+	(void)state;
+	spec_new(4, 10 * MS, 1 * MS);
+	s = sim_new();
+	sched_init(4); /* forget the scenario's domains, as at boot */
+	for (int c = 0; c < 3; c++) {
+		s->this_cpu = c;
+		sched_cpu_online(c, &s->cpu[c].idle);
+	}
+	s->this_cpu = 0;
+	assert_int_equal(sched_set_topology(topo, 3, NULL, 1), 0);
+	/* CPU 3 got a place of its own: two LLCs in the tree... */
+	assert_int_equal(sched_topo()->sd.cpu[3].at_level[SD_LLC]->weight, 1);
+	/* ... but balancing stays the machine-wide code, no summaries. */
+	assert_null(balance_domains);
+	/* A late CPU 3 then balances machine-wide like the others. */
+	s->this_cpu = 3;
+	sched_cpu_online(3, &s->cpu[3].idle);
+	s->this_cpu = 0;
+	assert_int_equal(sched_check_all(), 0);
+	sim_destroy(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -269,6 +304,7 @@ int main(void)
 		cmocka_unit_test(test_pull_nearest_first),
 		cmocka_unit_test(test_rotation_stays_in_llc),
 		cmocka_unit_test(test_capacity_follows_decay),
+		cmocka_unit_test(test_absent_cpus_keep_one_llc_flat),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
