@@ -472,7 +472,7 @@ static void balance_domains_free(struct balance_domains *bd)
 		arch_free(bd->cpu[cpu].order);
 	}
 	arch_free(bd->cpu);
-	arch_free(bd->sums);
+	arch_free(bd->sums_mem);
 	arch_free(bd);
 }
 
@@ -511,10 +511,17 @@ int balance_domains_attach(const struct sched_domains *sd)
 	bd->sd = sd;
 	bd->nr_cpus = sd->nr_cpus;
 	bd->scratch_n = n;
-	bd->sums = arch_alloc((size_t)sd->nr_groups * sizeof(*bd->sums));
+	/* One cache line per summary as the type says: arch_alloc aligns
+	 * only to 16 (the kernel heap's header), so each summary would
+	 * straddle two lines shared with its neighbours'. Align by hand. */
+	bd->sums_mem = arch_alloc((size_t)sd->nr_groups * sizeof(*bd->sums) +
+				  _Alignof(struct balance_sum) - 1);
 	bd->cpu = arch_alloc((size_t)sd->nr_cpus * sizeof(*bd->cpu));
-	if (!bd->sums || !bd->cpu)
+	if (!bd->sums_mem || !bd->cpu)
 		goto nomem;
+	bd->sums = (struct balance_sum *)(((uintptr_t)bd->sums_mem +
+					   _Alignof(struct balance_sum) - 1) &
+					  ~(uintptr_t)(_Alignof(struct balance_sum) - 1));
 	for (int cpu = 0; cpu < sd->nr_cpus; cpu++) {
 		struct balance_cpu *bc = &bd->cpu[cpu];
 

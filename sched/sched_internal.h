@@ -467,7 +467,8 @@ struct balance_cpu {
  * once (release), read-only afterwards. */
 struct balance_domains {
 	const struct sched_domains *sd;
-	struct balance_sum *sums;	/* [sd->nr_groups] */
+	struct balance_sum *sums;	/* [sd->nr_groups], 64-aligned */
+	void *sums_mem;			/* what arch_alloc gave for it */
 	struct balance_cpu *cpu;	/* [sd->nr_cpus] */
 	int nr_cpus;			/* sd->nr_cpus (detach may run
 					 * after sd is gone) */
