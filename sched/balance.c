@@ -958,7 +958,8 @@ static void rotate_llc(struct balance_domains *bd, int cpu, uint64_t now_ns)
 
 /*
  * Push one waiter into group g (bounded by an LLC), chosen by the group
- * summaries: to g's allowed CPU with the smallest fair load with it added.
+ * summaries: to g's allowed CPU with the smallest fair load with it added
+ * (idle_only: to an idle one).
  * The group comparison already said the move evens the groups out; the
  * CPU it lands on need not be lighter than this one (two per CPU here,
  * one per CPU there: the rotation inside g then shares them).
@@ -967,7 +968,7 @@ static void rotate_llc(struct balance_domains *bd, int cpu, uint64_t now_ns)
 static bool push_into(struct balance_domains *bd, int cpu,
 		      const struct sched_group *g, struct thread *t,
 		      const struct cpumask *allowed, uint32_t weight,
-		      uint64_t now_ns)
+		      bool idle_only, uint64_t now_ns)
 {
 	struct balance_cpu *bc = &bd->cpu[cpu];
 	int n = snapshot_span(bd, bc, &g->span, NULL, now_ns), best = -1;
@@ -978,6 +979,12 @@ static bool push_into(struct balance_domains *bd, int cpu,
 
 		if (bc->ids[i] == cpu || !cpu_online(bc->ids[i]) ||
 		    !cpumask_test(allowed, bc->ids[i]) || !bc->loads[i].online)
+			continue;
+		/* The pass for an idle CPU: only to one (the group's idle
+		 * CPU may be one t may not use; a busy CPU there gains t
+		 * nothing, and the pass of that CPU would send it back at its
+		 * next tick: it never ran). */
+		if (idle_only && bc->loads[i].nr_running)
 			continue;
 		l = balance_fair_load(&bc->loads[i], weight);
 		if (l < best_load) {
@@ -1118,7 +1125,7 @@ static void push_across(struct balance_domains *bd, int cpu,
 	}
 	arch_spin_unlock(&rq->lock);
 	if (t)
-		push_into(bd, cpu, to, t, &allowed, weight, now_ns);
+		push_into(bd, cpu, to, t, &allowed, weight, idle_only, now_ns);
 }
 
 /* The periodic pass inside the LLC: balance_tick's flat pass bounded by

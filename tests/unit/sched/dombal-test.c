@@ -301,6 +301,48 @@ static void test_absent_cpus_keep_one_llc_flat(void **state)
 	sim_destroy(s);
 }
 
+/*
+ * The early pass for an idle CPU elsewhere moves a waiter only to a CPU
+ * that is idle and allowed. 2 packages x 2 cores: hogs pinned to CPUs 0
+ * and 2, W allowed on 0 and 2 only, CPUs 1 and 3 idle (nothing may run
+ * there). Each group shows an idle CPU W may not use; moving W to the
+ * other group's busy CPU gains nothing, and did so at every tick of the
+ * CPU it waited on, back and forth across the nodes, before the rotation
+ * there let it run: W ran 3 ms of 500, with 512 migrations.
+ */
+static void test_idle_pass_needs_allowed_idle_cpu(void **state)
+{
+	struct sim_spec *p = spec_new(4, 500 * MS, 1 * MS);
+	struct sim_thread_spec *t;
+	struct sim *s;
+
+	(void)state;
+	p->packages = 2;
+	p->cores = 2;
+	p->smt = 1;
+	t = spec_thread(p, "A", SCHED_POLICY_FAIR);
+	spec_pin(t, 0, 0);
+	t = spec_thread(p, "B", SCHED_POLICY_FAIR);
+	spec_pin(t, 2, 2);
+	t = spec_thread(p, "W", SCHED_POLICY_FAIR);
+	cpumask_clear(&t->mask);
+	cpumask_set(&t->mask, 0);
+	cpumask_set(&t->mask, 2);
+	t->has_mask = true;
+	s = sim_new();
+	assert_int_equal(sim_run(s), 0);
+	/* W shares a CPU with its hog (half of 500 ms), and settles. */
+	if (T(s, "W")->t.stats.run_ns < 200 * MS ||
+	    T(s, "W")->t.stats.migrations > 8)
+		print_message("W: ran %llu ms, %llu migrations\n",
+			      (unsigned long long)(T(s, "W")->t.stats.run_ns /
+						   MS),
+			      (unsigned long long)T(s, "W")->t.stats.migrations);
+	assert_true(T(s, "W")->t.stats.run_ns >= 200 * MS);
+	assert_true(T(s, "W")->t.stats.migrations <= 8);
+	sim_destroy(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -309,6 +351,7 @@ int main(void)
 		cmocka_unit_test(test_rotation_stays_in_llc),
 		cmocka_unit_test(test_capacity_follows_decay),
 		cmocka_unit_test(test_absent_cpus_keep_one_llc_flat),
+		cmocka_unit_test(test_idle_pass_needs_allowed_idle_cpu),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
