@@ -479,9 +479,8 @@ static void balance_domains_free(struct balance_domains *bd)
 int balance_domains_attach(const struct sched_domains *sd)
 {
 	struct balance_domains *bd;
-	int n = 0;
-
 	bool one_llc = true;
+	int n = 0;
 
 	SCHED_ASSERT(!balance_domains);
 	/* One LLC for every CPU that is up: the decisions are the
