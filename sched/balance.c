@@ -359,6 +359,8 @@ int balance_rt_target(const struct balance_load *loads, int n,
 struct balance_domains *balance_domains;
 bool balance_summaries_always;
 
+static struct balance_domains *domains_for(int cpu);
+
 static uint32_t capacity_of_util(uint32_t util)
 {
 	uint32_t used = util >> 10;
@@ -436,6 +438,31 @@ void balance_account(struct rq *rq)
 	*was = now;
 }
 
+/* Refresh period of a decaying capacity share: the half-life of the
+ * average (y^32 = 1/2), so the share is never off by more than half of
+ * what remains of the RT/DL use. */
+#define CAPACITY_REFRESH_NS (32 * UTIL_PERIOD_NS)
+
+uint64_t balance_capacity_refresh_ns(const struct rq *rq)
+{
+	struct balance_domains *bd = domains_for(rq->cpu);
+
+	ASSERT_HELD(&rq->lock);
+	/* Capacity is accounted at events, but after RT/DL work stops it
+	 * keeps growing with no event: a CPU running one fair thread has
+	 * none (nohz), and its share would stay as low as at the switch,
+	 * making its groups look overloaded to every pass for good. So while
+	 * a fair thread runs on a share below full capacity, a timer event
+	 * (update_curr, balance_account) catches up with the decay. (An
+	 * idle CPU needs none: taking work is an event. RT/DL curr: a switch
+	 * or its class's timer accounts.) Only when decisions read the
+	 * summaries (domains_for). */
+	if (!bd || thread_rank(rq->curr) != RANK_FAIR ||
+	    bd->cpu[rq->cpu].added.fair_capacity >= SCHED_CAPACITY)
+		return SCHED_TIMER_NONE;
+	return rq->rtdl_util_at_ns + CAPACITY_REFRESH_NS;
+}
+
 /* Free bd (never published, or unpublished with no CPU balancing). */
 static void balance_domains_free(struct balance_domains *bd)
 {
@@ -445,22 +472,30 @@ static void balance_domains_free(struct balance_domains *bd)
 		arch_free(bd->cpu[cpu].order);
 	}
 	arch_free(bd->cpu);
-	arch_free(bd->sums);
+	arch_free(bd->sums_mem);
 	arch_free(bd);
 }
 
 int balance_domains_attach(const struct sched_domains *sd)
 {
 	struct balance_domains *bd;
+	bool one_llc = true;
 	int n = 0;
 
 	SCHED_ASSERT(!balance_domains);
-	/* One LLC for the whole machine: the decisions are the machine-wide
-	 * ones (domains_for), so no summaries to keep either: every event
-	 * costs what it did before domains. */
-	if (sd->nr_cpus < 1 ||
-	    (sd->cpu[0].at_level[SD_LLC] == sd->machine &&
-	     !balance_summaries_always))
+	/* One LLC for every CPU that is up: the decisions are the
+	 * machine-wide ones, so no summaries to keep either: every event
+	 * costs what it did before domains. Every CPU that is up, not every
+	 * CPU of the tree: a possible CPU that never came up (an MADT's
+	 * online-capable entry, a failed AP) has an LLC of its own there
+	 * (topo.c), and would put every small PC with such firmware on the
+	 * domain code. If it comes up later it balances machine-wide like
+	 * the rest (the code before domains, right for any CPUs). */
+	for (int cpu = 1; cpu < sd->nr_cpus && one_llc; cpu++)
+		if (__atomic_load_n(&cpu_rq(cpu)->online, __ATOMIC_ACQUIRE) &&
+		    sd->cpu[cpu].at_level[SD_LLC] != sd->cpu[0].at_level[SD_LLC])
+			one_llc = false;
+	if (sd->nr_cpus < 1 || (one_llc && !balance_summaries_always))
 		return 0;
 	for (int cpu = 0; cpu < sd->nr_cpus; cpu++) {
 		const struct sched_group *llc = sd->cpu[cpu].at_level[SD_LLC];
@@ -475,10 +510,17 @@ int balance_domains_attach(const struct sched_domains *sd)
 	bd->sd = sd;
 	bd->nr_cpus = sd->nr_cpus;
 	bd->scratch_n = n;
-	bd->sums = arch_alloc((size_t)sd->nr_groups * sizeof(*bd->sums));
+	/* One cache line per summary as the type says: arch_alloc aligns
+	 * only to 16 (the kernel heap's header), so each summary would
+	 * straddle two lines shared with its neighbours'. Align by hand. */
+	bd->sums_mem = arch_alloc((size_t)sd->nr_groups * sizeof(*bd->sums) +
+				  _Alignof(struct balance_sum) - 1);
 	bd->cpu = arch_alloc((size_t)sd->nr_cpus * sizeof(*bd->cpu));
-	if (!bd->sums || !bd->cpu)
+	if (!bd->sums_mem || !bd->cpu)
 		goto nomem;
+	bd->sums = (struct balance_sum *)(((uintptr_t)bd->sums_mem +
+					   _Alignof(struct balance_sum) - 1) &
+					  ~(uintptr_t)(_Alignof(struct balance_sum) - 1));
 	for (int cpu = 0; cpu < sd->nr_cpus; cpu++) {
 		struct balance_cpu *bc = &bd->cpu[cpu];
 
@@ -915,7 +957,8 @@ static void rotate_llc(struct balance_domains *bd, int cpu, uint64_t now_ns)
 
 /*
  * Push one waiter into group g (bounded by an LLC), chosen by the group
- * summaries: to g's allowed CPU with the smallest fair load with it added.
+ * summaries: to g's allowed CPU with the smallest fair load with it added
+ * (idle_only: to an idle one).
  * The group comparison already said the move evens the groups out; the
  * CPU it lands on need not be lighter than this one (two per CPU here,
  * one per CPU there: the rotation inside g then shares them).
@@ -924,7 +967,7 @@ static void rotate_llc(struct balance_domains *bd, int cpu, uint64_t now_ns)
 static bool push_into(struct balance_domains *bd, int cpu,
 		      const struct sched_group *g, struct thread *t,
 		      const struct cpumask *allowed, uint32_t weight,
-		      uint64_t now_ns)
+		      bool idle_only, uint64_t now_ns)
 {
 	struct balance_cpu *bc = &bd->cpu[cpu];
 	int n = snapshot_span(bd, bc, &g->span, NULL, now_ns), best = -1;
@@ -935,6 +978,12 @@ static bool push_into(struct balance_domains *bd, int cpu,
 
 		if (bc->ids[i] == cpu || !cpu_online(bc->ids[i]) ||
 		    !cpumask_test(allowed, bc->ids[i]) || !bc->loads[i].online)
+			continue;
+		/* The pass for an idle CPU: only to one (the group's idle
+		 * CPU may be one t may not use; a busy CPU there gains t
+		 * nothing, and the pass of that CPU would send it back at its
+		 * next tick: it never ran). */
+		if (idle_only && bc->loads[i].nr_running)
 			continue;
 		l = balance_fair_load(&bc->loads[i], weight);
 		if (l < best_load) {
@@ -1075,7 +1124,7 @@ static void push_across(struct balance_domains *bd, int cpu,
 	}
 	arch_spin_unlock(&rq->lock);
 	if (t)
-		push_into(bd, cpu, to, t, &allowed, weight, now_ns);
+		push_into(bd, cpu, to, t, &allowed, weight, idle_only, now_ns);
 }
 
 /* The periodic pass inside the LLC: balance_tick's flat pass bounded by

@@ -467,7 +467,8 @@ struct balance_cpu {
  * once (release), read-only afterwards. */
 struct balance_domains {
 	const struct sched_domains *sd;
-	struct balance_sum *sums;	/* [sd->nr_groups] */
+	struct balance_sum *sums;	/* [sd->nr_groups], 64-aligned */
+	void *sums_mem;			/* what arch_alloc gave for it */
 	struct balance_cpu *cpu;	/* [sd->nr_cpus] */
 	int nr_cpus;			/* sd->nr_cpus (detach may run
 					 * after sd is gone) */
@@ -497,6 +498,10 @@ void balance_domains_detach(void);
  * sched_move_queued, rq_update_snapshot (switches, class changes), the
  * dequeue in thread.c commit_change. O(levels). */
 void balance_account(struct rq *rq);
+/* When rq's timer must fire so that its share of the summaries' fair
+ * capacity catches up with the decay of its RT/DL use (rq_next_event),
+ * or SCHED_TIMER_NONE. Its lock held. */
+uint64_t balance_capacity_refresh_ns(const struct rq *rq);
 /* The counts balance_account would add for rq (lock held; checker). */
 void balance_counts_of(const struct rq *rq, struct balance_counts *c);
 bool balance_counts_equal(const struct balance_counts *a,
