@@ -456,6 +456,10 @@ struct balance_cpu {
 	/* Written only by this CPU, interrupts off (balance_tick): the next
 	 * periodic pass per domain level (SD_LLC: the pass inside the LLC). */
 	uint64_t next_ns[SD_NR_LEVELS];
+	/* Written only by this CPU, interrupts off (balance_tick): since when
+	 * the early pass of each level has seen a clear imbalance without a
+	 * break (0: not imbalanced at the last look). */
+	uint64_t imb_since_ns[SD_NR_LEVELS];
 	/* Scratch for group-bounded snapshots, used only by this CPU with
 	 * interrupts off (balance_tick, balance_pull): scratch_n entries. */
 	struct balance_load *loads;
@@ -653,7 +657,10 @@ int sched_idle_visit(struct sched_topo *tp, int base,
 		     sched_idle_fn fn, void *arg);
 /* With domains attached: prev_cpu if t may run there and it is idle, else
  * the nearest idle CPU t may run on (sched_idle_visit from prev_cpu, or
- * this CPU if prev_cpu < 0); -1 if none, or without domains. */
+ * this CPU if prev_cpu < 0, except that once the search leaves that
+ * CPU's LLC, an idle CPU in t's home node, thread_home_node(), comes
+ * before the rest of that CPU's node and the other nodes); -1 if none,
+ * or without domains. */
 int sched_select_idle(const struct thread *t, int prev_cpu);
 /* With every rq->lock held: masks and counts equal the run queues' state
  * (0, or -80..-83 after a log line). */
