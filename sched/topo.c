@@ -585,6 +585,35 @@ int sched_select_idle(const struct thread *t, int prev_cpu)
 	return cpu >= 0 && thread_can_run_on(t, cpu) ? cpu : -1;
 }
 
+int sched_topo_node_of(int cpu)
+{
+	const struct sched_topo *tp = sched_topo();
+
+	return tp && cpu >= 0 && cpu < tp->nr_cpus ? tp->node[cpu] : -1;
+}
+
+bool sched_topo_node_mask(int node, const struct cpumask *and,
+			  struct cpumask *out)
+{
+	const struct sched_topo *tp = sched_topo();
+	bool any = false;
+
+	if (!tp || tp->sd.nr_nodes < 2 || node < 0 || node >= tp->sd.nr_nodes)
+		return false;
+	/* The machine's children each lie in one node (the node is the
+	 * outermost prefix of a span, sched/domain.c). */
+	cpumask_clear(out);
+	for (const struct sched_group *c = tp->sd.machine->children; c;
+	     c = c->next) {
+		if (node_of(tp, c->first_cpu) != node)
+			continue;
+		for (int w = 0; w < CPUMASK_WORDS; w++)
+			out->bits[w] |= c->span.bits[w] & and->bits[w];
+		any = true;
+	}
+	return any;
+}
+
 /* ---- Checker ------------------------------------------------------------------ */
 
 int sched_topo_check(void)

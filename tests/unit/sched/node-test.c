@@ -103,6 +103,34 @@ static void test_bad_home(void **state)
 	sim_destroy(s);
 }
 
+/*
+ * The deadline home search looks in the thread's node first: a thread
+ * created on node 1 (home=1 spawns it there) is admitted to node 1's
+ * least loaded CPU, not to CPU 0 (the machine's worst fit, lowest id,
+ * before nodes); once node 1 has no room, the rest of the machine as
+ * before. Admission stays per CPU: two 60% threads never share one.
+ */
+static void test_deadline_node_first(void **state)
+{
+	struct sim *s;
+
+	(void)state;
+	s = parse_new("topology 2x2x1\nduration 2ms\n"
+		      "thread D deadline runtime=6ms deadline=10ms period=10ms "
+		      "count=3 home=1 : run 1ms yield loop\n");
+	assert_int_equal(sim_run_until(s, 10 * US), 0);
+	print_message("homes %d %d %d\n", T(s, "D0")->t.dl.home_cpu,
+		      T(s, "D1")->t.dl.home_cpu, T(s, "D2")->t.dl.home_cpu);
+	assert_int_equal(T(s, "D0")->create_err, 0);
+	assert_int_equal(T(s, "D0")->t.dl.home_cpu, 2);
+	assert_int_equal(T(s, "D1")->t.dl.home_cpu, 3);
+	/* Node 1 has no room (60% + 60% > the 95% bound): node 0. */
+	assert_int_equal(node_of_cpu(s, T(s, "D2")->t.dl.home_cpu), 0);
+	assert_int_equal(sim_run(s), 0);
+	assert_int_equal(s->failures, 0);
+	sim_destroy(s);
+}
+
 static char *slurp(const char *path)
 {
 	FILE *f = fopen(path, "r");
@@ -212,6 +240,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_wake_prefers_home),
 		cmocka_unit_test(test_bad_home),
+		cmocka_unit_test(test_deadline_node_first),
 		cmocka_unit_test(test_stable_loads_settle),
 		cmocka_unit_test(test_rtdl_mix_damped),
 	};
