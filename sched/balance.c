@@ -1064,8 +1064,9 @@ static bool toward_home(struct balance_domains *bd, const struct thread *t,
  * longest-waiting waiter that has such a group goes; one move per pass.
  * idle_only (the pass run early because another group has an idle CPU):
  * only groups with an idle CPU, whatever their load, so a waiter never
- * waits a long interval while a CPU it may use idles. home_only: only a
- * waiter whose home node (thread_home_node) the chosen group is in.
+ * waits a long interval while a CPU it may use idles. A waiter whose home
+ * node (thread_home_node) is in the chosen group goes before the longest
+ * waiting one; home_only: only such a waiter.
  * damp: not a waiter balancing moved to another node less than
  * BALANCE_NODE_DAMP_NS ago (node_moved_ns, read under rq->lock, which
  * its last move held).
@@ -1093,15 +1094,20 @@ static void push_across(struct balance_domains *bd, int cpu,
 	for (struct rb_node *n = rb_first(&rq->fair.tree);
 	     n && k < ROTATIONS_PER_TICK; n = rb_next(n), k++) {
 		struct thread *c = container_of(n, struct thread, fair.node);
+		const struct sched_group *g;
 		uint64_t load;
-		const struct sched_group *g =
-			lightest_group(bd, d->groups, mine, &c->allowed,
-				       c->fair.weight, idle_only, &load);
+		bool home;
 
+		/* Found one already: only a waiter going home beats it. */
+		if (t && thread_home_node(c) < 0)
+			continue;
+		g = lightest_group(bd, d->groups, mine, &c->allowed,
+				   c->fair.weight, idle_only, &load);
 		if (!g || (unsigned __int128)load * margin_pct >=
 				  (unsigned __int128)my_load * 100)
 			continue;
-		if (home_only && !toward_home(bd, c, g))
+		home = toward_home(bd, c, g);
+		if ((home_only && !home) || (t && !home))
 			continue;
 		if (damp && c->node_moved_ns &&
 		    now_ns - c->node_moved_ns < BALANCE_NODE_DAMP_NS)
@@ -1120,7 +1126,10 @@ static void push_across(struct balance_domains *bd, int cpu,
 		to = g;
 		allowed = c->allowed;
 		weight = c->fair.weight;
-		break;
+		/* The longest-waiting waiter goes, unless a later one (of
+		 * the first ROTATIONS_PER_TICK) would be going home. */
+		if (home)
+			break;
 	}
 	arch_spin_unlock(&rq->lock);
 	if (t)
