@@ -645,6 +645,17 @@ static void runnable_mask(const struct thread *t, struct cpumask *m)
 			cpumask_set(m, cpu);
 }
 
+/* Balancing moves t from CPU a to b (both run-queue locks held): stamp
+ * a move to another node, for push_across's ping-pong damping. */
+static void note_node_move(struct thread *t, int a, int b, uint64_t now_ns)
+{
+	const struct sched_topo *tp = sched_topo();
+
+	if (tp && a < tp->nr_cpus && b < tp->nr_cpus &&
+	    tp->node[a] != tp->node[b])
+		t->node_moved_ns = now_ns;
+}
+
 /* Move queued t from this CPU to dst and make dst act on it. Returns false
  * if t changed meanwhile (another CPU moved or ran it). */
 static bool move_to(struct rq *src, struct rq *dst, struct thread *t,
@@ -656,6 +667,7 @@ static bool move_to(struct rq *src, struct rq *dst, struct thread *t,
 	ok = t->state == THREAD_RUNNABLE && t->cpu == src->cpu &&
 	     thread_can_run_on(t, dst->cpu);
 	if (ok) {
+		note_node_move(t, src->cpu, dst->cpu, now_ns);
 		sched_move_queued(src, dst, t, now_ns);
 		if (preempt || dst->curr == dst->idle)
 			resched_rq(dst);
@@ -1029,6 +1041,20 @@ lightest_group(struct balance_domains *bd, const struct sched_group *first,
  * best fair share (11%/13%; 117 as Linux: 14%/29%, 100: 10%/24%). */
 #define EARLY_MARGIN_PCT 105
 
+/* Across nodes (the machine level) the early pass moves a waiter away
+ * from its home, or one without a home, only once the imbalance has been
+ * seen at every tick for this long: Linux's sysctl_sched_migration_cost
+ * (0.5 ms), the age under which it calls a task cache-hot and does not
+ * move it between nodes. Short imbalances (a hog's neighbours blocking
+ * for a moment, RT bursts) then no longer move threads across nodes and
+ * back; a waiter whose home is the lighter node goes at once. */
+#define BALANCE_NODE_PERSIST_NS 1000000ull
+
+/* A waiter moved to another node by balancing is not moved across nodes
+ * again by the early pass for this long (ping-pong damping; the periodic
+ * pass and the idle-CPU pass still may). */
+#define BALANCE_NODE_DAMP_NS 10000000ull
+
 /* cpu's group in d is imbalanced against a sibling: one nice-0 thread
  * more there would still leave it EARLY_MARGIN_PCT lighter (racy: a
  * hint; push_across checks each waiter). */
@@ -1066,6 +1092,19 @@ static bool idle_elsewhere(struct balance_domains *bd,
 	return false;
 }
 
+/* g holds t's home node (a group inside one node, or every CPU of it:
+ * its first CPU's node; a hint). */
+static bool toward_home(struct balance_domains *bd, const struct thread *t,
+			const struct sched_group *g)
+{
+	const struct sched_topo *tp = sched_topo();
+	int home = thread_home_node(t);
+
+	(void)bd;
+	return home >= 0 && tp && g->first_cpu < tp->nr_cpus &&
+	       tp->node[g->first_cpu] == home;
+}
+
 /*
  * Periodic pass of domain d (above the LLC) on a CPU with fair waiters:
  * compare the summaries of d's groups; if the lightest group the waiter
@@ -1074,11 +1113,17 @@ static bool idle_elsewhere(struct balance_domains *bd,
  * longest-waiting waiter that has such a group goes; one move per pass.
  * idle_only (the pass run early because another group has an idle CPU):
  * only groups with an idle CPU, whatever their load, so a waiter never
- * waits a long interval while a CPU it may use idles.
+ * waits a long interval while a CPU it may use idles. A waiter whose home
+ * node (thread_home_node) is in the chosen group goes before the longest
+ * waiting one; home_only: only such a waiter.
+ * damp: not a waiter balancing moved to another node less than
+ * BALANCE_NODE_DAMP_NS ago (node_moved_ns, read under rq->lock, which
+ * its last move held).
  */
 static void push_across(struct balance_domains *bd, int cpu,
 			const struct sched_domain *d, bool idle_only,
-			unsigned margin_pct, uint64_t now_ns)
+			bool home_only, bool damp, unsigned margin_pct,
+			uint64_t now_ns)
 {
 	struct rq *rq = cpu_rq(cpu);
 	const struct sched_group *mine = NULL, *to = NULL;
@@ -1098,13 +1143,23 @@ static void push_across(struct balance_domains *bd, int cpu,
 	for (struct rb_node *n = rb_first(&rq->fair.tree);
 	     n && k < ROTATIONS_PER_TICK; n = rb_next(n), k++) {
 		struct thread *c = container_of(n, struct thread, fair.node);
+		const struct sched_group *g;
 		uint64_t load;
-		const struct sched_group *g =
-			lightest_group(bd, d->groups, mine, &c->allowed,
-				       c->fair.weight, idle_only, &load);
+		bool home;
 
+		/* Found one already: only a waiter going home beats it. */
+		if (t && thread_home_node(c) < 0)
+			continue;
+		g = lightest_group(bd, d->groups, mine, &c->allowed,
+				   c->fair.weight, idle_only, &load);
 		if (!g || (unsigned __int128)load * margin_pct >=
 				  (unsigned __int128)my_load * 100)
+			continue;
+		home = toward_home(bd, c, g);
+		if ((home_only && !home) || (t && !home))
+			continue;
+		if (damp && c->node_moved_ns &&
+		    now_ns - c->node_moved_ns < BALANCE_NODE_DAMP_NS)
 			continue;
 		/* Down to an LLC (or smaller): the lightest child each time. */
 		while (g->level > SD_LLC && g->children) {
@@ -1120,7 +1175,10 @@ static void push_across(struct balance_domains *bd, int cpu,
 		to = g;
 		allowed = c->allowed;
 		weight = c->fair.weight;
-		break;
+		/* The longest-waiting waiter goes, unless a later one (of
+		 * the first ROTATIONS_PER_TICK) would be going home. */
+		if (home)
+			break;
 	}
 	arch_spin_unlock(&rq->lock);
 	if (t)
@@ -1197,17 +1255,29 @@ static void balance_tick_domains(struct balance_domains *bd, int cpu,
 		if (now_ns >= bc->next_ns[d->level]) {
 			bc->next_ns[d->level] = now_ns +
 						level_interval_ns(d->level);
-			push_across(bd, cpu, d, false, 100, now_ns);
+			push_across(bd, cpu, d, false, false, false, 100, now_ns);
 		} else if (READ_ONCE(rq->fair.tree.count) &&
 			   idle_elsewhere(bd, d, cpu)) {
 			/* Early, for an idle CPU only (Linux shortens a
 			 * busy CPU's interval the same way for idle ones). */
-			push_across(bd, cpu, d, true, 100, now_ns);
+			push_across(bd, cpu, d, true, false, false, 100, now_ns);
 		} else if (READ_ONCE(rq->fair.tree.count) &&
 			   imbalanced(bd, d, cpu)) {
-			/* Early, for a clear imbalance only. */
-			push_across(bd, cpu, d, false, EARLY_MARGIN_PCT,
+			/* Early, for a clear imbalance only; across nodes,
+			 * only towards a waiter's home until the imbalance
+			 * has lasted BALANCE_NODE_PERSIST_NS. */
+			bool persists;
+
+			if (!bc->imb_since_ns[d->level])
+				bc->imb_since_ns[d->level] = now_ns;
+			persists = d->level < SD_MACHINE ||
+				   now_ns - bc->imb_since_ns[d->level] >=
+					   BALANCE_NODE_PERSIST_NS;
+			push_across(bd, cpu, d, false, !persists,
+				    d->level == SD_MACHINE, EARLY_MARGIN_PCT,
 				    now_ns);
+		} else {
+			bc->imb_since_ns[d->level] = 0;
 		}
 		if (bc->next_ns[d->level] < next)
 			next = bc->next_ns[d->level];

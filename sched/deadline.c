@@ -16,7 +16,8 @@
  *   wakeup rule), which keeps its bandwidth at runtime/deadline.
  * - Admission: threads are partitioned, each charged to one home CPU inside
  *   its affinity mask (worst fit: the least loaded CPU, the lowest id among
- *   equals; found through per-64-CPU summaries of free bandwidth, so a
+ *   equals, first among the CPUs of the thread's node, then, if none of
+ *   them has room, among all; found through per-64-CPU summaries of free bandwidth, so a
  *   decision at 1024 CPUs reads the 16 summaries and the blocks that can
  *   still win, not every CPU: dl_worst_fit). A CPU never holds
  *   more than the bound (default 95%) of deadline bandwidth. With implicit
@@ -179,10 +180,11 @@ static void bw_percent(uint64_t bw, unsigned *whole, unsigned *milli)
 }
 
 int dl_admit(uint64_t bw, const struct cpumask *mask, int old_cpu,
-	     uint64_t old_bw, int *home_cpu)
+	     uint64_t old_bw, int node, int *home_cpu)
 {
 	uint64_t bound = sched_tunables.dl_bound_bw;
 	uint64_t best_sum = UINT64_MAX;
+	struct cpumask in_node;
 	int best = -1;
 
 	ASSERT_HELD(&sched_attr_lock);
@@ -194,6 +196,16 @@ int dl_admit(uint64_t bw, const struct cpumask *mask, int old_cpu,
 		return 0;
 	}
 	DEBUG_CHECK(dl_check_blocks());
+	/* The thread's node first (its memory; issue 13): worst fit among
+	 * the node's CPUs, if one has room; else worst fit over the whole
+	 * mask, as without nodes. Each CPU's admission stays exact. */
+	if (sched_topo_node_mask(node, mask, &in_node)) {
+		best = dl_worst_fit(&in_node, old_cpu, old_bw, &best_sum);
+		if (best >= 0 && best_sum + bw <= bound) {
+			*home_cpu = best;
+			return 0;
+		}
+	}
 	best = dl_worst_fit(mask, old_cpu, old_bw, &best_sum);
 	if (best < 0)
 		return -EINVAL; /* no online CPU in the mask (caller checks) */

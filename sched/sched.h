@@ -202,11 +202,19 @@ struct thread {
 
 	/* NUMA home-node hint for placement: the node where most of the
 	 * thread's memory is (for a user thread, its process's resident
-	 * pages, kernel/mm/aspace.h). 0 from thread_create (memset) until
-	 * set. Written by the thread itself (user fault path, kernel/trap.c)
-	 * with a relaxed atomic store; any CPU reads it with
-	 * thread_home_node(), lock-free: a hint, possibly stale. */
+	 * pages, kernel/mm/aspace.h). Stored as node + 1 so that 0, what
+	 * thread_create's memset leaves, means "no home" (kernel threads,
+	 * and user threads before their first fault): placement then uses
+	 * the node the thread last ran on. Written by the thread itself
+	 * (user fault path, kernel/trap.c; schedsim's home=N key) with a
+	 * relaxed atomic store; any CPU reads it with thread_home_node(),
+	 * lock-free: a hint, possibly stale. */
 	int home_node;
+	/* When balancing last moved it to another node (0: never). Written
+	 * by balance.c's move_to under the locks of both run queues, read
+	 * under the lock of the queue it waits on: the early node pass does
+	 * not move it across again for a while (ping-pong damping). */
+	uint64_t node_moved_ns;
 
 	/* Guarded by the thread-table lock (core.c). */
 	struct list_node all_node;
@@ -214,16 +222,21 @@ struct thread {
 	unsigned check_seen;
 };
 
-/* The home-node hint (see struct thread): read by wake-up placement to
- * prefer CPUs of that node; set where the memory's node is known. */
+/* The home-node hint (see struct thread): the node, or -1 if none was
+ * set. Read by fair wake-up placement (beyond the previous CPU's LLC, an
+ * idle CPU in this node first), the node-level balancing pass and the
+ * deadline home search (this node first). A hint: any value is safe
+ * (a node the machine does not have is ignored). */
 static inline int thread_home_node(const struct thread *t)
 {
-	return __atomic_load_n(&t->home_node, __ATOMIC_RELAXED);
+	return __atomic_load_n(&t->home_node, __ATOMIC_RELAXED) - 1;
 }
 
+/* node < 0: forget the hint. */
 static inline void thread_set_home_node(struct thread *t, int node)
 {
-	__atomic_store_n(&t->home_node, node, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->home_node, node < 0 ? 0 : node + 1,
+			 __ATOMIC_RELAXED);
 }
 
 /* ---- Bring-up and interrupt entry points (kernel glue calls these) ----- */

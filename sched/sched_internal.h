@@ -340,10 +340,13 @@ void dl_rq_init(struct rq *rq);
 
 /* Deadline admission (deadline.c); caller holds sched_attr_lock.
  * dl_admit chooses a home CPU in `mask` for bandwidth `bw` (the thread's
- * current charge `old_bw` on `old_cpu` is excluded), or returns -EBUSY
- * after logging the best CPU and the excess. Changes nothing. */
+ * current charge `old_bw` on `old_cpu` is excluded): old_cpu if it still
+ * fits; else worst fit among the CPUs of `node` (the thread's node,
+ * dl_node_of; -1 or no such node: skipped) if one has room; else worst
+ * fit over the mask. Or returns -EBUSY after logging the best CPU and the
+ * excess. Changes nothing. */
 int dl_admit(uint64_t bw, const struct cpumask *mask, int old_cpu,
-	     uint64_t old_bw, int *home_cpu);
+	     uint64_t old_bw, int node, int *home_cpu);
 void dl_bw_charge(int cpu, uint64_t bw);
 void dl_bw_release(int cpu, uint64_t bw);
 uint64_t dl_bw_of(uint64_t runtime_ns, uint64_t period_ns);
@@ -456,6 +459,10 @@ struct balance_cpu {
 	/* Written only by this CPU, interrupts off (balance_tick): the next
 	 * periodic pass per domain level (SD_LLC: the pass inside the LLC). */
 	uint64_t next_ns[SD_NR_LEVELS];
+	/* Written only by this CPU, interrupts off (balance_tick): since when
+	 * the early pass of each level has seen a clear imbalance without a
+	 * break (0: not imbalanced at the last look). */
+	uint64_t imb_since_ns[SD_NR_LEVELS];
 	/* Scratch for group-bounded snapshots, used only by this CPU with
 	 * interrupts off (balance_tick, balance_pull): scratch_n entries. */
 	struct balance_load *loads;
@@ -658,8 +665,19 @@ int sched_idle_visit(struct sched_topo *tp, int base,
 		     sched_idle_fn fn, void *arg);
 /* With domains attached: prev_cpu if t may run there and it is idle, else
  * the nearest idle CPU t may run on (sched_idle_visit from prev_cpu, or
- * this CPU if prev_cpu < 0); -1 if none, or without domains. */
+ * this CPU if prev_cpu < 0, except that once the search leaves that
+ * CPU's LLC, an idle CPU in t's home node, thread_home_node(), comes
+ * before the rest of that CPU's node and the other nodes); -1 if none,
+ * or without domains. */
 int sched_select_idle(const struct thread *t, int prev_cpu);
+/* cpu's NUMA node in the attached topology; -1 without one (or a CPU
+ * outside it). Lock-free (the tree is read-only once published). */
+int sched_topo_node_of(int cpu);
+/* *out = `and` AND the CPUs of node `node`; false (out untouched) without
+ * a topology of 2+ nodes or for a node it does not have. O(nodes x
+ * packages x mask words). */
+bool sched_topo_node_mask(int node, const struct cpumask *and,
+			  struct cpumask *out);
 /* With every rq->lock held: masks and counts equal the run queues' state
  * (0, or -80..-83 after a log line). */
 int sched_topo_check(void);

@@ -96,6 +96,16 @@ void thread_init_links(struct thread *t)
 	rb_node_init(&t->sleep_node);
 }
 
+/* The node a deadline home search looks in first: the thread's home-node
+ * hint (where its memory is), else the node it last ran on (t->cpu:
+ * read under sched_attr_lock, a hint like the home node). */
+static int dl_node_of(const struct thread *t)
+{
+	int home = thread_home_node(t);
+
+	return home >= 0 ? home : sched_topo_node_of(READ_ONCE(t->cpu));
+}
+
 int thread_create(struct thread *t, const char *name,
 		  const struct sched_attr *attr, const struct cpumask *mask)
 {
@@ -123,7 +133,7 @@ int thread_create(struct thread *t, const char *name,
 	arch_spin_lock(&sched_attr_lock);
 	if (a.policy == SCHED_POLICY_DEADLINE &&
 	    (err = dl_admit(dl_bw_of(a.dl_runtime_ns, a.dl_period_ns), &m, -1,
-			    0, &home))) {
+			    0, sched_topo_node_of(arch_this_cpu()), &home))) {
 		arch_spin_unlock(&sched_attr_lock);
 		arch_irq_restore(flags);
 		return err;
@@ -509,7 +519,7 @@ int thread_set_attr(struct thread *t, const struct sched_attr *attr)
 
 		err = dl_admit(dl_bw_of(a.dl_runtime_ns, a.dl_period_ns),
 			       &t->allowed, was_dl ? t->dl.home_cpu : -1,
-			       was_dl ? t->dl.bw : 0, &home);
+			       was_dl ? t->dl.bw : 0, dl_node_of(t), &home);
 		if (err) {
 			arch_spin_unlock(&sched_attr_lock);
 			arch_irq_restore(flags);
@@ -551,7 +561,8 @@ int thread_set_affinity(struct thread *t, const struct cpumask *mask)
 	if ((err = attr_lock_live(t, "set_affinity", &flags)))
 		return err;
 	if (t->class == &dl_class &&
-	    (err = dl_admit(t->dl.bw, mask, t->dl.home_cpu, t->dl.bw, &home))) {
+	    (err = dl_admit(t->dl.bw, mask, t->dl.home_cpu, t->dl.bw,
+			    dl_node_of(t), &home))) {
 		arch_spin_unlock(&sched_attr_lock);
 		arch_irq_restore(flags);
 		return err;

@@ -494,13 +494,34 @@ static int visit_siblings(struct sched_topo *tp, int base,
 	return -1;
 }
 
-int sched_idle_visit(struct sched_topo *tp, int base,
-		     const struct cpumask *allowed, bool running_idle,
-		     sched_idle_fn fn, void *arg)
+/* The children of g (the machine) in node `home`, minus `skip`: the home
+ * node's part of g. O(children of g: nodes x packages). */
+static int visit_home(struct sched_topo *tp, const struct sched_group *g,
+		      const struct sched_group *skip, int base, int home,
+		      enum visit_kind k, const struct visit *v)
+{
+	int cpu;
+
+	for (const struct sched_group *c = g->children; c; c = c->next)
+		if (node_of(tp, c->first_cpu) == home &&
+		    (cpu = visit_group(tp, c, skip, base, k, v)) >= 0)
+			return cpu;
+	return -1;
+}
+
+/* sched_idle_visit with a home node: once the search leaves base's LLC,
+ * the home node's CPUs come before the rest of base's node and the other
+ * nodes (home < 0, or base's own node: the plain nearest-first order). */
+static int idle_visit(struct sched_topo *tp, int base, int home,
+		      const struct cpumask *allowed, bool running_idle,
+		      sched_idle_fn fn, void *arg)
 {
 	struct visit v = { allowed, fn, arg };
 	const struct sched_group *from = NULL;
+	bool home_done = false;
 
+	if (home >= tp->sd.nr_nodes || home == node_of(tp, base))
+		home = -1;
 	/* Up from base's LLC: at each level, in the groups not yet searched,
 	 * idle cores first (when there are SMT siblings to tell them from
 	 * idle CPUs), then idle CPUs. Groups with no CPU running its idle
@@ -515,6 +536,18 @@ int sched_idle_visit(struct sched_topo *tp, int base,
 				return cpu;
 			continue;
 		}
+		/* Past base's LLC: the home node before the rest of base's
+		 * node and the other nodes. Idle cores, then idle CPUs, of
+		 * home (base's LLC, in another node, is not in it). */
+		if (home >= 0 && from && !home_done) {
+			home_done = true;
+			if ((tp->has_smt &&
+			     (cpu = visit_home(tp, tp->sd.machine, NULL, base,
+					       home, VISIT_CORE, &v)) >= 0) ||
+			    (cpu = visit_home(tp, tp->sd.machine, NULL, base,
+					      home, VISIT_IDLE, &v)) >= 0)
+				return cpu;
+		}
 		if (tp->has_smt && (cpu = visit_group(tp, g, from, base,
 						      VISIT_CORE, &v)) >= 0)
 			return cpu;
@@ -528,6 +561,13 @@ int sched_idle_visit(struct sched_topo *tp, int base,
 	return -1;
 }
 
+int sched_idle_visit(struct sched_topo *tp, int base,
+		     const struct cpumask *allowed, bool running_idle,
+		     sched_idle_fn fn, void *arg)
+{
+	return idle_visit(tp, base, -1, allowed, running_idle, fn, arg);
+}
+
 int sched_select_idle(const struct thread *t, int prev_cpu)
 {
 	struct sched_topo *tp = sched_topo();
@@ -538,9 +578,40 @@ int sched_select_idle(const struct thread *t, int prev_cpu)
 	if (prev_cpu >= 0 && thread_can_run_on(t, prev_cpu) &&
 	    sched_topo_cpu_idle(tp, prev_cpu))
 		return prev_cpu;
-	cpu = sched_idle_visit(tp, prev_cpu >= 0 ? prev_cpu : arch_this_cpu(),
-			       &t->allowed, false, NULL, NULL);
+	/* Nearest prev first (its caches), but across nodes the thread's
+	 * home node (its memory) before the others. */
+	cpu = idle_visit(tp, prev_cpu >= 0 ? prev_cpu : arch_this_cpu(),
+			 thread_home_node(t), &t->allowed, false, NULL, NULL);
 	return cpu >= 0 && thread_can_run_on(t, cpu) ? cpu : -1;
+}
+
+int sched_topo_node_of(int cpu)
+{
+	const struct sched_topo *tp = sched_topo();
+
+	return tp && cpu >= 0 && cpu < tp->nr_cpus ? tp->node[cpu] : -1;
+}
+
+bool sched_topo_node_mask(int node, const struct cpumask *and,
+			  struct cpumask *out)
+{
+	const struct sched_topo *tp = sched_topo();
+	bool any = false;
+
+	if (!tp || tp->sd.nr_nodes < 2 || node < 0 || node >= tp->sd.nr_nodes)
+		return false;
+	/* The machine's children each lie in one node (the node is the
+	 * outermost prefix of a span, sched/domain.c). */
+	cpumask_clear(out);
+	for (const struct sched_group *c = tp->sd.machine->children; c;
+	     c = c->next) {
+		if (node_of(tp, c->first_cpu) != node)
+			continue;
+		for (int w = 0; w < CPUMASK_WORDS; w++)
+			out->bits[w] |= c->span.bits[w] & and->bits[w];
+		any = true;
+	}
+	return any;
 }
 
 /* ---- Checker ------------------------------------------------------------------ */

@@ -14,6 +14,7 @@
  *   numa 2                 # nodes (default: one per package)
  *   llc 4                  # cores per last-level cache (default: package)
  *   thread W fair count=64 node=1 : run 50us sleep 1ms loop
+ *   thread M fair home=1 : run 1ms sleep 1ms loop   # memory on node 1
  *
  * Line-oriented, whitespace-separated; every error names its line.
  *
@@ -136,7 +137,8 @@ static int parse_thread(char **w, int nw, struct sim_thread_spec *t,
 				t->attr.rt_priority = (int)x;
 			continue;
 		}
-		if (strcmp(k, "count") == 0 || strcmp(k, "node") == 0) {
+		if (strcmp(k, "count") == 0 || strcmp(k, "node") == 0 ||
+		    strcmp(k, "home") == 0) {
 			char *end;
 			long x = strtol(v, &end, 10);
 
@@ -146,6 +148,10 @@ static int parse_thread(char **w, int nw, struct sim_thread_spec *t,
 				return fail(err, errlen, line, "bad %s '%s'", k, v);
 			if (k[0] == 'c')
 				*count = (int)x;
+			else if (k[0] == 'h') {
+				t->home = (int)x;
+				t->has_home = true;
+			}
 			else
 				t->node = (int)x;
 			continue;
@@ -319,6 +325,11 @@ static int check_topology(struct sim_spec *spec, int cpus_line, int numa_line,
 	for (int i = 0; i < spec->nthreads; i++) {
 		struct sim_thread_spec *t = &spec->threads[i];
 
+		if (t->has_home && t->home >= nodes) {
+			free(topo);
+			return fail(err, errlen, 0, "thread %s: home=%d but %d "
+				    "node(s)", t->name, t->home, nodes);
+		}
 		if (t->node < 0)
 			continue;
 		if (t->node >= nodes) {

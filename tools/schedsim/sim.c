@@ -562,6 +562,14 @@ static void arrive(struct sim *s, struct sim_thread *st)
 				break;
 	if (cpu >= s->spec.ncpus)
 		cpu = 0;
+	/* A home node without a mask: spawned there, where a real thread's
+	 * first pages would come from. */
+	if (st->spec.has_home && !st->spec.has_mask && s->topo)
+		for (int c = 0; c < s->spec.ncpus; c++)
+			if (s->topo[c].node == st->spec.home) {
+				cpu = c;
+				break;
+			}
 	if (st->spec.has_spawn_cpu)
 		cpu = st->spec.spawn_cpu;
 	st->started = true;
@@ -576,6 +584,8 @@ static void arrive(struct sim *s, struct sim_thread *st)
 		st->exited = true;
 		return;
 	}
+	if (st->spec.has_home)
+		thread_set_home_node(&st->t, st->spec.home);
 	sched_irq_exit();
 }
 

@@ -56,6 +56,10 @@ struct sim_thread_spec {
 	int spawn_cpu;		/* CPU whose "interrupt" creates it ... */
 	bool has_spawn_cpu;	/* ... if set; else the first CPU in its mask */
 	int node;		/* node=N: mask = that node's CPUs; -1 none */
+	int home;		/* home=N: thread_set_home_node(N) at
+				 * creation, spawned on that node (its
+				 * memory is there) ... */
+	bool has_home;		/* ... if set */
 	struct sim_action actions[SIM_MAX_ACTIONS];
 	int nactions;		/* 0: run forever */
 };

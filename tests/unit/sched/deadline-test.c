@@ -216,9 +216,12 @@ static void test_cbs_blocked_while_throttled_gets_no_budget(void **state)
 }
 
 /* The home search by a whole scan, as dl_admit did before the 64-CPU
- * block summaries: stay home if it fits, else worst fit, lowest id. */
+ * block summaries: stay home if it fits, else worst fit, lowest id; with
+ * nodes (issue 13), first over the CPUs of `node` (topo: the scenario's
+ * ids; NULL or node < 0: none), taken if it has room. */
 static int ref_admit(uint64_t bw, const struct cpumask *mask, int old_cpu,
-		     uint64_t old_bw, int *home)
+		     uint64_t old_bw, const struct cpu_topo *topo, int node,
+		     int *home)
 {
 	uint64_t bound = sched_tunables.dl_bound_bw, best_sum = UINT64_MAX;
 	int best = -1;
@@ -229,6 +232,22 @@ static int ref_admit(uint64_t bw, const struct cpumask *mask, int old_cpu,
 		*home = old_cpu;
 		return 0;
 	}
+	for (int cpu = 0; topo && node >= 0 && cpu < sched_nr_cpus; cpu++) {
+		uint64_t sum = dl_cpu_bw(cpu) - (cpu == old_cpu ? old_bw : 0);
+
+		if (topo[cpu].node == node &&
+		    cpumask_test(&sched_online_mask, cpu) &&
+		    cpumask_test(mask, cpu) && sum < best_sum) {
+			best_sum = sum;
+			best = cpu;
+		}
+	}
+	if (best >= 0 && best_sum + bw <= bound) {
+		*home = best;
+		return 0;
+	}
+	best_sum = UINT64_MAX;
+	best = -1;
 	for (int cpu = 0; cpu < sched_nr_cpus; cpu++) {
 		uint64_t sum = dl_cpu_bw(cpu) - (cpu == old_cpu ? old_bw : 0);
 
@@ -248,25 +267,40 @@ static int ref_admit(uint64_t bw, const struct cpumask *mask, int old_cpu,
 
 /*
  * At 2 .. 1024 CPUs, admissions, moves and exits in random order with
- * random masks (whole machine, one block, a few CPUs, straddling blocks):
- * the block summaries never disagree with the sums, and every home chosen
- * (or refusal) is the one the whole scan chooses. Bandwidths are
- * multiples of a few quanta, so equal sums (the lowest-id tie) are common.
+ * random masks (whole machine, one block, a few CPUs, straddling blocks)
+ * and random nodes (none, or one of the machine's): the block summaries
+ * never disagree with the sums, and every home chosen (or refusal) is
+ * the one the whole scan chooses, node first. Bandwidths are multiples
+ * of a few quanta, so equal sums (the lowest-id tie) are common, and
+ * nodes fill up, so the fallback to the whole mask is exercised.
  */
 static void test_home_search_matches_scan_at_scale(void **state)
 {
-	static const int sizes[] = { 2, 8, 65, 130, 1024 };
+	/* CPUs, and packages x cores x threads with nodes (0: flat). */
+	static const struct {
+		int n, packages, cores, smt, nodes;
+	} sizes[] = { { 2, 0, 0, 0, 0 },	  { 8, 0, 0, 0, 0 },
+		      { 65, 0, 0, 0, 0 },	  { 130, 0, 0, 0, 0 },
+		      { 1024, 0, 0, 0, 0 },	  { 8, 2, 2, 2, 2 },
+		      { 64, 2, 16, 2, 2 },	  { 128, 2, 32, 2, 4 },
+		      { 1024, 8, 64, 2, 8 } };
 	static int home_of[256];
 	static uint64_t bw_of[256];
 	uint64_t rs = 0xd1ce;
+	int node_first = 0, fallback = 0;
 
 	(void)state;
 	for (unsigned si = 0; si < sizeof(sizes) / sizeof(sizes[0]); si++) {
-		int n = sizes[si];
+		int n = sizes[si].n, nodes = sizes[si].nodes;
+		struct sim_spec *p = spec_new(n, 10 * MS, 1 * MS);
 		struct sim *s;
 
-		spec_new(n, 10 * MS, 1 * MS);
+		p->packages = sizes[si].packages;
+		p->cores = sizes[si].cores;
+		p->smt = sizes[si].smt;
+		p->nodes = nodes;
 		s = sim_new();
+		assert_int_equal(s->nr_nodes, nodes ? nodes : 1);
 		arch_spin_lock(&sched_attr_lock);
 		for (int i = 0; i < 256; i++)
 			home_of[i] = -1;
@@ -277,6 +311,9 @@ static void test_home_search_matches_scan_at_scale(void **state)
 			struct cpumask m;
 			int kind = (int)(test_rand(&rs) % 4);
 			int a = (int)(test_rand(&rs) % n), e1, e2;
+			int node = nodes ? (int)(test_rand(&rs) % (nodes + 1)) -
+						   1 :
+					   -1;
 
 			cpumask_clear(&m);
 			if (kind == 0)
@@ -293,11 +330,18 @@ static void test_home_search_matches_scan_at_scale(void **state)
 				int old = home_of[i];
 				uint64_t old_bw = old >= 0 ? bw_of[i] : 0;
 
-				e1 = ref_admit(bw, &m, old, old_bw, &ref);
-				e2 = dl_admit(bw, &m, old, old_bw, &home);
+				e1 = ref_admit(bw, &m, old, old_bw,
+					       nodes ? s->topo : NULL, node,
+					       &ref);
+				e2 = dl_admit(bw, &m, old, old_bw, node,
+					      &home);
 				assert_int_equal(e2, e1);
 				if (!e2) {
 					assert_int_equal(home, ref);
+					if (node >= 0 && home != old)
+						s->topo[home].node == node ?
+							node_first++ :
+							fallback++;
 					if (old >= 0)
 						dl_bw_release(old, old_bw);
 					dl_bw_charge(home, bw);
@@ -313,6 +357,10 @@ static void test_home_search_matches_scan_at_scale(void **state)
 		arch_spin_unlock(&sched_attr_lock);
 		sim_destroy(s);
 	}
+	/* Both branches of the node-first rule were taken. */
+	print_message("node first %d, fallback %d\n", node_first, fallback);
+	assert_true(node_first > 100);
+	assert_true(fallback > 10);
 }
 
 int main(void)
