@@ -796,7 +796,10 @@ static bool pull_from(struct rq *rq, struct rq *src, int prev_rank,
 	my_rank = prev_rank;
 	if (rq_top_runnable_rank(rq) > my_rank)
 		my_rank = rq_top_runnable_rank(rq);
-	t = rt_class.pull(rq, src);
+	/* Not while RT is throttled here: the pulled thread could not run
+	 * until the window ends, while it may be about to run where it is
+	 * (queued behind a preemption IPI). */
+	t = rq->rt.throttled ? NULL : rt_class.pull(rq, src);
 	if (t && thread_rank(t) <= my_rank)
 		t = NULL;
 	if (!t && my_rank == RANK_IDLE)

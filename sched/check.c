@@ -217,16 +217,20 @@ int sched_check_all(void)
 	 * placement sees what a snapshot would. */
 	for (int cpu = 0; cpu < sched_nr_cpus; cpu++) {
 		struct rq *rq = cpu_rq(cpu);
-		int top, rank;
+		int top, rank, want;
 
 		if (!rq->online)
 			continue;
 		top = rq_top_runnable_rank(rq);
 		rank = top > rq->snap_rank ? top : rq->snap_rank;
-		if (sched_cpupri.cpu_level[cpu] != cpupri_level_of(rank)) {
+		/* Throttled RT: no RT newcomer could run, the CPU is taken. */
+		want = rq->rt.throttled ? CPUPRI_LEVEL_DL :
+					  cpupri_level_of(rank);
+		if (sched_cpupri.cpu_level[cpu] != want) {
 			sched_log("sched: cpu%d: check 'cpupri level %d == "
-				  "level of rank %d' failed (-50)",
-				  cpu, sched_cpupri.cpu_level[cpu], rank);
+				  "level of rank %d (rt throttled %d)' failed "
+				  "(-50)", cpu, sched_cpupri.cpu_level[cpu], rank,
+				  rq->rt.throttled);
 			err = -50;
 			goto out;
 		}

@@ -750,6 +750,22 @@ void sched_ipi(void)
 /* ---- Wakeups ---------------------------------------------------------------- */
 
 /*
+ * t (RT) was just queued on dst and will not run there now: dst runs work
+ * at least as urgent, or its RT is throttled. select_cpu read cpupri
+ * without locks, so another CPU may have started that work meanwhile
+ * (e.g. in wake_common's relock window) while some allowed CPU runs less
+ * urgent work. No switch on dst follows (no preemption), so nothing else
+ * would look before dst's balance pass: the waker pushes it on at once,
+ * as Linux's task_woken_rt does. dst->lock held.
+ */
+static bool rt_waits_behind(const struct rq *dst, const struct thread *t)
+{
+	return t->class == &rt_class &&
+	       (dst->rt.throttled ||
+		thread_rank(dst->curr) >= thread_rank(t));
+}
+
+/*
  * Make a blocked thread runnable on the CPU its class selects.
  * check_seq: only if it is still in the block that block_seq names (a
  * waker that found it earlier and acts now: timer batches, wait-queue
@@ -765,7 +781,7 @@ static enum wake_result wake_common(struct thread *t, bool check_seq,
 	uint64_t flags = arch_irq_save(), now_ns;
 	struct rq *src, *dst;
 	int target;
-	bool waits;
+	bool waits, rt_waits;
 
 	for (;;) {
 		src = thread_rq_lock(t);
@@ -842,11 +858,14 @@ static enum wake_result wake_common(struct thread *t, bool check_seq,
 	check_preempt(dst, t);
 	rq_program_timer(dst, now_ns);
 	waits = dst->curr != dst->idle;
+	rt_waits = rt_waits_behind(dst, t);
 	if (dst != src)
 		arch_spin_unlock(&src->lock);
 	arch_spin_unlock(&dst->lock);
 	if (waits) /* queued behind running work: an idle CPU may take it */
 		balance_kick_idle(dst->cpu);
+	if (rt_waits)
+		balance_push_rt(dst->cpu, arch_now_ns());
 	arch_irq_restore(flags);
 	if (may_preempt)
 		maybe_preempt();
@@ -880,7 +899,7 @@ void sched_start_new(struct thread *t)
 	uint64_t flags = arch_irq_save(), now_ns = arch_now_ns();
 	int target = t->class->select_cpu(t, arch_this_cpu(), now_ns);
 	struct rq *dst = cpu_rq(target);
-	bool waits;
+	bool waits, rt_waits;
 
 	SCHED_ASSERT(thread_can_run_on(t, target));
 	arch_spin_lock(&dst->lock);
@@ -897,9 +916,12 @@ void sched_start_new(struct thread *t)
 	check_preempt(dst, t);
 	rq_program_timer(dst, now_ns);
 	waits = dst->curr != dst->idle;
+	rt_waits = rt_waits_behind(dst, t);
 	arch_spin_unlock(&dst->lock);
 	if (waits) /* as in a wakeup */
 		balance_kick_idle(target);
+	if (rt_waits)
+		balance_push_rt(target, arch_now_ns());
 	arch_irq_restore(flags);
 	maybe_preempt();
 }

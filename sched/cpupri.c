@@ -157,13 +157,26 @@ int cpupri_check(const struct cpupri *cp)
 	return 0;
 }
 
-void rq_cpupri_update(struct rq *rq)
+int rq_cpupri_level(const struct rq *rq)
 {
 	int rank = READ_ONCE(rq->snap_rank), top = rq_top_runnable_rank(rq);
 
+	/* RT throttled here: an RT newcomer would wait for the window to
+	 * end whatever runs, so for RT placement and push the CPU counts as
+	 * taken (the deadline level, above every RT priority). At the level
+	 * of what runs (fair or idle: throttled work does not count) it was
+	 * the least urgent CPU of all, and RT work was placed there, and
+	 * kept there by the push's tie-break, while other CPUs ran fair
+	 * work. */
+	if (rq->rt.throttled)
+		return CPUPRI_LEVEL_DL;
+	return cpupri_level_of(top > rank ? top : rank);
+}
+
+void rq_cpupri_update(struct rq *rq)
+{
 	/* rq->lock held, or rq not yet online (sched_cpu_online). */
-	cpupri_set(&sched_cpupri, rq->cpu,
-		   cpupri_level_of(top > rank ? top : rank));
+	cpupri_set(&sched_cpupri, rq->cpu, rq_cpupri_level(rq));
 }
 
 int cpupri_near_of(int cpu, const struct cpumask *near[CPUPRI_NEAR_MAX])

@@ -12,8 +12,9 @@
  * urgent queued work that may run now (rq_top_runnable_rank), as
  * balance_rt_target() computes from a snapshot: work already queued on a
  * CPU counts, a newcomer would wait behind it. Level 0 is idle, 1 fair,
- * 2..101 the RT priorities 0..99, 102 deadline. Offline CPUs are in no
- * mask.
+ * 2..101 the RT priorities 0..99, 102 deadline; a CPU whose RT is
+ * throttled is at 102 too (no RT newcomer could run there until the
+ * window ends: rq_cpupri_level). Offline CPUs are in no mask.
  *
  * Concurrency (the rules the users rely on):
  * - cpu_level[cpu] is written only under that CPU's run-queue lock (by

@@ -261,6 +261,10 @@ int rq_top_runnable_rank(const struct rq *rq);
  * called after every change of either (switch, enqueue, dequeue, RT
  * throttle, deadline replenishment). */
 void rq_cpupri_update(struct rq *rq);
+/* The level rq_cpupri_update gives: that of max(snap_rank,
+ * rq_top_runnable_rank), or CPUPRI_LEVEL_DL while RT is throttled there
+ * (no RT newcomer could run). rq->lock held (or every lock: the checker). */
+int rq_cpupri_level(const struct rq *rq);
 
 /* Move a queued thread from src to dst (both locks held). */
 void sched_move_queued(struct rq *src, struct rq *dst, struct thread *t,

@@ -312,6 +312,47 @@ static void test_rt_placement_prefers_llc(void **state)
 	run_near_placement(false, 0);
 }
 
+/*
+ * A CPU whose RT work is throttled is no place for an RT newcomer: it
+ * would wait there for the window to end whatever else the CPU runs.
+ * CPU 0: R1 (FIFO 50, pinned) runs into the throttle (3 of every 10 ms)
+ * and CPU 0 idles with R1 queued; CPU 1 runs a pinned fair hog. R2 (FIFO
+ * 30, may use both) is started from CPU 0 at 5 ms: it must preempt the
+ * fair hog on CPU 1 at once. Before the fix cpupri put the throttled CPU
+ * at level 0 (idle: throttled work does not count), the least urgent of
+ * all, so R2 was queued on CPU 0 and waited 5 ms for the window to end
+ * (wait_ns 5000000), while CPU 1 ran fair work. With that fixed alone, it
+ * still failed, another way: placed on CPU 1, R2 was pulled back by
+ * idle CPU 0 (balance_pull ignored the throttle) before CPU 1 took the
+ * preemption IPI (2 migrations, wait_ns 5000000).
+ */
+static void test_rt_placement_avoids_throttled_cpu(void **state)
+{
+	struct sim_spec *sp = spec_new(2, 20 * MS, 1 * MS);
+	struct sim_thread_spec *r;
+	struct sim *s;
+
+	(void)state;
+	spec_set(sp, "rt_period_ns", 10 * MS);
+	spec_set(sp, "rt_runtime_ns", 3 * MS);
+	r = spec_thread(sp, "R1", SCHED_POLICY_FIFO);
+	r->attr.rt_priority = 50;
+	spec_pin(r, 0, 0);
+	r = spec_thread(sp, "F", SCHED_POLICY_FAIR);
+	spec_pin(r, 1, 1);
+	r = spec_thread(sp, "R2", SCHED_POLICY_FIFO);
+	r->attr.rt_priority = 30;
+	r->arrive_ns = 5 * MS;
+	r->spawn_cpu = 0;
+	r->has_spawn_cpu = true;
+	spec_action(r, SIM_ACT_RUN, 2 * MS);
+	s = sim_new();
+	assert_int_equal(sim_run(s), 0);
+	assert_int_equal(T(s, "R2")->t.stats.wait_ns, 0);
+	assert_int_equal(T(s, "R2")->t.cpu, 1);
+	sim_destroy(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -322,6 +363,7 @@ int main(void)
 		cmocka_unit_test(test_rt_placement_130),
 		cmocka_unit_test(test_find_near),
 		cmocka_unit_test(test_rt_placement_prefers_llc),
+		cmocka_unit_test(test_rt_placement_avoids_throttled_cpu),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

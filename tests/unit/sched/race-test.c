@@ -755,6 +755,105 @@ static void test_new_fair_thread_starts_behind_its_creator(void **state)
 	par_reap_all(P);
 }
 
+/* ---- An RT wake that lands behind more urgent work is pushed on ------------ */
+
+static struct par_thread *rt_high;
+static bool holding;
+static struct wait_queue wq_high;
+
+/* Blocks on a queue of its own: A's waker holds wq's lock while it
+ * wakes A, so a wake of H from wq would wait for it. */
+static void body_high(struct par *p, struct par_thread *self)
+{
+	(void)self;
+	wait_queue_block_if(&wq_high, never, NULL);
+	par_compute_until(p, p->now_ns + 1 * MS);
+}
+
+static int setup3(void **state)
+{
+	(void)state;
+	armed = victim_ran = exit_now = false;
+	victim = rt_high = fair_victim = NULL;
+	holding = false;
+	P = par_create(3);
+	assert_non_null(P);
+	wait_queue_init(&wq, "test");
+	wait_queue_init(&wq_high, "high");
+	return 0;
+}
+
+static void irq_wake_high(void *arg)
+{
+	(void)arg;
+	thread_wake(&rt_high->t);
+}
+
+static int hook_relock_starts_high(struct par *p, int cpu, enum par_hook kind,
+				   const struct sched_lock *l,
+				   const char *point, void *arg)
+{
+	(void)l;
+	(void)arg;
+	if (armed && cpu == 2 && kind == PAR_HOOK_POINT &&
+	    strcmp(point, "wake:relock") == 0) {
+		armed = false;
+		holding = true;
+		par_irq_call(p, 1, irq_wake_high, NULL);
+		return 1; /* H wakes on CPU1 ... */
+	}
+	/* ... and the waker waits until H runs there. */
+	if (holding && cpu == 2) {
+		if (par_running_on(p, rt_high) != 1)
+			return 1;
+		holding = false;
+	}
+	return -1;
+}
+
+/*
+ * A (FIFO 30, may use CPUs 1-2, last on CPU2) is woken from CPU2 while CPU1
+ * idles and CPU2 runs a fair thread F: cpupri sends A to CPU1. Lock order
+ * makes the waker drop CPU2's lock to take both; in that window H (FIFO
+ * 50, pinned to CPU1) wakes on CPU1 and runs. A is still allowed there, so
+ * it is queued behind H, while F runs on CPU2, where A would preempt it.
+ * Nothing moved A: no switch on CPU1 (A does not preempt H), so no push,
+ * and CPU2 runs one fair thread, tickless, so no pull. Before the fix A
+ * waited there until H ended, 1 ms (par_running_on(A) was -1, not 2).
+ * Linux pushes in task_woken_rt for the same case.
+ */
+static void test_rt_wake_behind_urgent_work_is_pushed(void **state)
+{
+	struct sched_attr a30 = { .policy = SCHED_POLICY_FIFO,
+				  .rt_priority = 30 };
+	struct sched_attr h50 = { .policy = SCHED_POLICY_FIFO,
+				  .rt_priority = 50 };
+	static const struct mask_call victim_to_1_2 = { &victim, 1, 2 };
+
+	(void)state;
+	victim = spawn(2, "A", body_block_then_compute, &a30, 2, -1);
+	rt_high = spawn(1, "H", body_high, &h50, 1, -1);
+	fair_victim = spawn(2, "F", body_compute_forever_ms, NULL, 2, -1);
+	assert_int_equal(par_run(P, 100 * US), 0);
+	assert_int_equal(victim->t.state, THREAD_BLOCKED);
+	/* Blocked on CPU2, now allowed on CPU1 too. */
+	par_irq_call(P, 0, irq_set_mask, (void *)&victim_to_1_2);
+	assert_int_equal(par_run(P, 150 * US), 0);
+	assert_int_equal(setter_result, 0);
+	assert_int_equal(victim->t.state, THREAD_BLOCKED);
+	assert_int_equal(victim->t.cpu, 2);
+	assert_int_equal(rt_high->t.state, THREAD_BLOCKED);
+	assert_int_equal(par_running_on(P, fair_victim), 2);
+	armed = true;
+	P->on_hook = hook_relock_starts_high;
+	par_irq_call(P, 2, irq_wake_victim, NULL);
+	assert_int_equal(par_run(P, 300 * US), 0);
+	assert_false(armed); /* the window was reached */
+	assert_int_equal(par_running_on(P, rt_high), 1);
+	assert_int_equal(par_running_on(P, victim), 2);
+	run_ok();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -791,6 +890,9 @@ int main(void)
 			test_interrupt_before_block_is_kept, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_new_fair_thread_starts_behind_its_creator, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_rt_wake_behind_urgent_work_is_pushed, setup3,
 			teardown),
 	};
 
