@@ -377,6 +377,17 @@ int sched_check_work_conserving(uint64_t now_ns)
 				acting = src_late = true;
 				told_ns = due;
 			}
+			/* The waiter's own CPU is idle and told to reschedule
+			 * (or inside schedule()): it takes the waiter itself
+			 * when it runs, and nobody else is kicked for a thread
+			 * queued on an idle CPU (wake_common). Delivery there,
+			 * not a decision: the same bound, from when the waiter
+			 * was queued; it covers this source only. */
+			if (!acting && cpu_rq(src)->curr == cpu_rq(src)->idle &&
+			    (cpu_rq(src)->need_resched || cpu_rq(src)->picking)) {
+				acting = src_late = true;
+				told_ns = t->wait_start_ns;
+			}
 			if (acting &&
 			    (now_ns <= told_ns || /* after our now */
 			     now_ns - told_ns <=

@@ -500,7 +500,9 @@ int sched_check_all(void);
  * waiting, and that overlap has lasted longer than one balance interval
  * without the idle CPU being told to reschedule (a decision not made), or
  * longer than SCHED_DELIVERY_LIMIT_INTERVALS intervals after it was told
- * (a reschedule never acted on).
+ * (a reschedule never acted on). A waiter queued on a CPU that is itself
+ * idle and told to reschedule is that CPU's delivery: the same longer
+ * bound, from when the waiter was queued.
  * `now_ns` is passed so callers can check at any (simulated) instant.
  */
 int sched_check_work_conserving(uint64_t now_ns);

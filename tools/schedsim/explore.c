@@ -305,7 +305,20 @@ int explore_one(uint64_t seed, const struct explore_opts *o,
 	memset(&X, 0, sizeof(X));
 	X.prog = &pr;
 	X.drop = drop;
-	p = X.p = par_create(pr.ncpus);
+	if (o->smt_nodes) {
+		struct cpu_topo topo[PAR_MAX_CPUS];
+
+		for (int c = 0; c < pr.ncpus; c++)
+			topo[c] = (struct cpu_topo){ .package = c / 4,
+						     .llc = c / 4,
+						     .core = c / 2,
+						     .thread = c % 2,
+						     .node = c / 4 };
+		p = X.p = par_create_topo(pr.ncpus, topo,
+					  (pr.ncpus + 3) / 4);
+	} else {
+		p = X.p = par_create(pr.ncpus);
+	}
 	if (!p) {
 		snprintf(r->reason, sizeof(r->reason), "par_create failed");
 		r->failed = true;
@@ -479,6 +492,8 @@ void explore_print(FILE *out, uint64_t seed, const struct explore_opts *o,
 		(unsigned long long)seed);
 	if (o->ncpus)
 		fprintf(out, " --cpus %d", o->ncpus);
+	if (o->smt_nodes)
+		fprintf(out, " --smt-nodes");
 	for (int w = 0; w < pr.nworkers; w++)
 		for (int i = 0; i < pr.nops; i++)
 			if (drop->bits[w] >> i & 1) {

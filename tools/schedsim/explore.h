@@ -36,6 +36,9 @@ struct explore_opts {
 	int nworkers;		/* 1..EXPLORE_MAX_WORKERS; 0: drawn (2-5) */
 	int nops;		/* ops per worker; 0: drawn (4-16) */
 	unsigned switch_pct;	/* CPU switch chance at a hook; 0: drawn */
+	bool smt_nodes;		/* domains: 2 threads per core, 4 CPUs per
+				 * LLC and node (CPU c: core c/2, LLC and
+				 * node c/4), not one flat LLC */
 };
 
 struct explore_result {

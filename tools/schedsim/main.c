@@ -4,7 +4,8 @@
  *
  *   schedsim [--trace FILE] [--no-table] [--no-check] [--quiet]
  *            [--fair-share] SCENARIO
- *   schedsim --explore SEED [--count N] [--cpus N] [--drop W.I,...]
+ *   schedsim --explore SEED [--count N] [--cpus N] [--smt-nodes]
+ *            [--drop W.I,...]
  *
  * Prints the CPU-by-tick table (as in issue 5) and statistics. Exit status
  * 0 when every invariant and work-conservation check passed, 1 when one
@@ -26,7 +27,8 @@
 static const char usage[] =
 	"usage: schedsim [--trace FILE] [--no-table] [--no-check] [--quiet]\n"
 	"                [--fair-share] SCENARIO\n"
-	"       schedsim --explore SEED [--count N] [--cpus N] [--drop W.I,...]\n"
+	"       schedsim --explore SEED [--count N] [--cpus N] [--smt-nodes]\n"
+	"                [--drop W.I,...]\n"
 	"\n"
 	"Many-core reports: [--stats] [--stats-json FILE] [--settle DUR];\n"
 	"[--no-debug-checks] for instruction counts (below).\n"
@@ -36,6 +38,8 @@ static const char usage[] =
 	"over the real scheduler, the whole-state checker after every step; a\n"
 	"failure is minimised and printed with its replay command. --drop\n"
 	"replays one seed with ops removed (as the failure report prints).\n"
+	"--smt-nodes attaches 2-thread cores, 4 CPUs per LLC and node\n"
+	"(CPU c: core c/2, LLC and node c/4) instead of one flat LLC.\n"
 	"\n"
 	"Runs Cohort's scheduler (sched/*.c) on simulated CPUs and prints a\n"
 	"CPU-by-tick table (column k is logical CPU k-1, '-' is idle) and\n"
@@ -108,6 +112,8 @@ static int explore_main(int argc, char **argv)
 			count = strtoull(argv[++i], NULL, 0);
 		else if (strcmp(argv[i], "--cpus") == 0 && i + 1 < argc)
 			o.ncpus = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--smt-nodes") == 0)
+			o.smt_nodes = true;
 		else if (strcmp(argv[i], "--drop") == 0 && i + 1 < argc &&
 			 explore_parse_drop(argv[i + 1], &drop) == 0) {
 			have_drop = true;

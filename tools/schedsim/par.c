@@ -390,6 +390,12 @@ bool par_arch_spin_held(const struct sched_lock *l)
 
 struct par *par_create(int ncpus)
 {
+	return par_create_topo(ncpus, NULL, 1);
+}
+
+struct par *par_create_topo(int ncpus, const struct cpu_topo *topo_in,
+			    int nr_nodes)
+{
 	struct par *p;
 
 	if (ncpus < 1 || ncpus > PAR_MAX_CPUS || ncpus > SCHED_MAX_CPUS)
@@ -427,10 +433,11 @@ struct par *par_create(int ncpus)
 		struct cpu_topo topo[PAR_MAX_CPUS];
 
 		for (int c = 0; c < ncpus; c++)
-			topo[c] = (struct cpu_topo){ .core = c };
+			topo[c] = topo_in ? topo_in[c] :
+					    (struct cpu_topo){ .core = c };
 		/* The balance summaries too (balance.c), checked likewise. */
 		balance_summaries_always = true;
-		if (sched_set_topology(topo, ncpus, NULL, 1) < 0) {
+		if (sched_set_topology(topo, ncpus, NULL, nr_nodes) < 0) {
 			par_destroy(p);
 			return NULL;
 		}

@@ -137,8 +137,15 @@ extern struct par *par_current;
  * records it and long-jumps out of the run) instead of aborting. */
 extern void (*par_assert_hook)(const char *msg);
 
-/* New machine with ncpus CPUs online, each in its idle thread, at t=0. */
+/* New machine with ncpus CPUs online, each in its idle thread, at t=0,
+ * domains attached as one flat LLC (every CPU its own core). */
 struct par *par_create(int ncpus);
+/* The same with topo[0..ncpus) and nr_nodes attached instead (10 local,
+ * 20 remote): SMT cores, several LLCs and nodes, so interleavings also
+ * check the idle-core bits, the counts of every level and the searches
+ * across groups (sched/topo.c). */
+struct par *par_create_topo(int ncpus, const struct cpu_topo *topo,
+			    int nr_nodes);
 void par_destroy(struct par *p);
 
 /*
