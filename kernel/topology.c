@@ -381,10 +381,7 @@ void topo_number(const struct topo_cpu *raw, const int *node, int n,
 		*counts = c;
 }
 
-static void logf_(topo_log_fn log, void *ctx, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void logf_(topo_log_fn log, void *ctx, const char *fmt, ...)
+void topo_logf(topo_log_fn log, void *ctx, const char *fmt, ...)
 {
 	char line[160];
 	va_list ap;
@@ -435,7 +432,7 @@ void topo_nodes_build(const struct acpi_srat *srat,
 			pxm_add(o, srat->mem[i].pxm, &dropped);
 	}
 	if (dropped)
-		logf_(log, log_ctx, "topology: SRAT names more than %d "
+		topo_logf(log, log_ctx, "topology: SRAT names more than %d "
 		      "proximity domains; CPUs of the others count as node 0",
 		      TOPO_MAX_NODES);
 	o->from_srat = o->n > 0;
@@ -462,11 +459,11 @@ void topo_nodes_build(const struct acpi_srat *srat,
 	if (slit_ok || o->n == 1)
 		return;
 	if (slit && slit->present)
-		logf_(log, log_ctx, "topology: SLIT has %u localities but SRAT "
+		topo_logf(log, log_ctx, "topology: SLIT has %u localities but SRAT "
 		      "names domain %u; node distances 10 local, 20 remote",
 		      slit->n, missing);
 	else
-		logf_(log, log_ctx, "topology: no usable SLIT; node distances "
+		topo_logf(log, log_ctx, "topology: no usable SLIT; node distances "
 		      "10 local, 20 remote");
 }
 

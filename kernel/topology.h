@@ -186,6 +186,11 @@ struct acpi_slit;
 /* Log callback: one complete line, no newline. */
 typedef void (*topo_log_fn)(void *ctx, const char *msg);
 
+/* One formatted line (at most 159 characters) to `log`, if it is set:
+ * how the pure parsers here and in kernel/mm/pmm_node.c report. */
+void topo_logf(topo_log_fn log, void *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /*
  * The nodes from SRAT and SLIT (either may be NULL or not present).
  * Nodes are the distinct proximity domains of SRAT's CPU and memory

@@ -8,28 +8,11 @@
  */
 #include "pmm_node.h"
 
-#include <stdarg.h>
 
 #include "../../acpi/acpi.h"
-#include "../lib/printf.h"
 
 #define PAGE_BYTES 4096ULL
 
-static void logf_(topo_log_fn log, void *ctx, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void logf_(topo_log_fn log, void *ctx, const char *fmt, ...)
-{
-	char line[160];
-	va_list ap;
-
-	if (!log)
-		return;
-	va_start(ap, fmt);
-	k_vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	log(ctx, line);
-}
 
 int pmm_node_srat_ranges(const struct acpi_srat *s,
 			 const struct topo_nodes *nodes,
@@ -92,7 +75,7 @@ void pmm_node_map_build(struct pmm_node_map *m, const struct pmm *p,
 	for (int i = 0; i < n; i++) {
 		const struct pmm_node_srat *s = &srat[i];
 		if (s->node < 0 || s->node >= m->nnodes) {
-			logf_(log, log_ctx,
+			topo_logf(log, log_ctx,
 			      "mem: SRAT range %#lx+%#lx names no known node: "
 			      "ignored", (unsigned long)s->base,
 			      (unsigned long)s->length);
@@ -114,7 +97,7 @@ void pmm_node_map_build(struct pmm_node_map *m, const struct pmm *p,
 		if (start >= end)
 			goto no_ram; /* above every tracked page */
 		if (wraps)
-			logf_(log, log_ctx,
+			topo_logf(log, log_ctx,
 			      "mem: SRAT range %#lx+%#lx (node %d) runs past "
 			      "2^64: cut at the end of memory",
 			      (unsigned long)s->base, (unsigned long)s->length,
@@ -127,7 +110,7 @@ void pmm_node_map_build(struct pmm_node_map *m, const struct pmm *p,
 		in[j] = (struct pmm_node_range){ start, end, s->node };
 		continue;
 	no_ram:
-		logf_(log, log_ctx,
+		topo_logf(log, log_ctx,
 		      "mem: SRAT range %#lx+%#lx (node %d) covers no usable "
 		      "RAM: ignored",
 		      (unsigned long)s->base, (unsigned long)s->length, s->node);
@@ -139,7 +122,7 @@ void pmm_node_map_build(struct pmm_node_map *m, const struct pmm *p,
 	for (int i = 0; i < k; i++) {
 		struct pmm_node_range r = in[i];
 		if (r.start < covered) {
-			logf_(log, log_ctx,
+			topo_logf(log, log_ctx,
 			      "mem: SRAT range of node %d at pfn %#lx overlaps "
 			      "the one before: %s",
 			      r.node, (unsigned long)r.start,
@@ -149,7 +132,7 @@ void pmm_node_map_build(struct pmm_node_map *m, const struct pmm *p,
 			r.start = covered;
 		}
 		if (pmm_core_usable_in(p, r.start, r.end) == 0) {
-			logf_(log, log_ctx,
+			topo_logf(log, log_ctx,
 			      "mem: SRAT range of node %d, pfns %#lx-%#lx, "
 			      "holds no page the allocator manages: ignored",
 			      r.node, (unsigned long)r.start,
@@ -170,7 +153,7 @@ void pmm_node_map_build(struct pmm_node_map *m, const struct pmm *p,
 			(struct pmm_node_range){ covered, p->npages, 0 };
 	}
 	if (gap_pages && k)
-		logf_(log, log_ctx,
+		topo_logf(log, log_ctx,
 		      "mem: %lu usable pages are in no SRAT range: node 0",
 		      (unsigned long)gap_pages);
 
@@ -191,7 +174,7 @@ void pmm_node_map_build(struct pmm_node_map *m, const struct pmm *p,
 			continue;
 		for (int i = 0; i < m->n; i++)
 			if (m->r[i].node == node) {
-				logf_(log, log_ctx,
+				topo_logf(log, log_ctx,
 				      "mem: node %d has memory but no CPU: "
 				      "used when nearer nodes are full",
 				      node);
