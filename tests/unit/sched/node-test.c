@@ -235,6 +235,44 @@ static void test_rtdl_mix_damped(void **state)
 	}
 }
 
+/*
+ * The new-idle pull's last resort (balance_pull_domains): the summaries
+ * count waiters, not where they may run. Two nodes of four CPUs, each CPU
+ * its own LLC. CPUs 1 and 2 queue the most waiters, all barred from CPU 7
+ * (P, pinned to 1-2); CPU 0 queues W, allowed everywhere, which arrives
+ * while S runs on CPU 7, so no CPU is idle and W waits where it was
+ * created. When S sleeps, CPU 7's two tries at the machine level take the
+ * busiest LLCs, 1 and 2, and find nothing it may run: before the last
+ * resort CPU 7 idled until CPU 0's next tick moved W (2.9% of
+ * affinity-1024's CPU time went that way). Now it pulls W at once.
+ */
+static void test_idle_pull_finds_an_allowed_waiter(void **state)
+{
+	struct sim *s;
+
+	(void)state;
+	s = parse_new("topology 2x4x1\n"
+		      "llc 1\n"
+		      "duration 10ms\n"
+		      "thread S fair cpus=7 : run 300us sleep 700us loop\n"
+		      "thread H fair cpus=0\n"
+		      "thread P fair count=6 cpus=1-2\n"
+		      "thread G fair cpus=3\n"
+		      "thread N fair count=3 cpus=4-6\n"
+		      "thread W fair arrive=2100us\n");
+	assert_int_equal(s->nr_nodes, 2);
+	s->check_each_event = false;
+	s->check_work_conserving = false;
+	assert_int_equal(sim_stats_attach(s, 0), 0);
+	assert_int_equal(sim_run(s), 0);
+	assert_int_equal(s->failures, 0);
+	print_message("waste %llu ns in %llu stretches\n",
+		      (unsigned long long)s->stats->wc_waste_ns,
+		      (unsigned long long)s->stats->wc_stretches);
+	assert_int_equal(s->stats->wc_waste_ns, 0);
+	sim_destroy(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -243,6 +281,7 @@ int main(void)
 		cmocka_unit_test(test_deadline_node_first),
 		cmocka_unit_test(test_stable_loads_settle),
 		cmocka_unit_test(test_rtdl_mix_damped),
+		cmocka_unit_test(test_idle_pull_finds_an_allowed_waiter),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
