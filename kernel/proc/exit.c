@@ -116,6 +116,12 @@ static void proc_exit_last(struct process *p, struct uthread *t, int status)
 	if (autoreap) {
 		list_del(&p->sibling);
 		p->parent = 0;
+		/* Out of the pid table in this same hold: the parent, woken
+		 * below, may run before we do again (one CPU: at the unlock)
+		 * and must find neither a child nor the pid (kill(pid, 0)
+		 * ESRCH after waitpid's ECHILD, as Linux; t_fork saw the pid
+		 * still there when this waited until after the unlock). */
+		proc_unlink_zombie_locked(p);
 	}
 	if (parent) {
 		atomic_fetch_add(&parent->child_events, 1);
@@ -134,9 +140,9 @@ static void proc_exit_last(struct process *p, struct uthread *t, int status)
 	}
 	spin_unlock(&proc_table_lock);
 	/* p may be freed by its parent from here on; if nobody waits for
-	 * it, by us (out of the pid table, then freed). */
+	 * it, by us (already out of the pid table). */
 	if (autoreap)
-		proc_release_zombie(p);
+		kfree(p);
 }
 
 void proc_thread_exit(int status)

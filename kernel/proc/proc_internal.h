@@ -22,6 +22,11 @@ void proc_vfork_release(struct process *p);
 
 /* A reaped zombie's last reference (process.c). */
 void proc_release_zombie(struct process *p);
+/* The autoreap half of proc_release_zombie: out of the pid table under
+ * proc_table_lock (held), in the same hold that detaches p from its
+ * parent, so a waiter that then sees no child also finds no pid; the
+ * caller frees p after unlocking. */
+void proc_unlink_zombie_locked(struct process *p);
 /* An exiting thread hands itself to the reaper (process.c). */
 void uthread_queue_for_reaper(struct uthread *t);
 

@@ -203,6 +203,12 @@ void proc_free_unstarted(struct process *p)
 	kfree(p);
 }
 
+void proc_unlink_zombie_locked(struct process *p)
+{
+	ASSERT(spin_held_by_me(&proc_table_lock));
+	proc_unlink_locked(p);
+}
+
 /* Called by exit.c's wait once it has taken the zombie's status. */
 void proc_release_zombie(struct process *p);
 void proc_release_zombie(struct process *p)
