@@ -10,27 +10,6 @@
 
 #include <stdlib.h>
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	size_t cap = 0, len = 0, n;
-
-	assert_non_null(f);
-	do {
-		if (len + 4096 + 1 > cap) {
-			cap = cap ? cap * 2 : 8192;
-			buf = realloc(buf, cap);
-			assert_non_null(buf);
-		}
-		n = fread(buf + len, 1, 4096, f);
-		len += n;
-	} while (n);
-	buf[len] = 0;
-	fclose(f);
-	return buf;
-}
-
 static void test_parse(void **state)
 {
 	static struct sim_spec sp;

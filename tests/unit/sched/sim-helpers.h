@@ -13,6 +13,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -24,6 +26,28 @@
 #define US NSEC_PER_USEC
 
 static struct sim_spec test_spec;
+
+/* A whole file as a NUL-terminated string (scenario files, goldens). */
+static inline char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t cap = 0, len = 0, n;
+
+	assert_non_null(f);
+	do {
+		if (len + 4096 + 1 > cap) {
+			cap = cap ? cap * 2 : 8192;
+			buf = realloc(buf, cap);
+			assert_non_null(buf);
+		}
+		n = fread(buf + len, 1, 4096, f);
+		len += n;
+	} while (n);
+	buf[len] = 0;
+	fclose(f);
+	return buf;
+}
 
 static inline struct sim_spec *spec_new(int ncpus, uint64_t duration_ns,
 					uint64_t tick_ns)
