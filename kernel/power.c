@@ -25,12 +25,14 @@
 
 #include "../acpi/acpi.h"
 #include "../drivers/i8042_probe.h"
+#include "../sched/sched.h"
 #include "../smp/smp.h"
 #include "arch/x86.h"
 #include "cpu.h"
 #include "log.h"
 #include "mm/ioremap.h"
 #include "mm/layout.h"
+#include "preempt.h"
 #include "time.h"
 
 #define KBC_PULSE_RESET 0xfe /* pulse output line 0 (CPU reset) low */
@@ -385,6 +387,10 @@ static void hold_log_lock(void *arg)
 	log_hold_for_test(&log_held);
 }
 
+/* The holder must be another CPU, chosen with preemption off and kept off
+ * until the stop: an async call to this CPU runs here and never returns,
+ * and once the holder spins with interrupts off, a thread put on its run
+ * queue would never run again. */
 int power_selftest_stop(void)
 {
 	int n = cpu_online_count(), last = cpu_online_last();
@@ -393,20 +399,36 @@ int power_selftest_stop(void)
 		kprintf("power-stop: needs at least 2 CPUs");
 		return 1;
 	}
-	smp_call_on(last, hold_log_lock, 0, false);
+	/* Start on the last CPU, where the scheduler may put the init
+	 * thread: it once picked "the last CPU" as the holder and hung. */
+	struct cpumask on_last;
+	cpumask_clear(&on_last);
+	cpumask_set(&on_last, last);
+	thread_set_affinity(thread_current(), &on_last);
+
+	preempt_disable();
+	int me = this_cpu()->id, holder = -1;
+	for (int cpu = 0; cpu < cpu_possible_count && holder < 0; cpu++)
+		if (cpu != me && cpu_online(cpu))
+			holder = cpu;
+	smp_call_on(holder, hold_log_lock, 0, false);
 	/* No logging until the others are stopped: the lock is taken. */
-	uint64_t end = now_ns() + 1000000000ull;
+	/* A bound, not a timing goal: vCPUs of a loaded host can stall. */
+	uint64_t end = now_ns() + 10000000000ull;
 	while (!__atomic_load_n(&log_held, __ATOMIC_ACQUIRE) && now_ns() < end)
 		cpu_relax();
 	if (!__atomic_load_n(&log_held, __ATOMIC_ACQUIRE)) {
-		kprintf("power-stop: cpu%d never took the log lock",
-			last);
+		preempt_enable();
+		/* It may still take the lock: never wait for it. */
+		log_panic_mode();
+		kprintf("power-stop: cpu%d never took the log lock", holder);
 		return 1;
 	}
 	uint64_t flags = irq_save(); /* stop_others() leaves them off */
 	stop_others();
-	kprintf("power-stop: logged after stopping cpu%d, which held the "
-		"log lock", last);
+	kprintf("power-stop: logged on cpu%d after stopping cpu%d, which held "
+		"the log lock", me, holder);
 	irq_restore(flags);
+	preempt_enable();
 	return 0;
 }
