@@ -128,9 +128,19 @@ $(BUILD)/kernel.elf: $(KERNEL_OBJS) $(BUILD)/ksyms.o kernel/kernel.ld tools/chec
 # ---- Loader (gnu-efi) --------------------------------------------------------
 #
 # gnu-efi builds a position-independent ELF shared object, then objcopy
-# rewrites it as a PE32+ EFI application (subsystem 10).
+# rewrites it as a PE EFI application (subsystem 10). One loader source,
+# two builds: BOOTX64.EFI for 64-bit firmware and BOOTIA32.EFI for 32-bit
+# (IA-32) firmware on a 64-bit CPU (docs/ia32-uefi.md); they differ only
+# in the arch file and its assembly (efi/arch.h).
 # GNU_EFI_USE_MS_ABI: call firmware functions directly with the Microsoft
-# ABI attribute instead of through uefi_call_wrapper().
+# ABI attribute instead of through uefi_call_wrapper() (x86-64 only; the
+# IA-32 EFI ABI is plain cdecl).
+# --no-undefined: a shared link would otherwise accept a missing symbol
+# (say a libgcc helper such as __udivdi3 on ia32, which -nostdlib leaves
+# out) and the firmware would jump through a zero.
+# -z text (ia32): no relocation may land in .text, which the firmware may
+# have made read-only before gnu-efi's _relocate runs (handoff_ia32.S is
+# written without absolute addresses for this).
 EFI_INC := /usr/include/efi
 EFI_LIB := /usr/lib
 EFI_CFLAGS := -std=gnu11 -O2 -ffreestanding -fpic -fshort-wchar \
@@ -138,31 +148,46 @@ EFI_CFLAGS := -std=gnu11 -O2 -ffreestanding -fpic -fshort-wchar \
 	-fno-strict-aliasing -fno-asynchronous-unwind-tables \
 	-DGNU_EFI_USE_MS_ABI -I$(EFI_INC) -I$(EFI_INC)/x86_64 \
 	-Wall -Wextra -Werror -Wno-unused-parameter $(EXTRA_CFLAGS)
-EFI_LDFLAGS := -shared -Bsymbolic -nostdlib -znocombreloc \
+EFI_LDFLAGS := -shared -Bsymbolic -nostdlib -znocombreloc --no-undefined \
 	-T $(EFI_LIB)/elf_x86_64_efi.lds $(EFI_LIB)/crt0-efi-x86_64.o
-EFI_SRCS := efi/loader.c efi/elf_check.c efi/handoff.c efi/handoff_jump.S
+EFI_ARCH_OBJS := arch_x86_64.o handoff_jump.o
+# The ia32 gnu-efi comes with the amd64 gnu-efi package (/usr/lib32); gcc
+# -m32 -ffreestanding needs no gcc-multilib, and the link no libgcc
+# (docs/ia32-uefi.md 2.1).
+EFI_LIB_IA32 := /usr/lib32
+EFI_CFLAGS_IA32 := -std=gnu11 -O2 -m32 -ffreestanding -fpic -fshort-wchar \
+	-mgeneral-regs-only -fno-stack-protector \
+	-fno-strict-aliasing -fno-asynchronous-unwind-tables \
+	-I$(EFI_INC) -I$(EFI_INC)/ia32 \
+	-Wall -Wextra -Werror -Wno-unused-parameter $(EXTRA_CFLAGS)
+EFI_LDFLAGS_IA32 := -m elf_i386 -shared -Bsymbolic -nostdlib -znocombreloc \
+	--no-undefined -z text \
+	-T $(EFI_LIB_IA32)/elf_ia32_efi.lds $(EFI_LIB_IA32)/crt0-efi-ia32.o
+EFI_ARCH_OBJS_IA32 := arch_ia32.o handoff_ia32.o
+EFI_OBJS := loader.o elf_check.o handoff.o
 
 define efi_app
-# $(1) = output .EFI, $(2) = object dir, $(3) = extra CFLAGS
-$(2)/%.o: efi/%.c kernel/boot_info.h efi/elf_check.h efi/handoff.h
+# $(1) = output .EFI, $(2) = object dir, $(3) = extra CFLAGS,
+# $(4) = variable suffix: empty (x86-64) or _IA32, $(5) = objcopy target
+$(2)/%.o: efi/%.c kernel/boot_info.h efi/arch.h efi/elf_check.h efi/handoff.h
 	@mkdir -p $(2)
-	$$(CC) $$(EFI_CFLAGS) $(3) -c $$< -o $$@
-$(2)/%.o: efi/%.S
+	$$(CC) $$(EFI_CFLAGS$(4)) $(3) -c $$< -o $$@
+$(2)/%.o: efi/%.S efi/handoff.h
 	@mkdir -p $(2)
-	$$(CC) $$(EFI_CFLAGS) $(3) -c $$< -o $$@
-$(2)/loader.so: $(addprefix $(2)/,loader.o elf_check.o handoff.o handoff_jump.o)
-	$$(LD) $$(EFI_LDFLAGS) $$^ -L$$(EFI_LIB) -lefi -lgnuefi -o $$@
+	$$(CC) $$(EFI_CFLAGS$(4)) $(3) -c $$< -o $$@
+$(2)/loader.so: $(addprefix $(2)/,$(EFI_OBJS) $(EFI_ARCH_OBJS$(4)))
+	$$(LD) $$(EFI_LDFLAGS$(4)) $$^ -L$$(EFI_LIB$(4)) -lefi -lgnuefi -o $$@
 $(1): $(2)/loader.so
 	@mkdir -p $$(dir $$@)
 	$$(OBJCOPY) -j .text -j .sdata -j .data -j .dynamic -j .dynsym \
 		-j .rel -j .rela -j .rel.* -j .rela.* -j .reloc \
-		--target efi-app-x86_64 --subsystem=10 $$< $$@
+		--target $(5) --subsystem=10 $$< $$@
 endef
 
-$(eval $(call efi_app,$(BUILD)/BOOTX64.EFI,$(BUILD)/efi,))
+$(eval $(call efi_app,$(BUILD)/BOOTX64.EFI,$(BUILD)/efi,,,efi-app-x86_64))
 # A loader that speaks a boot_info version the kernel does not: the system
 # tests check that the kernel refuses it clearly.
-$(eval $(call efi_app,$(BUILD)/test/BOOTX64-badversion.EFI,$(BUILD)/efi-badversion,-DBOOT_INFO_VERSION=999))
+$(eval $(call efi_app,$(BUILD)/test/BOOTX64-badversion.EFI,$(BUILD)/efi-badversion,-DBOOT_INFO_VERSION=999,,efi-app-x86_64))
 
 # ---- Initramfs -----------------------------------------------------------------
 #

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * Cohort's UEFI loader (\EFI\BOOT\BOOTX64.EFI).
+ * Cohort's UEFI loader: \EFI\BOOT\BOOTX64.EFI on 64-bit firmware and, from
+ * the same source, \EFI\BOOT\BOOTIA32.EFI on 32-bit firmware (what differs
+ * is in efi/arch.h: efi/arch_x86_64.c, efi/arch_ia32.c).
  *
  * What it guarantees to the kernel is written in kernel/boot_info.h and
  * docs/boot.md. In order:
@@ -19,33 +21,38 @@
  *      once, a stale key is retried with GetMemoryMap only, and a failure
  *      after the first attempt halts with a serial message, since the
  *      firmware may be half shut down (no console, no return);
- *   5. jump to the kernel through handoff_jump.S.
+ *   5. jump to the kernel (arch_enter_kernel: handoff_jump.S, or the
+ *      mixed-mode switch of handoff_ia32.S).
  * Scratch buffers (the ELF file, the raw memory map) are EfiBootServicesData
  * so the kernel gets them back as free memory.
  *
  * Specs: UEFI 2.10 sections 7.2 (memory services), 7.4 (ExitBootServices),
  * 4.6 (configuration tables), 12.9 (GOP); Intel SDM Vol. 3A 4.5 (4-level
  * paging).
+ *
+ * Width rules, because this file is also built with -m32, where UINTN and
+ * pointers are 32 bits (docs/ia32-uefi.md 3.2):
+ *   - a physical address becomes a pointer only through phys_ptr(), and
+ *     every allocation the loader touches through a pointer is below
+ *     4 GiB (loader_alloc_pages); a pointer becomes an address through
+ *     (uintptr_t);
+ *   - sizes from the firmware that are UINT64 (FileSize) are compared as
+ *     UINT64 before they are narrowed to UINTN;
+ *   - every Print %ld/%lx argument is really 64-bit (a uint64_t or a ULL
+ *     constant): IA-32 varargs are 4-byte slots, and gnu-efi's `l` reads
+ *     8 bytes. x86-64 would hide the mistake.
  */
 #include <efi.h>
 #include <efilib.h>
 
+#include "arch.h"
 #include "elf_check.h"
 #include "handoff.h"
 
-#define PAGE_SIZE 4096ULL
-#define LARGE_PAGE_SIZE (2ULL << 20)
 #define GIB (1ULL << 30)
-
-/* Page-table entry bits (SDM Vol. 3A table 4-19). */
-#define PTE_P (1ULL << 0)
-#define PTE_W (1ULL << 1)
-#define PTE_PS (1ULL << 7)
-#define PTE_NX (1ULL << 63)
-#define PTE_ADDR 0x000ffffffffff000ULL
-
-#define MSR_EFER 0xc0000080
-#define EFER_NXE (1ULL << 11)
+/* The highest address AllocateMaxAddress may return: everything the
+ * loader writes through a pointer stays below 4 GiB (phys_ptr()). */
+#define ALLOC_MAX_ADDRESS 0xffffffffULL
 
 #define CMDLINE_FILE_MAX 4096
 #define MAX_GOPS 8
@@ -55,10 +62,6 @@
 #define COM1_LSR (COM1 + 5)
 #define LSR_THR_EMPTY 0x20
 #define ERROR_WAIT_TENTHS 100 /* 10 s for a human to read an error */
-
-extern void handoff_jump(uint64_t cr3, uint64_t stack_top, uint64_t entry,
-			 uint64_t boot_info_virt) __attribute__((noreturn));
-extern char handoff_jump_end[];
 
 static EFI_HANDLE image;
 static int nx_supported;
@@ -77,26 +80,6 @@ static void cpuid(uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *c,
 	__asm__ volatile("cpuid"
 			 : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d)
 			 : "a"(leaf), "c"(0));
-}
-
-static void wrmsr(uint32_t msr, uint64_t v)
-{
-	__asm__ volatile("wrmsr" ::"c"(msr), "a"((uint32_t)v),
-			 "d"((uint32_t)(v >> 32)));
-}
-
-static uint64_t rdmsr(uint32_t msr)
-{
-	uint32_t lo, hi;
-	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-	return ((uint64_t)hi << 32) | lo;
-}
-
-static uint64_t read_cr4(void)
-{
-	uint64_t v;
-	__asm__ volatile("mov %%cr4, %0" : "=r"(v));
-	return v;
 }
 
 static void outb(uint16_t port, uint8_t v)
@@ -196,16 +179,30 @@ halt_after_exit(const struct ebs_result *r)
 		__asm__ volatile("hlt");
 }
 
-static EFI_STATUS alloc_pages(UINTN pages, EFI_MEMORY_TYPE type,
+void *phys_ptr(uint64_t phys)
+{
+	uintptr_t p = (uintptr_t)phys;
+
+	return (uint64_t)p == phys ? (void *)p : 0;
+}
+
+EFI_STATUS loader_alloc_pages(UINTN pages, EFI_MEMORY_TYPE type,
 			      uint64_t *phys)
 {
-	EFI_PHYSICAL_ADDRESS a = 0;
-	EFI_STATUS st = BS->AllocatePages(AllocateAnyPages, type, pages, &a);
-	if (!EFI_ERROR(st)) {
-		memset_((void *)a, 0, pages * PAGE_SIZE);
-		*phys = a;
+	EFI_PHYSICAL_ADDRESS a = ALLOC_MAX_ADDRESS;
+	EFI_STATUS st = BS->AllocatePages(AllocateMaxAddress, type, pages, &a);
+	if (EFI_ERROR(st))
+		return st;
+	void *p = phys_ptr(a);
+	if (!p) {
+		/* A firmware that ignored the limit: never write through a
+		 * truncated pointer. */
+		BS->FreePages(a, pages);
+		return EFI_OUT_OF_RESOURCES;
 	}
-	return st;
+	memset_(p, 0, pages * PAGE_SIZE);
+	*phys = a;
+	return EFI_SUCCESS;
 }
 
 /* ---- Page tables ------------------------------------------------------ */
@@ -215,7 +212,7 @@ static uint64_t pt_alloc(void *ctx)
 {
 	uint64_t p;
 	(void)ctx;
-	return EFI_ERROR(alloc_pages(1, EfiLoaderData, &p)) ? 0 : p;
+	return EFI_ERROR(loader_alloc_pages(1, EfiLoaderData, &p)) ? 0 : p;
 }
 
 /* Map [virt, virt+size) to phys with `flags`; 2 MiB pages when `large`. */
@@ -225,6 +222,12 @@ static EFI_STATUS map_range(uint64_t *pml4, uint64_t virt, uint64_t phys,
 	return pt_map_range(pml4, virt, phys, size, flags, large, pt_alloc, 0) ?
 		       EFI_OUT_OF_RESOURCES :
 		       EFI_SUCCESS;
+}
+
+EFI_STATUS loader_map_range(uint64_t *pml4, uint64_t virt, uint64_t phys,
+			    uint64_t size, uint64_t flags)
+{
+	return map_range(pml4, virt, phys, size, flags, 0);
 }
 
 /* ---- Files ------------------------------------------------------------- */
@@ -241,12 +244,15 @@ static EFI_STATUS read_file(EFI_FILE_HANDLE root, CHAR16 *path, UINTN max,
 		fh->Close(fh);
 		return EFI_DEVICE_ERROR;
 	}
-	UINTN len = info->FileSize;
+	/* Compared as UINT64: narrowed first, a 4 GiB + 1 byte file would
+	 * read as 1 byte on ia32. */
+	uint64_t size64 = info->FileSize;
 	FreePool(info);
-	if (len > max) {
+	if (size64 > max) {
 		fh->Close(fh);
 		return EFI_BAD_BUFFER_SIZE;
 	}
+	UINTN len = (UINTN)size64;
 	/* +1 so text files can be NUL-terminated by the caller. */
 	st = BS->AllocatePool(EfiBootServicesData, len + 1, buf);
 	if (EFI_ERROR(st)) {
@@ -312,7 +318,7 @@ static void load_initrd(EFI_FILE_HANDLE root, struct boot_info *bi)
 	}
 	/* At least one page, so an empty file still has an address. */
 	UINTN pages = (len + PAGE_SIZE - 1) / PAGE_SIZE;
-	st = alloc_pages(pages ? pages : 1, EfiLoaderData, &phys);
+	st = loader_alloc_pages(pages ? pages : 1, EfiLoaderData, &phys);
 	if (EFI_ERROR(st)) {
 		fh->Close(fh);
 		bi->initrd_status = BOOT_INITRD_NO_MEMORY;
@@ -323,7 +329,7 @@ static void load_initrd(EFI_FILE_HANDLE root, struct boot_info *bi)
 	uint64_t got = 0;
 	while (got < len) {
 		UINTN chunk = len - got;
-		st = fh->Read(fh, &chunk, (uint8_t *)phys + got);
+		st = fh->Read(fh, &chunk, (uint8_t *)phys_ptr(phys) + got);
 		if (EFI_ERROR(st) || chunk == 0)
 			break;
 		got += chunk;
@@ -352,12 +358,12 @@ static void find_rsdp(struct boot_info *bi)
 	for (UINTN i = 0; i < ST->NumberOfTableEntries; i++) {
 		EFI_CONFIGURATION_TABLE *t = &ST->ConfigurationTable[i];
 		if (CompareGuid(&t->VendorGuid, &acpi20) == 0) {
-			bi->acpi_rsdp = (uint64_t)t->VendorTable;
+			bi->acpi_rsdp = (uintptr_t)t->VendorTable;
 			bi->acpi_rsdp_revision = 2;
 			return;
 		}
 		if (CompareGuid(&t->VendorGuid, &acpi10) == 0 && !bi->acpi_rsdp)
-			bi->acpi_rsdp = (uint64_t)t->VendorTable;
+			bi->acpi_rsdp = (uintptr_t)t->VendorTable;
 	}
 }
 
@@ -525,8 +531,7 @@ static void find_cmdline(EFI_LOADED_IMAGE *li, EFI_FILE_HANDLE root,
 	}
 }
 
-/* Is `word` one of the space-separated words of the command line? */
-static int cmdline_has(const char *cmdline, const char *word)
+int cmdline_has(const char *cmdline, const char *word)
 {
 	for (const char *p = cmdline; *p;) {
 		while (*p == ' ')
@@ -582,14 +587,14 @@ static EFI_STATUS load_kernel(const void *file, UINTN size,
 		return fail(EFI_LOAD_ERROR, L"\\EFI\\COHORT\\KERNEL.ELF is not a valid kernel",
 			    why);
 	uint64_t span = img->virt_end - img->virt_start;
-	st = alloc_pages(span / PAGE_SIZE, EfiLoaderData, &phys);
+	st = loader_alloc_pages(span / PAGE_SIZE, EfiLoaderData, &phys);
 	if (EFI_ERROR(st))
 		return fail(st, L"no memory for the kernel image", 0);
 	for (int i = 0; i < img->nsegments; i++) {
 		const struct elf_segment *s = &img->seg[i];
 		uint64_t dst = phys + (s->vaddr - img->virt_start);
-		/* alloc_pages zeroed the image, which covers .bss. */
-		memcpy_((void *)(dst + s->skip), (const uint8_t *)file + s->offset,
+		/* loader_alloc_pages zeroed the image, which covers .bss. */
+		memcpy_(phys_ptr(dst + s->skip), (const uint8_t *)file + s->offset,
 			s->filesz);
 		uint64_t flags = PTE_P;
 		if (s->flags & ELF_PF_W)
@@ -689,29 +694,24 @@ EFI_STATUS efi_main(EFI_HANDLE image_handle, EFI_SYSTEM_TABLE *systab)
 	UINTN bi_pages = (sizeof(struct boot_info) +
 			  BOOT_MMAP_MAX * sizeof(struct boot_mmap_entry) +
 			  PAGE_SIZE - 1) / PAGE_SIZE;
-	st = alloc_pages(bi_pages, EfiLoaderData, &bi_phys);
+	st = loader_alloc_pages(bi_pages, EfiLoaderData, &bi_phys);
 	if (EFI_ERROR(st))
 		return fail(st, L"no memory for boot_info", 0);
-	struct boot_info *bi = (void *)bi_phys;
+	struct boot_info *bi = phys_ptr(bi_phys);
 	struct boot_mmap_entry *mmap = (void *)(bi + 1);
 	bi->magic = BOOT_INFO_MAGIC;
 	bi->version = BOOT_INFO_VERSION;
 	bi->size = sizeof(*bi);
 	bi->tsc_loader_entry = tsc_entry;
-	bi->efi_system_table = (uint64_t)systab;
+	bi->efi_system_table = (uintptr_t)systab;
 
 	find_rsdp(bi);
 	find_framebuffer(bi);
 	find_cmdline(li, root, bi);
 
-	/* Before the kernel is read or anything mapped: a paging mode we
-	 * cannot hand over from would otherwise triple-fault at the jump,
-	 * with no message. `efi_test_la57` pretends LA57 is on. */
+	/* Before the kernel is read or anything mapped (efi/arch.h). */
 	const char *why;
-	uint64_t cr4 = read_cr4();
-	if (cmdline_has(bi->cmdline, "efi_test_la57"))
-		cr4 |= X86_CR4_LA57;
-	if (paging_check(cr4, &why))
+	if (arch_check(bi->cmdline, &why))
 		return fail(EFI_UNSUPPORTED, L"unsupported paging mode", why);
 
 	void *kfile;
@@ -721,16 +721,17 @@ EFI_STATUS efi_main(EFI_HANDLE image_handle, EFI_SYSTEM_TABLE *systab)
 	if (EFI_ERROR(st))
 		return fail(st, L"cannot read \\EFI\\COHORT\\KERNEL.ELF", 0);
 
-	st = alloc_pages(1, EfiLoaderData, &pml4_phys);
+	st = loader_alloc_pages(1, EfiLoaderData, &pml4_phys);
 	if (EFI_ERROR(st))
 		return fail(st, L"no memory for page tables", 0);
-	uint64_t *pml4 = (uint64_t *)pml4_phys;
+	uint64_t *pml4 = phys_ptr(pml4_phys);
 	st = load_kernel(kfile, ksize, &img, bi, pml4);
 	if (EFI_ERROR(st))
 		return st;
 	BS->FreePool(kfile);
 
-	st = alloc_pages(BOOT_STACK_SIZE / PAGE_SIZE, EfiLoaderData, &stack);
+	st = loader_alloc_pages(BOOT_STACK_SIZE / PAGE_SIZE, EfiLoaderData,
+				&stack);
 	if (EFI_ERROR(st))
 		return fail(st, L"no memory for the boot stack", 0);
 	bi->boot_stack = stack;
@@ -740,12 +741,7 @@ EFI_STATUS efi_main(EFI_HANDLE image_handle, EFI_SYSTEM_TABLE *systab)
 		       PTE_P | PTE_W | (nx_supported ? PTE_NX : 0), 1);
 	if (EFI_ERROR(st))
 		return fail(st, L"no memory for the direct map", 0);
-	/* The jump code runs its last instructions after the cr3 switch, so
-	 * it is identity mapped too; the kernel removes this mapping. */
-	uint64_t hj = (uint64_t)handoff_jump & ~(PAGE_SIZE - 1);
-	uint64_t hj_end = ((uint64_t)handoff_jump_end + PAGE_SIZE - 1) &
-			  ~(PAGE_SIZE - 1);
-	st = map_range(pml4, hj, hj, hj_end - hj, PTE_P, 0);
+	st = arch_map_jump(pml4);
 	if (EFI_ERROR(st))
 		return fail(st, L"no memory for page tables", 0);
 	bi->pml4 = pml4_phys;
@@ -785,7 +781,7 @@ EFI_STATUS efi_main(EFI_HANDLE image_handle, EFI_SYSTEM_TABLE *systab)
 			    BOOT_MMAP_MAX);
 	if (n < 0)
 		n = 0; /* the kernel reports an empty map and stops */
-	bi->mmap = (uint64_t)mmap;
+	bi->mmap = (uintptr_t)mmap;
 	bi->mmap_count = (uint32_t)n;
 	if (bi->trampoline_source == BOOT_TRAMP_NONE &&
 	    !cmdline_has(bi->cmdline, "efi_tramp=none")) {
@@ -794,9 +790,8 @@ EFI_STATUS efi_main(EFI_HANDLE image_handle, EFI_SYSTEM_TABLE *systab)
 			bi->trampoline_source = BOOT_TRAMP_BOOT_SERVICES;
 	}
 
-	if (nx_supported)
-		wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
 	bi->tsc_handoff = rdtsc();
-	handoff_jump(pml4_phys, DIRECT_MAP_BASE + stack + BOOT_STACK_SIZE,
-		     img.entry, DIRECT_MAP_BASE + bi_phys);
+	arch_enter_kernel(pml4_phys, nx_supported,
+			  DIRECT_MAP_BASE + stack + BOOT_STACK_SIZE, img.entry,
+			  DIRECT_MAP_BASE + bi_phys);
 }
