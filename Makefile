@@ -163,7 +163,7 @@ EFI_CFLAGS_IA32 := -std=gnu11 -O2 -m32 -ffreestanding -fpic -fshort-wchar \
 EFI_LDFLAGS_IA32 := -m elf_i386 -shared -Bsymbolic -nostdlib -znocombreloc \
 	--no-undefined -z text \
 	-T $(EFI_LIB_IA32)/elf_ia32_efi.lds $(EFI_LIB_IA32)/crt0-efi-ia32.o
-EFI_ARCH_OBJS_IA32 := arch_ia32.o handoff_ia32.o
+EFI_ARCH_OBJS_IA32 := arch_ia32.o
 EFI_OBJS := loader.o elf_check.o handoff.o
 
 define efi_app
@@ -185,6 +185,7 @@ $(1): $(2)/loader.so
 endef
 
 $(eval $(call efi_app,$(BUILD)/BOOTX64.EFI,$(BUILD)/efi,,,efi-app-x86_64))
+$(eval $(call efi_app,$(BUILD)/BOOTIA32.EFI,$(BUILD)/efi32,,_IA32,efi-app-ia32))
 # A loader that speaks a boot_info version the kernel does not: the system
 # tests check that the kernel refuses it clearly.
 $(eval $(call efi_app,$(BUILD)/test/BOOTX64-badversion.EFI,$(BUILD)/efi-badversion,-DBOOT_INFO_VERSION=999,,efi-app-x86_64))
@@ -242,9 +243,10 @@ $(BUILD)/CMDLINE.TXT: FORCE
 	 else cat esp/CMDLINE.TXT; fi > $@.tmp
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 
-$(BUILD)/esp.img: $(BUILD)/BOOTX64.EFI $(BUILD)/kernel.elf $(BUILD)/CMDLINE.TXT \
-		$(BUILD)/initrd.cpio tools/mkesp
-	tools/mkesp $@ $(ESP_MIB) $(BUILD)/BOOTX64.EFI $(BUILD)/kernel.elf \
+$(BUILD)/esp.img: $(BUILD)/BOOTX64.EFI $(BUILD)/BOOTIA32.EFI $(BUILD)/kernel.elf \
+		$(BUILD)/CMDLINE.TXT $(BUILD)/initrd.cpio tools/mkesp
+	tools/mkesp $@ $(ESP_MIB) $(BUILD)/BOOTX64.EFI $(BUILD)/BOOTIA32.EFI \
+		$(BUILD)/kernel.elf \
 		$(BUILD)/CMDLINE.TXT $(BUILD)/initrd.cpio
 
 $(BUILD)/cohort-usb.img: $(BUILD)/esp.img tools/mkusb
@@ -256,10 +258,10 @@ $(BUILD)/cohort-usb.img: $(BUILD)/esp.img tools/mkusb
 	bench-boot bench-smp bench-sched sched-cost bench-user bench-linux run-smp-process-scale \
 	run-thread-scale trace profile latency-split explore soak deps clean help FORCE
 
-all: $(BUILD)/BOOTX64.EFI $(BUILD)/kernel.elf $(BUILD)/esp.img
+all: $(BUILD)/BOOTX64.EFI $(BUILD)/BOOTIA32.EFI $(BUILD)/kernel.elf $(BUILD)/esp.img
 
 kernel: $(BUILD)/kernel.elf
-loader: $(BUILD)/BOOTX64.EFI
+loader: $(BUILD)/BOOTX64.EFI $(BUILD)/BOOTIA32.EFI
 esp: $(BUILD)/esp.img
 usb: $(BUILD)/cohort-usb.img
 	@echo "USB image: $(BUILD)/cohort-usb.img (see README: 'Booting a real PC')"

@@ -675,7 +675,8 @@ EFI_STATUS efi_main(EFI_HANDLE image_handle, EFI_SYSTEM_TABLE *systab)
 
 	InitializeLib(image_handle, systab);
 	image = image_handle;
-	Print(L"cohort-loader: started (boot_info v%d)\r\n", BOOT_INFO_VERSION);
+	Print(L"cohort-loader: started (boot_info v%d, %d-bit firmware)\r\n",
+	      BOOT_INFO_VERSION, arch_firmware_bits());
 
 	cpuid(0x80000000, &a, &b, &c, &d);
 	if (a >= 0x80000001) {
@@ -743,7 +744,7 @@ EFI_STATUS efi_main(EFI_HANDLE image_handle, EFI_SYSTEM_TABLE *systab)
 		return fail(st, L"no memory for the direct map", 0);
 	st = arch_map_jump(pml4);
 	if (EFI_ERROR(st))
-		return fail(st, L"no memory for page tables", 0);
+		return fail(st, L"cannot prepare the jump to the kernel", 0);
 	bi->pml4 = pml4_phys;
 
 	reserve_trampoline(bi);

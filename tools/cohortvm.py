@@ -6,11 +6,20 @@ Used by `make run`, `make debug`, the system tests (tests/system) and the
 boot benchmark (tools/bench/boot). Standard library only.
 
   cohortvm.py run   --esp build/esp.img [--smp 4] [--mem 512M] [--no-debug-exit]
+                    [--firmware ia32]
   cohortvm.py debug --esp build/esp.img --kernel build/kernel.elf
 
 As a module:
-  make_esp(dst, cmdline=..., loader=..., kernel=...)  -> private ESP copy
-  boot(esp, smp=..., timeout=...)                      -> Boot (exit, log)
+  make_esp(dst, cmdline=..., loader=..., loader32=..., kernel=...)
+                                                       -> private ESP copy
+  boot(esp, smp=..., timeout=..., firmware=...)        -> Boot (exit, log)
+
+Firmware: "x64" (default), Debian's 64-bit OVMF, which starts
+\EFI\BOOT\BOOTX64.EFI; or "ia32", Debian's 32-bit OVMF (package
+ovmf-ia32), which starts \EFI\BOOT\BOOTIA32.EFI on the same ESP
+(docs/ia32-uefi.md). Debian ships the 32-bit one only as a Secure Boot
+build: it needs q35 with SMM and its flash in secure mode; its variable
+template enrols no keys, so unsigned loaders run.
 
 Exit protocol (drivers/qemu_exit.h): QEMU exits 33 when the kernel reports
 success, 35 on failure; a boot that does neither before its timeout is
@@ -42,7 +51,21 @@ OVMF_PAIRS = [
 ]
 
 
-def find_ovmf():
+# Debian 12's ovmf-ia32 package: only the Secure Boot build exists.
+OVMF32_PAIR = ("/usr/share/OVMF/OVMF32_CODE_4M.secboot.fd",
+               "/usr/share/OVMF/OVMF32_VARS_4M.fd")
+FIRMWARES = ("x64", "ia32")
+
+
+def find_ovmf(firmware="x64"):
+    if firmware == "ia32":
+        code, vars_ = OVMF32_PAIR
+        if os.path.exists(code) and os.path.exists(vars_):
+            return code, vars_
+        sys.exit("cohortvm: 32-bit OVMF not found; run tools/install-deps "
+                 "(package ovmf-ia32)")
+    if firmware != "x64":
+        raise ValueError(f"firmware {firmware!r}: one of {FIRMWARES}")
     env_code, env_vars = os.environ.get("OVMF_CODE"), os.environ.get("OVMF_VARS")
     if env_code and env_vars:
         return env_code, env_vars
@@ -52,14 +75,29 @@ def find_ovmf():
     sys.exit("cohortvm: OVMF not found; run tools/install-deps (package ovmf)")
 
 
+def firmware_machine(machine, firmware):
+    """The -machine value and extra options a firmware needs. The 32-bit
+    OVMF is a Secure Boot build (its JSON descriptor says requires-smm,
+    machines pc-q35-*): SMM on, and the flash in secure mode so only SMM
+    code writes the variable store. Machine pc is not offered for it."""
+    if firmware != "ia32":
+        return machine, []
+    if machine != "q35":
+        raise ValueError("the 32-bit OVMF runs only on machine q35 (with "
+                         "SMM), not " + machine)
+    return "q35,smm=on", ["-global",
+                          "driver=cfi.pflash01,property=secure,value=on"]
+
+
 def qemu_command(esp, vars_copy, smp=4, mem="512M", qemu="qemu-system-x86_64",
                  machine="q35", serial="stdio", extra=(), qemu_datadir=None,
-                 debug_exit=True):
+                 debug_exit=True, firmware="x64"):
     """debug_exit=False leaves out the isa-debug-exit device, as on a real
     PC: the kernel's test exit then halts, and only a reset (which
     -no-reboot turns into an exit) or an ACPI power-off ends QEMU, both
-    with status 0."""
-    code, _ = find_ovmf()
+    with status 0. firmware: see the module's docstring."""
+    code, _ = find_ovmf(firmware)
+    machine, fw_extra = firmware_machine(machine, firmware)
     cmd = [qemu]
     if qemu_datadir:
         # A private QEMU (tools/get-qemu10): its firmware blobs, and no
@@ -67,6 +105,7 @@ def qemu_command(esp, vars_copy, smp=4, mem="512M", qemu="qemu-system-x86_64",
         cmd += ["-L", qemu_datadir, "-audio", "none"]
     cmd += [
         "-machine", machine,
+        *fw_extra,
         # Multi-threaded TCG: each vCPU on its own host thread.
         "-accel", "tcg,thread=multi",
         "-smp", str(smp),
@@ -125,20 +164,22 @@ ANSI = re.compile(r"\x1b\[[0-9;=?]*[A-Za-z]")
 
 def boot(esp, smp=1, mem="512M", timeout=120, qemu=None, machine="q35",
          extra=(), stop_on=None, qemu_datadir=None, inputs=(), on_line=None,
-         debug_exit=True):
+         debug_exit=True, firmware="x64"):
     """Boot `esp` and collect the serial log until QEMU exits, `stop_on`
     (a regex) appears, or `timeout` seconds pass. `inputs` is a list of
     (regex, text): when a line matches, text is typed on the serial port.
     `on_line`, if given, is called with each line as it arrives.
-    `debug_exit`: see qemu_command()."""
+    `debug_exit`: see qemu_command(). `firmware`: "x64" or "ia32" (the
+    module's docstring)."""
     qemu = qemu or os.environ.get("QEMU", "qemu-system-x86_64")
     result = Boot()
     with tempfile.TemporaryDirectory(prefix="cohortvm-") as tmp:
         vars_copy = Path(tmp) / "vars.fd"
-        shutil.copyfile(find_ovmf()[1], vars_copy)
+        shutil.copyfile(find_ovmf(firmware)[1], vars_copy)
         cmd = qemu_command(esp, vars_copy, smp, mem, qemu, machine,
                            serial="stdio", extra=["-display", "none", *extra],
-                           qemu_datadir=qemu_datadir, debug_exit=debug_exit)
+                           qemu_datadir=qemu_datadir, debug_exit=debug_exit,
+                           firmware=firmware)
         result.cmd = cmd
         start = time.monotonic()
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE,
@@ -246,10 +287,12 @@ def boot_bochs(esp, cpus=2, timeout=300, stop_on=None):
     return result
 
 
-def make_esp(dst, cmdline=None, loader=None, kernel=None, base=None):
+def make_esp(dst, cmdline=None, loader=None, kernel=None, base=None,
+             loader32=None):
     """Copy the built ESP image to dst, optionally replacing the command
     line (a str gets a newline; bytes are written as they are, for
-    encodings), the loader or the kernel. Needs mtools."""
+    encodings), the loader (BOOTX64.EFI), the 32-bit loader (loader32,
+    BOOTIA32.EFI) or the kernel. Needs mtools."""
     base = Path(base or BUILD / "esp.img")
     dst = Path(dst)
     subprocess.run(["cp", "--sparse=always", str(base), str(dst)], check=True)
@@ -268,6 +311,8 @@ def make_esp(dst, cmdline=None, loader=None, kernel=None, base=None):
         put(txt, "::/EFI/COHORT/CMDLINE.TXT")
     if loader is not None:
         put(loader, "::/EFI/BOOT/BOOTX64.EFI")
+    if loader32 is not None:
+        put(loader32, "::/EFI/BOOT/BOOTIA32.EFI")
     if kernel is not None:
         put(kernel, "::/EFI/COHORT/KERNEL.ELF")
     return dst
@@ -305,10 +350,12 @@ def cmd_run(args):
     # The variables copy lives in build/ and persists between runs, like a
     # real machine's NVRAM. QEMU replaces this process (exec), so stopping
     # `make run` (or the test that drives it) stops QEMU too.
-    vars_copy = Path(args.vars)
+    vars_copy = Path(args.vars or BUILD / ("ovmf32-vars.fd"
+                                           if args.firmware == "ia32"
+                                           else "ovmf-vars.fd"))
     if not vars_copy.exists():
         vars_copy.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(find_ovmf()[1], vars_copy)
+        shutil.copyfile(find_ovmf(args.firmware)[1], vars_copy)
     display = ["-display", "gtk"] if args.gui else ["-display", "none"]
     extra = display + (["-S", "-gdb", f"tcp::{args.gdb_port}"]
                        if args.halt else [])
@@ -316,7 +363,8 @@ def cmd_run(args):
         extra += ["-cpu", args.cpu]
     cmd = qemu_command(args.esp, vars_copy, args.smp, args.mem, args.qemu,
                        args.machine, serial="mon:stdio", extra=extra,
-                       debug_exit=not args.no_debug_exit)
+                       debug_exit=not args.no_debug_exit,
+                       firmware=args.firmware)
     print(" ".join(cmd), flush=True)
     os.execvpe(cmd[0], cmd, qemu_env(cmd[0]))
 
@@ -330,11 +378,12 @@ def cmd_debug(args):
                       "'continue' boots to kernel_main.\\n"]
     with tempfile.TemporaryDirectory(prefix="cohortvm-") as tmp:
         vars_copy = Path(tmp) / "vars.fd"
-        shutil.copyfile(find_ovmf()[1], vars_copy)
+        shutil.copyfile(find_ovmf(args.firmware)[1], vars_copy)
         cmd = qemu_command(args.esp, vars_copy, args.smp, args.mem, args.qemu,
                            args.machine, serial=f"file:{args.serial_log}",
                            extra=["-display", "none", "-S",
-                                  "-gdb", f"tcp::{args.gdb_port}"])
+                                  "-gdb", f"tcp::{args.gdb_port}"],
+                           firmware=args.firmware)
         print("QEMU:", " ".join(cmd))
         print(f"serial log: {args.serial_log} (tail -f it in another terminal)")
         qemu = subprocess.Popen(cmd)
@@ -363,13 +412,18 @@ def main():
         p.add_argument("--qemu", default="qemu-system-x86_64")
         p.add_argument("--machine", default="q35")
         p.add_argument("--gdb-port", type=int, default=1234)
+        p.add_argument("--firmware", choices=FIRMWARES, default="x64",
+                       help="x64: 64-bit OVMF (BOOTX64.EFI); ia32: 32-bit "
+                       "OVMF on a 64-bit CPU (BOOTIA32.EFI, mixed mode)")
         if name == "run":
             p.add_argument("--gui", action="store_true",
                            help="show the QEMU window (framebuffer)")
             p.add_argument("--halt", action="store_true",
                            help="start halted with a gdb stub")
-            p.add_argument("--vars", default=str(BUILD / "ovmf-vars.fd"),
-                           help="private copy of the OVMF variables")
+            p.add_argument("--vars", default="",
+                           help="private copy of the OVMF variables "
+                           "(default build/ovmf-vars.fd, with --firmware "
+                           "ia32 build/ovmf32-vars.fd)")
             p.add_argument("--cpu", default="",
                            help="QEMU CPU model, e.g. max (SMEP/SMAP, XSAVE)")
             p.add_argument("--no-debug-exit", action="store_true",
