@@ -4,12 +4,12 @@
 #include "../arch/x86.h"
 #include "../panic.h"
 #include "../spinlock.h"
+#include "aspace_internal.h"
 #include "layout.h"
 #include "pmm.h"
 
-#define PTE_P 1ULL
+/* PTE_P, PTE_ADDR: aspace_internal.h. */
 #define PTE_PS (1ULL << 7)
-#define PTE_ADDR 0x000ffffffffff000ULL
 
 /* Protects: the kernel page tables (upper half) against two CPUs
  * allocating the same missing table. Lock order: vmm_lock -> pmm_lock. */
@@ -57,6 +57,10 @@ static uint64_t *walk(uint64_t virt, int alloc)
 
 int vmm_map_page(uint64_t virt, uint64_t phys, uint64_t flags)
 {
+	/* Without NX (EFER.NXE clear) bit 63 is a reserved bit: a mapping
+	 * with it set faults on first use. aspace_pte_nx is VMM_NX or 0
+	 * (aspace_init sets it before anything maps kernel pages). */
+	flags &= ~VMM_NX | aspace_pte_nx;
 	uint64_t f = spin_lock_irqsave(&vmm_lock);
 	uint64_t *pte = walk(virt, 1);
 	if (pte) {

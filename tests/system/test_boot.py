@@ -85,3 +85,14 @@ def test_make_run_command_reaches_ready():
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_boot_without_nx(esp, boot):
+    """A 64-bit CPU without NX (-cpu qemu64,-nx): EFER.NXE stays clear, so
+    bit 63 of a page-table entry is a reserved bit, and no kernel mapping
+    may set it (the first framebuffer ioremap faulted with 'reserved-bit'
+    before vmm_map_page dropped VMM_NX on such CPUs)."""
+    b = boot(esp(cmdline="test=boot"), extra=["-cpu", "qemu64,-nx"])
+    assert b.exit_code == cohortvm.EXIT_SUCCESS, b
+    assert "mm: CPU protections: NX off (not in CPUID)" in b.log
+    assert "EXCEPTION" not in b.log
