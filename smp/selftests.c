@@ -142,6 +142,12 @@ int selftest_timer(void)
 		kprintf("timer: no per-CPU clockevent");
 		return 1;
 	}
+	/* From zero on every run: a second test=timer in one list would
+	 * count the first run's events and index order_seen past its end. */
+	atomic_store(&timers_fired, 0);
+	atomic_store(&mono_errors, 0);
+	for (int k = 0; k < n; k++)
+		atomic_store(&fired_order[list[k]], 0);
 	smp_call_others(arm_timers, 0, true);
 	preempt_disable(); /* arm_timers() arms the timers of the CPU it runs on */
 	arm_timers(0);
