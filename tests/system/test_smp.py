@@ -258,9 +258,11 @@ def test_smp_selftests(esp, boot, name):
 # the 32-bit-firmware tests run them this way, a boot there costing 30-40 s.
 # callfunc once hung in such a list: sched-rt left the test thread on the
 # last CPU, and callfunc sent its holding call to itself. A repeated timer
-# or callfunc once counted the previous run's events.
-SELFTEST_LIST = ["sched-nohz", "timer", "ipi", "sched-rt", "tlb", "callfunc",
-                 "timer", "callfunc"]
+# or callfunc once counted the previous run's events. sched-share comes
+# first: after timer it sometimes fails (no thread moved in its window;
+# not understood yet, docs/cmdline.md).
+SELFTEST_LIST = ["sched-share", "sched-nohz", "timer", "ipi", "sched-rt", "tlb",
+                 "callfunc", "timer", "callfunc"]
 
 
 def test_selftest_list_in_one_boot(esp, boot):
