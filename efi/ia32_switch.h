@@ -17,7 +17,9 @@
  * 5.2.1 (code-segment L bit), 10.8.5 "Initializing IA-32e Mode" (9.8.5 in
  * older editions). Design: docs/ia32-uefi.md 3.5.
  *
- * Assembly includes this file for the offsets only (__ASSEMBLER__).
+ * Assembly includes this file for the IA32_SW_* offsets, the selectors
+ * and IA32_EFER_MSR (the struct is hidden under __ASSEMBLER__; the
+ * descriptor and EFER bit values carry ULL suffixes and are for C only).
  */
 #ifndef COHORT_EFI_IA32_SWITCH_H
 #define COHORT_EFI_IA32_SWITCH_H
