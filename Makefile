@@ -144,7 +144,7 @@ EFI_SRCS := efi/loader.c efi/elf_check.c efi/handoff.c efi/handoff_jump.S
 
 define efi_app
 # $(1) = output .EFI, $(2) = object dir, $(3) = extra CFLAGS
-$(2)/%.o: efi/%.c kernel/boot_info.h efi/elf_check.h efi/handoff.h
+$(2)/%.o: efi/%.c kernel/boot_info.h efi/elf_check.h efi/handoff.h efi/ia32_switch.h
 	@mkdir -p $(2)
 	$$(CC) $$(EFI_CFLAGS) $(3) -c $$< -o $$@
 $(2)/%.o: efi/%.S
@@ -260,11 +260,13 @@ test: deps
 	$(MAKE) test-unit
 	$(MAKE) test-system
 
-# Host tests: the core suite, then the ACPI, scheduler, mm and file-system
-# suites (each has its own Makefile listing its sources), then a short
+# Host tests: the core suite, then the loader (efi), ACPI, scheduler, mm
+# and file-system suites (each has its own Makefile listing its sources,
+# efi's also compiles its layout checks under -m32), then a short
 # fuzzing smoke run of the ACPI parsers and the cpio reader (`make fuzz`
 # runs longer).
-UNIT_DIRS := tests/unit tests/unit/acpi tests/unit/sched tests/unit/mm tests/unit/fs
+UNIT_DIRS := tests/unit tests/unit/efi tests/unit/acpi tests/unit/sched tests/unit/mm \
+	tests/unit/fs
 test-unit:
 	@set -e; for d in $(UNIT_DIRS); do \
 		if [ -f $$d/Makefile ]; then $(MAKE) -C $$d PYTHON=$(PYTHON); fi; \

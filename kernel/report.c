@@ -245,12 +245,26 @@ static void report_warnings(void)
 			(unsigned long)(ns / 1000 % 1000000), text);
 }
 
+const char *report_firmware(uint32_t bits, char *buf, size_t size)
+{
+	if (bits == 64)
+		return "64-bit UEFI";
+	if (bits == 32)
+		return "32-bit UEFI (mixed mode: the loader entered long mode)";
+	k_snprintf(buf, size, "unknown bitness %u", bits);
+	return buf;
+}
+
 void report_print(void)
 {
+	char fw[32];
+
 	kprintf("report: ---- Cohort hardware report: paste from here ----");
 	kprintf("report: cohort %s, uptime %lu ms, cmdline \"%s\"",
 		COHORT_VERSION, (unsigned long)(now_ns() / 1000000),
 		boot_info->cmdline);
+	kprintf("report: firmware: %s",
+		report_firmware(boot_info->firmware_bits, fw, sizeof(fw)));
 	report_cpu();
 	report_clocks();
 	report_acpi();
