@@ -638,3 +638,139 @@ uint64_t dmap_size(const void *efi_map, size_t map_size, size_t desc_size)
 	}
 	return (end + GIB - 1) & ~(GIB - 1);
 }
+
+/* ---- EFI status width ---- */
+
+uint64_t efi_status_widen(uint64_t st, unsigned width_bits)
+{
+	if (width_bits != 32)
+		return st;
+	st &= 0xffffffffULL;
+	if (st & 0x80000000ULL)
+		return (st & 0x7fffffffULL) | (1ULL << 63);
+	return st;
+}
+
+int efi_status_error(uint64_t st, unsigned width_bits)
+{
+	return (efi_status_widen(st, width_bits) >> 63) != 0;
+}
+
+/* ---- CPU features ---- */
+
+/* The leaf-1 EDX bits the kernel uses unconditionally, in the order a
+ * refusal names them (docs/ia32-uefi.md 3.8 says why each). */
+static const struct {
+	uint32_t bit;
+	unsigned nr;
+	const char *name;
+} cpu_required[] = {
+	{ CPUID_1_EDX_PAE, 6, "PAE" },	 { CPUID_1_EDX_MSR, 5, "MSR" },
+	{ CPUID_1_EDX_TSC, 4, "TSC" },	 { CPUID_1_EDX_APIC, 9, "APIC" },
+	{ CPUID_1_EDX_FXSR, 24, "FXSR" }, { CPUID_1_EDX_SSE, 25, "SSE" },
+	{ CPUID_1_EDX_SSE2, 26, "SSE2" }, { CPUID_1_EDX_CX8, 8, "CX8" },
+	{ CPUID_1_EDX_CMOV, 15, "CMOV" },
+};
+
+/* Room for every item at once (the long-mode one and all nine bits is
+ * about 330 bytes); put() stops at the end rather than overflow. */
+static char cpu_why[512];
+
+struct why_buf {
+	char *p;
+	size_t n, cap;
+};
+
+static void put(struct why_buf *b, const char *s)
+{
+	while (*s && b->n + 1 < b->cap)
+		b->p[b->n++] = *s++;
+	b->p[b->n] = 0;
+}
+
+static void put_dec(struct why_buf *b, unsigned v)
+{
+	char d[12];
+	int i = 0;
+	do {
+		d[i++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	char s[2] = { 0, 0 };
+	while (i--) {
+		s[0] = d[i];
+		put(b, s);
+	}
+}
+
+/* Leaf 0x80000000 answers with its own number's range on a CPU that has
+ * extended leaves; CPUs without them return 0 (QEMU's pentium3, 2.2 of
+ * the plan) or, on some old Intel parts, the highest basic leaf's data:
+ * only a value of the form 0x8000xxxx counts (Linux checks the same). */
+static int has_ext_leaf_1(uint32_t max_ext)
+{
+	return (max_ext & 0xffff0000u) == 0x80000000u &&
+	       max_ext >= CPUID_EXT_LEAF_1;
+}
+
+int cpu_check(const struct cpuid_bits *c, const char **why)
+{
+	struct why_buf b = { cpu_why, 0, sizeof(cpu_why) };
+
+	cpu_why[0] = 0;
+	if (!has_ext_leaf_1(c->max_ext))
+		put(&b, "no 64-bit long mode (CPUID 0x80000001 not available)");
+	else if (!(c->e1_edx & CPUID_E1_EDX_LM))
+		put(&b, "no 64-bit long mode (CPUID 0x80000001 EDX bit 29)");
+	for (size_t i = 0; i < sizeof(cpu_required) / sizeof(cpu_required[0]);
+	     i++) {
+		if (c->l1_edx & cpu_required[i].bit)
+			continue;
+		if (b.n)
+			put(&b, ", ");
+		put(&b, "no ");
+		put(&b, cpu_required[i].name);
+		put(&b, " (CPUID 1 EDX bit ");
+		put_dec(&b, cpu_required[i].nr);
+		put(&b, ")");
+	}
+	*why = b.n ? cpu_why : 0;
+	return b.n ? -1 : 0;
+}
+
+int file_size_ok(uint64_t size, uint64_t max)
+{
+	return size > 0 && size <= max;
+}
+
+/* ---- The 32-bit loader's switch block ---- */
+
+#define FOUR_GIB (1ULL << 32)
+
+int ia32_switch_fill(struct ia32_switch *sw, uint32_t sw_phys, uint64_t cr3,
+		     int nx, uint64_t stack_top, uint64_t entry,
+		     uint64_t boot_info, uint32_t far_offset)
+{
+	/* The switch runs in 32-bit mode: mov to CR3 and lgdt take 32-bit
+	 * values, and the block is read through its physical address with
+	 * paging off. */
+	if ((cr3 & 0xfff) || cr3 >= FOUR_GIB ||
+	    (uint64_t)sw_phys + sizeof(*sw) > FOUR_GIB)
+		return -1;
+	sw->gdt[0] = 0;
+	sw->gdt[1] = IA32_GDT_CODE32;
+	sw->gdt[2] = IA32_GDT_DATA;
+	sw->gdt[3] = IA32_GDT_CODE64;
+	sw->gdtr_pad = 0;
+	sw->gdtr_limit = sizeof(sw->gdt) - 1;
+	sw->gdtr_base = sw_phys + (uint32_t)offsetof(struct ia32_switch, gdt);
+	sw->cr3 = cr3;
+	sw->efer_set = IA32_EFER_LME | (nx ? IA32_EFER_NXE : 0);
+	sw->stack_top = stack_top;
+	sw->entry = entry;
+	sw->boot_info = boot_info;
+	sw->far_offset = far_offset;
+	sw->far_selector = IA32_SEL_CODE64;
+	sw->pad = 0;
+	return 0;
+}

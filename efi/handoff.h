@@ -6,10 +6,18 @@
  * below 1 MiB can host the AP trampoline after ExitBootServices, how the
  * UEFI LoadOptions or CMDLINE.TXT become a kernel command line, which GOP
  * instance to use, and the ExitBootServices sequence (behind a table of
- * function pointers, so a host mock sees every boot-services call).
+ * function pointers, so a host mock sees every boot-services call). For
+ * both loaders (BOOTX64.EFI and the mixed-mode BOOTIA32.EFI): EFI status
+ * widening, whether the CPU has what the kernel needs, the file-size rule,
+ * and the 32-bit loader's mode-switch block (efi/ia32_switch.h).
  *
- * Specs: UEFI 2.10 sections 7.2 (memory map, attributes), 7.4
- * (ExitBootServices), 12.9 (GOP); Intel SDM Vol. 3A 4.1 (paging modes).
+ * Everything here has the same meaning compiled -m32 or -m64: sizes and
+ * addresses are fixed-width, never UINTN or pointers-as-integers.
+ *
+ * Specs: UEFI 2.10 sections 2.3.1 and appendix D (EFI_STATUS), 7.2
+ * (memory map, attributes), 7.4 (ExitBootServices), 12.9 (GOP); Intel SDM
+ * Vol. 2A (CPUID), Vol. 3A 4.1 (paging modes), 10.8.5 (entering IA-32e
+ * mode). Design of the 32-bit loader: docs/ia32-uefi.md.
  *
  * Read next: efi/loader.c, which calls these.
  */
@@ -20,6 +28,7 @@
 #include <stdint.h>
 
 #include "../kernel/boot_info.h"
+#include "ia32_switch.h"
 
 /* UEFI 2.10 section 7.2, EFI_MEMORY_DESCRIPTOR (the firmware's stride,
  * desc_size, may be larger than this struct). */
@@ -178,9 +187,70 @@ int gop_pick(const struct gop_candidate *c, int n);
 uint32_t gop_bitmask_bpp(uint32_t red, uint32_t green, uint32_t blue,
 			 uint32_t reserved);
 
+/* ---- EFI status width ---- */
+
+/*
+ * EFI_STATUS is a UINTN (UEFI 2.10 2.3.1, appendix D): errors have the
+ * top bit set, 0x80000002 on IA-32 and 0x8000000000000002 on x86-64;
+ * warnings are small positive values on both. efi_status_widen() turns a
+ * status `width_bits` wide (32 or 64; sizeof(UINTN) * 8) into the 64-bit
+ * encoding the loader's pure code compares against (EBS_EFI_* below):
+ * for width 32, an error's bit 31 moves to bit 63 (its code stays in the
+ * low bits); a warning or success keeps its value. Bits above width_bits
+ * are ignored. A width other than 32 returns st unchanged (64-bit).
+ */
+uint64_t efi_status_widen(uint64_t st, unsigned width_bits);
+
+/* 1 if st, `width_bits` wide, is an error (its top bit set), else 0. */
+int efi_status_error(uint64_t st, unsigned width_bits);
+
+/* ---- CPU features the kernel requires ---- */
+
+/* The CPUID words cpu_check() reads. The caller fills l1_* from leaf 1,
+ * max_ext from leaf 0x80000000 (EAX), and e1_* from leaf 0x80000001 only
+ * when max_ext >= 0x80000001 (else they are ignored: leave them 0). */
+struct cpuid_bits {
+	uint32_t max_ext;
+	uint32_t l1_edx, l1_ecx;
+	uint32_t e1_edx, e1_ecx;
+};
+
+/* Leaf 1 EDX and leaf 0x80000001 EDX bits (Intel SDM Vol. 2A, CPUID). */
+#define CPUID_1_EDX_TSC (1u << 4)
+#define CPUID_1_EDX_MSR (1u << 5)
+#define CPUID_1_EDX_PAE (1u << 6)
+#define CPUID_1_EDX_CX8 (1u << 8)
+#define CPUID_1_EDX_APIC (1u << 9)
+#define CPUID_1_EDX_CMOV (1u << 15)
+#define CPUID_1_EDX_FXSR (1u << 24)
+#define CPUID_1_EDX_SSE (1u << 25)
+#define CPUID_1_EDX_SSE2 (1u << 26)
+#define CPUID_E1_EDX_NX (1u << 20)
+#define CPUID_E1_EDX_LM (1u << 29)
+#define CPUID_EXT_LEAF_1 0x80000001u
+
+/*
+ * Can this CPU run the kernel? The bits it uses unconditionally
+ * (docs/ia32-uefi.md 3.8): long mode (leaf 0x80000001, which must exist),
+ * PAE, MSR, TSC, APIC, FXSR, SSE, SSE2, CX8, CMOV. NX and the rest are
+ * optional. Returns 0, or -1 with *why set to one sentence naming every
+ * missing bit, e.g. "no 64-bit long mode (CPUID 0x80000001 not
+ * available)", for the loader's "this CPU cannot run Cohort: <why>; ..."
+ * line. *why points into a static buffer, valid until the next call (the
+ * loader is single-threaded); it is set to 0 on success.
+ */
+int cpu_check(const struct cpuid_bits *c, const char **why);
+
+/* ---- File sizes ---- */
+
+/* 1 if 0 < size <= max. Compared as 64-bit values, before any narrowing
+ * to a 32-bit UINTN (a 4 GiB + 1 byte file must not read as 1 byte). */
+int file_size_ok(uint64_t size, uint64_t max);
+
 /* ---- ExitBootServices ---- */
 
-/* The EFI status codes the sequence looks at (UEFI 2.10 appendix D). */
+/* The EFI status codes the sequence looks at (UEFI 2.10 appendix D), in
+ * the 64-bit encoding (see efi_status_widen). */
 #define EBS_EFI_SUCCESS 0ULL
 #define EBS_EFI_INVALID_PARAMETER 0x8000000000000002ULL
 #define EBS_EFI_BUFFER_TOO_SMALL 0x8000000000000005ULL
@@ -194,8 +264,12 @@ uint32_t gop_bitmask_bpp(uint32_t red, uint32_t green, uint32_t blue,
 
 /*
  * The boot services ebs_run() may call, with the UEFI contracts (UINTN is
- * 64 bits on x86-64). The loader fills this from gBS; the host test from a
- * mock that records every call.
+ * 64 bits on x86-64, 32 on IA-32). The loader fills this from gBS; the
+ * host test from a mock that records every call. Every callback returns
+ * the status in the 64-bit encoding: the loader's wrappers pass the
+ * firmware's EFI_STATUS through efi_status_widen(st, sizeof(UINTN) * 8),
+ * so an IA-32 EFI_INVALID_PARAMETER (0x80000002) reaches ebs_run as
+ * EBS_EFI_INVALID_PARAMETER and a stale key is retried on both loaders.
  */
 struct ebs_ops {
 	void *ctx;

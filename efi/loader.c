@@ -703,6 +703,7 @@ EFI_STATUS efi_main(EFI_HANDLE image_handle, EFI_SYSTEM_TABLE *systab)
 	bi->magic = BOOT_INFO_MAGIC;
 	bi->version = BOOT_INFO_VERSION;
 	bi->size = sizeof(*bi);
+	bi->firmware_bits = 64;
 	bi->tsc_loader_entry = tsc_entry;
 	bi->efi_system_table = (uintptr_t)systab;
 

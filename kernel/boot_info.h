@@ -28,7 +28,7 @@
 
 #define BOOT_INFO_MAGIC 0x54524f484f43ULL /* "COHORT" little-endian */
 #ifndef BOOT_INFO_VERSION
-#define BOOT_INFO_VERSION 3
+#define BOOT_INFO_VERSION 4
 #endif
 
 /* Fixed virtual layout set up by the loader. */
@@ -158,7 +158,10 @@ struct boot_info {
 	uint32_t cmdline_notes;
 
 	/* EFI system table, physical; 0 if unknown. Not used yet: recorded
-	 * so a future reboot/poweroff path can reach runtime services. */
+	 * so a future reboot/poweroff path can reach runtime services. With
+	 * 32-bit firmware (firmware_bits 32) it is a 32-bit system table,
+	 * whose pointers and UINTNs are 4 bytes: check firmware_bits before
+	 * reading it (docs/ia32-uefi.md 3.6, 3.7). */
 	uint64_t efi_system_table;
 
 	/* The initramfs: a cpio newc archive (docs/userspace.md, "Files"),
@@ -171,13 +174,18 @@ struct boot_info {
 	uint64_t initrd_phys;
 	uint64_t initrd_size;	/* bytes */
 	uint32_t initrd_status; /* BOOT_INITRD_* */
-	uint32_t pad3;
+	/* The firmware's word size: 64 (BOOTX64.EFI) or 32 (BOOTIA32.EFI,
+	 * mixed mode: 32-bit UEFI on a 64-bit CPU, the loader entered long
+	 * mode itself). Since version 4 (was a pad). */
+	uint32_t firmware_bits;
 };
 
 /* The PE loader and the ELF kernel must agree byte for byte; a change
  * here is a new BOOT_INFO_VERSION and a docs/boot.md update. */
 _Static_assert(sizeof(struct boot_info) == 1248, "struct boot_info layout");
 _Static_assert(__builtin_offsetof(struct boot_info, initrd_phys) == 1224,
+	       "struct boot_info layout");
+_Static_assert(__builtin_offsetof(struct boot_info, firmware_bits) == 1244,
 	       "struct boot_info layout");
 
 #endif

@@ -2,6 +2,7 @@
 #include "cpu.h"
 
 #include "arch/x86.h"
+#include "cpu_ident.h"
 #include "panic.h"
 #include "preempt.h"
 
@@ -93,4 +94,27 @@ void preempt_underflow(void)
 {
 	panic("preempt_enable() without a matching preempt_disable() (count %d)",
 	      cpu_preempt_count());
+}
+
+static struct cpuid_regs hw_cpuid(uint32_t leaf, uint32_t subleaf)
+{
+	return cpuid(leaf, subleaf);
+}
+
+static uint64_t hw_rdmsr(uint32_t msr)
+{
+	return rdmsr(msr);
+}
+
+static void hw_wrmsr(uint32_t msr, uint64_t value)
+{
+	wrmsr(msr, value);
+}
+
+void cpu_ident_read(struct cpu_ident *id)
+{
+	static const struct cpu_ident_hw hw = { hw_cpuid, hw_rdmsr, hw_wrmsr };
+	uint64_t f = irq_save();
+	cpu_ident_probe(&hw, id);
+	irq_restore(f);
 }

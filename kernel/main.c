@@ -129,6 +129,9 @@ static void log_cmdline_notes(uint32_t notes)
 
 static void log_boot_info(const struct boot_info *bi)
 {
+	char fw[32];
+	kprintf("boot: firmware: %s",
+		report_firmware(bi->firmware_bits, fw, sizeof(fw)));
 	kprintf("boot: cmdline from %s: \"%s\"",
 		bi->cmdline_source < 3 ? cmdline_sources[bi->cmdline_source] :
 					 "?",

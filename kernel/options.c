@@ -7,7 +7,8 @@
 
 const struct cmdline_option kernel_options[] = {
 	{ "test", CMDLINE_STRING, 0,
-	  "run in-kernel self-test NAME, then exit QEMU (33 pass, 35 fail)" },
+	  "run in-kernel self-test NAME (or NAME,NAME,...: in order, in one boot, "
+	  "stopping at the first failure), then exit QEMU (33 pass, 35 fail)" },
 	{ "bench", CMDLINE_STRING, "all|ipi|tlb|timer|sched|fbcon",
 	  "run in-kernel micro-benchmarks after boot, print figures, exit 33 "
 	  "(tools/bench/smp)" },

@@ -27,6 +27,7 @@
 #include "arch/x86.h"
 #include "boot_info.h"
 #include "cpu.h"
+#include "cpu_ident.h"
 #include "errno.h"
 #include "kthread.h"
 #include "lib/printf.h"
@@ -48,66 +49,24 @@
 /* kernel/main.c: set before anything else runs, read-only afterwards. */
 extern const struct boot_info *boot_info;
 
-#define MSR_BIOS_SIGN_ID 0x8b
-#define CPUID_VENDOR_INTEL_EBX 0x756e6547 /* "Genu" */
-#define CPUID_VENDOR_AMD_EBX 0x68747541	  /* "Auth" */
-#define CPUID_HYPERVISOR (1u << 31)	  /* leaf 1 ECX */
-#define CPUID_BRAND_FIRST 0x80000002u
-#define CPUID_BRAND_LAST 0x80000004u
-#define BRAND_LEN 48
-
 static void report_cpu(void)
 {
-	char vendor[13], brand[BRAND_LEN + 1] = "";
-	uint64_t f = irq_save();
+	struct cpu_ident id;
+	uint64_t f = irq_save(); /* the CPU named is the one that was read */
 	int cpu = this_cpu()->id;
-	struct cpuid_regs r0 = cpuid(0, 0);
-	struct cpuid_regs r1 = cpuid(1, 0);
-	struct cpuid_regs ext = cpuid(0x80000000u, 0);
-	bool intel = r0.ebx == CPUID_VENDOR_INTEL_EBX;
-	bool amd = r0.ebx == CPUID_VENDOR_AMD_EBX;
-	uint64_t ucode = 0;
-	if (intel) {
-		/* SDM 3A 10.11.7.1: the MSR holds the revision only after a
-		 * CPUID(1) that follows a write of 0. */
-		wrmsr(MSR_BIOS_SIGN_ID, 0);
-		(void)cpuid(1, 0);
-		ucode = rdmsr(MSR_BIOS_SIGN_ID) >> 32;
-	} else if (amd) {
-		ucode = rdmsr(MSR_BIOS_SIGN_ID) & 0xffffffffu;
-	}
-	if (ext.eax >= CPUID_BRAND_LAST) {
-		for (uint32_t l = CPUID_BRAND_FIRST; l <= CPUID_BRAND_LAST; l++) {
-			struct cpuid_regs b = cpuid(l, 0);
-			memcpy(brand + (l - CPUID_BRAND_FIRST) * 16, &b.eax, 4);
-			memcpy(brand + (l - CPUID_BRAND_FIRST) * 16 + 4, &b.ebx, 4);
-			memcpy(brand + (l - CPUID_BRAND_FIRST) * 16 + 8, &b.ecx, 4);
-			memcpy(brand + (l - CPUID_BRAND_FIRST) * 16 + 12, &b.edx, 4);
-		}
-		brand[BRAND_LEN] = 0;
-	}
+	cpu_ident_read(&id);
 	irq_restore(f);
-
-	memcpy(vendor, &r0.ebx, 4);
-	memcpy(vendor + 4, &r0.edx, 4);
-	memcpy(vendor + 8, &r0.ecx, 4);
-	vendor[12] = 0;
-	uint32_t family = (r1.eax >> 8) & 0xf, model = (r1.eax >> 4) & 0xf;
-	if (family == 0xf)
-		family += (r1.eax >> 20) & 0xff;
-	if (family == 0x6 || family >= 0xf)
-		model |= ((r1.eax >> 16) & 0xf) << 4;
 	/* Brand strings are padded with leading blanks on older Intel parts. */
-	const char *b = brand;
+	char *b = id.brand;
 	while (*b == ' ')
 		b++;
-	for (size_t i = 0; b[i]; i++)
-		if (b[i] < 0x20 || b[i] > 0x7e)
-			brand[b - brand + i] = '?';
+	for (char *p = b; *p; p++)
+		if (*p < 0x20 || *p > 0x7e)
+			*p = '?';
 	kprintf("report: cpu: %s family 0x%x model 0x%x stepping %u microcode "
-		"%s0x%lx (read on cpu%d)%s", vendor, family, model, r1.eax & 0xf,
-		intel || amd ? "" : "unknown ", (unsigned long)ucode, cpu,
-		r1.ecx & CPUID_HYPERVISOR ? ", under a hypervisor" : "");
+		"%s0x%x (read on cpu%d)%s", id.vendor, id.family, id.model,
+		id.stepping, id.microcode_known ? "" : "unknown ", id.microcode,
+		cpu, id.hypervisor ? ", under a hypervisor" : "");
 	kprintf("report: cpu: \"%s\"", *b ? b : "(no brand string)");
 }
 
@@ -286,12 +245,26 @@ static void report_warnings(void)
 			(unsigned long)(ns / 1000 % 1000000), text);
 }
 
+const char *report_firmware(uint32_t bits, char *buf, size_t size)
+{
+	if (bits == 64)
+		return "64-bit UEFI";
+	if (bits == 32)
+		return "32-bit UEFI (mixed mode: the loader entered long mode)";
+	k_snprintf(buf, size, "unknown bitness %u", bits);
+	return buf;
+}
+
 void report_print(void)
 {
+	char fw[32];
+
 	kprintf("report: ---- Cohort hardware report: paste from here ----");
 	kprintf("report: cohort %s, uptime %lu ms, cmdline \"%s\"",
 		COHORT_VERSION, (unsigned long)(now_ns() / 1000000),
 		boot_info->cmdline);
+	kprintf("report: firmware: %s",
+		report_firmware(boot_info->firmware_bits, fw, sizeof(fw)));
 	report_cpu();
 	report_clocks();
 	report_acpi();

@@ -394,21 +394,73 @@ static const struct selftest tests[] = {
 	  "stop a CPU that holds the log lock; the stopper still logs" },
 };
 
-void selftest_run(const char *name)
+#define NTESTS (sizeof(tests) / sizeof(tests[0]))
+
+/* The test called [name, name + len), or 0. */
+static const struct selftest *selftest_find(const char *name, size_t len)
 {
-	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-		if (strcmp(tests[i].name, name) != 0)
-			continue;
-		kprintf("test: %s: %s", name, tests[i].what);
-		int r = tests[i].run();
-		kprintf("test: %s: %s", name, r ? "FAIL" : "PASS");
-		if (trace_dump_requested())
-			trace_dump();
-		smp_stop_others(false);
-		qemu_exit(r ? QEMU_EXIT_FAILURE : QEMU_EXIT_SUCCESS);
-	}
-	kprintf("test: unknown test '%s'; known tests:", name);
-	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
+	for (size_t i = 0; i < NTESTS; i++)
+		if (strlen(tests[i].name) == len &&
+		    memcmp(tests[i].name, name, len) == 0)
+			return &tests[i];
+	return 0;
+}
+
+/* Length of the list item that starts at p (up to the next ',' or end). */
+static size_t item_len(const char *p)
+{
+	const char *c = strchr(p, ',');
+	return c ? (size_t)(c - p) : strlen(p);
+}
+
+static void refuse(const char *list, const char *item, size_t len)
+{
+	if (strchr(list, ','))
+		kprintf("test: unknown test '%.*s' in the list '%s'; nothing "
+			"run; known tests:", (int)len, item, list);
+	else
+		kprintf("test: unknown test '%s'; known tests:", list);
+	for (size_t i = 0; i < NTESTS; i++)
 		kprintf("test:   %-6s %s", tests[i].name, tests[i].what);
 	qemu_exit(QEMU_EXIT_FAILURE);
+}
+
+void selftest_run(const char *list)
+{
+	int count = 0, passed = 0, failed = 0;
+
+	/* Every name is checked before anything runs: a typo at the end of
+	 * a long list must not cost the boot that ran the rest. */
+	for (const char *p = list;; p += item_len(p) + 1) {
+		size_t len = item_len(p);
+		if (!selftest_find(p, len))
+			refuse(list, p, len);
+		count++;
+		if (!p[len])
+			break;
+	}
+	for (const char *p = list;; p += item_len(p) + 1) {
+		size_t len = item_len(p);
+		const struct selftest *t = selftest_find(p, len);
+		kprintf("test: %s: %s", t->name, t->what);
+		int r = t->run();
+		kprintf("test: %s: %s", t->name, r ? "FAIL" : "PASS");
+		if (r) {
+			failed = 1;
+			if (count > 1)
+				kprintf("test: list: %s failed after %d of %d "
+					"passed; the rest not run", t->name,
+					passed, count);
+			break;
+		}
+		passed++;
+		if (!p[len])
+			break;
+	}
+	if (count > 1 && !failed)
+		kprintf("test: list: all %d passed (%s)", count, list);
+	if (trace_dump_requested())
+		trace_dump();
+	smp_stop_others(false);
+	qemu_exit(failed ? QEMU_EXIT_FAILURE : QEMU_EXIT_SUCCESS);
 }

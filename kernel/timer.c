@@ -7,6 +7,7 @@
 #include "../drivers/pit.h"
 #include "arch/x86.h"
 #include "cpu.h"
+#include "cpu_ident.h"
 #include "log.h"
 #include "log_warn.h"
 #include "panic.h"
@@ -48,22 +49,17 @@ bool timer_tickless(void)
 
 enum timer_mode timer_setup(enum timer_force force, uint32_t hz, bool nohz_on)
 {
-	struct cpuid_regs r1 = cpuid(1, 0), r0 = cpuid(0, 0);
-	/* IA32_BIOS_SIGN_ID: write 0, CPUID(1), read (SDM 3A 9.11.7.1). */
-	wrmsr(0x8b, 0);
-	(void)cpuid(1, 0);
-	uint32_t fam = (r1.eax >> 8) & 0xf, model = (r1.eax >> 4) & 0xf;
-	if (fam == 6 || fam == 15)
-		model |= ((r1.eax >> 16) & 0xf) << 4;
+	struct cpu_ident id;
+	cpu_ident_read(&id);
 	struct timer_facts f = {
 		.has_lapic = lapic_mode() != LAPIC_MODE_NONE,
-		.has_tsc_deadline = r1.ecx & (1u << 24),
-		.hypervisor = r1.ecx & (1u << 31),
-		.intel = r0.ebx == 0x756e6547, /* "Genu" */
-		.family = fam,
-		.model = model,
-		.stepping = r1.eax & 0xf,
-		.microcode = (uint32_t)(rdmsr(0x8b) >> 32),
+		.has_tsc_deadline = id.tsc_deadline,
+		.hypervisor = id.hypervisor,
+		.intel = id.vendor_id == CPU_VENDOR_INTEL,
+		.family = id.family,
+		.model = id.model,
+		.stepping = id.stepping,
+		.microcode = id.microcode,
 		.force = force,
 	};
 	const char *why;

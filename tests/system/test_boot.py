@@ -28,6 +28,9 @@ def test_boot_exits_success(esp, boot, smp):
 def test_boot_info_reported(esp, boot):
     b = boot(esp(cmdline="test=boot"), smp=1)
     assert b.exit_code == cohortvm.EXIT_SUCCESS
+    # BOOTX64.EFI under the 64-bit OVMF: boot_info.firmware_bits 64.
+    assert re.search(r"\] cpu0: boot: firmware: 64-bit UEFI\r?$", b.log,
+                     re.M), b.log
     # q35 OVMF always publishes an ACPI 2.0 RSDP and a GOP framebuffer.
     assert re.search(r"boot: ACPI RSDP at 0x[0-9a-f]+ \(ACPI 2\.0 GUID\)", b.log)
     assert re.search(r"boot: framebuffer \d+x\d+ at 0x", b.log)

@@ -47,6 +47,29 @@ def test_unknown_selftest_fails_and_lists_tests(esp, boot):
     assert re.search(r"test:\s+boot\s", b.log)
 
 
+def test_unknown_selftest_in_a_list_fails_before_any_runs(esp, boot):
+    """An unknown name anywhere in test=a,b,c is refused before the first
+    test starts (a typo must not cost the boot that ran the rest)."""
+    b = boot(esp(cmdline="test=boot,no-such-test"))
+    assert b.exit_code == cohortvm.EXIT_FAILURE, b
+    assert ("test: unknown test 'no-such-test' in the list "
+            "'boot,no-such-test'; nothing run; known tests:") in b.log
+    assert re.search(r"test:\s+callfunc\s", b.log)
+    assert "test: boot:" not in b.log
+
+
+def test_selftest_list_stops_at_the_first_failure(esp, boot):
+    """sched-stress fails at once without sched_check=: the list stops
+    there, pmm never runs, and the run exits once with 35."""
+    b = boot(esp(cmdline="test=boot,sched-stress,pmm"), smp=2)
+    assert b.exit_code == cohortvm.EXIT_FAILURE, b
+    assert "test: boot: PASS" in b.log
+    assert "test: sched-stress: FAIL" in b.log
+    assert ("test: list: sched-stress failed after 1 of 3 passed; the rest "
+            "not run") in b.log
+    assert "test: pmm:" not in b.log
+
+
 def test_allocator_selftests_pass(esp, boot):
     for name in ("pmm", "heap", "kstack"):
         b = boot(esp(cmdline=f"test={name}"), smp=2)

@@ -49,7 +49,7 @@ def test_boot_info_version_mismatch_is_refused(esp, boot):
     b = boot(esp(cmdline="test=boot",
                  loader=BUILD / "test/BOOTX64-badversion.EFI"))
     assert b.exit_code == cohortvm.EXIT_FAILURE, b
-    assert re.search(r"boot: boot_info version 999 .* kernel expects version 3",
+    assert re.search(r"boot: boot_info version 999 .* kernel expects version 4",
                      b.log)
     assert "cohort: ready" not in b.log
 

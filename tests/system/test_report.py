@@ -34,6 +34,7 @@ def check_fields(block, cmdline):
         assert re.search(rx, text, re.M), f"no {rx!r} in the report:\n{text}"
 
     has(rf"^report: cohort \S+, uptime \d+ ms, cmdline \"{cmdline}\"$")
+    has(r"^report: firmware: 64-bit UEFI$")
     has(r"^report: cpu: \w{12} family 0x[0-9a-f]+ model 0x[0-9a-f]+ "
         r"stepping \d+ microcode 0x[0-9a-f]+ \(read on cpu\d+\), under a "
         r"hypervisor$")

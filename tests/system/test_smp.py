@@ -254,6 +254,31 @@ def test_smp_selftests(esp, boot, name):
                          r"ran in order", b.log)
 
 
+# The SMP and scheduler self-tests that compose in one boot (test=A,B,...):
+# the 32-bit-firmware tests run them this way, a boot there costing 30-40 s.
+# callfunc once hung in such a list: sched-rt left the test thread on the
+# last CPU, and callfunc sent its holding call to itself. A repeated timer
+# or callfunc once counted the previous run's events. sched-share comes
+# first: after timer it sometimes fails (no thread moved in its window;
+# not understood yet, docs/cmdline.md).
+SELFTEST_LIST = ["sched-share", "sched-nohz", "timer", "ipi", "sched-rt", "tlb",
+                 "callfunc", "timer", "callfunc"]
+
+
+def test_selftest_list_in_one_boot(esp, boot):
+    """test=a,b,c runs each named test in order in one boot, each with its
+    own PASS line, then one summary line and one exit."""
+    names = ",".join(SELFTEST_LIST)
+    b = boot(esp(cmdline=f"test={names}"), smp=4)
+    assert b.exit_code == cohortvm.EXIT_SUCCESS, b
+    passes = re.findall(r"\] cpu\d+: test: ([\w-]+): (PASS|FAIL)", b.log)
+    assert passes == [(n, "PASS") for n in SELFTEST_LIST], passes
+    assert f"test: list: all {len(SELFTEST_LIST)} passed ({names})" in b.log
+    assert re.search(r"callfunc: 8 requests queued while cpu\d+ was busy "
+                     r"ran in order", b.log)
+    assert b.log.count("cohort: ready") == 1
+
+
 def test_ipi_counts_are_exact_on_8_cpus(esp, boot):
     b = boot(esp(cmdline="test=ipi"), smp=8)
     assert b.exit_code == cohortvm.EXIT_SUCCESS, b
