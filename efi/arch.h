@@ -86,4 +86,9 @@ EFI_STATUS loader_map_range(uint64_t *pml4, uint64_t virt, uint64_t phys,
 /* Is `word` one of the space-separated words of the command line? */
 int cmdline_has(const char *cmdline, const char *word);
 
+/* After ExitBootServices only: "cohort-loader: error: <why>" on COM1
+ * (written directly: no firmware is left to print through), then halt
+ * with interrupts off. */
+void loader_halt(const char *why) __attribute__((noreturn));
+
 #endif

@@ -9,13 +9,16 @@
  *   1. find the ACPI RSDP (ACPI 2.0 GUID first, then 1.0), the GOP
  *      framebuffer (the console's GOP first) and the command line
  *      (LoadOptions, else CMDLINE.TXT), warning about anything dropped;
- *      then refuse a paging mode the kernel cannot take over (5-level
- *      paging) with a message, before the kernel is read;
+ *      then refuse a CPU the kernel cannot run on (no long mode, or
+ *      another feature it uses unconditionally: cpu_check) or a paging
+ *      mode it cannot take over (5-level paging) with a message, before
+ *      the kernel is read;
  *   2. read \EFI\COHORT\KERNEL.ELF and validate it completely (elf_check.c)
  *      before placing it; any problem prints one message on the console
  *      (which OVMF mirrors to serial) and returns to the firmware;
  *   3. reserve a page below 1 MiB for the AP trampoline, the boot stack,
- *      the boot_info page and the page tables, all as EfiLoaderData;
+ *      the boot_info page and the page tables (and on ia32 the switch
+ *      block), all as EfiLoaderData below 4 GiB;
  *      read \EFI\COHORT\INITRD (optional) into EfiLoaderData pages too;
  *   4. ExitBootServices (handoff.c's ebs_run): the map buffer is allocated
  *      once, a stale key is retried with GetMemoryMap only, and a failure
@@ -136,6 +139,20 @@ static void memcpy_(void *d, const void *s, UINTN n)
 		*dp++ = *sp++;
 }
 
+/* a then b into buf[size], cut to fit, NUL-terminated; returns buf. */
+static const char *str_join(char *buf, UINTN size, const char *a,
+			    const char *b)
+{
+	UINTN n = 0;
+
+	for (; *a && n + 1 < size; a++)
+		buf[n++] = *a;
+	for (; *b && n + 1 < size; b++)
+		buf[n++] = *b;
+	buf[n] = 0;
+	return buf;
+}
+
 /*
  * Report a fatal problem and give control back to the firmware. The user
  * gets a few seconds to read it on a real screen; a key press skips the
@@ -175,6 +192,17 @@ halt_after_exit(const struct ebs_result *r)
 	serial_puts(") after ExitBootServices was called; the firmware may be "
 		    "half shut down, so the loader stops here. Power the "
 		    "machine off and on.\n");
+	for (;;)
+		__asm__ volatile("hlt");
+}
+
+void loader_halt(const char *why)
+{
+	__asm__ volatile("cli");
+	serial_puts("\ncohort-loader: error: ");
+	serial_puts(why);
+	serial_puts("; the loader stops here (boot services are gone). Power "
+		    "the machine off and on.\n");
 	for (;;)
 		__asm__ volatile("hlt");
 }
@@ -548,6 +576,36 @@ int cmdline_has(const char *cmdline, const char *word)
 }
 
 /*
+ * What CPUID says about the features the kernel needs (cpu_check,
+ * handoff.c, decides). `efi_test_no_lm` clears the long-mode bit, so the
+ * refusal is tested on a 64-bit CPU too, on the path a CPU with extended
+ * leaves but no long mode takes (pentium3, in the tests, takes the other:
+ * no leaf 0x80000001 at all).
+ */
+static int cpu_refused(const char *cmdline, const char **why)
+{
+	struct cpuid_bits c = { 0 };
+	uint32_t a, b, cx, d;
+
+	cpuid(1, &a, &b, &cx, &d);
+	c.l1_edx = d;
+	c.l1_ecx = cx;
+	cpuid(0x80000000, &a, &b, &cx, &d);
+	/* Raw: cpu_check treats a maximum not of the form 0x8000xxxx (a CPU
+	 * without extended leaves may answer with a basic leaf's data) as
+	 * no leaf 0x80000001, whatever was read here. */
+	c.max_ext = a;
+	if (c.max_ext >= CPUID_EXT_LEAF_1) {
+		cpuid(CPUID_EXT_LEAF_1, &a, &b, &cx, &d);
+		c.e1_edx = d;
+		c.e1_ecx = cx;
+	}
+	if (cmdline_has(cmdline, "efi_test_no_lm"))
+		c.e1_edx &= ~CPUID_E1_EDX_LM;
+	return cpu_check(&c, why);
+}
+
+/*
  * Below-1-MiB page for the AP trampoline. AllocateMaxAddress returns the
  * highest free page at or below the limit. Real firmware sometimes has
  * nothing free there before ExitBootServices; then the page is taken from
@@ -627,7 +685,22 @@ static uint64_t direct_map_end(void)
 
 /* ---- Exit and jump ------------------------------------------------------ */
 
-/* ebs_run()'s view of the boot services (handoff.h): the calls, no more. */
+/* ebs_run()'s view of the boot services (handoff.h): the calls, no more,
+ * each status in the 64-bit encoding ebs_run compares against (an IA-32
+ * EFI_INVALID_PARAMETER is 0x80000002: unwidened, a stale key would read
+ * as a failure and halt). */
+static uint64_t widen(EFI_STATUS st)
+{
+	return efi_status_widen(st, sizeof(UINTN) * 8);
+}
+
+/* A 64-bit-encoded status back to the firmware's width, for fail(). */
+static EFI_STATUS narrow(uint64_t st)
+{
+	return (EFI_STATUS)(st & ~(1ULL << 63)) |
+	       ((st >> 63) ? EFI_ERROR_MASK : 0);
+}
+
 static uint64_t ebs_get_memory_map(void *ctx, uint64_t *size, void *map,
 				   uint64_t *key, uint64_t *desc_size,
 				   uint32_t *desc_version)
@@ -640,19 +713,19 @@ static uint64_t ebs_get_memory_map(void *ctx, uint64_t *size, void *map,
 	*key = k;
 	*desc_size = d;
 	*desc_version = v;
-	return st;
+	return widen(st);
 }
 
 static uint64_t ebs_allocate_pool(void *ctx, uint64_t size, void **buf)
 {
 	(void)ctx;
-	return BS->AllocatePool(EfiBootServicesData, size, buf);
+	return widen(BS->AllocatePool(EfiBootServicesData, size, buf));
 }
 
 static uint64_t ebs_free_pool(void *ctx, void *buf)
 {
 	(void)ctx;
-	return BS->FreePool(buf);
+	return widen(BS->FreePool(buf));
 }
 
 static uint64_t ebs_exit(void *ctx, uint64_t key)
@@ -660,8 +733,8 @@ static uint64_t ebs_exit(void *ctx, uint64_t key)
 	(void)ctx;
 	/* The firmware is left running: only the halt path is exercised. */
 	if (test_ebs_fail)
-		return EFI_DEVICE_ERROR;
-	return BS->ExitBootServices(image, key);
+		return widen(EFI_DEVICE_ERROR);
+	return widen(BS->ExitBootServices(image, key));
 }
 
 EFI_STATUS efi_main(EFI_HANDLE image_handle, EFI_SYSTEM_TABLE *systab)
@@ -703,16 +776,24 @@ EFI_STATUS efi_main(EFI_HANDLE image_handle, EFI_SYSTEM_TABLE *systab)
 	bi->magic = BOOT_INFO_MAGIC;
 	bi->version = BOOT_INFO_VERSION;
 	bi->size = sizeof(*bi);
-	bi->firmware_bits = 64;
 	bi->tsc_loader_entry = tsc_entry;
 	bi->efi_system_table = (uintptr_t)systab;
+	bi->firmware_bits = arch_firmware_bits();
 
 	find_rsdp(bi);
 	find_framebuffer(bi);
 	find_cmdline(li, root, bi);
 
-	/* Before the kernel is read or anything mapped (efi/arch.h). */
+	/* Before the kernel is read or anything allocated for it: a CPU or
+	 * paging mode the kernel cannot run on would otherwise triple-fault
+	 * at the jump, with no message. */
 	const char *why;
+	if (cpu_refused(bi->cmdline, &why)) {
+		static char line[160];
+		return fail(EFI_UNSUPPORTED, L"this CPU cannot run Cohort",
+			    str_join(line, sizeof(line), why,
+				     "; Cohort has only a 64-bit kernel"));
+	}
 	if (arch_check(bi->cmdline, &why))
 		return fail(EFI_UNSUPPORTED, L"unsupported paging mode", why);
 
@@ -770,7 +851,8 @@ EFI_STATUS efi_main(EFI_HANDLE image_handle, EFI_SYSTEM_TABLE *systab)
 	test_ebs_fail = cmdline_has(bi->cmdline, "efi_test_ebs_fail");
 	switch (ebs_run(&ops, cmdline_has(bi->cmdline, "efi_stale_key"), &er)) {
 	case EBS_FAILED_BEFORE:
-		return fail(er.status, L"cannot get the memory map", er.why);
+		return fail(narrow(er.status), L"cannot get the memory map",
+			    er.why);
 	case EBS_FAILED_AFTER:
 		halt_after_exit(&er);
 	case EBS_OK:
