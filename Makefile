@@ -163,7 +163,7 @@ EFI_CFLAGS_IA32 := -std=gnu11 -O2 -m32 -ffreestanding -fpic -fshort-wchar \
 EFI_LDFLAGS_IA32 := -m elf_i386 -shared -Bsymbolic -nostdlib -znocombreloc \
 	--no-undefined -z text \
 	-T $(EFI_LIB_IA32)/elf_ia32_efi.lds $(EFI_LIB_IA32)/crt0-efi-ia32.o
-EFI_ARCH_OBJS_IA32 := arch_ia32.o
+EFI_ARCH_OBJS_IA32 := arch_ia32.o handoff_ia32.o
 EFI_OBJS := loader.o elf_check.o handoff.o
 
 define efi_app

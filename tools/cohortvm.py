@@ -433,7 +433,10 @@ def main():
             p.add_argument("--kernel", default=str(BUILD / "kernel.elf"))
             p.add_argument("--serial-log", default=str(BUILD / "serial.log"))
     args = ap.parse_args()
-    return cmd_run(args) if args.cmd == "run" else cmd_debug(args)
+    try:
+        return cmd_run(args) if args.cmd == "run" else cmd_debug(args)
+    except ValueError as e:  # e.g. --firmware ia32 with --machine pc
+        sys.exit(f"cohortvm: {e}")
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ BOOT_TIMEOUT = int(os.environ.get("COHORT_BOOT_TIMEOUT", "120"))
 
 @pytest.fixture(scope="session", autouse=True)
 def built():
-    for f in ("BOOTX64.EFI", "kernel.elf", "esp.img"):
+    for f in ("BOOTX64.EFI", "BOOTIA32.EFI", "kernel.elf", "esp.img"):
         if not (BUILD / f).exists():
             pytest.exit(f"build/{f} missing: run `make` first", returncode=2)
 

@@ -1,0 +1,77 @@
+# SPDX-License-Identifier: MIT
+"""32-bit (IA-32) UEFI firmware on a 64-bit CPU: BOOTIA32.EFI enters long
+mode itself ("mixed mode", docs/ia32-uefi.md) and boots the same kernel
+with the same boot_info; a CPU without long mode gets a clear refusal.
+
+The firmware is Debian's 32-bit OVMF (tools/cohortvm.py firmware="ia32").
+Each of its boots costs far more than a 64-bit one (its SMM start-up, and
+tens of seconds at -smp 4), so this file keeps to five of them; the
+64-bit-firmware case of the CPU refusal is cheap and sits beside them."""
+import re
+
+import pytest
+
+from conftest import cohortvm
+
+LOADER_ERROR = r"cohort-loader: returning to the firmware"
+LOADER_32 = "cohort-loader: started (boot_info v4, 32-bit firmware)"
+KERNEL_32 = ("boot: firmware: 32-bit UEFI (mixed mode: the loader entered "
+             "long mode)")
+NO_LM = ("cohort-loader: error: this CPU cannot run Cohort: no 64-bit long "
+         "mode")
+GIB = 1 << 30
+
+
+@pytest.mark.parametrize("smp", [1, 4])
+def test_boot_from_32bit_firmware(esp, boot, smp):
+    b = boot(esp(cmdline="test=boot"), smp=smp, firmware="ia32")
+    assert b.exit_code == cohortvm.EXIT_SUCCESS, b
+    assert LOADER_32 in b.log
+    assert KERNEL_32 in b.log
+    assert f"smp: brought up {smp} of {smp} CPUs" in b.log
+    assert "test: boot: PASS" in b.log
+
+
+def test_cpu_without_long_mode_is_refused(esp, boot):
+    """qemu-system-i386 -cpu pentium3: no extended CPUID leaves at all
+    (docs/ia32-uefi.md 2.2), so no long mode, and no SSE2 either."""
+    b = boot(esp(cmdline="test=boot"), qemu="qemu-system-i386",
+             firmware="ia32", extra=["-cpu", "pentium3"],
+             stop_on=LOADER_ERROR)
+    assert not b.timed_out, "loader printed no error"
+    assert LOADER_32 in b.log
+    assert (NO_LM + " (CPUID 0x80000001 not available), no SSE2 (CPUID 1 "
+            "EDX bit 26); Cohort has only a 64-bit kernel") in b.log, b.log
+    assert "exiting boot services" not in b.log
+    assert "cpu0:" not in b.log, "the kernel must not have started"
+
+
+@pytest.mark.parametrize("firmware", ["x64", "ia32"])
+def test_efi_test_no_lm_is_refused(esp, boot, firmware):
+    b = boot(esp(cmdline="efi_test_no_lm test=boot"), firmware=firmware,
+             stop_on=LOADER_ERROR)
+    assert not b.timed_out, "loader printed no error"
+    assert (NO_LM + " (CPUID 0x80000001 EDX bit 29); Cohort has only a "
+            "64-bit kernel") in b.log, b.log
+    assert "exiting boot services" not in b.log
+    assert "cpu0:" not in b.log, "the kernel must not have started"
+
+
+def test_no_nx_high_memory_and_stale_key(esp, boot):
+    """Three paths in one boot: a CPU without NX (the switch sets LME but
+    not NXE, and no table entry may carry NX), RAM above 4 GiB (the 32-bit
+    firmware's map describes it; the kernel must get it, though the loader
+    only allocates below 4 GiB), and a stale map key (IA-32's
+    EFI_INVALID_PARAMETER is 0x80000002: only widened does ebs_run see it
+    as a stale key and retry, instead of halting)."""
+    b = boot(esp(cmdline="efi_stale_key memmap test=boot"), mem="5G",
+             firmware="ia32", extra=["-cpu", "qemu64,-nx"])
+    assert b.exit_code == cohortvm.EXIT_SUCCESS, b
+    assert KERNEL_32 in b.log
+    assert "ExitBootServices attempts 2" in b.log
+    assert "mm: CPU protections: NX off (not in CPUID)" in b.log
+    high = [(int(s, 16), int(e, 16)) for s, e in re.findall(
+        r"mem:   ([0-9a-f]{16})-([0-9a-f]{16}) usable", b.log)
+        if int(s, 16) >= 4 * GIB]
+    assert high and max(e for _, e in high) + 1 >= 5 * GIB, b.log
+    assert "test: boot: PASS" in b.log
