@@ -26,6 +26,8 @@ PYTHON ?= /usr/bin/python3
 SMP ?= 4
 MEM ?= 512M
 QEMU ?= qemu-system-x86_64
+# x64: 64-bit OVMF (BOOTX64.EFI); ia32: 32-bit OVMF (BOOTIA32.EFI, mixed mode).
+FIRMWARE ?= x64
 # Empty: use esp/CMDLINE.TXT as it is.
 CMDLINE ?=
 GDB_PORT ?= 1234
@@ -275,14 +277,14 @@ deps:
 	@tools/install-deps
 
 run: deps all
-	@echo "make run: SMP=$(SMP) MEM=$(MEM); quit with Ctrl-A then X"
+	@echo "make run: SMP=$(SMP) MEM=$(MEM) FIRMWARE=$(FIRMWARE); quit with Ctrl-A then X"
 	$(PYTHON) tools/cohortvm.py run --esp $(BUILD)/esp.img --smp $(SMP) \
-		--mem $(MEM) --qemu $(QEMU) $(if $(GUI),--gui)
+		--mem $(MEM) --qemu $(QEMU) --firmware $(FIRMWARE) $(if $(GUI),--gui)
 
 debug: deps all
 	$(PYTHON) tools/cohortvm.py debug --esp $(BUILD)/esp.img --smp $(SMP) \
-		--mem $(MEM) --qemu $(QEMU) --gdb-port $(GDB_PORT) \
-		--kernel $(BUILD)/kernel.elf
+		--mem $(MEM) --qemu $(QEMU) --firmware $(FIRMWARE) \
+		--gdb-port $(GDB_PORT) --kernel $(BUILD)/kernel.elf
 
 test: deps
 	$(MAKE) test-unit
