@@ -9,8 +9,10 @@
  *   rsp = top of the boot stack (16-byte aligned, minus one zero "return
  *         address" slot so backtraces stop there)
  *   cr3 = the loader's page tables (see docs/boot.md for the layout)
- *   interrupts disabled, the firmware's GDT/IDT still loaded but unmapped:
- *   the kernel must load its own before it takes any exception.
+ *   interrupts disabled; the IDT is the firmware's, and so is the GDT on
+ *   64-bit firmware (on 32-bit firmware the GDT is the loader's switch
+ *   block, docs/boot.md): the kernel must load its own before it takes
+ *   any exception.
  *
  * Every address in here is physical unless its name ends in _virt. The kernel
  * refuses a magic, version or size it does not know (kernel/main.c), so a

@@ -108,6 +108,9 @@ const struct cmdline_option kernel_options[] = {
 	  "the refusal" },
 	{ "efi_test_ebs_fail", CMDLINE_FLAG, 0,
 	  "loader: act as if ExitBootServices failed, to exercise the halt" },
+	{ "efi_test_no_lm", CMDLINE_FLAG, 0,
+	  "loader: act as if the CPU had no long mode, to exercise the "
+	  "refusal" },
 };
 
 const int kernel_option_count =
