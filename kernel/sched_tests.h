@@ -6,6 +6,7 @@
 int selftest_sched_cpus(void);
 int selftest_sched_nohz(void);
 int selftest_sched_share(void);
+int selftest_sched_share_stall(void);
 int selftest_sched_rt(void);
 int selftest_sched_deadline(void);
 int selftest_sched_throttle(void);

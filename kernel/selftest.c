@@ -364,6 +364,8 @@ static const struct selftest tests[] = {
 	  "one fair thread per CPU: no switches, no timer interrupts, no moves" },
 	{ "sched-share", selftest_sched_share,
 	  "CPUs + 1 equal threads: CPU-time shares within 10%" },
+	{ "sched-share-stall", selftest_sched_share_stall,
+	  "sched-share after every CPU was held 1 s with interrupts off" },
 	{ "sched-rt", selftest_sched_rt,
 	  "RT wakes through full fair load; strict RT priority order" },
 	{ "sched-deadline", selftest_sched_deadline,

@@ -896,10 +896,30 @@ bool sched_wake_internal(struct thread *t, bool check_seq, unsigned seq,
 /* Start a new thread: like a wakeup, but it has no CPU yet. */
 void sched_start_new(struct thread *t)
 {
-	uint64_t flags = arch_irq_save(), now_ns = arch_now_ns();
-	int target = t->class->select_cpu(t, arch_this_cpu(), now_ns);
-	struct rq *dst = cpu_rq(target);
+	uint64_t flags = arch_irq_save(), now_ns;
+	struct rq *here = cpu_rq(arch_this_cpu());
+	int target;
+	struct rq *dst;
 	bool waits, rt_waits;
+
+	/*
+	 * Account the creator's CPU first, so that the placement floor
+	 * (fair.c's fair_vfloor) includes the creator's run time. A creator
+	 * that ran alone (nohz: no timer event, nothing accounted) for
+	 * seconds otherwise placed the threads it started on idle CPUs at
+	 * the stale floor, and those queued behind it on its own CPU (whose
+	 * placement accounts it: update_curr(dst) below) a slice behind its
+	 * whole stint: one batch seconds apart in vruntime, more than the
+	 * rotation wins back (test=timer,sched-share: 0 migrations, shares
+	 * 100% apart; race-test's
+	 * test_new_threads_start_level_after_a_long_stint).
+	 */
+	arch_spin_lock(&here->lock);
+	update_curr(here, arch_now_ns()); /* under the lock: see sched_timer_event */
+	arch_spin_unlock(&here->lock);
+	now_ns = arch_now_ns();
+	target = t->class->select_cpu(t, arch_this_cpu(), now_ns);
+	dst = cpu_rq(target);
 
 	SCHED_ASSERT(thread_can_run_on(t, target));
 	arch_spin_lock(&dst->lock);

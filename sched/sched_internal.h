@@ -310,6 +310,10 @@ enum wake_result sched_wake_thread(struct thread *t, bool check_seq,
 void sched_replace_thread(struct thread *t);
 
 /* Core services for thread.c (core.c). *_locked: rq->lock held. */
+/* Make NEW t runnable on the CPU its class chooses. Accounts the calling
+ * CPU's current thread first, so new threads are placed against a floor
+ * that includes their creator's run time. Takes this CPU's rq->lock, then
+ * the target's, one at a time: call with no rq->lock held. */
 void sched_start_new(struct thread *t);
 void sched_forget_thread(struct thread *t);
 void sched_update_curr_locked(struct rq *rq, uint64_t now_ns);

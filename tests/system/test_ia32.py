@@ -38,9 +38,8 @@ def test_boot_from_32bit_firmware(esp, boot):
 
 # The SMP and scheduler self-tests that test_smp.py and test_sched.py run
 # on 64-bit firmware, as one list in one boot (each 32-bit-firmware boot
-# at -smp 4 costs 15-60 s of firmware start-up alone). sched-share first:
-# see docs/cmdline.md, test=.
-SMP_LIST = ["boot", "sched-share", "sched-nohz", "sched-rt", "timer", "ipi",
+# at -smp 4 costs 15-60 s of firmware start-up alone).
+SMP_LIST = ["boot", "sched-nohz", "timer", "sched-share", "sched-rt", "ipi",
             "callfunc", "tlb"]
 
 

@@ -8,7 +8,8 @@ import pytest
 from conftest import cohortvm
 
 
-@pytest.mark.parametrize("name", ["sched-nohz", "sched-share", "sched-rt",
+@pytest.mark.parametrize("name", ["sched-nohz", "sched-share",
+                                  "sched-share-stall", "sched-rt",
                                   "sched-throttle", "sched-storm"])
 def test_sched_selftests_on_4_cpus(esp, boot, name):
     # The periodic checker would add timer events to the nohz test.

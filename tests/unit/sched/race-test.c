@@ -755,6 +755,74 @@ static void test_new_fair_thread_starts_behind_its_creator(void **state)
 	par_reap_all(P);
 }
 
+/* ---- New threads of one batch start level, whatever the creator's stint ----
+ *
+ * test=timer,sched-share at -smp 4 (kernel self-tests, one boot): when
+ * test=timer's last phase held every CPU for seconds (an oversubscribed
+ * host), sched-share's five equal hogs on four CPUs never migrated: three
+ * ran alone ~2 s, two shared a CPU ~1 s each. The creator had run alone
+ * for those seconds (nohz: no timer event, so its run time was not yet
+ * accounted): the hogs placed on idle CPUs started at the placement floor,
+ * which did not include that stint, while the two queued on the creator's
+ * CPU, whose placement accounted the creator first, started a slice
+ * behind it: seconds of vruntime after the other three, more than the
+ * rotation wins back in the window. Here the creator runs 300 ms alone,
+ * then five hogs run 200 ms. Before the fix: "hogs ran 100..200 ms, 0
+ * migrations". */
+
+#define BATCH_N 5
+#define BATCH_STINT_NS (300 * MS) /* the creator alone, unaccounted */
+#define BATCH_WINDOW_NS (200 * MS) /* the hogs' common run */
+
+static struct par_thread *batch_hog[BATCH_N];
+static uint64_t batch_end_ns;
+
+static void body_batch_hog(struct par *p, struct par_thread *self)
+{
+	(void)self;
+	par_compute_until(p, batch_end_ns);
+}
+
+/* Like the kernel's test thread: alone for a long stint, then it starts
+ * the hogs and leaves the CPU (the kernel's blocks in kthread_join). */
+static void body_batch_creator(struct par *p, struct par_thread *self)
+{
+	int err;
+
+	(void)self;
+	par_compute_until(p, p->now_ns + BATCH_STINT_NS);
+	batch_end_ns = p->now_ns + BATCH_WINDOW_NS;
+	for (int i = 0; i < BATCH_N; i++) {
+		batch_hog[i] = par_thread_create(p, "hog", body_batch_hog, NULL,
+						 NULL, NULL, &err);
+		assert_non_null(batch_hog[i]);
+	}
+}
+
+static void test_new_threads_start_level_after_a_long_stint(void **state)
+{
+	uint64_t lo = UINT64_MAX, hi = 0, migrations = 0;
+
+	(void)state;
+	spawn(0, "creator", body_batch_creator, NULL, -1, -1);
+	run_ok();
+	for (int i = 0; i < BATCH_N; i++) {
+		uint64_t run = batch_hog[i]->t.stats.run_ns;
+
+		assert_true(batch_hog[i]->exited);
+		lo = run < lo ? run : lo;
+		hi = run > hi ? run : hi;
+		migrations += batch_hog[i]->t.stats.migrations;
+	}
+	/* sched-share's criterion: every share within 10% of the others. */
+	if ((hi - lo) * 10 > lo || !migrations)
+		fail_msg("hogs ran %llu..%llu ms, %llu migrations",
+			 (unsigned long long)(lo / MS),
+			 (unsigned long long)(hi / MS),
+			 (unsigned long long)migrations);
+	par_reap_all(P);
+}
+
 /* ---- An RT wake that lands behind more urgent work is pushed on ------------ */
 
 static struct par_thread *rt_high;
@@ -768,6 +836,14 @@ static void body_high(struct par *p, struct par_thread *self)
 	(void)self;
 	wait_queue_block_if(&wq_high, never, NULL);
 	par_compute_until(p, p->now_ns + 1 * MS);
+}
+
+static int setup4(void **state)
+{
+	(void)state;
+	P = par_create(4);
+	assert_non_null(P);
+	return 0;
 }
 
 static int setup3(void **state)
@@ -893,6 +969,9 @@ int main(void)
 			teardown),
 		cmocka_unit_test_setup_teardown(
 			test_rt_wake_behind_urgent_work_is_pushed, setup3,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_new_threads_start_level_after_a_long_stint, setup4,
 			teardown),
 	};
 
