@@ -26,6 +26,8 @@ PYTHON ?= /usr/bin/python3
 SMP ?= 4
 MEM ?= 512M
 QEMU ?= qemu-system-x86_64
+# x64: 64-bit OVMF (BOOTX64.EFI); ia32: 32-bit OVMF (BOOTIA32.EFI, mixed mode).
+FIRMWARE ?= x64
 # Empty: use esp/CMDLINE.TXT as it is.
 CMDLINE ?=
 GDB_PORT ?= 1234
@@ -275,14 +277,14 @@ deps:
 	@tools/install-deps
 
 run: deps all
-	@echo "make run: SMP=$(SMP) MEM=$(MEM); quit with Ctrl-A then X"
+	@echo "make run: SMP=$(SMP) MEM=$(MEM) FIRMWARE=$(FIRMWARE); quit with Ctrl-A then X"
 	$(PYTHON) tools/cohortvm.py run --esp $(BUILD)/esp.img --smp $(SMP) \
-		--mem $(MEM) --qemu $(QEMU) $(if $(GUI),--gui)
+		--mem $(MEM) --qemu $(QEMU) --firmware $(FIRMWARE) $(if $(GUI),--gui)
 
 debug: deps all
 	$(PYTHON) tools/cohortvm.py debug --esp $(BUILD)/esp.img --smp $(SMP) \
-		--mem $(MEM) --qemu $(QEMU) --gdb-port $(GDB_PORT) \
-		--kernel $(BUILD)/kernel.elf
+		--mem $(MEM) --qemu $(QEMU) --firmware $(FIRMWARE) \
+		--gdb-port $(GDB_PORT) --kernel $(BUILD)/kernel.elf
 
 test: deps
 	$(MAKE) test-unit
@@ -358,7 +360,7 @@ profile: deps all
 
 bench-boot: deps all
 	$(PYTHON) tools/bench/boot --esp $(BUILD)/esp.img --runs $${RUNS:-5} \
-		--smp $(SMP) --mem $(MEM) --qemu $(QEMU)
+		--smp $(SMP) --mem $(MEM) --qemu $(QEMU) --firmware $(FIRMWARE)
 
 # A traced scheduler scenario on -smp 4, drawn: build/trace/{trace.json,
 # gantt.png,summary.txt}. SCENARIO= picks another test= scenario;
@@ -414,7 +416,7 @@ help:
 	@echo "make profile    sampled kernel profile of a user command -> build/profile/ (PROFILE_USER=...)"
 	@echo "make explore    scheduler interleaving explorer (SEEDS=20000 FIRST=1)"
 	@echo "make usb        $(BUILD)/cohort-usb.img for a USB stick"
-	@echo "make bench-boot boot timing benchmark (RUNS=5)"
+	@echo "make bench-boot boot timing benchmark (RUNS=5; FIRMWARE=x64,ia32 compares the two firmwares)"
 	@echo "make bench-smp  IPI, TLB shootdown, timer, scheduler benchmarks in QEMU (CPUS=2,4,8 RUNS=3)"
 	@echo "make bench-sched  scheduler class costs in instructions (callgrind)"
 	@echo "make sched-cost   instructions per wake-up/pick/balance at 2..1024 CPUs (CPUS=2,8,...)"

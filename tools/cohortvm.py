@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""Boot Cohort in QEMU/OVMF: one place that knows the QEMU command line.
+r"""Boot Cohort in QEMU/OVMF: one place that knows the QEMU command line.
 
 Used by `make run`, `make debug`, the system tests (tests/system) and the
 boot benchmark (tools/bench/boot). Standard library only.

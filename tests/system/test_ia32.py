@@ -5,13 +5,14 @@ with the same boot_info; a CPU without long mode gets a clear refusal.
 
 The firmware is Debian's 32-bit OVMF (tools/cohortvm.py firmware="ia32").
 Each of its boots costs far more than a 64-bit one (its SMM start-up, and
-tens of seconds at -smp 4), so this file keeps to five of them; the
-64-bit-firmware case of the CPU refusal is cheap and sits beside them."""
+tens of seconds at -smp 4), so this file keeps to seven of them, each
+checking several things; the 64-bit-firmware case of the CPU refusal is
+cheap and sits beside them."""
 import re
 
 import pytest
 
-from conftest import cohortvm
+from conftest import BOOT_TIMEOUT, BUILD, cohortvm
 
 LOADER_ERROR = r"cohort-loader: returning to the firmware"
 LOADER_32 = "cohort-loader: started (boot_info v4, 32-bit firmware)"
@@ -22,14 +23,62 @@ NO_LM = ("cohort-loader: error: this CPU cannot run Cohort: no 64-bit long "
 GIB = 1 << 30
 
 
-@pytest.mark.parametrize("smp", [1, 4])
-def test_boot_from_32bit_firmware(esp, boot, smp):
-    b = boot(esp(cmdline="test=boot"), smp=smp, firmware="ia32")
-    assert b.exit_code == cohortvm.EXIT_SUCCESS, b
+def check_mixed_mode(b, smp):
     assert LOADER_32 in b.log
     assert KERNEL_32 in b.log
     assert f"smp: brought up {smp} of {smp} CPUs" in b.log
+
+
+def test_boot_from_32bit_firmware(esp, boot):
+    b = boot(esp(cmdline="test=boot"), smp=1, firmware="ia32")
+    assert b.exit_code == cohortvm.EXIT_SUCCESS, b
+    check_mixed_mode(b, 1)
     assert "test: boot: PASS" in b.log
+
+
+# The SMP and scheduler self-tests that test_smp.py and test_sched.py run
+# on 64-bit firmware, as one list in one boot (each 32-bit-firmware boot
+# at -smp 4 costs 15-60 s of firmware start-up alone). sched-share first:
+# see docs/cmdline.md, test=.
+SMP_LIST = ["boot", "sched-share", "sched-nohz", "sched-rt", "timer", "ipi",
+            "callfunc", "tlb"]
+
+
+def test_smp_and_scheduler_selftests_from_32bit_firmware(esp, boot):
+    b = boot(esp(cmdline="test=" + ",".join(SMP_LIST)), smp=4,
+             firmware="ia32", timeout=BOOT_TIMEOUT + 120)
+    assert b.exit_code == cohortvm.EXIT_SUCCESS, b
+    check_mixed_mode(b, 4)
+    for name in SMP_LIST:
+        assert f"test: {name}: PASS" in b.log, name
+
+
+def test_user_programs_from_32bit_firmware(esp, boot):
+    """User space after a mixed-mode boot: NX, SMEP/SMAP/UMIP and XSAVE
+    (-cpu max) as the kernel set them up, signals and threads on two
+    CPUs."""
+    progs = ["/test/t_basic", "/test/t_mm", "/test/t_signal",
+             "/test/t_thread"]
+    b = boot(esp(cmdline="init=/bin/init -- " + " ; ".join(progs)), smp=2,
+             firmware="ia32", extra=["-cpu", "max"],
+             timeout=BOOT_TIMEOUT + 180)
+    assert b.exit_code == cohortvm.EXIT_SUCCESS, b
+    check_mixed_mode(b, 2)
+    sums = re.findall(r"^(\d+) passed, (\d+) failed$", b.log, re.M)
+    assert len(sums) == len(progs), sums
+    assert all(int(p) > 0 and int(f) == 0 for p, f in sums), sums
+    for prog in progs:
+        assert f"init: {prog} exited with status 0" in b.log, prog
+
+
+def test_usb_image_from_32bit_firmware(boot):
+    """build/cohort-usb.img (GPT, the ESP as partition 1) carries both
+    loaders; the 32-bit firmware starts its own."""
+    b = boot(BUILD / "cohort-usb.img", smp=1, firmware="ia32",
+             stop_on=r"cohort: ready")
+    assert not b.timed_out, "USB image did not reach the ready line"
+    assert LOADER_32 in b.log
+    assert KERNEL_32 in b.log
 
 
 def test_cpu_without_long_mode_is_refused(esp, boot):
