@@ -108,6 +108,9 @@ const struct cmdline_option kernel_options[] = {
 	  "the refusal" },
 	{ "efi_test_ebs_fail", CMDLINE_FLAG, 0,
 	  "loader: act as if ExitBootServices failed, to exercise the halt" },
+	{ "efi_test_ia32_la57", CMDLINE_FLAG, 0,
+	  "32-bit loader: set CR4.LA57 as a firmware could, to exercise the "
+	  "mode switch clearing it" },
 };
 
 const int kernel_option_count =

@@ -68,6 +68,7 @@ def test_user_programs_from_32bit_firmware(esp, boot):
              timeout=BOOT_TIMEOUT + 180)
     m = re.search(r"efi_test_ia32_la57: CR4 0x([0-9A-Fa-f]+)", b.log)
     assert m and int(m.group(1), 16) & (1 << 12), b.log
+    assert "unknown option 'efi_test_ia32_la57'" not in b.log
     assert b.exit_code == cohortvm.EXIT_SUCCESS, b
     check_mixed_mode(b, 2)
     sums = re.findall(r"^(\d+) passed, (\d+) failed$", b.log, re.M)
