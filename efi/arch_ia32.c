@@ -20,6 +20,7 @@
  * paging may be on). Design: docs/ia32-uefi.md 3.5.
  */
 #include <efi.h>
+#include <efilib.h>
 
 #include "arch.h"
 #include "handoff.h"
@@ -31,13 +32,48 @@ extern char handoff_ia32_64[], handoff_ia32_end[];
  * arch_enter_kernel. */
 static uint64_t sw_phys;
 
-/* A 32-bit CPU cannot have CR4.LA57 set, and the firmware's own paging
- * (PAE or none, docs/ia32-uefi.md 2.2) is switched off by the switch
- * itself: nothing to refuse here. The CPU check (long mode and the rest)
- * is loader.c's, shared with the 64-bit loader. */
+#define CPUID_7_ECX_LA57 (1u << 16)
+#define CR4_LA57 (1u << 12)
+
+/*
+ * efi_test_ia32_la57 (docs/cmdline.md): turn CR4.LA57 on, as a firmware
+ * may (outside IA-32e mode it is allowed and has no effect), so that the
+ * switch's clearing of it is tested. Only on a CPU that has LA57 (QEMU
+ * -cpu max); the line says which.
+ */
+static void test_set_la57(void)
+{
+	uint32_t a, b, c, d, cr4;
+
+	__asm__ volatile("cpuid"
+			 : "=a"(a), "=b"(b), "=c"(c), "=d"(d)
+			 : "a"(0), "c"(0));
+	if (a >= 7)
+		__asm__ volatile("cpuid"
+				 : "=a"(a), "=b"(b), "=c"(c), "=d"(d)
+				 : "a"(7), "c"(0));
+	else
+		c = 0;
+	if (!(c & CPUID_7_ECX_LA57)) {
+		Print(L"cohort-loader: efi_test_ia32_la57: no LA57 in CPUID; "
+		      L"CR4 left alone\r\n");
+		return;
+	}
+	__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+	__asm__ volatile("mov %0, %%cr4" ::"r"(cr4 | CR4_LA57));
+	__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+	Print(L"cohort-loader: efi_test_ia32_la57: CR4 0x%x\r\n", cr4);
+}
+
+/* 5-level paging cannot be on in 32-bit mode (CR4.LA57 only takes effect
+ * in IA-32e mode, and the switch clears it before entering that), and the
+ * firmware's own paging (PAE or none, docs/ia32-uefi.md 2.2) is switched
+ * off by the switch itself: nothing to refuse here. The CPU check (long
+ * mode and the rest) is loader.c's, shared with the 64-bit loader. */
 int arch_check(const char *cmdline, const char **why)
 {
-	(void)cmdline;
+	if (cmdline_has(cmdline, "efi_test_ia32_la57"))
+		test_set_la57();
 	*why = 0;
 	return 0;
 }

@@ -27,6 +27,7 @@
 #define CR0_PG 0x80000000
 #define CR0_PG_CLEAR 0x7fffffff
 #define CR4_PAE 0x20
+#define CR4_LA57_CLEAR 0xffffefff /* ~(1 << 12) */
 
 	.text
 	.code32
@@ -59,9 +60,12 @@ handoff_ia32:
 	movl	%eax, %cr0
 
 	/* PAE on, the firmware's other CR4 bits kept (the kernel sets its
-	 * own); LA57 and PCIDE cannot be set outside long mode. */
+	 * own). PCIDE cannot be set outside IA-32e mode; LA57 can (it only
+	 * takes effect when IA-32e mode is entered), and with it our 4-level
+	 * PML4 would be walked as a PML5: clear it while that is allowed. */
 	movl	%cr4, %eax
 	orl	$CR4_PAE, %eax
+	andl	$CR4_LA57_CLEAR, %eax
 	movl	%eax, %cr4
 
 	/* The kernel's PML4 (below 4 GiB: ia32_switch_fill checked). */

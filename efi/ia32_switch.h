@@ -42,10 +42,14 @@
 
 /* Descriptors (SDM 3A 3.4.5): base 0, limit 4 GiB (G = 1), present, DPL 0.
  * CODE32: execute/read, D = 1. DATA: read/write, B = 1. CODE64: L = 1 and
- * D = 0 as long mode requires (SDM 3A 5.2.1). */
-#define IA32_GDT_CODE32 0x00cf9a000000ffffULL
-#define IA32_GDT_DATA 0x00cf92000000ffffULL
-#define IA32_GDT_CODE64 0x00af9a000000ffffULL
+ * D = 0 as long mode requires (SDM 3A 5.2.1). The accessed bit (40) is
+ * set already: with A = 0 the CPU writes it into the GDT when a selector
+ * is loaded, and the far jump to CODE64 runs on the kernel's tables,
+ * which map this block read-only, with the firmware's CR0.WP set: a page
+ * fault with no IDT (Linux presets A in its GDTs for the same reason). */
+#define IA32_GDT_CODE32 0x00cf9b000000ffffULL
+#define IA32_GDT_DATA 0x00cf93000000ffffULL
+#define IA32_GDT_CODE64 0x00af9b000000ffffULL
 
 /* IA32_EFER (MSR 0xc0000080) bits the switch sets (SDM 3A 2.2.1). */
 #define IA32_EFER_MSR 0xc0000080

@@ -111,6 +111,9 @@ const struct cmdline_option kernel_options[] = {
 	{ "efi_test_no_lm", CMDLINE_FLAG, 0,
 	  "loader: act as if the CPU had no long mode, to exercise the "
 	  "refusal" },
+	{ "efi_test_ia32_la57", CMDLINE_FLAG, 0,
+	  "32-bit loader: set CR4.LA57 as a firmware could, to exercise the "
+	  "mode switch clearing it" },
 };
 
 const int kernel_option_count =

@@ -6,10 +6,10 @@
 ; (boot_info.trampoline = T) and sends INIT/SIPI/SIPI with vector T >> 12.
 ; Each AP starts here in real mode with CS = T >> 4, IP = 0, and:
 ;   1. loads the GDT in this page and enters 32-bit protected mode;
-;   2. enables PAE, long mode (EFER.LME) and NX, loads the temporary PML4
-;      (params.cr3_low: below 4 GiB, because a 32-bit `mov cr3` cannot
-;      reach higher; it maps this page 1:1 and shares the kernel's upper
-;      half) and turns paging on;
+;   2. enables PAE, long mode (EFER.LME) and NX (if CPUID has it), loads
+;      the temporary PML4 (params.cr3_low: below 4 GiB, because a 32-bit
+;      `mov cr3` cannot reach higher; it maps this page 1:1 and shares the
+;      kernel's upper half) and turns paging on;
 ;   3. in 64-bit mode finds its own slot in params.cpus by the APIC id
 ;      CPUID reports (logical ids are dense, APIC ids may be sparse),
 ;      takes that slot's stack and jumps to ap_entry(struct cpu *) in C,
@@ -44,6 +44,7 @@
 %define MSR_EFER        0xc0000080
 %define EFER_LME        (1 << 8)
 %define EFER_NXE        (1 << 11)
+%define CPUID_EXT_NX    (1 << 20)         ; leaf 0x80000001 EDX
 
 ; struct tramp_cpu { u32 apic_id; u32 state; u64 stack_top; u64 cpu; }
 ; `state` is the slot's hand-off word (smp/slot.h). It is decided in C, in
@@ -82,9 +83,27 @@ start32:
         mov cr4, eax
         mov eax, [ebx + P_CR3_LOW]
         mov cr3, eax
+        ; EFER.NXE only if CPUID has NX: without it NXE is a reserved bit
+        ; and the wrmsr faults (#GP, a triple fault here), as on a PC
+        ; whose firmware setup turned XD off. The kernel's tables then
+        ; carry no NX bits (aspace_pte_nx). QEMU's TCG drops the bit
+        ; silently instead, so no test sees the difference.
+        mov esi, ebx                  ; CPUID overwrites EBX (= T)
+        mov edi, EFER_LME
+        mov eax, 0x80000000
+        cpuid
+        cmp eax, 0x80000001
+        jb .efer
+        mov eax, 0x80000001
+        cpuid
+        test edx, CPUID_EXT_NX
+        jz .efer
+        or edi, EFER_NXE
+.efer:
+        mov ebx, esi
         mov ecx, MSR_EFER
         rdmsr
-        or eax, EFER_LME | EFER_NXE
+        or eax, edi
         wrmsr
         mov eax, cr0
         or eax, CR0_PG

@@ -55,12 +55,19 @@ def test_smp_and_scheduler_selftests_from_32bit_firmware(esp, boot):
 def test_user_programs_from_32bit_firmware(esp, boot):
     """User space after a mixed-mode boot: NX, SMEP/SMAP/UMIP and XSAVE
     (-cpu max) as the kernel set them up, signals and threads on two
-    CPUs."""
+    CPUs. The same boot has the firmware's CR4.LA57 on (efi_test_ia32_la57,
+    -cpu max has LA57): allowed outside IA-32e mode and in effect once it
+    is entered, so the switch must clear it, or the kernel's 4-level PML4
+    is walked as a PML5 (a triple fault at the far jump)."""
     progs = ["/test/t_basic", "/test/t_mm", "/test/t_signal",
              "/test/t_thread"]
-    b = boot(esp(cmdline="init=/bin/init -- " + " ; ".join(progs)), smp=2,
+    b = boot(esp(cmdline="efi_test_ia32_la57 init=/bin/init -- " +
+                 " ; ".join(progs)), smp=2,
              firmware="ia32", extra=["-cpu", "max"],
              timeout=BOOT_TIMEOUT + 180)
+    m = re.search(r"efi_test_ia32_la57: CR4 0x([0-9A-Fa-f]+)", b.log)
+    assert m and int(m.group(1), 16) & (1 << 12), b.log
+    assert "unknown option 'efi_test_ia32_la57'" not in b.log
     assert b.exit_code == cohortvm.EXIT_SUCCESS, b
     check_mixed_mode(b, 2)
     sums = re.findall(r"^(\d+) passed, (\d+) failed$", b.log, re.M)
@@ -123,3 +130,4 @@ def test_no_nx_high_memory_and_stale_key(esp, boot):
         if int(s, 16) >= 4 * GIB]
     assert high and max(e for _, e in high) + 1 >= 5 * GIB, b.log
     assert "test: boot: PASS" in b.log
+
