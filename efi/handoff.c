@@ -738,11 +738,6 @@ int cpu_check(const struct cpuid_bits *c, const char **why)
 	return b.n ? -1 : 0;
 }
 
-int file_size_ok(uint64_t size, uint64_t max)
-{
-	return size > 0 && size <= max;
-}
-
 /* ---- The 32-bit loader's switch block ---- */
 
 #define FOUR_GIB (1ULL << 32)

@@ -241,12 +241,6 @@ struct cpuid_bits {
  */
 int cpu_check(const struct cpuid_bits *c, const char **why);
 
-/* ---- File sizes ---- */
-
-/* 1 if 0 < size <= max. Compared as 64-bit values, before any narrowing
- * to a 32-bit UINTN (a 4 GiB + 1 byte file must not read as 1 byte). */
-int file_size_ok(uint64_t size, uint64_t max);
-
 /* ---- ExitBootServices ---- */
 
 /* The EFI status codes the sequence looks at (UEFI 2.10 appendix D), in

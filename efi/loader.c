@@ -789,7 +789,9 @@ EFI_STATUS efi_main(EFI_HANDLE image_handle, EFI_SYSTEM_TABLE *systab)
 	 * at the jump, with no message. */
 	const char *why;
 	if (cpu_refused(bi->cmdline, &why)) {
-		static char line[160];
+		/* cpu_check()'s sentence (up to 511 bytes, every bit named)
+		 * and the suffix, never cut. */
+		static char line[576];
 		return fail(EFI_UNSUPPORTED, L"this CPU cannot run Cohort",
 			    str_join(line, sizeof(line), why,
 				     "; Cohort has only a 64-bit kernel"));

@@ -8,7 +8,6 @@
  *                      extended leaf 0x80000001 (0, 0x80000000, a basic
  *                      leaf's data), QEMU's pentium3 and qemu64 values,
  *                      every bit missing at once, the exact refusal text;
- *   file_size_ok       0, 1, max, max + 1, 4 GiB + 1 against a small max;
  *   ia32_switch_fill   descriptors, GDTR, EFER with and without NX, the
  *                      far pointer, the offsets the assembly uses, and the
  *                      refusals (cr3 at/above 4 GiB or unaligned, a block
@@ -264,24 +263,6 @@ static void test_cpu_check_reuses_its_buffer(void **state)
 	assert_string_equal(why, "no CMOV (CPUID 1 EDX bit 15)");
 	assert_int_equal(cpu_check(&qemu64, &why), 0);
 	assert_null(why);
-}
-
-/* ---- file_size_ok ---- */
-
-static void test_file_size_edges(void **state)
-{
-	(void)state;
-	const uint64_t max = 64ULL << 20;
-	assert_false(file_size_ok(0, max));
-	assert_true(file_size_ok(1, max));
-	assert_true(file_size_ok(max - 1, max));
-	assert_true(file_size_ok(max, max));
-	assert_false(file_size_ok(max + 1, max));
-	/* 4 GiB + 1 narrowed to a 32-bit UINTN would read as 1 byte. */
-	assert_false(file_size_ok((1ULL << 32) + 1, max));
-	assert_false(file_size_ok(UINT64_MAX, max));
-	assert_true(file_size_ok(UINT64_MAX, UINT64_MAX));
-	assert_false(file_size_ok(1, 0));
 }
 
 /* ---- ia32_switch_fill ---- */
