@@ -458,7 +458,6 @@ int main(void)
 		T(test_cpu_optional_bits_are_not_required),
 		T(test_cpu_everything_missing_names_every_bit),
 		T(test_cpu_check_reuses_its_buffer),
-		T(test_file_size_edges),
 		T(test_switch_offsets_match_the_assembly),
 		T(test_switch_fill_values),
 		T(test_switch_descriptor_bits),
