@@ -558,6 +558,11 @@ int selftest_lockstress(void)
 	struct cpumask all = cpu_online_mask;
 	uint64_t t0 = now_ns();
 
+	/* From zero on every run: a second test=lockstress in one list
+	 * counted on from the first run's totals and failed. No CPU runs
+	 * stress() now (the previous run waited for all). */
+	stress_counter = 0;
+	atomic_store(&stress_atomic, 0);
 	smp_call_many(&all, stress, 0, true);
 	uint64_t want = (uint64_t)n * LOCKSTRESS_ITERS;
 	kprintf("lockstress: %d CPUs x %d: locked counter %lu, atomic %lu, "

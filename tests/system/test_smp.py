@@ -280,6 +280,16 @@ def test_selftest_list_in_one_boot(esp, boot):
     assert b.log.count("cohort: ready") == 1
 
 
+def test_lockstress_repeated_in_one_boot(esp, boot):
+    """A second test=lockstress in one list counts from zero (it once
+    found the first run's totals and failed with twice the expected)."""
+    b = boot(esp(cmdline="test=lockstress,lockstress"), smp=2)
+    assert b.exit_code == cohortvm.EXIT_SUCCESS, b
+    counts = re.findall(r"lockstress: 2 CPUs x 3000: locked counter (\d+), "
+                        r"atomic (\d+), expected 6000", b.log)
+    assert counts == [("6000", "6000")] * 2, counts
+
+
 def test_ipi_counts_are_exact_on_8_cpus(esp, boot):
     b = boot(esp(cmdline="test=ipi"), smp=8)
     assert b.exit_code == cohortvm.EXIT_SUCCESS, b
