@@ -490,10 +490,21 @@ int selftest_tlb_online(void)
 		kprintf("tlb-online: needs at least 2 CPUs, have %d", n);
 		return 1;
 	}
-	late_cpu = list[n - 1];
+	/* The latecomer is another CPU than this one, chosen with preemption
+	 * off and kept off until it is released (as callfunc's order check):
+	 * "the last CPU" was this one after test=callfunc, and the holding
+	 * call then ran here and never returned; a thread moved onto the
+	 * held CPU would never run again to release it. */
+	preempt_disable();
+	int me = this_cpu()->id;
+	late_cpu = -1;
+	for (int k = n - 1; k >= 0 && late_cpu < 0; k--)
+		if (list[k] != me)
+			late_cpu = list[k];
 	atomic_store(&late_hold, 1);
 	smp_call_on(late_cpu, late_hold_here, 0, false);
 	if (!WAIT_FOR(atomic_load(&late_hold) == 2)) {
+		preempt_enable();
 		kprintf("tlb-online: cpu%d never ran the holding call", late_cpu);
 		return 1;
 	}
@@ -517,6 +528,7 @@ int selftest_tlb_online(void)
 	}
 	smp_tlb_test_hook = 0;
 	atomic_store(&late_hold, 0);
+	preempt_enable();
 	kprintf("tlb-online: cpu%d came online while targets were chosen: %s",
 		late_cpu, cpumask_test(&sent, late_cpu) ? "sent an IPI" :
 		"left out (it flushes as it comes online)");

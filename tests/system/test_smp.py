@@ -290,6 +290,16 @@ def test_lockstress_repeated_in_one_boot(esp, boot):
     assert counts == [("6000", "6000")] * 2, counts
 
 
+def test_tlb_online_after_callfunc(esp, boot):
+    """callfunc leaves the test thread on the last CPU: tlb-online's
+    latecomer (the last CPU) must still be another CPU than the test
+    thread's (it once sent the holding call to itself and hung)."""
+    b = boot(esp(cmdline="test=callfunc,tlb-online"), smp=2, timeout=60)
+    assert not b.timed_out, b
+    assert b.exit_code == cohortvm.EXIT_SUCCESS, b
+    assert "test: tlb-online: PASS" in b.log
+
+
 def test_ipi_counts_are_exact_on_8_cpus(esp, boot):
     b = boot(esp(cmdline="test=ipi"), smp=8)
     assert b.exit_code == cohortvm.EXIT_SUCCESS, b
