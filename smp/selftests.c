@@ -703,7 +703,12 @@ static void mig_preempter(void *arg)
 {
 	struct cpumask to_b;
 	(void)arg;
-	WAIT_FOR(atomic_load(&mig_spinner_cpu) == mig_a);
+	if (!WAIT_FOR(atomic_load(&mig_spinner_cpu) == mig_a)) {
+		kprintf("irq-exit-migrate: the spinner never ran on cpu%d", mig_a);
+		mig_result = 1;
+		atomic_store(&mig_stop, true);
+		return;
+	}
 	/* Wake by the timer on A, where the spinner is running. */
 	thread_sleep_for(5000000);
 	preempt_disable();
@@ -735,6 +740,12 @@ int selftest_irq_exit_migrate(void)
 		kprintf("irq-exit-migrate: needs at least 2 CPUs, have %d", n);
 		return 1;
 	}
+	/* From zero on every run: a second test=irq-exit-migrate in one
+	 * list found mig_stop set (its spinner stopped at once) and the
+	 * spinner's CPU still mig_b, so nothing was interleaved. */
+	atomic_store(&mig_stop, false);
+	atomic_store(&mig_spinner_cpu, -1);
+	mig_result = -1;
 	mig_a = list[n - 2];
 	mig_b = list[n - 1];
 	cpumask_clear(&on_a);
@@ -820,6 +831,14 @@ int selftest_spin_owner(void)
 		kprintf("spin-owner: needs at least 3 CPUs, have %d", n);
 		return 1;
 	}
+	/* From zero on every run: a second test=spin-owner in one list
+	 * found owner_release set (the holder let go at once, so no waiter
+	 * queued) and owner_waiter still pointing at the first run's joined
+	 * (freed) waiter, which the mover would have moved. */
+	atomic_store(&owner_release, 0);
+	atomic_store(&owner_w_cpu, -1);
+	atomic_store(&owner_w_owner, -1);
+	atomic_store(&owner_waiter, NULL);
 	owner_a = list[n - 3];
 	owner_b = list[n - 2];
 	cpumask_clear(&on_a);

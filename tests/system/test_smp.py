@@ -300,6 +300,18 @@ def test_tlb_online_after_callfunc(esp, boot):
     assert "test: tlb-online: PASS" in b.log
 
 
+def test_interleaving_selftests_repeated_in_one_boot(esp, boot):
+    """irq-exit-migrate and spin-owner twice each in one boot: the second
+    run sets up its interleaving from scratch (its stop and release flags
+    and the spinner's CPU once carried over, and the run tested nothing)."""
+    names = ["irq-exit-migrate", "irq-exit-migrate", "spin-owner",
+             "spin-owner"]
+    b = boot(esp(cmdline="test=" + ",".join(names)), smp=3)
+    assert b.exit_code == cohortvm.EXIT_SUCCESS, b
+    passes = re.findall(r"\] cpu\d+: test: ([\w-]+): (PASS|FAIL)", b.log)
+    assert passes == [(n, "PASS") for n in names], passes
+
+
 def test_ipi_counts_are_exact_on_8_cpus(esp, boot):
     b = boot(esp(cmdline="test=ipi"), smp=8)
     assert b.exit_code == cohortvm.EXIT_SUCCESS, b
