@@ -155,6 +155,10 @@ int selftest_sched_nohz(void)
 	online_cpus(&n);
 	struct thread **t = test_threads;
 	nohz_n = n;
+	/* From zero on every run: a second test=sched-nohz in one list
+	 * found the first run's count and its threads did not wait for one
+	 * another before measuring. */
+	atomic_store(&nohz_running, 0);
 	for (int i = 0; i < n; i++)
 		t[i] = spawn("nohz", nohz_thread, &nohz_res[i], 0, 0);
 	for (int i = 0; i < n; i++) {
@@ -165,6 +169,13 @@ int selftest_sched_nohz(void)
 			r->switches, r->timer_irqs);
 		if (r->cpu_start != r->cpu_end || r->switches || r->timer_irqs)
 			fail = 1;
+	}
+	/* Each thread passed the start barrier once, in this run: otherwise
+	 * the window was measured while threads were still being placed. */
+	if (atomic_load(&nohz_running) != n) {
+		kprintf("sched-nohz: %d threads passed the start barrier, not %d",
+			atomic_load(&nohz_running), n);
+		fail = 1;
 	}
 	return fail;
 }
@@ -252,6 +263,7 @@ static atomic_int rt_stop;
 static atomic_int order[8], order_n;
 static uint64_t rt_latency_ns;
 static atomic_int blocker_release;
+static atomic_int rt_under_load; /* the fair hogs still ran at the wake */
 
 static void hog_until_stop(void *arg)
 {
@@ -265,7 +277,9 @@ static void rt_waker(void *arg)
 	uint64_t *wake_at = arg;
 	thread_sleep_until(*wake_at);
 	rt_latency_ns = now_ns() - *wake_at;
-	atomic_store(&rt_stop, 1); /* the fair hogs stop only if we ran */
+	/* The fair hogs stop only if we ran; had they stopped already,
+	 * nothing was tested. */
+	atomic_store(&rt_under_load, !atomic_exchange(&rt_stop, 1));
 }
 
 static void rt_blocker(void *arg)
@@ -287,6 +301,16 @@ int selftest_sched_rt(void)
 	uint64_t wake_at = now_ns() + 100 * MS;
 	struct sched_attr rt = { .policy = SCHED_POLICY_FIFO, .rt_priority = 50 };
 
+	/* From zero on every run: a second test=sched-rt in one list found
+	 * the first run's flags set (its hogs stopped at once, its blocker
+	 * did not block) and its turn counter at 3, so it read the first
+	 * run's order; a third wrote past order[]. */
+	atomic_store(&rt_stop, 0);
+	atomic_store(&blocker_release, 0);
+	atomic_store(&order_n, 0);
+	for (int i = 0; i < 8; i++)
+		atomic_store(&order[i], 0);
+
 	/* A: an RT thread waking while every CPU runs fair work. */
 	for (int i = 0; i < n; i++)
 		hog[i] = spawn("hog", hog_until_stop, 0, 0, 0);
@@ -302,6 +326,11 @@ int selftest_sched_rt(void)
 	kprintf("sched-rt: RT thread woken under full fair load %s (%lu us after "
 		"its wake time)", ran ? "ran" : "DID NOT RUN", rt_latency_ns / 1000);
 	fail |= !ran;
+	if (ran && !atomic_load(&rt_under_load)) {
+		kprintf("sched-rt: the fair load had stopped before the RT "
+			"thread woke");
+		fail = 1;
+	}
 
 	/* B: strict priority. A prio-90 blocker holds the last CPU while
 	 * prio 10, 20, 30 threads queue there; released, they must run 30,
@@ -324,6 +353,11 @@ int selftest_sched_rt(void)
 		cpu, order[0], order[1], order[2]);
 	if (order[0] != 30 || order[1] != 20 || order[2] != 10)
 		fail = 1;
+	if (atomic_load(&order_n) != 3) {
+		kprintf("sched-rt: %d RT threads recorded their turn, not 3",
+			atomic_load(&order_n));
+		fail = 1;
+	}
 	return fail;
 }
 
@@ -435,6 +469,9 @@ int selftest_sched_throttle(void)
 	struct sched_attr fifo = { .policy = SCHED_POLICY_FIFO, .rt_priority = 99 };
 	struct sched_cpu_stats s0, s1;
 
+	/* From zero on every run: a second test=sched-throttle in one list
+	 * passed on the first run's count even if its fair thread never ran. */
+	atomic_store(&fair_progress, 0);
 	sched_cpu_stats(cpu, &s0);
 	runaway_end_ns = now_ns() + 2500 * MS;
 	struct thread *f = spawn("fair", fair_counter, 0, 0, &m);

@@ -435,8 +435,16 @@ void selftest_run(const char *list)
 	 * a long list must not cost the boot that ran the rest. */
 	for (const char *p = list;; p += item_len(p) + 1) {
 		size_t len = item_len(p);
-		if (!selftest_find(p, len))
+		const struct selftest *t = selftest_find(p, len);
+		if (!t)
 			refuse(list, p, len);
+		/* power-stop returns with the other CPUs stopped: a test
+		 * after it would wait for them forever. */
+		if (t->run == power_selftest_stop && p[len]) {
+			kprintf("test: %s leaves the other CPUs stopped: only the "
+				"last test of a list; nothing run", t->name);
+			qemu_exit(QEMU_EXIT_FAILURE);
+		}
 		count++;
 		if (!p[len])
 			break;

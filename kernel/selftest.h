@@ -14,7 +14,9 @@
  * Run `list`: one test name, or several separated by commas
  * ("timer,ipi,callfunc"), in order, in this one boot (never returns).
  * Every name is checked first: an unknown or empty one anywhere fails
- * the run before any test starts, listing the known tests. Each test logs
+ * the run before any test starts, listing the known tests; so does
+ * power-stop anywhere but last (it returns with the other CPUs stopped).
+ * Each test logs
  * "test: NAME: PASS" or "FAIL" as it ends; the first failure stops the
  * list. A list of more than one ends with one summary line. The run then
  * exits once: 33 if every test passed, else 35.

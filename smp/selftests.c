@@ -490,10 +490,21 @@ int selftest_tlb_online(void)
 		kprintf("tlb-online: needs at least 2 CPUs, have %d", n);
 		return 1;
 	}
-	late_cpu = list[n - 1];
+	/* The latecomer is another CPU than this one, chosen with preemption
+	 * off and kept off until it is released (as callfunc's order check):
+	 * "the last CPU" was this one after test=callfunc, and the holding
+	 * call then ran here and never returned; a thread moved onto the
+	 * held CPU would never run again to release it. */
+	preempt_disable();
+	int me = this_cpu()->id;
+	late_cpu = -1;
+	for (int k = n - 1; k >= 0 && late_cpu < 0; k--)
+		if (list[k] != me)
+			late_cpu = list[k];
 	atomic_store(&late_hold, 1);
 	smp_call_on(late_cpu, late_hold_here, 0, false);
 	if (!WAIT_FOR(atomic_load(&late_hold) == 2)) {
+		preempt_enable();
 		kprintf("tlb-online: cpu%d never ran the holding call", late_cpu);
 		return 1;
 	}
@@ -517,6 +528,7 @@ int selftest_tlb_online(void)
 	}
 	smp_tlb_test_hook = 0;
 	atomic_store(&late_hold, 0);
+	preempt_enable();
 	kprintf("tlb-online: cpu%d came online while targets were chosen: %s",
 		late_cpu, cpumask_test(&sent, late_cpu) ? "sent an IPI" :
 		"left out (it flushes as it comes online)");
@@ -558,6 +570,11 @@ int selftest_lockstress(void)
 	struct cpumask all = cpu_online_mask;
 	uint64_t t0 = now_ns();
 
+	/* From zero on every run: a second test=lockstress in one list
+	 * counted on from the first run's totals and failed. No CPU runs
+	 * stress() now (the previous run waited for all). */
+	stress_counter = 0;
+	atomic_store(&stress_atomic, 0);
 	smp_call_many(&all, stress, 0, true);
 	uint64_t want = (uint64_t)n * LOCKSTRESS_ITERS;
 	kprintf("lockstress: %d CPUs x %d: locked counter %lu, atomic %lu, "
@@ -686,7 +703,12 @@ static void mig_preempter(void *arg)
 {
 	struct cpumask to_b;
 	(void)arg;
-	WAIT_FOR(atomic_load(&mig_spinner_cpu) == mig_a);
+	if (!WAIT_FOR(atomic_load(&mig_spinner_cpu) == mig_a)) {
+		kprintf("irq-exit-migrate: the spinner never ran on cpu%d", mig_a);
+		mig_result = 1;
+		atomic_store(&mig_stop, true);
+		return;
+	}
 	/* Wake by the timer on A, where the spinner is running. */
 	thread_sleep_for(5000000);
 	preempt_disable();
@@ -718,6 +740,12 @@ int selftest_irq_exit_migrate(void)
 		kprintf("irq-exit-migrate: needs at least 2 CPUs, have %d", n);
 		return 1;
 	}
+	/* From zero on every run: a second test=irq-exit-migrate in one
+	 * list found mig_stop set (its spinner stopped at once) and the
+	 * spinner's CPU still mig_b, so nothing was interleaved. */
+	atomic_store(&mig_stop, false);
+	atomic_store(&mig_spinner_cpu, -1);
+	mig_result = -1;
 	mig_a = list[n - 2];
 	mig_b = list[n - 1];
 	cpumask_clear(&on_a);
@@ -803,6 +831,14 @@ int selftest_spin_owner(void)
 		kprintf("spin-owner: needs at least 3 CPUs, have %d", n);
 		return 1;
 	}
+	/* From zero on every run: a second test=spin-owner in one list
+	 * found owner_release set (the holder let go at once, so no waiter
+	 * queued) and owner_waiter still pointing at the first run's joined
+	 * (freed) waiter, which the mover would have moved. */
+	atomic_store(&owner_release, 0);
+	atomic_store(&owner_w_cpu, -1);
+	atomic_store(&owner_w_owner, -1);
+	atomic_store(&owner_waiter, NULL);
 	owner_a = list[n - 3];
 	owner_b = list[n - 2];
 	cpumask_clear(&on_a);

@@ -80,3 +80,15 @@ def test_stopping_a_cpu_that_holds_the_log_lock(esp, boot):
     # may put it): the holder must then be another CPU, not itself.
     assert "power-stop: logged on cpu1 after stopping cpu0, which held " \
         "the log lock" in b.log
+
+
+def test_power_stop_only_last_in_a_list(esp, boot):
+    # test=power-stop returns with every other CPU stopped: a test after it
+    # in a list waited for them forever (callfunc's first call hung the
+    # boot until the harness killed it). The list is refused up front.
+    b = boot(esp(cmdline="test=power-stop,callfunc"), smp=2, timeout=60)
+    assert not b.timed_out, b
+    assert b.exit_code == cohortvm.EXIT_FAILURE, b
+    assert ("test: power-stop leaves the other CPUs stopped: only the last "
+            "test of a list; nothing run") in b.log
+    assert "test: power-stop:" not in b.log

@@ -19,6 +19,25 @@ def test_sched_selftests_on_4_cpus(esp, boot, name):
     assert f"test: {name}: PASS" in b.log
 
 
+# Each scheduler self-test run twice in one boot (test=A,A,...): the second
+# run must test as much as the first. sched-nohz's start barrier and
+# sched-rt's stop flag, blocker release and turn counter were not reset,
+# so the second runs checked nothing (sched-rt's RT thread woke with the
+# fair load already gone, its order check read the first run's turns, and
+# a third run wrote past order[]).
+SCHED_REPEATED = ["sched-nohz", "sched-nohz", "sched-rt", "sched-rt",
+                  "sched-rt", "sched-throttle", "sched-throttle"]
+
+
+def test_sched_selftests_repeated_in_one_boot(esp, boot):
+    names = ",".join(SCHED_REPEATED)
+    b = boot(esp(cmdline=f"test={names}"), smp=2)
+    assert b.exit_code == cohortvm.EXIT_SUCCESS, b
+    passes = re.findall(r"\] cpu\d+: test: ([\w-]+): (PASS|FAIL)", b.log)
+    assert passes == [(n, "PASS") for n in SCHED_REPEATED], passes
+    assert b.log.count("sched-rt: the fair load had stopped") == 0
+
+
 def test_sched_nohz_evidence(esp, boot):
     b = boot(esp(cmdline="test=sched-nohz"), smp=4)
     rows = re.findall(r"sched-nohz: thread \d+ on cpu(\d+)\.\.cpu(\d+): (\d+) "

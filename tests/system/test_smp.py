@@ -280,6 +280,38 @@ def test_selftest_list_in_one_boot(esp, boot):
     assert b.log.count("cohort: ready") == 1
 
 
+def test_lockstress_repeated_in_one_boot(esp, boot):
+    """A second test=lockstress in one list counts from zero (it once
+    found the first run's totals and failed with twice the expected)."""
+    b = boot(esp(cmdline="test=lockstress,lockstress"), smp=2)
+    assert b.exit_code == cohortvm.EXIT_SUCCESS, b
+    counts = re.findall(r"lockstress: 2 CPUs x 3000: locked counter (\d+), "
+                        r"atomic (\d+), expected 6000", b.log)
+    assert counts == [("6000", "6000")] * 2, counts
+
+
+def test_tlb_online_after_callfunc(esp, boot):
+    """callfunc leaves the test thread on the last CPU: tlb-online's
+    latecomer (the last CPU) must still be another CPU than the test
+    thread's (it once sent the holding call to itself and hung)."""
+    b = boot(esp(cmdline="test=callfunc,tlb-online"), smp=2, timeout=60)
+    assert not b.timed_out, b
+    assert b.exit_code == cohortvm.EXIT_SUCCESS, b
+    assert "test: tlb-online: PASS" in b.log
+
+
+def test_interleaving_selftests_repeated_in_one_boot(esp, boot):
+    """irq-exit-migrate and spin-owner twice each in one boot: the second
+    run sets up its interleaving from scratch (its stop and release flags
+    and the spinner's CPU once carried over, and the run tested nothing)."""
+    names = ["irq-exit-migrate", "irq-exit-migrate", "spin-owner",
+             "spin-owner"]
+    b = boot(esp(cmdline="test=" + ",".join(names)), smp=3)
+    assert b.exit_code == cohortvm.EXIT_SUCCESS, b
+    passes = re.findall(r"\] cpu\d+: test: ([\w-]+): (PASS|FAIL)", b.log)
+    assert passes == [(n, "PASS") for n in names], passes
+
+
 def test_ipi_counts_are_exact_on_8_cpus(esp, boot):
     b = boot(esp(cmdline="test=ipi"), smp=8)
     assert b.exit_code == cohortvm.EXIT_SUCCESS, b
