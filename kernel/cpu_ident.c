@@ -62,7 +62,10 @@ void cpu_ident_probe(const struct cpu_ident_hw *hw, struct cpu_ident *id)
 		id->microcode_known = true;
 	}
 
-	if (hw->cpuid(0x80000000u, 0).eax >= BRAND_LAST) {
+	/* Only a 0x8000xxxx maximum names extended leaves (some CPUs return
+	 * other data there; Linux checks the same). */
+	uint32_t max_ext = hw->cpuid(0x80000000u, 0).eax;
+	if ((max_ext & 0xffff0000u) == 0x80000000u && max_ext >= BRAND_LAST) {
 		for (uint32_t l = BRAND_FIRST; l <= BRAND_LAST; l++) {
 			struct cpuid_regs b = hw->cpuid(l, 0);
 			char *p = id->brand + (l - BRAND_FIRST) * 16;

@@ -183,6 +183,19 @@ static void test_partial_vendor_match(void **state)
 	assert_null(strstr(events, "8b"));
 }
 
+/* Leaf 0x80000000 EAX that is not of the form 0x8000xxxx (old CPUs echo
+ * a basic leaf's data there): no extended leaves, so no brand string is
+ * read from them. */
+static void test_junk_max_extended_leaf(void **state)
+{
+	(void)state;
+	struct fake_cpu c = { INTEL, 0x00000f29, 0, 0xffffffffu,
+			      skylake_brand, 0 };
+	struct cpu_ident id;
+	probe(&c, &id);
+	assert_string_equal(id.brand, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -192,6 +205,7 @@ int main(void)
 		cmocka_unit_test(test_amd_k8),
 		cmocka_unit_test(test_other_vendor_msr_untouched),
 		cmocka_unit_test(test_partial_vendor_match),
+		cmocka_unit_test(test_junk_max_extended_leaf),
 	};
 	return cmocka_run_group_tests(tests, 0, 0);
 }
