@@ -11,6 +11,9 @@
 #define VENDOR_AMD_EBX 0x68747541   /* "Auth" */
 #define VENDOR_AMD_EDX 0x69746e65   /* "enti" */
 #define VENDOR_AMD_ECX 0x444d4163   /* "cAMD" */
+#define VENDOR_HYGON_EBX 0x6f677948 /* "Hygo" */
+#define VENDOR_HYGON_EDX 0x6e65476e /* "nGen" */
+#define VENDOR_HYGON_ECX 0x656e6975 /* "uine" */
 #define CPUID1_ECX_TSC_DEADLINE (1u << 24)
 #define CPUID1_ECX_HYPERVISOR (1u << 31)
 #define BRAND_FIRST 0x80000002u
@@ -34,6 +37,11 @@ static enum cpu_vendor vendor_of(const struct cpuid_regs *r0)
 		return CPU_VENDOR_INTEL;
 	if (r0->ebx == VENDOR_AMD_EBX && r0->edx == VENDOR_AMD_EDX &&
 	    r0->ecx == VENDOR_AMD_ECX)
+		return CPU_VENDOR_AMD;
+	/* Hygon's Dhyana is AMD's Zen under licence: the same PatchLevel
+	 * MSR (Linux reads its microcode the AMD way too). */
+	if (r0->ebx == VENDOR_HYGON_EBX && r0->edx == VENDOR_HYGON_EDX &&
+	    r0->ecx == VENDOR_HYGON_ECX)
 		return CPU_VENDOR_AMD;
 	return CPU_VENDOR_OTHER;
 }

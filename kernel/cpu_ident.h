@@ -14,7 +14,8 @@
  * The microcode revision is read the way each vendor documents it:
  * Intel (SDM 3A 10.11.7.1): write 0 to IA32_BIOS_SIGN_ID (0x8B), execute
  * CPUID(1), read the revision from the high half. AMD (BKDG/PPR,
- * MSR0000_008B PatchLevel, read-only): read the low half, never write.
+ * MSR0000_008B PatchLevel, read-only; Hygon too, whose CPUs are AMD's
+ * Zen): read the low half, never write.
  * Any other vendor: not read (its MSR 0x8B may not exist).
  *
  * The hardware access goes through struct cpu_ident_hw so that the rules
@@ -34,7 +35,7 @@ enum cpu_vendor { CPU_VENDOR_OTHER, CPU_VENDOR_INTEL, CPU_VENDOR_AMD };
 
 struct cpu_ident {
 	char vendor[13];	/* CPUID(0) EBX EDX ECX, NUL-terminated */
-	enum cpu_vendor vendor_id;
+	enum cpu_vendor vendor_id; /* Hygon counts as AMD */
 	uint32_t family, model, stepping; /* display values (see above) */
 	bool microcode_known;	/* false: vendor without a documented MSR */
 	uint32_t microcode;

@@ -157,6 +157,23 @@ static void test_amd_k8(void **state)
 	assert_int_equal(id.stepping, 2);
 }
 
+/* Hygon Dhyana (0x00900f01, "HygonGenuine"): AMD's rules, family 0x18. */
+static void test_hygon_reads_like_amd(void **state)
+{
+	(void)state;
+	struct fake_cpu c = { { 0x6f677948, 0x6e65476e, 0x656e6975 },
+			      0x00900f01, 0, 0x8000001fu, 0, 0x900006bull };
+	struct cpu_ident id;
+	probe(&c, &id);
+	assert_string_equal(id.vendor, "HygonGenuine");
+	assert_int_equal(id.vendor_id, CPU_VENDOR_AMD);
+	assert_int_equal(id.family, 0x18);
+	assert_int_equal(id.model, 0);
+	assert_true(id.microcode_known);
+	assert_int_equal(id.microcode, 0x900006b);
+	assert_null(strstr(events, "w8b"));
+}
+
 /* Any other vendor: MSR 0x8B is not touched at all. */
 static void test_other_vendor_msr_untouched(void **state)
 {
@@ -203,6 +220,7 @@ int main(void)
 		cmocka_unit_test(test_intel_pentium4),
 		cmocka_unit_test(test_amd_zen3),
 		cmocka_unit_test(test_amd_k8),
+		cmocka_unit_test(test_hygon_reads_like_amd),
 		cmocka_unit_test(test_other_vendor_msr_untouched),
 		cmocka_unit_test(test_partial_vendor_match),
 		cmocka_unit_test(test_junk_max_extended_leaf),
