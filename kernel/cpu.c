@@ -55,6 +55,14 @@ int cpu_online_list(int *list, int limit)
 	return n;
 }
 
+int cpu_online_other(int me)
+{
+	for (int cpu = cpu_possible_count - 1; cpu >= 0; cpu--)
+		if (cpu != me && cpu_online(cpu))
+			return cpu;
+	return -1;
+}
+
 int cpu_online_last(void)
 {
 	for (int i = CPUMASK_WORDS - 1; i >= 0; i--) {

@@ -145,6 +145,11 @@ int cpu_online_count(void);
 int cpu_online_list(int *list, int limit);
 /* The highest online logical id (0 if only the BSP is). */
 int cpu_online_last(void);
+/* The highest online logical id other than `me`, or -1 if there is none.
+ * Self-tests that park another CPU call it with preemption off and keep
+ * it off while that CPU is parked: parked "last CPU" that was their own
+ * hung them (power-stop, callfunc, tlb-online). */
+int cpu_online_other(int me);
 
 /*
  * The calling CPU's struct cpu, with no check: the answer may be stale by

@@ -407,10 +407,7 @@ int power_selftest_stop(void)
 	thread_set_affinity(thread_current(), &on_last);
 
 	preempt_disable();
-	int me = this_cpu()->id, holder = -1;
-	for (int cpu = 0; cpu < cpu_possible_count && holder < 0; cpu++)
-		if (cpu != me && cpu_online(cpu))
-			holder = cpu;
+	int me = this_cpu()->id, holder = cpu_online_other(me);
 	smp_call_on(holder, hold_log_lock, 0, false);
 	/* No logging until the others are stopped: the lock is taken. */
 	/* A bound, not a timing goal: vCPUs of a loaded host can stall. */

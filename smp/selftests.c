@@ -323,10 +323,7 @@ static int check_call_order(void)
 {
 	int fail = 0, target = -1;
 	preempt_disable();
-	int me = this_cpu()->id;
-	for (int cpu = cpu_possible_count - 1; cpu >= 0 && target < 0; cpu--)
-		if (cpu != me && cpu_online(cpu))
-			target = cpu;
+	target = cpu_online_other(this_cpu()->id);
 	atomic_store(&order_hold, 1);
 	smp_call_on(target, hold_here, 0, false);
 	if (!WAIT_FOR(atomic_load(&order_hold) == 2)) {
@@ -496,11 +493,7 @@ int selftest_tlb_online(void)
 	 * call then ran here and never returned; a thread moved onto the
 	 * held CPU would never run again to release it. */
 	preempt_disable();
-	int me = this_cpu()->id;
-	late_cpu = -1;
-	for (int k = n - 1; k >= 0 && late_cpu < 0; k--)
-		if (list[k] != me)
-			late_cpu = list[k];
+	late_cpu = cpu_online_other(this_cpu()->id);
 	atomic_store(&late_hold, 1);
 	smp_call_on(late_cpu, late_hold_here, 0, false);
 	if (!WAIT_FOR(atomic_load(&late_hold) == 2)) {
@@ -598,11 +591,21 @@ int selftest_panic_ap(void)
 		kprintf("panic-ap: needs at least 2 CPUs");
 		return 1;
 	}
-	smp_call_on(list[n - 1], panic_here, 0, false);
+	/* Start on the last CPU, where a list may have left us: the panic
+	 * must still come from another CPU, so that this one is stopped. */
+	struct cpumask on_last;
+	cpumask_clear(&on_last);
+	cpumask_set(&on_last, list[n - 1]);
+	thread_set_affinity(thread_current(), &on_last);
+	preempt_disable();
+	int me = this_cpu()->id, target = cpu_online_other(me);
+	kprintf("panic-ap: cpu%d panics, cpu%d waits to be stopped", target, me);
+	smp_call_on(target, panic_here, 0, false);
 	/* The AP's panic stops this CPU with an NMI; getting past the wait
 	 * means it did not. */
 	WAIT_FOR(0);
-	kprintf("panic-ap: the AP's panic did not stop the boot CPU");
+	preempt_enable();
+	kprintf("panic-ap: the AP's panic did not stop cpu%d", me);
 	return 1;
 }
 
