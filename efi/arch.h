@@ -83,6 +83,14 @@ EFI_STATUS loader_alloc_pages(UINTN pages, EFI_MEMORY_TYPE type,
 EFI_STATUS loader_map_range(uint64_t *pml4, uint64_t virt, uint64_t phys,
 			    uint64_t size, uint64_t flags);
 
+/* Identity-map the pages holding [start, end) (rounded out to pages). */
+EFI_STATUS loader_map_identity(uint64_t *pml4, const void *start,
+			       const void *end, uint64_t flags);
+
+/* CPUID leaf (subleaf 0). */
+void loader_cpuid(uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *c,
+		  uint32_t *d);
+
 /* Is `word` one of the space-separated words of the command line? */
 int cmdline_has(const char *cmdline, const char *word);
 

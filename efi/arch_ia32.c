@@ -45,13 +45,9 @@ static void test_set_la57(void)
 {
 	uint32_t a, b, c, d, cr4;
 
-	__asm__ volatile("cpuid"
-			 : "=a"(a), "=b"(b), "=c"(c), "=d"(d)
-			 : "a"(0), "c"(0));
+	loader_cpuid(0, &a, &b, &c, &d);
 	if (a >= 7)
-		__asm__ volatile("cpuid"
-				 : "=a"(a), "=b"(b), "=c"(c), "=d"(d)
-				 : "a"(7), "c"(0));
+		loader_cpuid(7, &a, &b, &c, &d);
 	else
 		c = 0;
 	if (!(c & CPUID_7_ECX_LA57)) {
@@ -91,15 +87,13 @@ uint32_t arch_firmware_bits(void)
  */
 EFI_STATUS arch_map_jump(uint64_t *pml4)
 {
-	uint64_t code = (uintptr_t)handoff_ia32 & ~(PAGE_SIZE - 1);
-	uint64_t code_end = ((uintptr_t)handoff_ia32_end + PAGE_SIZE - 1) &
-			    ~(PAGE_SIZE - 1);
 	EFI_STATUS st;
 
 	st = loader_alloc_pages(1, EfiLoaderData, &sw_phys);
 	if (EFI_ERROR(st))
 		return st;
-	st = loader_map_range(pml4, code, code, code_end - code, PTE_P);
+	st = loader_map_identity(pml4, (const void *)handoff_ia32,
+				 handoff_ia32_end, PTE_P);
 	if (EFI_ERROR(st))
 		return st;
 	return loader_map_range(pml4, sw_phys, sw_phys, PAGE_SIZE, PTE_P);

@@ -61,11 +61,8 @@ uint32_t arch_firmware_bits(void)
  * identity mapped too; the kernel removes this mapping. */
 EFI_STATUS arch_map_jump(uint64_t *pml4)
 {
-	uint64_t hj = (uintptr_t)handoff_jump & ~(PAGE_SIZE - 1);
-	uint64_t hj_end = ((uintptr_t)handoff_jump_end + PAGE_SIZE - 1) &
-			  ~(PAGE_SIZE - 1);
-
-	return loader_map_range(pml4, hj, hj, hj_end - hj, PTE_P);
+	return loader_map_identity(pml4, (const void *)handoff_jump,
+				   handoff_jump_end, PTE_P);
 }
 
 void arch_enter_kernel(uint64_t pml4, int nx, uint64_t stack_top,

@@ -651,25 +651,19 @@ uint64_t efi_status_widen(uint64_t st, unsigned width_bits)
 	return st;
 }
 
-int efi_status_error(uint64_t st, unsigned width_bits)
-{
-	return (efi_status_widen(st, width_bits) >> 63) != 0;
-}
-
 /* ---- CPU features ---- */
 
 /* The leaf-1 EDX bits the kernel uses unconditionally, in the order a
  * refusal names them (docs/ia32-uefi.md 3.8 says why each). */
 static const struct {
-	uint32_t bit;
-	unsigned nr;
+	uint32_t bit; /* its number, for the message: __builtin_ctz */
 	const char *name;
 } cpu_required[] = {
-	{ CPUID_1_EDX_PAE, 6, "PAE" },	 { CPUID_1_EDX_MSR, 5, "MSR" },
-	{ CPUID_1_EDX_TSC, 4, "TSC" },	 { CPUID_1_EDX_APIC, 9, "APIC" },
-	{ CPUID_1_EDX_FXSR, 24, "FXSR" }, { CPUID_1_EDX_SSE, 25, "SSE" },
-	{ CPUID_1_EDX_SSE2, 26, "SSE2" }, { CPUID_1_EDX_CX8, 8, "CX8" },
-	{ CPUID_1_EDX_CMOV, 15, "CMOV" },
+	{ CPUID_1_EDX_PAE, "PAE" },   { CPUID_1_EDX_MSR, "MSR" },
+	{ CPUID_1_EDX_TSC, "TSC" },   { CPUID_1_EDX_APIC, "APIC" },
+	{ CPUID_1_EDX_FXSR, "FXSR" }, { CPUID_1_EDX_SSE, "SSE" },
+	{ CPUID_1_EDX_SSE2, "SSE2" }, { CPUID_1_EDX_CX8, "CX8" },
+	{ CPUID_1_EDX_CMOV, "CMOV" },
 };
 
 /* Room for every item at once (the long-mode one and all nine bits is
@@ -713,6 +707,11 @@ static int has_ext_leaf_1(uint32_t max_ext)
 	       max_ext >= CPUID_EXT_LEAF_1;
 }
 
+int cpu_has_nx(const struct cpuid_bits *c)
+{
+	return has_ext_leaf_1(c->max_ext) && (c->e1_edx & CPUID_E1_EDX_NX);
+}
+
 int cpu_check(const struct cpuid_bits *c, const char **why)
 {
 	struct why_buf b = { cpu_why, 0, sizeof(cpu_why) };
@@ -731,7 +730,7 @@ int cpu_check(const struct cpuid_bits *c, const char **why)
 		put(&b, "no ");
 		put(&b, cpu_required[i].name);
 		put(&b, " (CPUID 1 EDX bit ");
-		put_dec(&b, cpu_required[i].nr);
+		put_dec(&b, (unsigned)__builtin_ctz(cpu_required[i].bit));
 		put(&b, ")");
 	}
 	*why = b.n ? cpu_why : 0;

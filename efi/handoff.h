@@ -201,9 +201,6 @@ uint32_t gop_bitmask_bpp(uint32_t red, uint32_t green, uint32_t blue,
  */
 uint64_t efi_status_widen(uint64_t st, unsigned width_bits);
 
-/* 1 if st, `width_bits` wide, is an error (its top bit set), else 0. */
-int efi_status_error(uint64_t st, unsigned width_bits);
-
 /* ---- CPU features the kernel requires ---- */
 
 /* The CPUID words cpu_check() reads. The caller fills l1_* from leaf 1,
@@ -240,6 +237,10 @@ struct cpuid_bits {
  * loader is single-threaded); it is set to 0 on success.
  */
 int cpu_check(const struct cpuid_bits *c, const char **why);
+
+/* 1 if the CPU has NX (leaf 0x80000001 EDX bit 20, read only where
+ * cpu_check would read that leaf), else 0. */
+int cpu_has_nx(const struct cpuid_bits *c);
 
 /* ---- ExitBootServices ---- */
 

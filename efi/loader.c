@@ -77,7 +77,7 @@ static uint64_t rdtsc(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
-static void cpuid(uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *c,
+void loader_cpuid(uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *c,
 		  uint32_t *d)
 {
 	__asm__ volatile("cpuid"
@@ -256,6 +256,15 @@ EFI_STATUS loader_map_range(uint64_t *pml4, uint64_t virt, uint64_t phys,
 			    uint64_t size, uint64_t flags)
 {
 	return map_range(pml4, virt, phys, size, flags, 0);
+}
+
+EFI_STATUS loader_map_identity(uint64_t *pml4, const void *start,
+			       const void *end, uint64_t flags)
+{
+	uint64_t lo = (uintptr_t)start & ~(PAGE_SIZE - 1);
+	uint64_t hi = ((uintptr_t)end + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+
+	return map_range(pml4, lo, lo, hi - lo, flags, 0);
 }
 
 /* ---- Files ------------------------------------------------------------- */
@@ -575,31 +584,39 @@ int cmdline_has(const char *cmdline, const char *word)
 	return 0;
 }
 
-/*
- * What CPUID says about the features the kernel needs (cpu_check,
- * handoff.c, decides). `efi_test_no_lm` clears the long-mode bit, so the
- * refusal is tested on a 64-bit CPU too, on the path a CPU with extended
- * leaves but no long mode takes (pentium3, in the tests, takes the other:
- * no leaf 0x80000001 at all).
- */
-static int cpu_refused(const char *cmdline, const char **why)
+/* What CPUID says about the features the kernel needs; read once, for
+ * cpu_check() and cpu_has_nx() (handoff.c decides, both loaders alike). */
+static void read_cpuid_bits(struct cpuid_bits *c)
 {
-	struct cpuid_bits c = { 0 };
 	uint32_t a, b, cx, d;
 
-	cpuid(1, &a, &b, &cx, &d);
-	c.l1_edx = d;
-	c.l1_ecx = cx;
-	cpuid(0x80000000, &a, &b, &cx, &d);
+	*c = (struct cpuid_bits){ 0 };
+	loader_cpuid(1, &a, &b, &cx, &d);
+	c->l1_edx = d;
+	c->l1_ecx = cx;
+	loader_cpuid(0x80000000, &a, &b, &cx, &d);
 	/* Raw: cpu_check treats a maximum not of the form 0x8000xxxx (a CPU
 	 * without extended leaves may answer with a basic leaf's data) as
 	 * no leaf 0x80000001, whatever was read here. */
-	c.max_ext = a;
-	if (c.max_ext >= CPUID_EXT_LEAF_1) {
-		cpuid(CPUID_EXT_LEAF_1, &a, &b, &cx, &d);
-		c.e1_edx = d;
-		c.e1_ecx = cx;
+	c->max_ext = a;
+	if (c->max_ext >= CPUID_EXT_LEAF_1) {
+		loader_cpuid(CPUID_EXT_LEAF_1, &a, &b, &cx, &d);
+		c->e1_edx = d;
+		c->e1_ecx = cx;
 	}
+}
+
+/*
+ * Refuse a CPU the kernel cannot run on. `efi_test_no_lm` clears the
+ * long-mode bit, so the refusal is tested on a 64-bit CPU too, on the
+ * path a CPU with extended leaves but no long mode takes (pentium3, in
+ * the tests, takes the other: no leaf 0x80000001 at all).
+ */
+static int cpu_refused(const struct cpuid_bits *cpu, const char *cmdline,
+		       const char **why)
+{
+	struct cpuid_bits c = *cpu;
+
 	if (cmdline_has(cmdline, "efi_test_no_lm"))
 		c.e1_edx &= ~CPUID_E1_EDX_LM;
 	return cpu_check(&c, why);
@@ -744,18 +761,15 @@ EFI_STATUS efi_main(EFI_HANDLE image_handle, EFI_SYSTEM_TABLE *systab)
 	EFI_STATUS st;
 	struct elf_image img;
 	uint64_t bi_phys, stack, pml4_phys;
-	uint32_t a, b, c, d;
+	struct cpuid_bits cpu;
 
 	InitializeLib(image_handle, systab);
 	image = image_handle;
 	Print(L"cohort-loader: started (boot_info v%d, %d-bit firmware)\r\n",
 	      BOOT_INFO_VERSION, arch_firmware_bits());
 
-	cpuid(0x80000000, &a, &b, &c, &d);
-	if (a >= 0x80000001) {
-		cpuid(0x80000001, &a, &b, &c, &d);
-		nx_supported = (d >> 20) & 1;
-	}
+	read_cpuid_bits(&cpu);
+	nx_supported = cpu_has_nx(&cpu);
 
 	st = BS->HandleProtocol(image, &LoadedImageProtocol, (void **)&li);
 	if (EFI_ERROR(st))
@@ -788,7 +802,7 @@ EFI_STATUS efi_main(EFI_HANDLE image_handle, EFI_SYSTEM_TABLE *systab)
 	 * paging mode the kernel cannot run on would otherwise triple-fault
 	 * at the jump, with no message. */
 	const char *why;
-	if (cpu_refused(bi->cmdline, &why)) {
+	if (cpu_refused(&cpu, bi->cmdline, &why)) {
 		/* cpu_check()'s sentence (up to 511 bytes, every bit named)
 		 * and the suffix, never cut. */
 		static char line[576];

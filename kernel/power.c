@@ -33,6 +33,7 @@
 #include "mm/ioremap.h"
 #include "mm/layout.h"
 #include "preempt.h"
+#include "selftest.h"
 #include "time.h"
 
 #define KBC_PULSE_RESET 0xfe /* pulse output line 0 (CPU reset) low */
@@ -393,18 +394,15 @@ static void hold_log_lock(void *arg)
  * queue would never run again. */
 int power_selftest_stop(void)
 {
-	int n = cpu_online_count(), last = cpu_online_last();
+	int n = cpu_online_count();
 
 	if (n < 2) {
 		kprintf("power-stop: needs at least 2 CPUs");
 		return 1;
 	}
-	/* Start on the last CPU, where the scheduler may put the init
-	 * thread: it once picked "the last CPU" as the holder and hung. */
-	struct cpumask on_last;
-	cpumask_clear(&on_last);
-	cpumask_set(&on_last, last);
-	thread_set_affinity(thread_current(), &on_last);
+	/* Where the scheduler may put the init thread: it once picked "the
+	 * last CPU" as the holder and hung. */
+	selftest_start_on_last_cpu(0);
 
 	preempt_disable();
 	int me = this_cpu()->id, holder = cpu_online_other(me);

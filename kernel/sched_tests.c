@@ -184,10 +184,11 @@ int selftest_sched_nohz(void)
 
 static uint64_t share_end_ns;
 
-static void hog_until_end(void *arg)
+/* Spin until the time *arg (a uint64_t of ns): sched-share's hogs, and
+ * sched-share-stall's hold of every CPU. */
+static void spin_until_arg(void *arg)
 {
-	(void)arg;
-	spin_until(share_end_ns);
+	spin_until(*(const uint64_t *)arg);
 }
 
 int selftest_sched_share(void)
@@ -203,7 +204,7 @@ int selftest_sched_share(void)
 
 	share_end_ns = now_ns() + 2000 * MS;
 	for (int i = 0; i < n; i++)
-		t[i] = spawn("share", hog_until_end, 0, 0, 0);
+		t[i] = spawn("share", spin_until_arg, &share_end_ns, 0, 0);
 	for (int i = 0; i < n; i++) {
 		struct sched_thread_stats st;
 		kthread_join(t[i], &st); /* final statistics: it is dead */
@@ -229,14 +230,6 @@ int selftest_sched_share(void)
 
 /* ---- test=sched-share-stall ---------------------------------------------- */
 
-static uint64_t stall_end_ns;
-
-static void stall_until_end(void *arg)
-{
-	(void)arg;
-	spin_until(stall_end_ns);
-}
-
 /*
  * sched-share right after every CPU was held 1 s with interrupts off, as
  * test=timer's last phase held them for 2-7 s on an oversubscribed host:
@@ -250,9 +243,10 @@ static void stall_until_end(void *arg)
 int selftest_sched_share_stall(void)
 {
 	struct cpumask all = cpu_online_mask;
+	uint64_t stall_end_ns = now_ns() + 1000 * MS;
 
-	stall_end_ns = now_ns() + 1000 * MS;
-	smp_call_many(&all, stall_until_end, 0, true);
+	/* Waited for, so the stack variable outlives every call. */
+	smp_call_many(&all, spin_until_arg, &stall_end_ns, true);
 	kprintf("sched-share-stall: every CPU held 1 s with interrupts off");
 	return selftest_sched_share();
 }

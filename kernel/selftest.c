@@ -23,6 +23,7 @@
 #include "panic.h"
 #include "platform.h"
 #include "power.h"
+#include "../sched/sched.h"
 
 struct selftest {
 	const char *name;
@@ -425,6 +426,17 @@ static void refuse(const char *list, const char *item, size_t len)
 	for (size_t i = 0; i < NTESTS; i++)
 		kprintf("test:   %-6s %s", tests[i].name, tests[i].what);
 	qemu_exit(QEMU_EXIT_FAILURE);
+}
+
+void selftest_start_on_last_cpu(struct cpumask *was)
+{
+	struct cpumask on_last;
+
+	if (was)
+		thread_get_affinity(thread_current(), was);
+	cpumask_clear(&on_last);
+	cpumask_set(&on_last, cpu_online_last());
+	thread_set_affinity(thread_current(), &on_last);
 }
 
 void selftest_run(const char *list)

@@ -23,4 +23,16 @@
  */
 void selftest_run(const char *list) __attribute__((noreturn));
 
+struct cpumask;
+
+/*
+ * Move the calling test thread to the highest online CPU, saving its
+ * affinity in *was first if `was` is not NULL (to restore it for the next
+ * test of a list). Tests that park "another CPU" start there on purpose:
+ * the scheduler may leave the test thread on the last CPU, and "the last
+ * CPU" chosen as the one to park then hung three of them (power-stop,
+ * callfunc, panic-ap; kernel/cpu.h, cpu_online_other()).
+ */
+void selftest_start_on_last_cpu(struct cpumask *was);
+
 #endif

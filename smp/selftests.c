@@ -14,6 +14,7 @@
 #include "../kernel/cpu.h"
 #include "../kernel/kthread.h"
 #include "../kernel/sched_glue.h"
+#include "../kernel/selftest.h"
 #include "../kernel/log.h"
 #include "../kernel/mm/heap.h"
 #include "../kernel/mm/layout.h"
@@ -352,16 +353,13 @@ static int check_call_order(void)
 int selftest_callfunc(void)
 {
 	int n, *list = test_percpu(&n), fail = 0;
-	struct cpumask was, on_last;
+	struct cpumask was;
 
 	/* Start on the last CPU, where the scheduler may have put the test
 	 * thread (test=sched-rt,callfunc): the order check once picked "the
 	 * last CPU" as its target, sent itself the holding call and hung.
 	 * The affinity is restored for the next test of a list. */
-	thread_get_affinity(thread_current(), &was);
-	cpumask_clear(&on_last);
-	cpumask_set(&on_last, cpu_online_last());
-	thread_set_affinity(thread_current(), &on_last);
+	selftest_start_on_last_cpu(&was);
 	atomic_store(&async_count, 0);
 	atomic_store(&order_next, 0);
 
@@ -592,17 +590,13 @@ static void panic_here(void *arg)
 
 int selftest_panic_ap(void)
 {
-	int n, *list = test_percpu(&n);
-	if (n < 2) {
+	if (cpu_online_count() < 2) {
 		kprintf("panic-ap: needs at least 2 CPUs");
 		return 1;
 	}
 	/* Start on the last CPU, where a list may have left us: the panic
 	 * must still come from another CPU, so that this one is stopped. */
-	struct cpumask on_last;
-	cpumask_clear(&on_last);
-	cpumask_set(&on_last, list[n - 1]);
-	thread_set_affinity(thread_current(), &on_last);
+	selftest_start_on_last_cpu(0);
 	preempt_disable();
 	int me = this_cpu()->id, target = cpu_online_other(me);
 	kprintf("panic-ap: cpu%d panics, cpu%d waits to be stopped", target, me);

@@ -2,7 +2,7 @@
 /*
  * efi/handoff.c, the helpers both loaders share for 32-bit (mixed-mode)
  * firmware (docs/ia32-uefi.md 3.2, 3.5, 3.8):
- *   efi_status_widen, efi_status_error  IA-32 and x86-64 error, warning
+ *   efi_status_widen   IA-32 and x86-64 error, warning
  *                      and success codes, junk above a 32-bit status;
  *   cpu_check          every required CPUID bit missing in turn, no
  *                      extended leaf 0x80000001 (0, 0x80000000, a basic
@@ -36,12 +36,12 @@ static void test_widen_64_bit_statuses_are_unchanged(void **state)
 			 EBS_EFI_BUFFER_TOO_SMALL);
 	/* EFI_WARN_BUFFER_TOO_SMALL (4) */
 	assert_int_equal(efi_status_widen(4, 64), 4);
-	assert_true(efi_status_error(0x8000000000000015ULL, 64));
-	assert_false(efi_status_error(4, 64));
-	assert_false(efi_status_error(0, 64));
+	assert_true((efi_status_widen(0x8000000000000015ULL, 64) >> 63));
+	assert_false((efi_status_widen(4, 64) >> 63));
+	assert_false((efi_status_widen(0, 64) >> 63));
 	/* Bit 31 of a 64-bit status is not the error bit. */
 	assert_int_equal(efi_status_widen(0x80000002ULL, 64), 0x80000002ULL);
-	assert_false(efi_status_error(0x80000002ULL, 64));
+	assert_false((efi_status_widen(0x80000002ULL, 64) >> 63));
 }
 
 static void test_widen_32_bit_errors_move_to_bit_63(void **state)
@@ -55,7 +55,7 @@ static void test_widen_32_bit_errors_move_to_bit_63(void **state)
 	/* EFI_NOT_FOUND: any code, not only the ones ebs_run knows. */
 	assert_int_equal(efi_status_widen(0x8000000eULL, 32),
 			 0x800000000000000eULL);
-	assert_true(efi_status_error(0x80000002ULL, 32));
+	assert_true((efi_status_widen(0x80000002ULL, 32) >> 63));
 }
 
 static void test_widen_32_bit_warnings_and_success_are_unchanged(void **state)
@@ -64,9 +64,9 @@ static void test_widen_32_bit_warnings_and_success_are_unchanged(void **state)
 	assert_int_equal(efi_status_widen(0, 32), EBS_EFI_SUCCESS);
 	for (uint64_t w = 1; w <= 7; w++) { /* EFI_WARN_* (appendix D) */
 		assert_int_equal(efi_status_widen(w, 32), w);
-		assert_false(efi_status_error(w, 32));
+		assert_false((efi_status_widen(w, 32) >> 63));
 	}
-	assert_false(efi_status_error(0, 32));
+	assert_false((efi_status_widen(0, 32) >> 63));
 }
 
 /* A 32-bit UINTN in a 64-bit variable: only its low half means anything
@@ -251,6 +251,21 @@ static void test_cpu_everything_missing_names_every_bit(void **state)
 }
 
 /* A later call replaces the sentence; a pass clears *why. */
+/* NX is read from leaf 0x80000001 under the same rule as long mode: a
+ * CPU without that leaf has no NX, whatever the caller left in e1_edx. */
+static void test_cpu_has_nx(void **state)
+{
+	(void)state;
+	struct cpuid_bits c = qemu64;
+
+	assert_true(cpu_has_nx(&qemu64));
+	c.e1_edx &= ~CPUID_E1_EDX_NX;
+	assert_false(cpu_has_nx(&c));
+	c = pentium3;
+	c.e1_edx = CPUID_E1_EDX_NX;
+	assert_false(cpu_has_nx(&c));
+}
+
 static void test_cpu_check_reuses_its_buffer(void **state)
 {
 	(void)state;
@@ -449,6 +464,7 @@ int main(void)
 		T(test_widen_32_bit_warnings_and_success_are_unchanged),
 		T(test_widen_32_bit_ignores_the_upper_half),
 		T(test_cpu_qemu64_passes),
+		T(test_cpu_has_nx),
 		T(test_cpu_minimal_set_passes),
 		T(test_cpu_pentium3_is_refused_naming_lm_and_sse2),
 		T(test_cpu_no_extended_leaves_is_the_plans_sentence),
